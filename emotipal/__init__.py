@@ -1,0 +1,1 @@
+"""EmotiPal: psychotherapy homework for clinics and research."""

@@ -1,0 +1,155 @@
+"""Users, clinics, roles, client profiles, invitations and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who logs in with their e-mail address. Roles come from memberships and client profiles."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("e-mail address", unique=True)
+    display_name = models.CharField(max_length=120, blank=True)
+    language = models.CharField(max_length=10, default="en")
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+    objects = UserManager()  # type: ignore[assignment,misc]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    require_staff_mfa = models.BooleanField(
+        default=False, help_text="Staff must set up two-factor authentication before using the clinic."
+    )
+    timezone = models.CharField(max_length=64, default="UTC")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Clinic admin"
+    THERAPIST = "therapist", "Therapist"
+    SUPERVISOR = "supervisor", "Supervisor"
+    RESEARCHER = "researcher", "Researcher"
+
+
+class Membership(models.Model):
+    """A staff member's role in a clinic (one person may hold several roles)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "clinic", "role"], name="unique_membership_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.clinic}"
+
+
+class ClientProfile(models.Model):
+    """A client of a clinic, looked after by one therapist."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="client_profile")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="clients")
+    therapist = models.ForeignKey(User, on_delete=models.PROTECT, related_name="caseload")
+    reminder_time = models.TimeField(null=True, blank=True, help_text="Local time for homework reminders.")
+    timezone = models.CharField(max_length=64, default="UTC")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Invitation(models.Model):
+    """A one-use link that lets a new client or staff member create their account."""
+
+    CLIENT = "client"
+    ROLE_CHOICES: ClassVar[list[tuple[str, str]]] = [(CLIENT, "Client"), *Role.choices]
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES)
+    therapist = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations_sent")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role})"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(32)
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+
+class ApiToken(models.Model):
+    """A personal access token; only its hash is stored, the token is shown once."""
+
+    PREFIX = "ep_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=12, help_text="The first characters, to recognise the token.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def is_usable(self, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)

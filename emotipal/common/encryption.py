@@ -1,0 +1,89 @@
+"""Encrypted model fields for sensitive free text (reflections, thought records, notes).
+
+Fernet (AES-128-CBC with HMAC-SHA256) from the `cryptography` package; keys come from EMOTIPAL_FIELD_KEYS.
+MultiFernet encrypts with the first key and decrypts with any, which is what key rotation needs:
+put a new key first, keep the old ones, run `emotipal rotate_field_keys`, then drop the old keys.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+
+@lru_cache(maxsize=4)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    if not keys:
+        raise ImproperlyConfigured("No field encryption keys configured")
+    return MultiFernet([Fernet(k.encode()) for k in keys])
+
+
+def fernet() -> MultiFernet:
+    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
+
+
+def encrypt_text(plain: str) -> str:
+    return fernet().encrypt(plain.encode()).decode()
+
+
+def decrypt_text(token: str) -> str:
+    try:
+        return fernet().decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(
+            "Stored data cannot be decrypted with EMOTIPAL_FIELD_KEYS: a key was removed before rotation"
+        ) from exc
+
+
+def rotate_token(token: str) -> str:
+    return fernet().rotate(token.encode()).decode()
+
+
+class EncryptedTextField(models.TextField):
+    """A text column whose value is stored as a Fernet token. Cannot be searched or ordered by content."""
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
+        if value is None or value == "":
+            return value
+        return decrypt_text(value)
+
+    def get_prep_value(self, value: Any) -> str | None:
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        return encrypt_text(str(value))
+
+
+class EncryptedJSONField(models.TextField):
+    """JSON (answers to an exercise) stored encrypted; Python value is any JSON-serialisable object."""
+
+    # Tell django-stubs' mypy plugin what the attribute holds (it is not a str like a TextField's).
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        if value is None or value == "":
+            return None
+        return json.loads(decrypt_text(value))
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
+
+    def get_prep_value(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        return encrypt_text(json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+    def value_to_string(self, obj: models.Model) -> str:
+        return json.dumps(self.value_from_object(obj))

@@ -1,0 +1,76 @@
+"""Configuration read from the environment, kept apart from settings.py so it can be tested.
+
+The demo must start with one command, so secrets that are missing outside production are generated once and
+kept in `.local/` (ignored by git). Production refuses to start with such demo secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+DEMO_SECRET_PREFIX = "demo-insecure-"  # noqa: S105 (a marker to refuse, not a secret)
+MIN_SECRET_LENGTH = 50
+
+
+def environment() -> str:
+    value = os.environ.get("EMOTIPAL_ENV", "development").strip().lower()
+    if value not in {"development", "production", "test"}:
+        raise ImproperlyConfigured(f"EMOTIPAL_ENV must be development, production or test, not {value!r}")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _local_file(local_dir: Path, name: str, make: str) -> str:
+    """Read a generated demo secret, creating it on first use."""
+    local_dir.mkdir(parents=True, exist_ok=True)
+    path = local_dir / name
+    if not path.exists():
+        path.write_text(make)
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def secret_key(env: str, local_dir: Path) -> str:
+    key = os.environ.get("EMOTIPAL_SECRET_KEY", "").strip()
+    if env == "production":
+        if not key or key.startswith(DEMO_SECRET_PREFIX) or len(key) < MIN_SECRET_LENGTH:
+            raise ImproperlyConfigured(
+                "Production mode needs EMOTIPAL_SECRET_KEY: a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters that is not a demo key."
+            )
+        return key
+    return key or _local_file(local_dir, "secret_key", DEMO_SECRET_PREFIX + secrets.token_urlsafe(48))
+
+
+def field_keys(env: str, local_dir: Path) -> list[str]:
+    """Fernet keys for encrypted fields: the first encrypts, all decrypt (rotation, see README)."""
+    raw = os.environ.get("EMOTIPAL_FIELD_KEYS", "").strip()
+    if not raw:
+        if env == "production":
+            raise ImproperlyConfigured(
+                "Production mode needs EMOTIPAL_FIELD_KEYS (comma-separated Fernet keys)."
+            )
+        raw = _local_file(local_dir, "field_keys", Fernet.generate_key().decode())
+    keys = [k.strip() for k in raw.split(",") if k.strip()]
+    for key in keys:
+        try:
+            Fernet(key.encode())
+        except ValueError as exc:
+            raise ImproperlyConfigured("EMOTIPAL_FIELD_KEYS holds a value that is not a Fernet key") from exc
+    return keys
+
+
+def check_production_debug(env: str, debug: bool) -> None:
+    if env == "production" and debug:
+        raise ImproperlyConfigured("Production mode refuses to run with DEBUG on (unset EMOTIPAL_DEBUG).")

@@ -1,0 +1,267 @@
+"""Homework flows: assign, save a draft, submit, review, and read a client's entries (audited).
+
+Every write that matters goes through here and leaves an audit event; views and the API stay thin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from emotipal.accounts.models import ClientProfile
+from emotipal.accounts.permissions import can_assign_to, visible_clients
+from emotipal.audit.services import record
+from emotipal.homework.models import Assignment, Entry, EntryReview
+from emotipal.library.models import TemplateVersion
+from emotipal.library.schema import validate_answers
+
+MAX_ACTIVE_SECONDS_PER_SAVE = 15 * 60  # a single save cannot claim more than this: guards against bad clocks
+
+
+class HomeworkError(Exception):
+    """A request that cannot be carried out; `errors` maps field paths to messages for the form."""
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+@dataclass
+class AssignmentPlan:
+    template_version: TemplateVersion
+    rationale: str
+    times_per_week: int
+    minutes_per_practice: int
+    start_date: dt.date
+    end_date: dt.date
+    instructions: str = ""
+    practice_days: list[int] = field(default_factory=list)
+
+
+def default_practice_days(times_per_week: int) -> list[int]:
+    """Spread N practices over the week (5 -> Mon-Fri, 3 -> Mon/Wed/Fri); 7 or more -> every day."""
+    if times_per_week >= 7:
+        return list(range(7))
+    step = 7 / times_per_week
+    return sorted({int(i * step) for i in range(times_per_week)})
+
+
+def check_plan(plan: AssignmentPlan) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not plan.rationale.strip():
+        errors["rationale"] = "Say why this exercise is being set: the client sees it first."
+    if not 1 <= plan.times_per_week <= 14:
+        errors["times_per_week"] = "Choose between 1 and 14 practices a week."
+    if not 1 <= plan.minutes_per_practice <= 240:
+        errors["minutes_per_practice"] = "Choose between 1 and 240 minutes."
+    if plan.end_date < plan.start_date:
+        errors["end_date"] = "The end date must be on or after the start date."
+    elif (plan.end_date - plan.start_date).days > 366:
+        errors["end_date"] = "Plan at most a year ahead."
+    if any(d not in range(7) for d in plan.practice_days) or len(set(plan.practice_days)) != len(
+        plan.practice_days
+    ):
+        errors["practice_days"] = "Choose each practice day once."
+    return errors
+
+
+def assign_homework(actor: Any, client: ClientProfile, plan: AssignmentPlan) -> Assignment:
+    if not can_assign_to(actor, client):
+        raise Http404("No such client")
+    errors = check_plan(plan)
+    if errors:
+        raise HomeworkError("The assignment has problems.", errors)
+    days = plan.practice_days or default_practice_days(plan.times_per_week)
+    assignment = Assignment.objects.create(
+        client=client,
+        assigned_by=actor,
+        template_version=plan.template_version,
+        rationale=plan.rationale.strip(),
+        instructions=plan.instructions.strip(),
+        times_per_week=plan.times_per_week,
+        minutes_per_practice=plan.minutes_per_practice,
+        practice_days=",".join(str(d) for d in sorted(days)),
+        start_date=plan.start_date,
+        end_date=plan.end_date,
+    )
+    record(
+        actor,
+        "assignment.create",
+        assignment,
+        subject_user_id=client.user_id,
+        clinic_id=client.clinic_id,
+        template=plan.template_version.template.slug,
+        version=plan.template_version.number,
+    )
+    from emotipal.homework.signals import assignment_created
+
+    assignment_created.send(sender=Assignment, assignment=assignment)
+    return assignment
+
+
+def client_assignment(user: Any, assignment_id: int) -> Assignment:
+    """An assignment of the logged-in client; anyone else's is 'not found'."""
+    try:
+        return Assignment.objects.select_related("template_version__template", "client").get(
+            pk=assignment_id, client__user=user
+        )
+    except (Assignment.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such assignment") from exc
+
+
+def local_today(client: ClientProfile) -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return timezone.now().astimezone(ZoneInfo(client.timezone)).date()
+
+
+def open_draft(assignment: Assignment) -> Entry:
+    """The client's draft for this assignment, created on first use (one open draft per assignment)."""
+    draft = assignment.entries.filter(status=Entry.Status.DRAFT).first()
+    if draft is not None:
+        return draft
+    try:
+        with transaction.atomic():
+            return Entry.objects.create(
+                assignment=assignment, practice_date=local_today(assignment.client), answers={}
+            )
+    except IntegrityError:  # two tabs opened at once: the other one created it
+        return assignment.entries.get(status=Entry.Status.DRAFT)
+
+
+def _add_active_time(entry: Entry, active_seconds: int) -> None:
+    entry.active_seconds += max(0, min(int(active_seconds), MAX_ACTIVE_SECONDS_PER_SAVE))
+
+
+def save_draft(user: Any, assignment_id: int, answers: dict[str, Any], active_seconds: int = 0) -> Entry:
+    """Store what the client typed so far, exactly as typed. Never validates: nothing typed is lost."""
+    assignment = client_assignment(user, assignment_id)
+    with transaction.atomic():
+        draft = open_draft(assignment)
+        draft = Entry.objects.select_for_update().get(pk=draft.pk)
+        draft.answers = answers
+        draft.last_saved_at = timezone.now()
+        draft.draft_saves += 1
+        _add_active_time(draft, active_seconds)
+        draft.save()
+    return draft
+
+
+@dataclass
+class Submission:
+    answers: dict[str, Any]
+    effort: int | None
+    difficulty: int | None
+    helpfulness: int | None
+    active_seconds: int = 0
+    idempotency_key: str | None = None
+    practice_date: dt.date | None = None
+
+
+def _check_rating(name: str, value: Any, errors: dict[str, str]) -> None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 4):
+        return
+    errors[name] = "Choose a rating from 0 to 4."
+
+
+def submit_entry(user: Any, assignment_id: int, submission: Submission) -> tuple[Entry, bool]:
+    """Validate and submit. Returns (entry, created). The same idempotency key twice returns the first entry.
+
+    On a validation error the draft keeps the submitted answers, so the client loses nothing.
+    """
+    assignment = client_assignment(user, assignment_id)
+    key = (submission.idempotency_key or "").strip()[:80] or None
+    if key:
+        existing = assignment.entries.filter(idempotency_key=key, status=Entry.Status.SUBMITTED).first()
+        if existing is not None:
+            return existing, False
+    result = validate_answers(assignment.template_version.field_list, submission.answers)
+    errors = dict(result.errors)
+    for name in ("effort", "difficulty", "helpfulness"):
+        _check_rating(name, getattr(submission, name), errors)
+    today = local_today(assignment.client)
+    practice_date = submission.practice_date or today
+    if practice_date > today:
+        errors["practice_date"] = "The practice date cannot be in the future."
+    elif practice_date < assignment.start_date - dt.timedelta(days=7):
+        errors["practice_date"] = "That date is long before this homework started."
+    if errors:
+        save_draft(user, assignment_id, submission.answers, submission.active_seconds)
+        raise HomeworkError("Some answers need another look.", errors)
+    try:
+        with transaction.atomic():
+            entry = open_draft(assignment)
+            entry = Entry.objects.select_for_update().get(pk=entry.pk)
+            if entry.status != Entry.Status.DRAFT:  # a parallel request submitted this draft a moment ago
+                raise IntegrityError("draft already submitted")
+            entry.answers = result.cleaned
+            entry.status = Entry.Status.SUBMITTED
+            entry.submitted_at = timezone.now()
+            entry.practice_date = practice_date
+            entry.effort = submission.effort
+            entry.difficulty = submission.difficulty
+            entry.helpfulness = submission.helpfulness
+            entry.idempotency_key = key
+            _add_active_time(entry, submission.active_seconds)
+            entry.save()
+    except IntegrityError:
+        if key:
+            existing = assignment.entries.filter(idempotency_key=key).first()
+            if existing is not None:
+                return existing, False
+        raise
+    record(
+        user,
+        "entry.submit",
+        entry,
+        subject_user_id=assignment.client.user_id,
+        clinic_id=assignment.client.clinic_id,
+    )
+    return entry, True
+
+
+def entries_for_staff(actor: Any, client: ClientProfile) -> QuerySet[Entry]:
+    """A client's submitted entries, for staff. Every such read is audited (who looked, when)."""
+    if not visible_clients(actor).filter(pk=client.pk).exists():
+        raise Http404("No such client")
+    record(actor, "entries.view", client, subject_user_id=client.user_id, clinic_id=client.clinic_id)
+    return (
+        Entry.objects.filter(assignment__client=client, status=Entry.Status.SUBMITTED)
+        .select_related("assignment__template_version", "review__reviewer")
+        .order_by("-submitted_at")
+    )
+
+
+def staff_entry(actor: Any, entry_id: int) -> Entry:
+    """One submitted entry of a visible client, for staff; the read is audited."""
+    try:
+        entry = Entry.objects.select_related(
+            "assignment__template_version", "assignment__client__user", "review__reviewer"
+        ).get(pk=entry_id, status=Entry.Status.SUBMITTED, assignment__client__in=visible_clients(actor))
+    except (Entry.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such entry") from exc
+    client = entry.assignment.client
+    record(actor, "entry.view", entry, subject_user_id=client.user_id, clinic_id=client.clinic_id)
+    return entry
+
+
+def review_entry(actor: Any, entry_id: int, note: str) -> EntryReview:
+    entry = staff_entry(actor, entry_id)
+    if not can_assign_to(actor, entry.assignment.client):
+        raise Http404("No such entry")
+    review, created = EntryReview.objects.get_or_create(
+        entry=entry, defaults={"reviewer": actor, "note": note.strip()}
+    )
+    if not created and note.strip() and note.strip() != review.note:
+        review.note = note.strip()
+        review.save(update_fields=["note"])
+    client = entry.assignment.client
+    record(actor, "entry.review", entry, subject_user_id=client.user_id, clinic_id=client.clinic_id)
+    return review

@@ -1,0 +1,106 @@
+"""Scheduling homework reminders at the time each client chose, through the Tasks API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from emotipal.accounts.models import ClientProfile
+from emotipal.audit.services import record
+from emotipal.homework.queries import today_items
+from emotipal.notifications.models import ScheduledReminder
+
+# A task that wakes up this long before its reminder's time belongs to an older schedule: the client has
+# since moved their reminder later, and a newer task will send it.
+EARLY_TOLERANCE = dt.timedelta(minutes=1)
+
+
+def next_run_at(client: ClientProfile, now: dt.datetime) -> tuple[dt.date, dt.datetime] | None:
+    """The client's next reminder moment: today at their chosen time if still ahead, else tomorrow."""
+    if client.reminder_time is None:
+        return None
+    zone = ZoneInfo(client.timezone)
+    local_now = now.astimezone(zone)
+    day = local_now.date()
+    run_at = dt.datetime.combine(day, client.reminder_time, tzinfo=zone)
+    if run_at <= local_now:
+        day += dt.timedelta(days=1)
+        run_at = dt.datetime.combine(day, client.reminder_time, tzinfo=zone)
+    return day, run_at
+
+
+def schedule_next_reminder(client: ClientProfile, now: dt.datetime | None = None) -> ScheduledReminder | None:
+    """Make sure the next reminder is queued; calling it again changes nothing unless the time moved."""
+    from emotipal.notifications.tasks import send_homework_reminder
+
+    moment = next_run_at(client, now or timezone.now())
+    if moment is None:
+        return None
+    day, run_at = moment
+    with transaction.atomic():
+        reminder, created = ScheduledReminder.objects.select_for_update().get_or_create(
+            client=client, for_date=day, defaults={"run_at": run_at}
+        )
+        if reminder.sent_at is not None or (not created and reminder.run_at == run_at and reminder.task_id):
+            return reminder
+        reminder.run_at = run_at
+        result = send_homework_reminder.using(run_after=run_at).enqueue(reminder.pk)
+        reminder.task_id = str(result.id)
+        reminder.save(update_fields=["run_at", "task_id"])
+    return reminder
+
+
+def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> str:
+    """Send one reminder if homework is still due; return what happened (stored as the outcome)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        reminder = (
+            ScheduledReminder.objects.select_for_update()
+            .select_related("client__user")
+            .filter(pk=reminder_id)
+            .first()
+        )
+        if reminder is None:
+            return "missing"
+        if reminder.sent_at is not None:
+            return "already sent"
+        if now < reminder.run_at - EARLY_TOLERANCE:
+            return "superseded"
+        client = reminder.client
+        due = [item for item in today_items(client, reminder.for_date) if item.due_today]
+        if due:
+            lines = "\n".join(
+                f"- {i.assignment.template_version.title} ({i.assignment.minutes_per_practice} min)"
+                for i in due
+            )
+            send_mail(
+                subject="Your EmotiPal practice for today",
+                message=(
+                    f"Hello {client.user},\n\nHere is what you planned to practise today:\n{lines}\n\n"
+                    f"Open Today: {settings.SITE_URL}{reverse('today')}\n\n"
+                    "You chose to get this reminder. You can change its time or turn it off in Settings.\n"
+                ),
+                from_email=None,
+                recipient_list=[client.user.email],
+            )
+        reminder.sent_at = now
+        reminder.outcome = "sent" if due else "nothing due"
+        reminder.save(update_fields=["sent_at", "outcome"])
+        record(None, "reminder." + ("sent" if due else "skipped"), reminder, subject_user_id=client.user_id)
+    schedule_next_reminder(client, now=max(now, reminder.run_at) + dt.timedelta(seconds=1))
+    return reminder.outcome
+
+
+def schedule_all_reminders(now: dt.datetime | None = None) -> int:
+    """Queue the next reminder of every client who chose a time (run when a worker starts)."""
+    count = 0
+    for client in ClientProfile.objects.filter(reminder_time__isnull=False):
+        if schedule_next_reminder(client, now) is not None:
+            count += 1
+    return count

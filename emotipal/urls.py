@@ -1,0 +1,31 @@
+"""URL map. Every route here must have a row in tests/test_permission_matrix.py."""
+
+from django.urls import include, path
+
+from emotipal.web.api import api
+from emotipal.web.views import accounts, client, library, staff
+
+urlpatterns = [
+    path("", accounts.home, name="home"),
+    path("healthz", accounts.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("invite/<str:token>/", accounts.accept_invitation, name="invitation_accept"),
+    path("settings/", accounts.settings_view, name="settings"),
+    path("settings/tokens/", accounts.create_token, name="token_create"),
+    path("settings/tokens/<int:token_id>/revoke/", accounts.revoke_token, name="token_revoke"),
+    path("clinic/", accounts.clinic_admin, name="clinic_admin"),
+    # client
+    path("today/", client.today, name="today"),
+    path("homework/<int:assignment_id>/", client.do_exercise, name="do_exercise"),
+    path("homework/<int:assignment_id>/draft/", client.save_draft, name="save_draft"),
+    path("my/entries/<int:entry_id>/", client.my_entry, name="my_entry"),
+    # staff
+    path("clients/", staff.caseload_view, name="caseload"),
+    path("clients/<int:client_id>/", staff.client_detail, name="client_detail"),
+    path("clients/<int:client_id>/assign/", staff.assign, name="assign"),
+    path("entries/<int:entry_id>/", staff.entry_detail, name="entry_detail"),
+    path("entries/<int:entry_id>/review/", staff.review, name="entry_review"),
+    path("library/", library.library, name="library"),
+    path("library/<slug:slug>/", library.template_detail, name="template_detail"),
+    path("api/v1/", api.urls),
+]

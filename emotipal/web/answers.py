@@ -1,0 +1,38 @@
+"""Submitted answers as label/value rows, for reading an entry (client or therapist)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _display(spec: dict[str, Any], value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if spec["type"] == "scale":
+        anchors = {int(k): v for k, v in (spec.get("anchors") or {}).items()}
+        label = anchors.get(int(value))
+        return f"{value} ({label})" if label else f"{value} of {spec['max']}"
+    if spec["type"] in {"choice", "multi_choice"}:
+        labels = {o["value"]: o["label"] for o in spec["options"]}
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(v, str(v)) for v in values)
+    if spec["type"] == "duration":
+        return f"{value} min"
+    return str(value)
+
+
+def answer_rows(fields: list[dict[str, Any]], answers: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for spec in fields:
+        value = answers.get(spec["id"])
+        if spec["type"] == "group":
+            items = value if isinstance(value, list) else []
+            rows.append(
+                {
+                    "label": spec["label"],
+                    "group": [answer_rows(spec["fields"], item) for item in items],
+                }
+            )
+        else:
+            rows.append({"label": spec["label"], "value": _display(spec, value), "group": None})
+    return rows

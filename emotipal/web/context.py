@@ -1,0 +1,28 @@
+"""Navigation per role, for base.html."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from emotipal.accounts import permissions
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_authenticated:
+        return {"nav_items": []}
+    items: list[tuple[str, str]] = []
+    if permissions.is_client(user):
+        items.append((_("Today"), reverse("today")))
+    if permissions.is_clinician(user):
+        items.append((_("Clients"), reverse("caseload")))
+    if permissions.is_staff_member(user):
+        items.append((_("Library"), reverse("library")))
+    if permissions.is_clinic_admin(user):
+        items.append((_("Clinic"), reverse("clinic_admin")))
+    items.append((_("Settings"), reverse("settings")))
+    return {"nav_items": items, "is_client": permissions.is_client(user)}

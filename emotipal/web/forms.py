@@ -1,0 +1,133 @@
+"""Django forms for staff pages. Validation rules that matter live in the service functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from emotipal.accounts.models import Invitation, User
+from emotipal.homework.models import WEEKDAYS
+from emotipal.library.models import TemplateVersion
+from emotipal.library.services import latest_versions
+
+
+class ExerciseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.title)
+
+
+class AssignForm(forms.Form):
+    template_version = ExerciseChoiceField(
+        queryset=TemplateVersion.objects.none(), label="Exercise", empty_label="Choose an exercise"
+    )
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why this exercise (the client sees this first)",
+        max_length=2000,
+    )
+    instructions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="What, when, where: anything specific you agreed",
+        max_length=4000,
+    )
+    times_per_week = forms.IntegerField(min_value=1, max_value=14, initial=5, label="Times a week")
+    minutes_per_practice = forms.IntegerField(
+        min_value=1, max_value=240, initial=20, label="Minutes each time"
+    )
+    practice_days = forms.TypedMultipleChoiceField(
+        choices=list(enumerate(WEEKDAYS)),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Days (leave empty to spread them over the week)",
+    )
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        versions = latest_versions()
+        field = self.fields["template_version"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = TemplateVersion.objects.filter(pk__in=[v.pk for v in versions]).order_by("title")
+        today = timezone.localdate()
+        self.fields["start_date"].initial = today
+        self.fields["end_date"].initial = today + dt.timedelta(days=13)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        days = data.get("practice_days") or []
+        times = data.get("times_per_week")
+        if days and times and times <= 7 and len(days) != times:
+            self.add_error("practice_days", f"Pick {times} days, or none to spread them out.")
+        return data
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail address")
+    role = forms.ChoiceField(choices=Invitation.ROLE_CHOICES, initial=Invitation.CLIENT)
+    therapist = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, help_text="For a client: who looks after them."
+    )
+
+    def __init__(self, *args: Any, therapists: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["therapist"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = therapists
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("role") == Invitation.CLIENT and not data.get("therapist"):
+            self.add_error("therapist", "Choose the client's therapist.")
+        return data
+
+
+class AcceptInvitationForm(forms.Form):
+    display_name = forms.CharField(
+        max_length=120, required=False, label="Your name (as you like to be called)"
+    )
+    password1 = forms.CharField(widget=forms.PasswordInput, label="Choose a password")
+    password2 = forms.CharField(widget=forms.PasswordInput, label="The same password again")
+
+    def clean(self) -> dict[str, Any]:
+        from django.contrib.auth.password_validation import validate_password
+
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords are not the same.")
+        elif data.get("password1"):
+            try:
+                validate_password(data["password1"])
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class ClientSettingsForm(forms.Form):
+    reminder_time = forms.TimeField(
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        label="Daily reminder time (leave empty for no reminders)",
+    )
+    timezone = forms.ChoiceField(label="Time zone")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        import zoneinfo
+
+        super().__init__(*args, **kwargs)
+        zones = sorted(zoneinfo.available_timezones())
+        self.fields["timezone"].choices = [(z, z) for z in zones]  # type: ignore[attr-defined]
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, label="What is this token for?")
+    days_valid = forms.IntegerField(min_value=1, max_value=365, required=False, label="Expires after (days)")
+
+
+class ClinicPolicyForm(forms.Form):
+    require_staff_mfa = forms.BooleanField(required=False, label="Staff must use two-factor authentication")

@@ -1,0 +1,31 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from emotipal.notifications.services import schedule_all_reminders
+
+
+class Command(BaseCommand):
+    help = "Run the background task worker: RQ when REDIS_URL is set, the database queue otherwise."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--batch", action="store_true", help="Run what is due now, then exit.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        # After a restart or a data load, make sure every chosen reminder has its next run queued.
+        count = schedule_all_reminders()
+        self.stdout.write(f"worker: {count} reminders scheduled")
+        if settings.REDIS_URL:
+            # django-tasks-rq needs its own Job class in the worker to run Tasks API tasks.
+            call_command(
+                "rqworker",
+                "default",
+                "--with-scheduler",
+                "--job-class",
+                "django_tasks_rq.Job",
+                *(["--burst"] if options["batch"] else []),
+            )
+        else:
+            call_command("db_worker", *(["--batch"] if options["batch"] else []), "--interval", "2")

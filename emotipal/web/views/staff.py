@@ -1,0 +1,103 @@
+"""Therapist pages: caseload, a client's timeline, assigning homework and reviewing entries."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from emotipal.accounts.permissions import caseload, get_visible_client
+from emotipal.homework import services
+from emotipal.homework.models import Assignment
+from emotipal.homework.queries import caseload_rows
+from emotipal.web.answers import answer_rows
+from emotipal.web.decorators import clinician_required
+from emotipal.web.exercise_form import rating_label
+from emotipal.web.forms import AssignForm
+
+
+@clinician_required
+def caseload_view(request: HttpRequest) -> HttpResponse:
+    rows = caseload_rows(caseload(request.user), timezone.localdate())
+    return render(request, "staff/caseload.html", {"rows": rows})
+
+
+@clinician_required
+def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_visible_client(request.user, client_id)
+    entries = list(services.entries_for_staff(request.user, client)[:100])
+    assignments = Assignment.objects.filter(client=client).select_related("template_version")
+    for entry in entries:
+        entry.ratings = [  # type: ignore[attr-defined]
+            (name, rating_label(name, getattr(entry, name)))
+            for name in ("effort", "difficulty", "helpfulness")
+        ]
+    return render(
+        request,
+        "staff/client_detail.html",
+        {"client": client, "entries": entries, "assignments": assignments},
+    )
+
+
+@clinician_required
+def assign(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_visible_client(request.user, client_id)
+    form = AssignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        plan = services.AssignmentPlan(
+            template_version=data["template_version"],
+            rationale=data["rationale"],
+            instructions=data["instructions"],
+            times_per_week=data["times_per_week"],
+            minutes_per_practice=data["minutes_per_practice"],
+            practice_days=list(data["practice_days"]),
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+        )
+        try:
+            assignment = services.assign_homework(request.user, client, plan)
+        except services.HomeworkError as exc:
+            for name, message in exc.errors.items():
+                form.add_error(name if name in form.fields else None, message)
+        else:
+            messages.success(request, f"Assigned {assignment.template_version.title} to {client}.")
+            return redirect("client_detail", client_id=client.pk)
+    return render(
+        request, "staff/assign.html", {"client": client, "form": form}, status=400 if form.errors else 200
+    )
+
+
+@clinician_required
+def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = services.staff_entry(request.user, entry_id)
+    version = entry.assignment.template_version
+    return render(
+        request,
+        "staff/entry_detail.html",
+        {
+            "entry": entry,
+            "client": entry.assignment.client,
+            "fields": answer_rows(version.field_list, entry.answers or {}),
+            "ratings": [
+                (name.capitalize(), rating_label(name, getattr(entry, name)))
+                for name in ("effort", "difficulty", "helpfulness")
+            ],
+        },
+    )
+
+
+@clinician_required
+@require_POST
+def review(request: HttpRequest, entry_id: int) -> HttpResponse:
+    note = request.POST.get("note", "")
+    if len(note) > 5000:
+        messages.error(request, "Keep the note to 5000 characters.")
+        return redirect("entry_detail", entry_id=entry_id)
+    review = services.review_entry(request.user, entry_id, note)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "staff/_review.html", {"review": review, "entry": review.entry})
+    messages.success(request, "Marked as reviewed.")
+    return redirect("client_detail", client_id=review.entry.assignment.client_id)

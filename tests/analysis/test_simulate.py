@@ -1,0 +1,407 @@
+"""The clinic simulator: determinism, plausible data, valid answers and a known ground truth.
+
+Pure tests: no database, no Django settings.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from emotipal.analysis.simulate import (
+    TEMPLATE_DIR,
+    SimClinic,
+    engagement_fractions,
+    latent_correlation,
+    load_templates,
+    main,
+    observed_improvements,
+    planned_practice_days,
+    realised_correlation,
+    simulate_answers,
+    simulate_clinic,
+    write_dataset,
+)
+from emotipal.library.schema import check_template_fields, validate_answers
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _scale(fid: str, lo: int = 0, hi: int = 10, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": fid,
+        "type": "scale",
+        "label": fid,
+        "min": lo,
+        "max": hi,
+        "anchors": {lo: "low", hi: "high"},
+        **extra,
+    }
+
+
+def _options(*values: str) -> list[dict[str, str]]:
+    return [{"value": v, "label": v.title()} for v in values]
+
+
+# Small stand-ins for the shipped exercises, covering every field type and the before/after pairs.
+TEMPLATES: dict[str, list[dict[str, Any]]] = {
+    "thought-record": [
+        {"id": "situation", "type": "short_text", "label": "Situation", "required": True},
+        {
+            "id": "thoughts",
+            "type": "group",
+            "label": "Thoughts",
+            "required": True,
+            "max_items": 3,
+            "fields": [
+                {"id": "automatic_thought", "type": "long_text", "label": "Thought", "required": True},
+                _scale("belief", 0, 100),
+            ],
+        },
+        {"id": "alternative_thought", "type": "long_text", "label": "Alternative", "max_length": 30},
+        _scale("mood_before", required=True),
+        _scale("mood_after"),
+    ],
+    "exposure-practice": [
+        {"id": "when", "type": "datetime", "label": "When", "required": True},
+        {"id": "prediction", "type": "short_text", "label": "Prediction", "max_length": 12},
+        _scale("suds_before", 0, 100, required=True),
+        _scale("suds_after", 0, 100, required=True),
+        {"id": "minutes", "type": "duration", "label": "Minutes", "min": 5, "max": 30},
+        {
+            "id": "kind",
+            "type": "choice",
+            "label": "Kind",
+            "options": _options("alone", "with_help"),
+            "required": True,
+        },
+        {
+            "id": "tags",
+            "type": "multi_choice",
+            "label": "Tags",
+            "options": _options("a", "b", "c"),
+            "required": True,
+        },
+        {"id": "weight", "type": "number", "label": "Decimal only", "min": 0.2, "max": 0.7},
+        {"id": "count", "type": "number", "label": "Unbounded"},
+    ],
+    "behavioural-activation": [
+        {
+            "id": "activities",
+            "type": "group",
+            "label": "Activities",
+            "min_items": 2,
+            "max_items": 4,
+            "fields": [
+                {"id": "activity", "type": "short_text", "label": "Activity"},
+                _scale("pleasure"),
+                _scale("mastery"),
+            ],
+        },
+        {"id": "notes", "type": "long_text", "label": "Notes"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def clinic() -> SimClinic:
+    return simulate_clinic(templates=TEMPLATES)
+
+
+def test_stand_in_templates_follow_the_schema() -> None:
+    for fields in TEMPLATES.values():
+        check_template_fields(fields)
+
+
+def test_same_seed_same_clinic_and_different_seed_different_clinic(clinic: SimClinic) -> None:
+    assert simulate_clinic(templates=TEMPLATES) == clinic
+    # Template order must not matter: slugs are sorted before use.
+    assert simulate_clinic(templates=dict(reversed(list(TEMPLATES.items())))) == clinic
+    other = simulate_clinic(templates=TEMPLATES, seed=8)
+    assert other.entries != clinic.entries
+    assert other.scores != clinic.scores
+
+
+def test_people_are_unique_and_obviously_fictional() -> None:
+    big = simulate_clinic(templates=TEMPLATES, n_clients=900, n_therapists=25, weeks=2)
+    people = [*big.therapists, *big.clients]
+    assert len({p.display_name for p in people}) == len(people)
+    assert len({p.email for p in people}) == len(people)
+    assert len({p.key for p in people}) == len(people)
+    assert all(p.email.endswith(".invalid") for p in people)
+    assert big.therapists[0].display_name == "Dr. Ada Example"
+    assert all(c.therapist_key in {t.key for t in big.therapists} for c in big.clients)
+    caseloads = Counter(c.therapist_key for c in big.clients)
+    assert max(caseloads.values()) - min(caseloads.values()) <= 1
+
+
+def test_scores_are_weekly_and_within_phq9_range(clinic: SimClinic) -> None:
+    assert all(0 <= s.phq9 <= 27 and isinstance(s.phq9, int) for s in clinic.scores)
+    for c in clinic.clients:
+        assert 10 <= c.baseline_phq9 <= 22
+        assert 0.0 <= c.engagement <= 1.0 and 0.0 <= c.quality <= 1.0
+        weeks = [s.week for s in clinic.scores if s.client_key == c.key]
+        assert weeks == list(range(clinic.weeks))
+
+
+def test_assignments_are_plausible(clinic: SimClinic) -> None:
+    per_client = Counter(a.client_key for a in clinic.assignments)
+    assert set(per_client) == {c.key for c in clinic.clients}
+    assert all(1 <= n <= 3 for n in per_client.values())
+    for a in clinic.assignments:
+        assert a.template_slug in TEMPLATES
+        assert 0 <= a.start_day <= a.end_day < clinic.weeks * 7
+        assert 2 <= a.times_per_week <= 7 and 10 <= a.minutes_per_practice <= 45
+        assert len(a.practice_weekdays) == a.times_per_week
+        assert list(a.practice_weekdays) == sorted(set(a.practice_weekdays))
+        assert all(0 <= d <= 6 for d in a.practice_weekdays)
+        assert "(simulated)" in a.rationale and "(simulated)" in a.instructions
+
+
+def test_entries_fall_on_planned_days_with_sensible_ratings(clinic: SimClinic) -> None:
+    assignments = {a.key: a for a in clinic.assignments}
+    assert len({(e.assignment_key, e.day) for e in clinic.entries}) == len(clinic.entries)
+    for e in clinic.entries:
+        assert e.day in planned_practice_days(assignments[e.assignment_key])
+        assert e.active_seconds > 0
+        ratings = (e.effort, e.difficulty, e.helpfulness)
+        if e.submitted:
+            assert all(r is not None and 0 <= r <= 4 for r in ratings)
+        else:
+            assert ratings == (None, None, None)
+            assert not e.reviewed
+    assert any(not e.submitted for e in clinic.entries), "some drafts should be abandoned"
+
+
+def test_most_older_submissions_are_reviewed(clinic: SimClinic) -> None:
+    end = clinic.weeks * 7
+    older = [e.reviewed for e in clinic.entries if e.submitted and end - e.day > 14]
+    newest = [e.reviewed for e in clinic.entries if e.submitted and end - e.day <= 1]
+    assert np.mean(older) > 0.7
+    assert not any(newest)
+
+
+def test_every_submission_validates_against_its_template(clinic: SimClinic) -> None:
+    slug_of = {a.key: a.template_slug for a in clinic.assignments}
+    submitted = [e for e in clinic.entries if e.submitted]
+    assert submitted
+    for e in submitted:
+        result = validate_answers(TEMPLATES[slug_of[e.assignment_key]], e.answers)
+        assert result.ok, (e, result.errors)
+
+
+def test_higher_quality_reports_improvement_on_before_after_scales_more_often() -> None:
+    fields = TEMPLATES["exposure-practice"] + [_scale("calm_before"), _scale("calm_after")]
+
+    def improved_share(quality: float) -> tuple[float, float]:
+        rng = np.random.default_rng(0)
+        suds, calm = [], []
+        for _ in range(400):
+            a = simulate_answers(fields, rng, quality=quality)
+            suds.append(a["suds_after"] < a["suds_before"])  # distress: lower is better
+            if "calm_before" in a and "calm_after" in a:
+                calm.append(a["calm_after"] > a["calm_before"])  # a good thing: higher is better
+        return float(np.mean(suds)), float(np.mean(calm))
+
+    low, high = improved_share(0.1), improved_share(0.9)
+    assert high[0] > low[0] + 0.25
+    assert high[1] > low[1] + 0.25
+
+
+def test_latent_correlation_matches_true_r() -> None:
+    big = simulate_clinic(templates=TEMPLATES, n_clients=400, true_r=0.6, seed=11)
+    # Sample correlation of two normals with rho = 0.6 at n = 400 has SD about (1 - rho^2)/sqrt(n) = 0.032.
+    assert abs(latent_correlation(big) - 0.6) < 0.1
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_realised_correlation_follows_true_r(seed: int) -> None:
+    # The observable engagement (share of planned practices submitted) and improvement (week-0 minus
+    # last-week PHQ-9) are noisy versions of the latents, so their correlation is attenuated: about 0.4 when
+    # true_r = 0.6 (SD ~0.04 at n = 400) and centred on zero when true_r = 0 (SD ~0.05).
+    related = simulate_clinic(templates=TEMPLATES, n_clients=400, weeks=12, true_r=0.6, seed=seed)
+    unrelated = simulate_clinic(templates=TEMPLATES, n_clients=400, weeks=12, true_r=0.0, seed=seed)
+    assert realised_correlation(related) > 0.25
+    assert abs(realised_correlation(unrelated)) < 0.15
+
+
+def test_realised_quantities(clinic: SimClinic) -> None:
+    fractions = engagement_fractions(clinic)
+    improvements = observed_improvements(clinic)
+    assert set(fractions) == set(improvements) == {c.key for c in clinic.clients}
+    assert all(0.0 <= f <= 1.0 for f in fractions.values())
+    first = next(c for c in clinic.clients)
+    scores = [s.phq9 for s in clinic.scores if s.client_key == first.key]
+    assert improvements[first.key] == scores[0] - scores[-1]
+
+
+def test_simulation_is_fast() -> None:
+    start = time.perf_counter()
+    simulate_clinic(templates=TEMPLATES, n_clients=30, weeks=16)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_bad_arguments_are_rejected() -> None:
+    with pytest.raises(ValueError):
+        simulate_clinic(templates={})
+    with pytest.raises(ValueError):
+        simulate_clinic(templates=TEMPLATES, true_r=1.5)
+    with pytest.raises(ValueError):
+        simulate_clinic(templates=TEMPLATES, weeks=1)
+
+
+def test_module_does_not_import_django_or_the_rest_of_emotipal() -> None:
+    code = (
+        "import sys, emotipal.analysis.simulate\n"
+        "assert 'django' not in sys.modules, 'django imported'\n"
+        "bad = [m for m in sys.modules\n"
+        "       if m.startswith('emotipal.') and not m.startswith('emotipal.analysis')]\n"
+        "assert not bad, bad\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    proc = subprocess.run(  # noqa: S603 - a fixed command, no outside input
+        [sys.executable, "-c", code], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_write_dataset(tmp_path: Path, clinic: SimClinic) -> None:
+    paths = write_dataset(clinic, tmp_path / "out")
+    names = {p.name for p in paths}
+    assert names == {
+        "therapists.csv",
+        "clients.csv",
+        "assignments.csv",
+        "entries.csv",
+        "scores.csv",
+        "truth.json",
+    }
+    assert all(p.exists() for p in paths)
+
+    clients = _read_csv(tmp_path / "out" / "clients.csv")
+    assert len(clients) == len(clinic.clients)
+    assert {"truth_engagement", "truth_quality", "truth_improvement"} <= set(clients[0])
+    entries = _read_csv(tmp_path / "out" / "entries.csv")
+    assert len(entries) == len(clinic.entries)
+    assert json.loads(entries[0]["answers"]) == clinic.entries[0].answers
+    assert len(_read_csv(tmp_path / "out" / "scores.csv")) == len(clinic.scores)
+    assignments = _read_csv(tmp_path / "out" / "assignments.csv")
+    assert json.loads(assignments[0]["practice_weekdays"]) == list(clinic.assignments[0].practice_weekdays)
+
+    truth = json.loads((tmp_path / "out" / "truth.json").read_text())
+    assert truth["seed"] == clinic.seed and truth["true_r"] == clinic.true_r
+    assert math.isclose(truth["realised_r"], realised_correlation(clinic), abs_tol=1e-6)
+
+
+def test_cli_writes_a_dataset_from_yaml_templates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    template_dir = tmp_path / "exercises"
+    template_dir.mkdir()
+    for slug, fields in TEMPLATES.items():
+        (template_dir / f"{slug}.yaml").write_text(
+            yaml.safe_dump({"slug": slug, "title": slug, "fields": fields})
+        )
+    out = tmp_path / "data"
+    argv = ["--clients", "12", "--weeks", "6", "--therapists", "2", "--true-r", "0.3", "--seed", "5"]
+    assert main([*argv, "--out", str(out), "--templates", str(template_dir)]) == 0
+    assert (out / "truth.json").exists()
+    assert len(_read_csv(out / "clients.csv")) == 12
+    assert "realised r" in capsys.readouterr().out
+
+    assert main(["--out", str(out), "--templates", str(tmp_path / "empty")]) == 2
+
+
+@pytest.mark.skipif(not load_templates(TEMPLATE_DIR), reason="no exercise YAML files yet")
+def test_answers_validate_against_the_shipped_exercises() -> None:
+    templates = load_templates(TEMPLATE_DIR)
+    shipped = simulate_clinic(templates=templates, n_clients=40, seed=3)
+    slug_of = {a.key: a.template_slug for a in shipped.assignments}
+    for e in shipped.entries:
+        if e.submitted:
+            result = validate_answers(templates[slug_of[e.assignment_key]], e.answers)
+            assert result.ok, (slug_of[e.assignment_key], result.errors)
+
+
+# --- the answer generator against arbitrary schema-conforming templates ----------------------------------
+
+FIELD_IDS = [
+    "situation",
+    "automatic_thought",
+    "notes",
+    "mood_before",
+    "mood_after",
+    "suds_pre",
+    "suds_post",
+    "x",
+]
+
+
+@st.composite
+def _field(draw: st.DrawFn, fid: str, nested: bool) -> dict[str, Any]:
+    types = ["short_text", "long_text", "number", "scale", "choice", "multi_choice", "duration", "datetime"]
+    if fid.endswith(("_before", "_after", "_pre", "_post")):
+        types = ["scale"] * 4 + types  # make before/after scale pairs common
+    if not nested:
+        types.append("group")
+    ftype = draw(st.sampled_from(types))
+    spec: dict[str, Any] = {"id": fid, "type": ftype, "label": fid, "required": draw(st.booleans())}
+    if ftype in ("short_text", "long_text") and draw(st.booleans()):
+        spec["max_length"] = draw(st.integers(1, 300))
+    elif ftype == "number":
+        lo = draw(st.one_of(st.none(), st.floats(-1000, 1000), st.integers(-50, 50)))
+        hi = draw(st.one_of(st.none(), st.floats(0, 1000), st.integers(0, 100)))
+        if lo is not None:
+            spec["min"] = lo
+        if hi is not None:
+            spec["max"] = hi if lo is None else max(lo, hi)
+    elif ftype == "scale":
+        lo = draw(st.integers(-5, 5))
+        hi = lo + draw(st.integers(1, 100))
+        spec.update(min=lo, max=hi, anchors={lo: "low", hi: "high"})
+    elif ftype in ("choice", "multi_choice"):
+        spec["options"] = _options(*[f"o{i}" for i in range(draw(st.integers(2, 5)))])
+    elif ftype == "duration" and draw(st.booleans()):
+        lo = draw(st.integers(0, 60))
+        spec.update(min=lo, max=lo + draw(st.integers(0, 600)))
+    elif ftype == "group":
+        lo = draw(st.integers(0, 3))
+        spec.update(
+            min_items=lo, max_items=max(lo, 1) + draw(st.integers(0, 3)), fields=draw(_fields(nested=True))
+        )
+    return spec
+
+
+@st.composite
+def _fields(draw: st.DrawFn, nested: bool = False) -> list[dict[str, Any]]:
+    ids = draw(st.lists(st.sampled_from(FIELD_IDS), min_size=1, max_size=6, unique=True))
+    return [draw(_field(fid, nested)) for fid in ids]
+
+
+@settings(max_examples=150, deadline=None)
+@given(fields=_fields(), seed=st.integers(0, 2**32), quality=st.floats(0, 1))
+def test_generated_answers_validate_for_any_template(
+    fields: list[dict[str, Any]], seed: int, quality: float
+) -> None:
+    check_template_fields(fields)  # the strategy only makes valid templates
+    answers = simulate_answers(fields, np.random.default_rng(seed), quality=quality, minutes=25, day=30)
+    result = validate_answers(fields, answers)
+    assert result.ok, (answers, result.errors)

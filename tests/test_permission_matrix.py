@@ -1,0 +1,279 @@
+"""Walks every URL pattern and API operation as each kind of user and checks who may see what.
+
+A route without a row here fails `test_every_route_has_a_row`. Third-party account pages (django-allauth,
+under /accounts/) are covered by their own tests in tests/accounts/ and are recognised by their module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from emotipal.web.api import api
+from tests.factories import World
+
+ACTORS = ("anon", "client_a", "client_b", "therapist", "colleague", "foreign", "admin", "researcher")
+
+
+def actor_user(world: World, actor: str) -> Any:
+    return {
+        "anon": None,
+        "client_a": world.client_a.user,
+        "client_b": world.client_b.user,
+        "therapist": world.therapist,
+        "colleague": world.colleague,
+        "foreign": world.foreign_therapist,
+        "admin": world.admin,
+        "researcher": world.researcher,
+    }[actor]
+
+
+@dataclass
+class Row:
+    method: str
+    path: Callable[[Any], str]
+    expect: dict[str, int]
+    data: dict[str, Any] | None = None
+
+
+def only(status_ok: int, allowed: tuple[str, ...], denied: int, anon: int = 302) -> dict[str, int]:
+    return {a: (status_ok if a in allowed else (anon if a == "anon" else denied)) for a in ACTORS}
+
+
+CLINICIANS_OF_A = ("therapist", "admin")  # client A's own therapist, and the clinic admin
+CLINICIANS = ("therapist", "colleague", "foreign", "admin")
+STAFF = (*CLINICIANS, "researcher")
+EVERYONE = tuple(a for a in ACTORS if a != "anon")
+
+# Page routes: name -> rows. `o` is a namespace with world, assignment and entry of client A.
+PAGES: dict[str, list[Row]] = {
+    "home": [Row("get", lambda o: "/", {a: 302 for a in ACTORS} | {"researcher": 302})],
+    "healthz": [Row("get", lambda o: "/healthz", {a: 200 for a in ACTORS})],
+    "invitation_accept": [Row("get", lambda o: "/invite/not-a-real-token/", {a: 410 for a in ACTORS})],
+    "settings": [Row("get", lambda o: "/settings/", only(200, EVERYONE, 403))],
+    "token_create": [Row("post", lambda o: "/settings/tokens/", only(200, EVERYONE, 403), {"name": "x"})],
+    "token_revoke": [
+        Row("post", lambda o: f"/settings/tokens/{o.token_id}/revoke/", only(302, EVERYONE, 403))
+    ],
+    "clinic_admin": [Row("get", lambda o: "/clinic/", only(200, ("admin",), 403))],
+    "today": [Row("get", lambda o: "/today/", only(200, ("client_a", "client_b"), 403))],
+    "do_exercise": [
+        Row(
+            "get",
+            lambda o: f"/homework/{o.assignment.pk}/",
+            only(200, ("client_a",), 403) | {"client_b": 404},
+        )
+    ],
+    "save_draft": [
+        Row(
+            "post",
+            lambda o: f"/homework/{o.assignment.pk}/draft/",
+            only(200, ("client_a",), 403) | {"client_b": 404},
+            {"a.situation": "typed"},
+        )
+    ],
+    "my_entry": [
+        Row("get", lambda o: f"/my/entries/{o.entry.pk}/", only(200, ("client_a",), 403) | {"client_b": 404})
+    ],
+    "caseload": [Row("get", lambda o: "/clients/", only(200, CLINICIANS, 403))],
+    "client_detail": [
+        Row(
+            "get",
+            lambda o: f"/clients/{o.world.client_a.pk}/",
+            only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        )
+    ],
+    "assign": [
+        Row(
+            "get",
+            lambda o: f"/clients/{o.world.client_a.pk}/assign/",
+            only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        )
+    ],
+    "entry_detail": [
+        Row(
+            "get",
+            lambda o: f"/entries/{o.entry.pk}/",
+            only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        )
+    ],
+    "entry_review": [
+        Row(
+            "post",
+            lambda o: f"/entries/{o.entry.pk}/review/",
+            only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            {"note": "ok"},
+        )
+    ],
+    "library": [Row("get", lambda o: "/library/", only(200, STAFF, 403))],
+    "template_detail": [Row("get", lambda o: "/library/thought-record/", only(200, STAFF, 403))],
+}
+
+API = "/api/v1"
+API_ANON = 401
+
+
+def api_only(ok: int, allowed: tuple[str, ...], denied: int) -> dict[str, int]:
+    return only(ok, allowed, denied, anon=API_ANON)
+
+
+def assignment_body(o: Any) -> dict[str, Any]:
+    return {
+        "template": "thought-record",
+        "rationale": "Practise catching thoughts.",
+        "times_per_week": 3,
+        "minutes_per_practice": 15,
+        "start_date": "2026-01-05",
+        "end_date": "2026-01-20",
+    }
+
+
+# API operations: (method, path template) -> row. Paths as ninja declares them.
+API_ROWS: dict[tuple[str, str], Row] = {
+    ("GET", "/me"): Row("get", lambda o: f"{API}/me", api_only(200, EVERYONE, 403)),
+    ("GET", "/tokens"): Row("get", lambda o: f"{API}/tokens", api_only(200, EVERYONE, 403)),
+    ("POST", "/tokens"): Row(
+        "post", lambda o: f"{API}/tokens", api_only(201, EVERYONE, 403), {"name": "cli"}
+    ),
+    ("DELETE", "/tokens/{token_id}"): Row(
+        "delete", lambda o: f"{API}/tokens/{o.token_id}", api_only(204, EVERYONE, 403)
+    ),
+    ("GET", "/me/assignments"): Row(
+        "get", lambda o: f"{API}/me/assignments", api_only(200, ("client_a", "client_b"), 404)
+    ),
+    ("GET", "/me/entries"): Row(
+        "get", lambda o: f"{API}/me/entries", api_only(200, ("client_a", "client_b"), 404)
+    ),
+    ("GET", "/assignments/{assignment_id}/schema"): Row(
+        "get", lambda o: f"{API}/assignments/{o.assignment.pk}/schema", api_only(200, ("client_a",), 404)
+    ),
+    ("GET", "/assignments/{assignment_id}/draft"): Row(
+        "get", lambda o: f"{API}/assignments/{o.assignment.pk}/draft", api_only(200, ("client_a",), 404)
+    ),
+    ("PUT", "/assignments/{assignment_id}/draft"): Row(
+        "put",
+        lambda o: f"{API}/assignments/{o.assignment.pk}/draft",
+        api_only(200, ("client_a",), 404),
+        {"answers": {"situation": "typed"}},
+    ),
+    ("POST", "/assignments/{assignment_id}/entries"): Row(
+        "post",
+        lambda o: f"{API}/assignments/{o.assignment.pk}/entries",
+        api_only(422, ("client_a",), 404),
+        {"answers": {}},
+    ),
+    ("GET", "/templates"): Row("get", lambda o: f"{API}/templates", api_only(200, STAFF, 403)),
+    ("GET", "/clients"): Row("get", lambda o: f"{API}/clients", api_only(200, CLINICIANS, 403)),
+    ("POST", "/clients/{client_id}/assignments"): Row(
+        "post",
+        lambda o: f"{API}/clients/{o.world.client_a.pk}/assignments",
+        api_only(201, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        None,
+    ),
+    ("GET", "/clients/{client_id}/entries"): Row(
+        "get",
+        lambda o: f"{API}/clients/{o.world.client_a.pk}/entries",
+        api_only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+    ),
+    ("POST", "/entries/{entry_id}/review"): Row(
+        "post",
+        lambda o: f"{API}/entries/{o.entry.pk}/review",
+        api_only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        {"note": "seen"},
+    ),
+}
+# Ninja's own schema and docs pages describe the API, not anyone's data.
+API_PUBLIC = {"openapi-json", "openapi-view"}
+
+
+def _walk(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPattern]]:
+    found = []
+    for item in resolver.url_patterns:
+        if isinstance(item, URLResolver):
+            found += _walk(item, prefix + str(item.pattern))
+        else:
+            found.append((prefix + str(item.pattern), item))
+    return found
+
+
+def project_routes() -> list[tuple[str, URLPattern]]:
+    return [
+        (route, p)
+        for route, p in _walk(get_resolver())
+        if not p.lookup_str.startswith("allauth.") and not route.startswith("api/v1/")
+    ]
+
+
+def test_every_route_has_a_row() -> None:
+    names = {p.name for _route, p in project_routes()}
+    assert names == set(PAGES), (
+        f"routes without a matrix row: {names - set(PAGES)}; stale rows: {set(PAGES) - names}"
+    )
+    schema = api.get_openapi_schema(path_prefix="")
+    operations = {(method.upper(), path) for path, ops in schema["paths"].items() for method in ops}
+    assert operations == set(API_ROWS), (
+        f"API operations without a row: {operations - set(API_ROWS)}; stale: {set(API_ROWS) - operations}"
+    )
+    api_names = {p.name for route, p in _walk(get_resolver()) if route.startswith("api/v1/")}
+    assert api_names >= API_PUBLIC
+
+
+class Objects:
+    def __init__(self, world: World, assignment: Any, entry: Any, token_id: int) -> None:
+        self.world, self.assignment, self.entry, self.token_id = world, assignment, entry, token_id
+
+
+def _request(http: Any, row: Row, path: str, data: dict[str, Any] | None, api_call: bool) -> Any:
+    if api_call:
+        return getattr(http, row.method)(path, data=data or {}, content_type="application/json")
+    return getattr(http, row.method)(path, data=data or {})
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_pages(world: World, entry_a: Any, actor: str) -> None:
+    from emotipal.accounts.services import create_api_token
+
+    user = actor_user(world, actor)
+    failures = []
+    for name, rows in PAGES.items():
+        for row in rows:
+            token_id = create_api_token(user, "t").token.pk if user is not None else 0
+            o = Objects(world, entry_a.assignment, entry_a, token_id)
+            response = _request(world.login(user), row, row.path(o), row.data, api_call=False)
+            if response.status_code != row.expect[actor]:
+                failures.append(
+                    f"{name} {row.method.upper()} {row.path(o)}: {response.status_code} != {row.expect[actor]}"
+                )
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_api(world: World, entry_a: Any, actor: str) -> None:
+    from emotipal.accounts.services import create_api_token
+
+    user = actor_user(world, actor)
+    failures = []
+    for (method, declared), row in API_ROWS.items():
+        new = create_api_token(user, "matrix") if user is not None else None
+        o = Objects(world, entry_a.assignment, entry_a, new.token.pk if new else 0)
+        http = world.login(None)
+        if new is not None:
+            http.defaults["HTTP_AUTHORIZATION"] = f"Bearer {new.secret}"
+        data = assignment_body(o) if row.data is None and method == "POST" else row.data
+        response = _request(http, row, row.path(o), data, api_call=True)
+        if response.status_code != row.expect[actor]:
+            failures.append(
+                f"{method} {declared}: {response.status_code} != {row.expect[actor]} {response.content[:200]!r}"
+            )
+    assert not failures, "\n".join(failures)
+
+
+def test_openapi_schema_is_public_and_lists_operations(client: Any, db: Any) -> None:
+    response = client.get(f"{API}/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/api/v1/assignments/{assignment_id}/entries" in paths
