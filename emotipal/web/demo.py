@@ -74,6 +74,7 @@ def load_demo(*, clients: int = 30, therapists: int = 3, weeks: int = 16, seed: 
 
 
 def _store(sim: SimClinic, versions: dict[str, TemplateVersion]) -> DemoResult:
+    now = timezone.now()
     today = timezone.localdate()
     start = today - dt.timedelta(days=today.weekday(), weeks=sim.weeks - 1)  # day 0: a Monday
     today_offset = (today - start).days
@@ -119,13 +120,15 @@ def _store(sim: SimClinic, versions: dict[str, TemplateVersion]) -> DemoResult:
             end_date=start + dt.timedelta(days=a.end_day),
         )
     _ensure_current_homework(profiles, versions, today)
+    _daily_practice_for(profiles[showcase.key], versions["behavioural-activation"], today)
 
     entries: list[Entry] = []
     reviewed: list[tuple[int, Any]] = []
     for e in sim.entries:
         if not e.submitted or e.day > today_offset:
             continue  # abandoned drafts are not loaded: one open draft per assignment is the rule
-        submitted_at = _local(start, e.day, 19)
+        # Evening practice; today's entries are put in the past so nothing is ever "sent in the future".
+        submitted_at = min(_local(start, e.day, 19), now - dt.timedelta(minutes=30))
         entries.append(
             Entry(
                 assignment=assignments[e.assignment_key],
@@ -156,6 +159,22 @@ def _store(sim: SimClinic, versions: dict[str, TemplateVersion]) -> DemoResult:
     ]
     EntryReview.objects.bulk_create(reviews, batch_size=500)
     return DemoResult(True, len(profiles), len(created))
+
+
+def _daily_practice_for(profile: ClientProfile, version: TemplateVersion, today: dt.date) -> None:
+    """The demo client always has something due today, so Today shows the whole flow on any weekday."""
+    Assignment.objects.create(
+        client=profile,
+        assigned_by=profile.therapist,
+        template_version=version,
+        rationale="Small, planned activities lift mood more reliably than waiting to feel like it.",
+        instructions="Plan one activity each morning; rate it in the evening.",
+        times_per_week=7,
+        minutes_per_practice=10,
+        practice_days="0,1,2,3,4,5,6",
+        start_date=today - dt.timedelta(days=2),
+        end_date=today + dt.timedelta(days=20),
+    )
 
 
 def _ensure_current_homework(

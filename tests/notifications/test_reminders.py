@@ -48,6 +48,8 @@ def test_assigning_homework_queues_the_reminder_once(world: World) -> None:
     assert task.task_path.endswith("send_homework_reminder")
 
 
+# The real db_worker closes database connections between runs, so this test commits instead of rolling back.
+@pytest.mark.django_db(transaction=True)
 def test_worker_sends_the_due_reminder_and_queues_the_next(world: World) -> None:
     now = timezone.now()
     pretend = now - dt.timedelta(hours=2)
