@@ -47,3 +47,10 @@ def test_login_then_asks_for_the_code_when_mfa_is_on(world: World) -> None:
     response = fresh.post("/accounts/login/", {"login": world.therapist.email, "password": PASSWORD})
     assert response.status_code == 302 and "/accounts/2fa/authenticate/" in response["Location"]
     assert fresh.get("/clients/").status_code == 302  # not logged in until the code is given
+
+
+def test_wrong_password_is_told_plainly_and_keeps_the_address(world: World) -> None:
+    response = world.login(None).post("/accounts/login/", {"login": world.client_a.user.email, "password": "nope"})
+    assert response.status_code == 200
+    assert b"not correct" in response.content
+    assert world.client_a.user.email.encode() in response.content
