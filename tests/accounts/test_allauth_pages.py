@@ -50,7 +50,9 @@ def test_login_then_asks_for_the_code_when_mfa_is_on(world: World) -> None:
 
 
 def test_wrong_password_is_told_plainly_and_keeps_the_address(world: World) -> None:
-    response = world.login(None).post("/accounts/login/", {"login": world.client_a.user.email, "password": "nope"})
+    response = world.login(None).post(
+        "/accounts/login/", {"login": world.client_a.user.email, "password": "nope"}
+    )
     assert response.status_code == 200
     assert b"not correct" in response.content
     assert world.client_a.user.email.encode() in response.content
