@@ -1,0 +1,123 @@
+"""The JSON API carries the same loop as the pages: schema, drafts, idempotent submit, assign, review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import Client
+
+from emotipal.accounts.services import create_api_token
+from emotipal.homework.models import Assignment, Entry
+from tests.factories import World, complete_thought_record
+
+
+def api_client(user: Any) -> Client:
+    http = Client()
+    http.defaults["HTTP_AUTHORIZATION"] = f"Bearer {create_api_token(user, 'test').secret}"
+    return http
+
+
+def test_client_loop_over_the_api(world: World, assignment_a: Assignment) -> None:
+    http = api_client(world.client_a.user)
+    mine = http.get("/api/v1/me/assignments").json()
+    assert [a["id"] for a in mine] == [assignment_a.pk] and mine[0]["due_today"] is True
+    schema = http.get(f"/api/v1/assignments/{assignment_a.pk}/schema").json()
+    assert schema["slug"] == "thought-record" and schema["fields"][0]["id"] == "situation"
+
+    draft = http.put(
+        f"/api/v1/assignments/{assignment_a.pk}/draft",
+        {"answers": {"situation": "typed on the bus"}, "active_seconds": 40},
+        content_type="application/json",
+    ).json()
+    assert draft["status"] == "draft" and draft["answers"] == {"situation": "typed on the bus"}
+
+    bad = http.post(
+        f"/api/v1/assignments/{assignment_a.pk}/entries",
+        {"answers": {"situation": "x", "emotions": [{"emotion": "sad", "intensity": 200}]}, "effort": 2},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="same-key",
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"] == {
+        "emotions.0.intensity": "Choose a value from 0 to 100.",
+        "thoughts": "Add at least 1 entry.",
+    }
+
+    body = {
+        "answers": complete_thought_record(),
+        "effort": 3,
+        "difficulty": 2,
+        "helpfulness": 4,
+        "active_seconds": 60,
+    }
+    first = http.post(
+        f"/api/v1/assignments/{assignment_a.pk}/entries",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="same-key",
+    )
+    again = http.post(
+        f"/api/v1/assignments/{assignment_a.pk}/entries",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="same-key",
+    )
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert Entry.objects.filter(status=Entry.Status.SUBMITTED).count() == 1
+    assert first.json()["active_seconds"] == 100  # 40 while drafting + 60 at submission
+
+
+def test_therapist_loop_over_the_api(world: World, entry_a: Entry) -> None:
+    http = api_client(world.therapist)
+    rows = http.get("/api/v1/clients").json()
+    assert {r["email"] for r in rows} == {"client.a@example.org", "client.b@example.org"}
+    row_a = next(r for r in rows if r["id"] == world.client_a.pk)
+    assert row_a["unreviewed"] == 1 and row_a["done_this_week"] >= 1
+
+    created = http.post(
+        f"/api/v1/clients/{world.client_b.pk}/assignments",
+        {
+            "template": "exposure-practice",
+            "rationale": "Stay with the anxiety until it settles by itself.",
+            "times_per_week": 6,
+            "minutes_per_practice": 45,
+            "start_date": "2026-03-02",
+            "end_date": "2026-03-29",
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201 and created.json()["practice_days"] == [0, 1, 2, 3, 4, 5]
+    refused = http.post(
+        f"/api/v1/clients/{world.client_b.pk}/assignments",
+        {
+            "template": "no-such",
+            "rationale": "x",
+            "times_per_week": 1,
+            "minutes_per_practice": 5,
+            "start_date": "2026-03-02",
+            "end_date": "2026-03-01",
+        },
+        content_type="application/json",
+    )
+    assert refused.status_code == 422 and "template" in refused.json()["errors"]
+
+    entries = http.get(f"/api/v1/clients/{world.client_a.pk}/entries").json()
+    assert entries[0]["answers"]["emotions"][0]["intensity"] == 80
+    reviewed = http.post(
+        f"/api/v1/entries/{entry_a.pk}/review", {"note": "seen"}, content_type="application/json"
+    )
+    assert reviewed.json()["review_note"] == "seen" and reviewed.json()["reviewed_at"]
+
+
+def test_client_settings_schedule_reminders(world: World) -> None:
+    from emotipal.notifications.models import ScheduledReminder
+
+    http = world.login(world.client_a.user)
+    bad = http.post("/settings/", {"reminder_time": "25:99", "timezone": "Europe/Madrid"})
+    assert bad.status_code == 400 and not ScheduledReminder.objects.exists()
+    ok = http.post("/settings/", {"reminder_time": "18:30", "timezone": "Europe/Madrid"})
+    assert ok.status_code == 302
+    world.client_a.refresh_from_db()
+    assert str(world.client_a.reminder_time) == "18:30:00"
+    assert ScheduledReminder.objects.filter(client=world.client_a).count() == 1
