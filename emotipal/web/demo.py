@@ -161,20 +161,45 @@ def _store(sim: SimClinic, versions: dict[str, TemplateVersion]) -> DemoResult:
     return DemoResult(True, len(profiles), len(created))
 
 
-def _daily_practice_for(profile: ClientProfile, version: TemplateVersion, today: dt.date) -> None:
-    """The demo client always has something due today, so Today shows the whole flow on any weekday."""
+def _current(
+    profile: ClientProfile,
+    version: TemplateVersion,
+    plan: tuple[str, str, int, int],
+    start: dt.date,
+    end: dt.date,
+) -> None:
+    rationale, instructions, times, minutes = plan
     Assignment.objects.create(
         client=profile,
         assigned_by=profile.therapist,
         template_version=version,
-        rationale="Small, planned activities lift mood more reliably than waiting to feel like it.",
-        instructions="Plan one activity each morning; rate it in the evening.",
-        times_per_week=7,
-        minutes_per_practice=10,
-        practice_days="0,1,2,3,4,5,6",
-        start_date=today - dt.timedelta(days=2),
-        end_date=today + dt.timedelta(days=20),
+        rationale=rationale,
+        instructions=instructions,
+        times_per_week=times,
+        minutes_per_practice=minutes,
+        practice_days=",".join(str(d) for d in default_practice_days(times)),
+        start_date=start,
+        end_date=end,
     )
+
+
+DAILY_ACTIVITY = (
+    "Small, planned activities lift mood more reliably than waiting to feel like it.",
+    "Plan one activity each morning; rate it in the evening.",
+    7,
+    10,
+)
+WEEKLY_THOUGHT_RECORD = (
+    "To catch the thoughts behind the low moments this week and weigh them up.",
+    "After a moment when your mood drops, within the same day.",
+    3,
+    15,
+)
+
+
+def _daily_practice_for(profile: ClientProfile, version: TemplateVersion, today: dt.date) -> None:
+    """The demo client always has something due today, so Today shows the whole flow on any weekday."""
+    _current(profile, version, DAILY_ACTIVITY, today - dt.timedelta(days=2), today + dt.timedelta(days=20))
 
 
 def _ensure_current_homework(
@@ -186,19 +211,13 @@ def _ensure_current_homework(
             "client_id", flat=True
         )
     )
-    version = versions["thought-record"]
+    monday = today - dt.timedelta(days=today.weekday())
     for profile in profiles.values():
-        if profile.pk in active:
-            continue
-        Assignment.objects.create(
-            client=profile,
-            assigned_by=profile.therapist,
-            template_version=version,
-            rationale="To catch the thoughts behind the low moments this week and weigh them up.",
-            instructions="After a moment when your mood drops, within the same day.",
-            times_per_week=3,
-            minutes_per_practice=15,
-            practice_days=",".join(str(d) for d in default_practice_days(3)),
-            start_date=today - dt.timedelta(days=today.weekday()),
-            end_date=today + dt.timedelta(days=13),
-        )
+        if profile.pk not in active:
+            _current(
+                profile,
+                versions["thought-record"],
+                WEEKLY_THOUGHT_RECORD,
+                monday,
+                today + dt.timedelta(days=13),
+            )
