@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from emotipal.web.api import api
-from emotipal.web.views import accounts, client, library, staff
+from emotipal.web.views import accounts, client, client_review, library, staff, staff_review
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -14,15 +14,32 @@ urlpatterns = [
     path("settings/tokens/", accounts.create_token, name="token_create"),
     path("settings/tokens/<int:token_id>/revoke/", accounts.revoke_token, name="token_revoke"),
     path("clinic/", accounts.clinic_admin, name="clinic_admin"),
+    path("clinic/export/compliance.csv", accounts.export_compliance, name="export_compliance"),
     # client
     path("today/", client.today, name="today"),
     path("homework/<int:assignment_id>/", client.do_exercise, name="do_exercise"),
     path("homework/<int:assignment_id>/draft/", client.save_draft, name="save_draft"),
     path("my/entries/<int:entry_id>/", client.my_entry, name="my_entry"),
+    path("my/entries/<int:entry_id>/edit/", client_review.edit_entry, name="edit_entry"),
+    path(
+        "homework/<int:assignment_id>/review/<int:session_id>/", client_review.self_review, name="self_review"
+    ),
+    path("homework/<int:assignment_id>/not-done/", client_review.report_barrier, name="report_barrier"),
+    path("obstacles/<int:barrier_id>/", client_review.barrier_strategy, name="barrier_strategy"),
+    path("looking-back/", client_review.looking_back, name="looking_back"),
     # staff
     path("clients/", staff.caseload_view, name="caseload"),
     path("clients/<int:client_id>/", staff.client_detail, name="client_detail"),
     path("clients/<int:client_id>/assign/", staff.assign, name="assign"),
+    path("clients/obstacles/", staff_review.caseload_barriers, name="caseload_barriers"),
+    path("clients/<int:client_id>/sessions/", staff_review.record_session, name="record_session"),
+    path(
+        "clients/<int:client_id>/sessions/<int:session_id>/",
+        staff_review.session_review,
+        name="session_review",
+    ),
+    path("clients/<int:client_id>/end/", staff_review.end_treatment, name="end_treatment"),
+    path("clients/<int:client_id>/look-back/", staff_review.retro_rating, name="retro_rating"),
     path("entries/<int:entry_id>/", staff.entry_detail, name="entry_detail"),
     path("entries/<int:entry_id>/review/", staff.review, name="entry_review"),
     path("library/", library.library, name="library"),

@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
+from emotipal.accounts.models import ClientProfile
+from emotipal.homework.models import Assignment, Barrier, TherapySession
 from emotipal.web.api import api
 from tests.factories import World
 
@@ -37,7 +40,7 @@ class Row:
     method: str
     path: Callable[[Any], str]
     expect: dict[str, int]
-    data: dict[str, Any] | None = None
+    data: dict[str, Any] | str | None = None  # a str names a body built from the objects (Objects.body)
 
 
 def only(status_ok: int, allowed: tuple[str, ...], denied: int, anon: int = 302) -> dict[str, int]:
@@ -109,6 +112,65 @@ PAGES: dict[str, list[Row]] = {
             {"note": "ok"},
         )
     ],
+    "edit_entry": [
+        Row(
+            "get",
+            lambda o: f"/my/entries/{o.entry.pk}/edit/",
+            only(200, ("client_a",), 403) | {"client_b": 404},
+        )
+    ],
+    "self_review": [
+        Row(
+            "get",
+            lambda o: f"/homework/{o.assignment.pk}/review/{o.session2.pk}/",
+            only(200, ("client_a",), 403) | {"client_b": 404},
+        )
+    ],
+    "report_barrier": [
+        Row(
+            "get",
+            lambda o: f"/homework/{o.assignment.pk}/not-done/",
+            only(200, ("client_a",), 403) | {"client_b": 404},
+        )
+    ],
+    "barrier_strategy": [
+        Row("get", lambda o: f"/obstacles/{o.barrier.pk}/", only(200, ("client_a",), 403) | {"client_b": 404})
+    ],
+    "looking_back": [
+        Row("get", lambda o: "/looking-back/", only(200, ("client_a",), 403) | {"client_b": 404})
+    ],
+    "caseload_barriers": [Row("get", lambda o: "/clients/obstacles/", only(200, CLINICIANS, 403))],
+    "record_session": [
+        Row(
+            "post",
+            lambda o: f"/clients/{o.world.client_a.pk}/sessions/",
+            only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            {"date": "2026-02-02"},
+        )
+    ],
+    "session_review": [
+        Row(
+            "get",
+            lambda o: f"/clients/{o.world.client_a.pk}/sessions/{o.session2.pk}/",
+            only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        )
+    ],
+    "end_treatment": [
+        Row(
+            "post",
+            lambda o: f"/clients/{o.world.client_a.pk}/end/",
+            only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        )
+    ],
+    "retro_rating": [
+        Row(
+            "post",
+            lambda o: f"/clients/{o.world.client_a.pk}/look-back/",
+            only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            {"r.quantity": "3", "r.quality": "2"},
+        )
+    ],
+    "export_compliance": [Row("get", lambda o: "/clinic/export/compliance.csv", only(200, ("admin",), 403))],
     "library": [Row("get", lambda o: "/library/", only(200, STAFF, 403))],
     "template_detail": [Row("get", lambda o: "/library/thought-record/", only(200, STAFF, 403))],
 }
@@ -185,6 +247,69 @@ API_ROWS: dict[tuple[str, str], Row] = {
         api_only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
         {"note": "seen"},
     ),
+    ("GET", "/engagement-items"): Row(
+        "get", lambda o: f"{API}/engagement-items", api_only(200, EVERYONE, 403)
+    ),
+    ("GET", "/clients/{client_id}/sessions"): Row(
+        "get",
+        lambda o: f"{API}/clients/{o.world.client_a.pk}/sessions",
+        api_only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+    ),
+    ("POST", "/clients/{client_id}/sessions"): Row(
+        "post",
+        lambda o: f"{API}/clients/{o.world.client_a.pk}/sessions",
+        api_only(201, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        {"date": "2026-02-02"},
+    ),
+    ("POST", "/assignments/{assignment_id}/self-reviews"): Row(
+        "post",
+        lambda o: f"{API}/assignments/{o.assignment.pk}/self-reviews",
+        api_only(201, ("client_a",), 404),
+        "self_review",
+    ),
+    ("POST", "/assignments/{assignment_id}/therapist-reviews"): Row(
+        "post",
+        lambda o: f"{API}/assignments/{o.assignment.pk}/therapist-reviews",
+        api_only(201, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        "therapist_review",
+    ),
+    ("POST", "/assignments/{assignment_id}/barriers"): Row(
+        "post",
+        lambda o: f"{API}/assignments/{o.assignment.pk}/barriers",
+        api_only(201, ("client_a",), 404),
+        "barrier",
+    ),
+    ("PUT", "/barriers/{barrier_id}/strategy"): Row(
+        "put",
+        lambda o: f"{API}/barriers/{o.barrier.pk}/strategy",
+        api_only(200, ("client_a",), 404),
+        {"strategy": "smaller_step"},
+    ),
+    ("GET", "/clients/{client_id}/barriers"): Row(
+        "get",
+        lambda o: f"{API}/clients/{o.world.client_a.pk}/barriers",
+        api_only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+    ),
+    ("POST", "/clients/{client_id}/retroactive"): Row(
+        "post",
+        lambda o: f"{API}/clients/{o.world.client_a.pk}/retroactive",
+        api_only(201, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        {"quantity": 3, "quality": 2},
+    ),
+    ("POST", "/me/retroactive"): Row(
+        "post",
+        lambda o: f"{API}/me/retroactive",
+        api_only(201, ("client_a",), 404) | {"client_b": 422},
+        {"quantity": 3, "quality": 2},
+    ),
+    ("GET", "/clients/{client_id}/compliance"): Row(
+        "get",
+        lambda o: f"{API}/clients/{o.world.client_a.pk}/compliance",
+        api_only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+    ),
+    ("GET", "/me/compliance"): Row(
+        "get", lambda o: f"{API}/me/compliance", api_only(200, ("client_a", "client_b"), 404)
+    ),
 }
 # Ninja's own schema and docs pages describe the API, not anyone's data.
 API_PUBLIC = {"openapi-json", "openapi-view"}
@@ -223,8 +348,36 @@ def test_every_route_has_a_row() -> None:
 
 
 class Objects:
+    """Client A's homework, set in session 1 and due for review in session 2 (today), with an obstacle."""
+
     def __init__(self, world: World, assignment: Any, entry: Any, token_id: int) -> None:
         self.world, self.assignment, self.entry, self.token_id = world, assignment, entry, token_id
+        self.session1 = TherapySession.objects.get_or_create(
+            client=world.client_a,
+            number=1,
+            defaults={"therapist": world.therapist, "date": assignment.start_date},
+        )[0]
+        self.session2 = TherapySession.objects.get_or_create(
+            client=world.client_a,
+            number=2,
+            defaults={"therapist": world.therapist, "date": timezone.localdate()},
+        )[0]
+        Assignment.objects.filter(pk=assignment.pk).update(session=self.session1)
+        self.barrier = Barrier.objects.get_or_create(
+            client=world.client_a,
+            assignment=assignment,
+            day=assignment.start_date,
+            defaults={"barrier": "forgot"},
+        )[0]
+        ClientProfile.objects.filter(pk=world.client_a.pk).update(discharged_on=timezone.localdate())
+
+    def body(self, name: str) -> dict[str, Any]:
+        ratings = {"quantity": 3, "quality": 2}
+        return {
+            "self_review": {"session_id": self.session2.pk, "ratings": ratings},
+            "therapist_review": {"session_id": self.session2.pk, "ratings": ratings},
+            "barrier": {"day": timezone.localdate().isoformat(), "barrier": "no_time"},
+        }[name]
 
 
 def _request(http: Any, row: Row, path: str, data: dict[str, Any] | None, api_call: bool) -> Any:
@@ -263,7 +416,13 @@ def test_api(world: World, entry_a: Any, actor: str) -> None:
         http = world.login(None)
         if new is not None:
             http.defaults["HTTP_AUTHORIZATION"] = f"Bearer {new.secret}"
-        data = assignment_body(o) if row.data is None and method == "POST" else row.data
+        data = (
+            assignment_body(o)
+            if row.data is None and method == "POST"
+            else o.body(row.data)
+            if isinstance(row.data, str)
+            else row.data
+        )
         response = _request(http, row, row.path(o), data, api_call=True)
         if response.status_code != row.expect[actor]:
             failures.append(

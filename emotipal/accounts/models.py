@@ -91,6 +91,7 @@ class ClientProfile(models.Model):
     reminder_time = models.TimeField(null=True, blank=True, help_text="Local time for homework reminders.")
     timezone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
+    discharged_on = models.DateField(null=True, blank=True, help_text="End of treatment.")
 
     def __str__(self) -> str:
         return str(self.user)

@@ -11,6 +11,16 @@ that every generated submission validates against that schema.
 
 Everything is keyed by day numbers counted from the clinic start (day 0 is a Monday, so `day % 7` is the
 weekday); only datetime answers need a calendar date, and they are anchored at `SIM_START`.
+
+Around the homework the simulator also records what a therapy platform sees (issue 3): weekly sessions (each
+client on their own weekday, Monday to Friday); homework set in a session and reviewed in the next one by a
+client self-review and a therapist review, both rating the same twelve dimensions on anchored 0..4 scales
+(`REVIEW_DIMENSIONS`); barriers reported for missed practice days with the strategy chosen; and, for clients
+who end treatment early, retroactive ratings of the whole course. Subjective ratings carry a halo: with
+`halo = H` a rater perceives each dimension as `(1 - H) * signal + H * engagement`, where the signal is the
+week's objective value (for quantity: the share of planned practices submitted) and engagement the client's
+latent engagement, the rater's general impression. Client and therapist ratings have independent noise and
+clients rate themselves slightly more favourably.
 """
 
 from __future__ import annotations
@@ -20,10 +30,11 @@ import csv
 import dataclasses
 import datetime as dt
 import functools
+import itertools
 import json
 import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import NormalDist
@@ -55,6 +66,9 @@ class SimClient:
     quality: float  # latent 0..1: how well they practise
     baseline_phq9: int
     improvement: float  # true PHQ-9 improvement over the whole course; negative means worsening
+    discharged_day: int | None = (
+        None  # treatment ended early at this (last) session; None: still in treatment
+    )
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,10 @@ class SimAssignment:
     practice_weekdays: tuple[int, ...]  # 0 = Monday; len == times_per_week
     rationale: str
     instructions: str
+    session_key: str | None = None  # the session in which it was assigned (it starts on that day)
+    first_open_delay_hours: float | None = (
+        None  # assignment to the client's first opening; None: never opened
+    )
 
 
 @dataclass(frozen=True)
@@ -83,6 +101,7 @@ class SimEntry:
     difficulty: int | None
     helpfulness: int | None
     reviewed: bool
+    edits_after_submit: int = 0  # changes saved after submitting (0 for drafts)
 
 
 @dataclass(frozen=True)
@@ -90,6 +109,64 @@ class SimScore:
     client_key: str
     week: int
     phq9: int  # 0..27
+
+
+@dataclass(frozen=True)
+class SimSession:
+    key: str
+    client_key: str
+    number: int  # 1, 2, ... in order
+    day: int
+
+
+@dataclass(frozen=True)
+class SimSelfReview:
+    """The client's look back, before session N+1, at a week of homework set in session N or earlier."""
+
+    key: str
+    assignment_key: str
+    session_key: str  # the session it prepares for (where the homework is reviewed)
+    client_key: str
+    day: int  # the day before the session or the session day
+    ratings: dict[str, int]  # REVIEW_DIMENSIONS -> 0..4
+    helpfulness: int  # 0..4
+    what_i_did: str
+    what_i_learned: str
+    what_got_in_way: str
+
+
+@dataclass(frozen=True)
+class SimTherapistReview:
+    key: str
+    assignment_key: str
+    session_key: str
+    day: int  # the session day
+    ratings: dict[str, int]  # REVIEW_DIMENSIONS -> 0..4
+    note: str
+
+
+@dataclass(frozen=True)
+class SimBarrier:
+    """What got in the way of a planned practice that was not submitted, and the remedy chosen."""
+
+    key: str
+    client_key: str
+    assignment_key: str
+    day: int  # the planned practice day
+    barrier: str  # one of BARRIERS
+    strategy: str | None  # one of STRATEGIES; None when the client chose none
+    note: str
+
+
+@dataclass(frozen=True)
+class SimRetroRating:
+    """An end-of-treatment rating of the whole course of homework."""
+
+    client_key: str
+    rater: str  # "client" or "therapist"
+    day: int
+    quantity: int  # 0..4
+    quality: int  # 0..4
 
 
 @dataclass(frozen=True)
@@ -103,6 +180,12 @@ class SimClinic:
     weeks: int
     seed: int
     true_r: float
+    sessions: tuple[SimSession, ...] = ()
+    self_reviews: tuple[SimSelfReview, ...] = ()
+    therapist_reviews: tuple[SimTherapistReview, ...] = ()
+    barriers: tuple[SimBarrier, ...] = ()
+    retro_ratings: tuple[SimRetroRating, ...] = ()
+    halo: float = 0.3
 
 
 # --- obviously fictional people --------------------------------------------------------------------------
@@ -243,6 +326,75 @@ INSTRUCTIONS = (
     "Fill this in on the planned days, soon after practising (simulated).",
     "Take a few quiet minutes; short answers are fine (simulated).",
     "Bring questions about the exercise to the next session (simulated).",
+)
+
+# --- reviews, barriers and end-of-treatment ratings ------------------------------------------------------
+
+# The dimensions rated, 0..4, in the client's self-review and the therapist's review (issue 3).
+REVIEW_DIMENSIONS = (
+    "quantity", "quality", "difficulty", "obstacles", "understanding", "agreement", "specificity",
+    "collaboration", "pleasure", "mastery", "progress", "expected_benefit",
+)  # fmt: skip
+REVERSE_KEYED = frozenset({"difficulty", "obstacles"})  # a higher rating means more of something bad
+HALO_DEFAULT = 0.3
+CLIENT_BIAS = 0.3  # clients rate themselves this much more favourably, in scale points
+CLIENT_RATING_SD = 0.6
+THERAPIST_RATING_SD = 0.5
+
+BARRIERS = (
+    "forgot", "no_time", "too_hard", "no_point", "unsure_how", "low_mood", "something_happened", "other",
+)  # fmt: skip
+STRATEGIES = ("smaller_step", "schedule_reminder", "ask_support", "plan_reward", "talk_reason")
+# The remedies that fit each barrier, the most fitting first; the simulated client picks one of these most
+# of the time. Mirrors `MATCHES` in emotipal/homework/barriers.py (not imported: this package is pure).
+MATCHING_STRATEGIES: dict[str, tuple[str, ...]] = {
+    "forgot": ("schedule_reminder", "ask_support"),
+    "no_time": ("smaller_step", "schedule_reminder"),
+    "too_hard": ("smaller_step", "talk_reason", "ask_support"),
+    "no_point": ("talk_reason",),
+    "unsure_how": ("talk_reason", "smaller_step"),
+    "low_mood": ("smaller_step", "plan_reward", "ask_support"),
+    "something_happened": ("schedule_reminder", "smaller_step"),
+    "other": ("talk_reason", "smaller_step"),
+}
+BARRIER_RATE = 0.4  # share of missed planned practices for which the client says what got in the way
+STRATEGY_RATE = 0.75  # share of reported barriers for which a strategy is chosen
+MATCHING_RATE = 0.85  # share of chosen strategies that fit the barrier
+BARRIER_NOTES: dict[str, tuple[str, ...]] = {
+    "forgot": ("It slipped my mind until bedtime (simulated)", "Did not see the reminder (simulated)"),
+    "no_time": ("Work ran late (simulated)", "Busy day with family visiting (simulated)"),
+    "too_hard": ("Felt too anxious to start (simulated)", "The step felt too big today (simulated)"),
+    "no_point": ("Could not see how this would help (simulated)",),
+    "unsure_how": ("Was not sure what to write in the boxes (simulated)",),
+    "low_mood": (
+        "Too tired and flat to do anything (simulated)",
+        "Stayed in bed most of the day (simulated)",
+    ),
+    "something_happened": ("Had to deal with something unexpected (simulated)", "Was ill (simulated)"),
+    "other": ("Something else got in the way (simulated)",),
+}
+LEARNED_PHRASES = (
+    "The worry eased sooner than I expected (simulated)",
+    "Starting small made it easier to keep going (simulated)",
+    "My mood lifted a bit after doing something (simulated)",
+    "Writing it down helped me see it differently (simulated)",
+    "Not much new this week (simulated)",
+)
+NOTHING_IN_THE_WAY = "Nothing much got in the way (simulated)"
+SOMETHING_IN_THE_WAY = "Some days were harder to fit in (simulated)"
+THERAPIST_NOTES = (  # by the week's share of planned practices submitted: low, middle, high
+    (
+        "Little practice this week; we looked at what got in the way (simulated)",
+        "Agreed a smaller first step for next week (simulated)",
+    ),
+    (
+        "About half done; planned fixed times with a reminder (simulated)",
+        "Some practice; talked the reason for the task through again (simulated)",
+    ),
+    (
+        "Practised as planned; went over what was learned (simulated)",
+        "Good week of practice; keep going as agreed (simulated)",
+    ),
 )
 
 
@@ -440,9 +592,15 @@ def simulate_clinic(
     weeks: int = 16,
     seed: int = 7,
     true_r: float = 0.5,
+    halo: float = HALO_DEFAULT,
     templates: Mapping[str, list[dict[str, Any]]],
 ) -> SimClinic:
-    """Simulate a clinic. The same arguments always give the same clinic."""
+    """Simulate a clinic. The same arguments always give the same clinic.
+
+    `halo` (0..1) is how strongly the subjective ratings (self-reviews, therapist reviews, retroactive
+    ratings) follow the rater's general impression of the client, their latent engagement, rather than what
+    happened: 0 means they track the objective figures plus noise, 1 means the latent engagement only.
+    """
     if not templates:
         raise ValueError("at least one template is needed")
     if n_therapists < 1 or n_clients < 1:
@@ -451,6 +609,8 @@ def simulate_clinic(
         raise ValueError("need at least two weeks (a baseline and a follow-up score)")
     if not -1.0 <= true_r <= 1.0:
         raise ValueError("true_r is a correlation and must lie in -1..1")
+    if not 0.0 <= halo <= 1.0:
+        raise ValueError("halo must lie in 0..1")
 
     rng = np.random.default_rng(seed)
     slugs = sorted(templates)  # sorted so that dict order cannot change the result
@@ -483,14 +643,23 @@ def simulate_clinic(
     )
     width = max(3, len(str(n_clients)))
     clients: list[SimClient] = []
+    sessions: list[SimSession] = []
     assignments: list[SimAssignment] = []
     entries: list[SimEntry] = []
     scores: list[SimScore] = []
+    self_reviews: list[SimSelfReview] = []
+    therapist_reviews: list[SimTherapistReview] = []
+    barriers: list[SimBarrier] = []
+    retro_ratings: list[SimRetroRating] = []
     for i in range(n_clients):
         display_name, email = client_names[i]
         t = int(therapist_of[i])
+        crng = client_rngs[i]
+        key = f"c{i + 1:0{width}d}"
+        session_weekday = int(crng.integers(0, 5))  # Monday..Friday
+        discharge_week = _discharge_week(weeks, crng)
         client = SimClient(
-            key=f"c{i + 1:0{width}d}",
+            key=key,
             therapist_key=therapists[t].key,
             display_name=display_name,
             email=email,
@@ -498,23 +667,49 @@ def simulate_clinic(
             quality=phi(float(z_quality[i])),
             baseline_phq9=int(baselines[i]),
             improvement=4.0 + 3.0 * float(z_improvement[i]),
+            discharged_day=None if discharge_week is None else discharge_week * 7 + session_weekday,
         )
-        crng = client_rngs[i]
-        client_assignments = _assignments(client, slugs, weeks, crng)
-        clients.append(client)
-        assignments.extend(client_assignments)
-        entries.extend(
-            _entries(
-                client,
-                client_assignments,
-                templates,
-                weeks,
-                crng,
-                review_rate=float(review_rates[t]),
-                review_lag=int(review_lags[t]),
-            )
+        last_week = weeks - 1 if discharge_week is None else discharge_week
+        client_sessions = [
+            SimSession(key=f"{key}-s{w + 1:02d}", client_key=key, number=w + 1, day=w * 7 + session_weekday)
+            for w in range(last_week + 1)
+        ]
+        client_assignments = _assignments(client, slugs, weeks, crng, sessions=client_sessions)
+        week_effect = _week_effects(weeks, crng)
+        client_entries = _entries(
+            client,
+            client_assignments,
+            templates,
+            weeks,
+            crng,
+            review_rate=float(review_rates[t]),
+            review_lag=int(review_lags[t]),
+            week_effect=week_effect,
         )
         scores.extend(_scores(client, weeks, crng))
+
+        # What the platform records around the homework: first openings, barriers, reviews, retro ratings.
+        client_assignments = _with_first_open(client, client_assignments, client_entries, crng)
+        submitted_days = _submitted_days(client_assignments, client_entries)
+        client_barriers = _barriers(client, client_assignments, submitted_days, week_effect, crng)
+        reviews = _reviews(
+            client,
+            client_sessions,
+            client_assignments,
+            submitted_days,
+            client_barriers,
+            weeks,
+            halo,
+            crng,
+        )
+        clients.append(client)
+        sessions.extend(client_sessions)
+        assignments.extend(client_assignments)
+        entries.extend(client_entries)
+        barriers.extend(client_barriers)
+        self_reviews.extend(reviews[0])
+        therapist_reviews.extend(reviews[1])
+        retro_ratings.extend(_retro_ratings(client, client_assignments, submitted_days, halo, crng))
 
     return SimClinic(
         name=CLINIC_NAME,
@@ -526,6 +721,12 @@ def simulate_clinic(
         weeks=weeks,
         seed=seed,
         true_r=true_r,
+        sessions=tuple(sessions),
+        self_reviews=tuple(self_reviews),
+        therapist_reviews=tuple(therapist_reviews),
+        barriers=tuple(barriers),
+        retro_ratings=tuple(retro_ratings),
+        halo=halo,
     )
 
 
@@ -568,19 +769,37 @@ def _dedupe(names: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+def _discharge_week(weeks: int, rng: np.random.Generator) -> int | None:
+    """About a third of clients end treatment early: the week of their last session, or None."""
+    discharged = rng.random() < 1 / 3
+    lo, hi = max(2, weeks // 3), weeks - 1  # after at least two weeks of homework, before the last week
+    if not discharged or lo >= hi:
+        return None
+    return int(rng.integers(lo, hi))
+
+
 def _assignments(
-    client: SimClient, slugs: list[str], weeks: int, rng: np.random.Generator
+    client: SimClient,
+    slugs: list[str],
+    weeks: int,
+    rng: np.random.Generator,
+    *,
+    sessions: Sequence[SimSession],
 ) -> list[SimAssignment]:
-    """1-3 assignments: a new one every 4-6 weeks, each lasting 2-6 weeks (they may overlap)."""
-    last_day = weeks * 7 - 1
+    """1-3 assignments: a new one every 4-6 weeks, each lasting 2-6 weeks (they may overlap).
+
+    Each is set in a session (`sessions[w]` is the session of week w) and starts that day; none is set in
+    the last session, and homework ends by the day before a discharge session.
+    """
+    last_day = weeks * 7 - 1 if client.discharged_day is None else client.discharged_day - 1
     week = int(rng.integers(0, min(2, weeks - 1)))
     result: list[SimAssignment] = []
     previous: str | None = None
-    while len(result) < 3 and week < weeks - 1:
+    while len(result) < 3 and week < len(sessions) - 1:
         choices = [s for s in slugs if s != previous] or slugs  # vary the homework when possible
         slug = choices[int(rng.integers(len(choices)))]
-        start = week * 7 + int(rng.integers(0, 3))
-        end = min(start + int(rng.integers(2, 7)) * 7 - 1, last_day)
+        start = sessions[week].day
+        end = min(start + int(rng.integers(2, 7)) * 7 - 1, last_day)  # up to the day before a session
         times = int(rng.integers(2, 8))
         result.append(
             SimAssignment(
@@ -594,6 +813,7 @@ def _assignments(
                 practice_weekdays=tuple(sorted(rng.permutation(7)[:times].tolist())),
                 rationale=_rationale(slug),
                 instructions=INSTRUCTIONS[int(rng.integers(len(INSTRUCTIONS)))],
+                session_key=sessions[week].key,
             )
         )
         previous = slug
@@ -623,10 +843,11 @@ def _entries(
     *,
     review_rate: float,
     review_lag: int,
+    week_effect: np.ndarray | None = None,
 ) -> list[SimEntry]:
     end_of_clinic = weeks * 7
-    # Life gets in the way: every week has some noise and about one in eight is clearly worse.
-    week_effect = rng.normal(0.0, 0.1, size=weeks) - 0.35 * (rng.random(weeks) < 0.12)
+    if week_effect is None:
+        week_effect = _week_effects(weeks, rng)
     abandon_p = 0.05 + 0.15 * (1.0 - client.quality)
     result: list[SimEntry] = []
     for a in client_assignments:
@@ -653,6 +874,8 @@ def _entries(
                 age = end_of_clinic - day
                 # Old entries are reviewed at the therapist's usual rate; the newest ones are still waiting.
                 reviewed = bool(age >= review_lag and rng.random() < review_rate)
+                # Now and then a client goes back to correct or add to a submitted entry.
+                edits = int(rng.integers(1, 3)) if rng.random() < 0.08 else 0
             else:
                 # A draft keeps the first few answers typed before the client gave up.
                 keep = int(rng.integers(0, len(answers) + 1))
@@ -660,6 +883,7 @@ def _entries(
                 seconds = planned_seconds * rng.uniform(0.05, 0.4)
                 effort = difficulty = helpfulness = None  # drafts have no ratings yet
                 reviewed = False
+                edits = 0
             result.append(
                 SimEntry(
                     assignment_key=a.key,
@@ -672,9 +896,18 @@ def _entries(
                     difficulty=difficulty,
                     helpfulness=helpfulness,
                     reviewed=reviewed,
+                    edits_after_submit=edits,
                 )
             )
     return result
+
+
+def _week_effects(weeks: int, rng: np.random.Generator) -> np.ndarray:
+    """Life gets in the way: every week has some noise and about one in eight is clearly worse."""
+    return rng.normal(0.0, 0.1, size=weeks) - 0.35 * (rng.random(weeks) < 0.12)
+
+
+BAD_WEEK = -0.2  # a week effect below this is one of the clearly worse weeks
 
 
 def _rating(mean: float, sd: float, rng: np.random.Generator) -> int:
@@ -694,6 +927,274 @@ def _scores(client: SimClient, weeks: int, rng: np.random.Generator) -> list[Sim
     ]
 
 
+# --- around the homework: first openings, barriers, reviews, end-of-treatment ratings ---------------------
+
+
+def _submitted_days(assignments: Sequence[SimAssignment], entries: Sequence[SimEntry]) -> dict[str, set[int]]:
+    days: dict[str, set[int]] = {a.key: set() for a in assignments}
+    for e in entries:
+        if e.submitted:
+            days[e.assignment_key].add(e.day)
+    return days
+
+
+def _with_first_open(
+    client: SimClient,
+    assignments: Sequence[SimAssignment],
+    entries: Sequence[SimEntry],
+    rng: np.random.Generator,
+) -> list[SimAssignment]:
+    """Set each assignment's delay to first opening: hours for engaged clients, days for the others."""
+    first_entry: dict[str, int] = {}
+    for e in entries:
+        first_entry[e.assignment_key] = min(e.day, first_entry.get(e.assignment_key, e.day))
+    median_hours = 3.0 + 45.0 * (1.0 - client.engagement)
+    result = []
+    for a in assignments:
+        draw = median_hours * float(rng.lognormal(0.0, 0.7))
+        first = first_entry.get(a.key)
+        delay: float | None
+        if first is None:  # never practised: often never opened either
+            opened = rng.random() < 0.4 and draw <= (a.end_day - a.start_day + 1) * 24
+            delay = draw if opened else None
+        else:
+            # Opened by the first practice at the latest: set in a morning session, practised in the evening.
+            latest = (first - a.start_day) * 24 + 8.0
+            delay = draw if draw <= latest else latest * float(rng.uniform(0.5, 1.0))
+        result.append(
+            dataclasses.replace(a, first_open_delay_hours=None if delay is None else round(delay, 2))
+        )
+    return result
+
+
+def _barriers(
+    client: SimClient,
+    assignments: Sequence[SimAssignment],
+    submitted_days: Mapping[str, set[int]],
+    week_effect: np.ndarray,
+    rng: np.random.Generator,
+) -> list[SimBarrier]:
+    """For some planned practices with nothing submitted: what got in the way, and the remedy chosen."""
+    e, q = client.engagement, client.quality
+    # Weights in BARRIERS order: forgetting and lack of time are common to everyone; a hard or pointless-
+    # seeming task goes with low quality or engagement; bad weeks bring low mood and life events.
+    usual = np.array(
+        [0.25, 0.22, 0.05 + 0.2 * (1 - q), 0.02 + 0.15 * (1 - e), 0.03 + 0.12 * (1 - q), 0.1, 0.05, 0.05]
+    )
+    bad = usual + np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.15, 0.3, 0.0])
+    cumulative = {False: np.cumsum(usual) / usual.sum(), True: np.cumsum(bad) / bad.sum()}
+    result: list[SimBarrier] = []
+    for a in assignments:
+        done = submitted_days[a.key]
+        for day in planned_practice_days(a):
+            if day in done or rng.random() >= BARRIER_RATE:
+                continue
+            weights = cumulative[bool(week_effect[day // 7] < BAD_WEEK)]
+            code = BARRIERS[min(int(np.searchsorted(weights, rng.random(), side="right")), len(BARRIERS) - 1)]
+            strategy: str | None = None
+            if rng.random() < STRATEGY_RATE:
+                fitting = MATCHING_STRATEGIES[code]
+                others = tuple(s for s in STRATEGIES if s not in fitting)
+                if rng.random() < MATCHING_RATE or not others:  # the first fitting one is the most popular
+                    strategy = fitting[0] if rng.random() < 0.5 else fitting[int(rng.integers(len(fitting)))]
+                else:
+                    strategy = others[int(rng.integers(len(others)))]
+            notes = BARRIER_NOTES[code]
+            result.append(
+                SimBarrier(
+                    key=f"{client.key}-b{len(result) + 1:03d}",
+                    client_key=client.key,
+                    assignment_key=a.key,
+                    day=day,
+                    barrier=code,
+                    strategy=strategy,
+                    note=notes[int(rng.integers(len(notes)))],
+                )
+            )
+    return result
+
+
+def _review_windows(
+    sessions: Sequence[SimSession], assignments: Sequence[SimAssignment]
+) -> Iterator[tuple[SimSession, SimSession, SimAssignment, list[int]]]:
+    """(previous session, session, assignment, its planned practice days in between) for every review.
+
+    Homework is reviewed in session N+1 when it was set in session N or earlier and had not ended before
+    session N; the review covers the planned practices from session N up to the day before session N+1.
+    """
+    ordered = sorted(sessions, key=lambda s: s.number)
+    for previous, session in itertools.pairwise(ordered):
+        for a in assignments:
+            if a.start_day > previous.day or a.end_day < previous.day:
+                continue
+            weekdays = set(a.practice_weekdays)
+            planned = [
+                d for d in range(previous.day, min(session.day - 1, a.end_day) + 1) if d % 7 in weekdays
+            ]
+            if planned:
+                yield previous, session, a, planned
+
+
+_REVERSE = np.array([d in REVERSE_KEYED for d in REVIEW_DIMENSIONS])
+_NOT_REVERSED = np.zeros(2, dtype=bool)
+
+
+def _subjective(
+    signals: np.ndarray,
+    impression: float,
+    halo: float,
+    rng: np.random.Generator,
+    *,
+    bias: float,
+    sd: float,
+    reverse: np.ndarray,
+) -> list[int]:
+    """0..4 ratings of 0..1 "goodness" signals as a rater sees them through their general impression.
+
+    Reverse-keyed dimensions are rated the other way round (4 = very difficult), and a favourable bias
+    lowers those.
+    """
+    perceived = (1.0 - halo) * signals + halo * impression
+    points = np.where(reverse, 4.0 * (1.0 - perceived) - bias, 4.0 * perceived + bias)
+    points = points + rng.normal(0.0, sd, size=len(signals))
+    return [int(v) for v in np.clip(np.rint(points), 0, 4)]
+
+
+def _reviews(
+    client: SimClient,
+    sessions: Sequence[SimSession],
+    assignments: Sequence[SimAssignment],
+    submitted_days: Mapping[str, set[int]],
+    barriers: Sequence[SimBarrier],
+    weeks: int,
+    halo: float,
+    rng: np.random.Generator,
+) -> tuple[list[SimSelfReview], list[SimTherapistReview]]:
+    """The client's self-review (usually) and the therapist's review (almost always) of each week."""
+    q, e = client.quality, client.engagement
+    # How well each task was understood and agreed with, and how specific and joint its plan was, are
+    # properties of the assignment rather than of the week.
+    plan_noise = rng.normal(0.0, 0.1, size=(len(assignments), 2))
+    plan_fit = rng.uniform(0.3, 0.95, size=(len(assignments), 2))
+    plan = {a.key: (*plan_noise[j], *plan_fit[j]) for j, a in enumerate(assignments)}
+    barrier_on = {(b.assignment_key, b.day): b for b in barriers}
+    self_review_rate = 0.5 + 0.45 * e
+    last_day = max(1, weeks * 7 - 1)
+    self_reviews: list[SimSelfReview] = []
+    therapist_reviews: list[SimTherapistReview] = []
+    plans_for_session: dict[str, tuple[bool, int]] = {}
+    for _previous, session, a, planned in _review_windows(sessions, assignments):
+        if session.key not in plans_for_session:  # one decision per session, covering all its homework
+            does_it = bool(rng.random() < self_review_rate)
+            plans_for_session[session.key] = (does_it, session.day - 1 if rng.random() < 0.6 else session.day)
+        does_self_review, self_day = plans_for_session[session.key]
+        done = sum(d in submitted_days[a.key] for d in planned)
+        fraction = done / len(planned)
+        understanding, agreement, specificity, collaboration = plan[a.key]
+        progress = client.improvement * session.day / last_day  # true PHQ-9 improvement so far
+        noise = rng.normal(0.0, 0.08, size=7)
+        signals = np.clip(
+            np.array(
+                [
+                    fraction,  # quantity: the objective share of planned practices submitted
+                    q + noise[0],  # quality
+                    0.25 + 0.5 * q + 0.2 * fraction + noise[1],  # difficulty, as ease
+                    0.1 + 0.8 * fraction + noise[2],  # obstacles, as their absence
+                    0.45 + 0.45 * q + understanding,
+                    0.3 + 0.55 * e + agreement,
+                    specificity,
+                    collaboration,
+                    0.15 + 0.6 * q + 0.15 * fraction + noise[3],  # pleasure
+                    0.1 + 0.65 * q + 0.2 * fraction + noise[4],  # mastery
+                    0.4 + 0.1 * progress + noise[5],  # progress toward goals
+                    0.3 + 0.45 * e + 0.05 * progress + noise[6],  # expected benefit
+                ]
+            ),
+            0.0,
+            1.0,
+        )
+        if does_self_review:
+            ratings = _subjective(
+                signals, e, halo, rng, bias=CLIENT_BIAS, sd=CLIENT_RATING_SD, reverse=_REVERSE
+            )
+            helpful_signal = np.array([_clamp(0.2 + 0.55 * q + 0.2 * fraction, 0.0, 1.0)])
+            helpfulness = _subjective(
+                helpful_signal, e, halo, rng, bias=CLIENT_BIAS, sd=CLIENT_RATING_SD, reverse=_NOT_REVERSED[:1]
+            )[0]
+            in_the_way = [barrier_on[a.key, d] for d in planned if (a.key, d) in barrier_on]
+            if in_the_way:
+                got_in_way = in_the_way[0].note
+            else:
+                got_in_way = SOMETHING_IN_THE_WAY if done < len(planned) else NOTHING_IN_THE_WAY
+            self_reviews.append(
+                SimSelfReview(
+                    key=f"{client.key}-sr{len(self_reviews) + 1:03d}",
+                    assignment_key=a.key,
+                    session_key=session.key,
+                    client_key=client.key,
+                    day=self_day,
+                    ratings=dict(zip(REVIEW_DIMENSIONS, ratings, strict=True)),
+                    helpfulness=helpfulness,
+                    what_i_did=(
+                        f"Practised {done} of {len(planned)} planned times (simulated)"
+                        if done
+                        else "Did not manage to practise this week (simulated)"
+                    ),
+                    what_i_learned=LEARNED_PHRASES[int(rng.integers(len(LEARNED_PHRASES)))]
+                    if done
+                    else LEARNED_PHRASES[-1],
+                    what_got_in_way=got_in_way,
+                )
+            )
+        if rng.random() < 0.96:
+            ratings = _subjective(signals, e, halo, rng, bias=0.0, sd=THERAPIST_RATING_SD, reverse=_REVERSE)
+            notes = THERAPIST_NOTES[min(2, int(fraction * 3))]
+            therapist_reviews.append(
+                SimTherapistReview(
+                    key=f"{client.key}-tr{len(therapist_reviews) + 1:03d}",
+                    assignment_key=a.key,
+                    session_key=session.key,
+                    day=session.day,
+                    ratings=dict(zip(REVIEW_DIMENSIONS, ratings, strict=True)),
+                    note=notes[int(rng.integers(len(notes)))],
+                )
+            )
+    return self_reviews, therapist_reviews
+
+
+def _retro_ratings(
+    client: SimClient,
+    assignments: Sequence[SimAssignment],
+    submitted_days: Mapping[str, set[int]],
+    halo: float,
+    rng: np.random.Generator,
+) -> list[SimRetroRating]:
+    """At an early end of treatment, client and therapist rate the quantity and quality of the whole course."""
+    if client.discharged_day is None:
+        return []
+    planned = sum(len(planned_practice_days(a)) for a in assignments)
+    done = sum(len(days) for days in submitted_days.values())
+    signals = np.array([done / planned if planned else 0.0, client.quality])
+    result = []
+    for rater, bias, sd in (
+        ("client", CLIENT_BIAS, CLIENT_RATING_SD),
+        ("therapist", 0.0, THERAPIST_RATING_SD),
+    ):
+        quantity, quality = _subjective(
+            signals, client.engagement, halo, rng, bias=bias, sd=sd, reverse=_NOT_REVERSED
+        )
+        result.append(
+            SimRetroRating(
+                client_key=client.key,
+                rater=rater,
+                day=client.discharged_day,
+                quantity=quantity,
+                quality=quality,
+            )
+        )
+    return result
+
+
 # --- realised quantities ---------------------------------------------------------------------------------
 
 
@@ -706,6 +1207,25 @@ def engagement_fractions(clinic: SimClinic) -> dict[str, float]:
     for e in clinic.entries:
         submitted[e.client_key] += e.submitted
     return {key: submitted[key] / planned[key] if planned[key] else 0.0 for key in planned}
+
+
+def weekly_completion(clinic: SimClinic) -> dict[tuple[str, str], tuple[int, int]]:
+    """(assignment key, session key) -> (submitted, planned) practices in the week before that session.
+
+    One item for every homework review due: the objective figure behind the reviews' quantity ratings.
+    """
+    sessions: dict[str, list[SimSession]] = {c.key: [] for c in clinic.clients}
+    for s in clinic.sessions:
+        sessions[s.client_key].append(s)
+    assignments: dict[str, list[SimAssignment]] = {c.key: [] for c in clinic.clients}
+    for a in clinic.assignments:
+        assignments[a.client_key].append(a)
+    submitted = _submitted_days(clinic.assignments, clinic.entries)
+    return {
+        (a.key, session.key): (sum(d in submitted[a.key] for d in planned), len(planned))
+        for c in clinic.clients
+        for _previous, session, a, planned in _review_windows(sessions[c.key], assignments[c.key])
+    }
 
 
 def observed_improvements(clinic: SimClinic) -> dict[str, float]:
@@ -766,6 +1286,7 @@ def write_dataset(clinic: SimClinic, out_dir: Path) -> list[Path]:
                     "truth_quality": c.quality,
                     "truth_baseline_phq9": c.baseline_phq9,
                     "truth_improvement": c.improvement,
+                    "discharged_day": c.discharged_day,
                 }
                 for c in clinic.clients
             ],
@@ -785,6 +1306,31 @@ def write_dataset(clinic: SimClinic, out_dir: Path) -> list[Path]:
             ],
         ),
         _write_csv(out_dir / "scores.csv", [dataclasses.asdict(s) for s in clinic.scores]),
+        _write_csv(
+            out_dir / "sessions.csv",
+            [dataclasses.asdict(s) for s in clinic.sessions],
+            _field_names(SimSession),
+        ),
+        _write_csv(
+            out_dir / "self_reviews.csv",
+            [_with_rating_columns(dataclasses.asdict(r)) for r in clinic.self_reviews],
+            _rating_field_names(SimSelfReview),
+        ),
+        _write_csv(
+            out_dir / "therapist_reviews.csv",
+            [_with_rating_columns(dataclasses.asdict(r)) for r in clinic.therapist_reviews],
+            _rating_field_names(SimTherapistReview),
+        ),
+        _write_csv(
+            out_dir / "barriers.csv",
+            [dataclasses.asdict(b) for b in clinic.barriers],
+            _field_names(SimBarrier),
+        ),
+        _write_csv(
+            out_dir / "retro_ratings.csv",
+            [dataclasses.asdict(r) for r in clinic.retro_ratings],
+            _field_names(SimRetroRating),
+        ),
     ]
     truth = {
         "seed": clinic.seed,
@@ -792,6 +1338,7 @@ def write_dataset(clinic: SimClinic, out_dir: Path) -> list[Path]:
         "n_therapists": len(clinic.therapists),
         "n_clients": len(clinic.clients),
         "weeks": clinic.weeks,
+        "halo": clinic.halo,
         "realised_r": _json_float(realised_correlation(clinic)),
         "latent_r": _json_float(latent_correlation(clinic)),
         "definitions": {
@@ -799,6 +1346,8 @@ def write_dataset(clinic: SimClinic, out_dir: Path) -> list[Path]:
             "realised_r": "sample correlation across clients of engagement (submitted entries / planned "
             "practice days) and improvement (week-0 PHQ-9 minus last-week PHQ-9)",
             "latent_r": "sample correlation of probit(truth_engagement) and truth_improvement",
+            "halo": "weight of the rater's general impression (truth_engagement) against the objective "
+            "figure in every subjective rating: 0 = the objective figure plus noise, 1 = the impression only",
         },
     }
     truth_path = out_dir / "truth.json"
@@ -810,14 +1359,33 @@ def _json_float(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 6)
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
-    # Header from the dataclass-shaped first row; an empty table still gets no rows but a valid file.
+def _write_csv(path: Path, rows: list[dict[str, Any]], fieldnames: Sequence[str] | None = None) -> Path:
+    # Header from the given names, else from the dataclass-shaped first row; without either an empty
+    # table is an empty file.
     with path.open("w", newline="", encoding="utf-8") as fh:
-        if rows:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        names = list(fieldnames) if fieldnames is not None else list(rows[0]) if rows else None
+        if names is not None:
+            writer = csv.DictWriter(fh, fieldnames=names)
             writer.writeheader()
             writer.writerows(rows)
     return path
+
+
+def _field_names(cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+def _rating_field_names(cls: type) -> list[str]:
+    """A review's columns with its `ratings` spread into one column per dimension."""
+    names: list[str] = []
+    for name in _field_names(cls):
+        names.extend(REVIEW_DIMENSIONS if name == "ratings" else (name,))
+    return names
+
+
+def _with_rating_columns(row: dict[str, Any]) -> dict[str, Any]:
+    ratings = row.pop("ratings")
+    return {**row, **{d: ratings[d] for d in REVIEW_DIMENSIONS}}
 
 
 # --- CLI -------------------------------------------------------------------------------------------------
@@ -844,6 +1412,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weeks", type=int, default=16)
     parser.add_argument("--therapists", type=int, default=3)
     parser.add_argument("--true-r", type=float, default=0.5, help="engagement-improvement correlation")
+    parser.add_argument(
+        "--halo",
+        type=float,
+        default=HALO_DEFAULT,
+        help="0..1: how much subjective ratings follow the general impression of the client (0 = none)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, required=True, help="directory to write into")
     parser.add_argument(
@@ -862,6 +1436,7 @@ def main(argv: list[str] | None = None) -> int:
             weeks=args.weeks,
             seed=args.seed,
             true_r=args.true_r,
+            halo=args.halo,
             templates=templates,
         )
     except ValueError as exc:
@@ -869,7 +1444,9 @@ def main(argv: list[str] | None = None) -> int:
     paths = write_dataset(clinic, args.out)
     print(
         f"{len(clinic.clients)} clients, {len(clinic.entries)} entries over {clinic.weeks} weeks; "
-        f"realised r = {realised_correlation(clinic):.3f} (true_r = {clinic.true_r})"
+        f"realised r = {realised_correlation(clinic):.3f} (true_r = {clinic.true_r}); "
+        f"{len(clinic.sessions)} sessions, {len(clinic.self_reviews)} self-reviews, "
+        f"{len(clinic.therapist_reviews)} therapist reviews, {len(clinic.barriers)} barriers (halo = {clinic.halo})"
     )
     for path in paths:
         print(path)

@@ -15,6 +15,23 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 RATING_VALIDATORS = [MinValueValidator(0), MaxValueValidator(4)]
 
 
+class TherapySession(models.Model):
+    """A session with the client. Homework set in session N is reviewed in session N+1."""
+
+    client = models.ForeignKey("accounts.ClientProfile", on_delete=models.CASCADE, related_name="sessions")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveSmallIntegerField()
+    date = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["client_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["client", "number"], name="unique_session_number")]
+
+    def __str__(self) -> str:
+        return f"Session {self.number} ({self.date:%d %b %Y})"
+
+
 class Assignment(models.Model):
     """A template, pinned at one version, assigned to a client with a plan (how often, how long, when)."""
 
@@ -22,6 +39,10 @@ class Assignment(models.Model):
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     template_version = models.ForeignKey(
         "library.TemplateVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    # The session it was set in; it is reviewed in the next one.
+    session = models.ForeignKey(
+        TherapySession, on_delete=models.SET_NULL, null=True, blank=True, related_name="assignments_set"
     )
     rationale = EncryptedTextField(help_text="Why this exercise, for this client, in words agreed together.")
     instructions = EncryptedTextField(blank=True)
@@ -35,8 +56,11 @@ class Assignment(models.Model):
     practice_days = models.CharField(max_length=20)
     start_date = models.DateField()
     end_date = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
+    first_opened_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the client first opened it."
+    )
 
     class Meta:
         ordering = ["-start_date", "-id"]
@@ -85,6 +109,8 @@ class Entry(models.Model):
     effort = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING_VALIDATORS)
     difficulty = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING_VALIDATORS)
     helpfulness = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING_VALIDATORS)
+    edits_after_submit = models.PositiveIntegerField(default=0)
+    last_edited_at = models.DateTimeField(null=True, blank=True)
     # The client's idempotency key for submission: the same key twice makes one entry.
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)
 
@@ -119,3 +145,108 @@ class EntryReview(models.Model):
 
     def __str__(self) -> str:
         return f"Review of {self.entry_id} by {self.reviewer_id}"
+
+
+RATING_HELP = "Ratings 0-4 keyed by engagement dimension (see homework/engagement_items.py)."
+
+
+class SelfReview(models.Model):
+    """The client's look back at one assignment before a session (contemporaneous, client-rated)."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="self_reviews")
+    session = models.ForeignKey(TherapySession, on_delete=models.CASCADE, related_name="self_reviews")
+    ratings = models.JSONField(help_text=RATING_HELP)
+    helpfulness = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING_VALIDATORS)
+    what_i_did = EncryptedTextField(blank=True)
+    what_i_learned = EncryptedTextField(blank=True)
+    what_got_in_way = EncryptedTextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "session"], name="one_self_review_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"Self-review of {self.assignment_id} for session {self.session_id}"
+
+
+class TherapistReview(models.Model):
+    """The therapist's ratings of one assignment in the session after it was set (contemporaneous)."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="therapist_reviews")
+    session = models.ForeignKey(TherapySession, on_delete=models.CASCADE, related_name="therapist_reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ratings = models.JSONField(help_text=RATING_HELP)
+    note = EncryptedTextField(blank=True)
+    reviewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "session"], name="one_therapist_review_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"Therapist review of {self.assignment_id} in session {self.session_id}"
+
+
+class RetroactiveRating(models.Model):
+    """A rating of the whole course of homework, given once at the end of treatment."""
+
+    class Rater(models.TextChoices):
+        CLIENT = "client", "Client"
+        THERAPIST = "therapist", "Therapist"
+
+    client = models.ForeignKey(
+        "accounts.ClientProfile", on_delete=models.CASCADE, related_name="retro_ratings"
+    )
+    rater_role = models.CharField(max_length=10, choices=Rater.choices)
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveSmallIntegerField(validators=RATING_VALIDATORS)
+    quality = models.PositiveSmallIntegerField(validators=RATING_VALIDATORS)
+    note = EncryptedTextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "rater_role"], name="one_retro_rating_per_rater")
+        ]
+
+    def __str__(self) -> str:
+        return f"Retroactive rating by {self.rater_role} for {self.client_id}"
+
+
+class Barrier(models.Model):
+    """What got in the way of a planned practice, and the strategy the client chose."""
+
+    client = models.ForeignKey("accounts.ClientProfile", on_delete=models.CASCADE, related_name="barriers")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="barriers")
+    day = models.DateField(help_text="The planned practice day that did not happen.")
+    barrier = models.CharField(max_length=20)
+    detail = EncryptedTextField(blank=True)
+    strategy = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True, help_text="Talked through with the therapist.")
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "day"], name="one_barrier_per_planned_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.barrier} on {self.day} ({self.assignment_id})"
+
+
+class ReminderEvent(models.Model):
+    """A reminder sent for an assignment, and when the client next opened it (time from reminder to opening)."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="reminder_events")
+    sent_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["assignment", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"Reminder for {self.assignment_id} at {self.sent_at:%Y-%m-%d %H:%M}"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
 
 from emotipal.accounts.models import ClientProfile
+from emotipal.analysis.engagement import EngagementIndex, engagement_index
+from emotipal.homework import compliance
 from emotipal.homework.models import Assignment, Entry
 
 
@@ -67,46 +69,52 @@ class CaseloadRow:
     planned_this_week: int = 0
     done_this_week: int = 0
     active_assignments: int = 0
-    unreviewed: int = 0
+    unreviewed: int = 0  # submitted entries the therapist has not opened and marked
+    homework_to_review: int = 0  # homework whose review session has come, with no therapist review
     last_submitted_at: dt.datetime | None = None
-    weekly_done: list[int] = field(default_factory=list)
+    last_self_review: dt.datetime | None = None
+    open_barriers: int = 0
+    weekly_index: list[float | None] = field(default_factory=list)
+    index: EngagementIndex | None = None
 
     @property
     def compliance_pct(self) -> int | None:
         if not self.planned_this_week:
             return None
-        return round(100 * self.done_this_week / self.planned_this_week)
+        return min(100, round(100 * self.done_this_week / self.planned_this_week))
 
 
 def caseload_rows(clients: QuerySet[ClientProfile], today: dt.date, weeks: int = 4) -> list[CaseloadRow]:
-    """One row per client, built from four queries in all."""
-    rows = {c.pk: CaseloadRow(client=c) for c in clients.select_related("user", "therapist")}
+    """One row per client from a fixed number of queries (see compliance.gather)."""
+    profiles = list(clients.select_related("user", "therapist"))
+    rows = {c.pk: CaseloadRow(client=c) for c in profiles}
     ids = list(rows)
+    now = timezone.now()
     start = week_start(today)
-    plans = (
-        Assignment.objects.filter(
-            client_id__in=ids, start_date__lte=today, end_date__gte=start, ended_at__isnull=True
+    first_week = start - dt.timedelta(weeks=weeks - 1)
+    records = compliance.gather(profiles, until=today)
+    sessions = compliance.sessions_by_client(ids)
+    status = compliance.review_status(ids)
+    for client_id, rec in records.items():
+        row = rows[client_id]
+        by_week = compliance.weekly(rec, first_week=first_week, last_week=start, now=now)
+        row.weekly_index = [engagement_index(by_week[w]).value for w in sorted(by_week)]
+        row.index = engagement_index(
+            compliance.figures(rec, start=first_week, end=today, now=now, period="week")
         )
-        .values("client_id")
-        .annotate(planned=Sum("times_per_week"), n=Count("id"))
-    )
-    for plan in plans:
-        rows[plan["client_id"]].planned_this_week = plan["planned"] or 0
-        rows[plan["client_id"]].active_assignments = plan["n"]
+        row.planned_this_week = sum(1 for p in rec.planned if p.day >= start)
+        row.active_assignments = sum(1 for a in rec.assignments.values() if a.is_active_on(today))
+        row.homework_to_review = len(compliance.unreviewed_homework(rec, sessions[client_id], today))
+        row.last_self_review = status[client_id].last_self_review
+        row.open_barriers = status[client_id].open_barriers
     submitted = Entry.objects.filter(assignment__client_id__in=ids, status=Entry.Status.SUBMITTED)
     stats = submitted.values("assignment__client_id").annotate(
-        unreviewed=Count("id", filter=Q(review__isnull=True)), last=Max("submitted_at")
+        unreviewed=Count("id", filter=Q(review__isnull=True)),
+        last=Max("submitted_at"),
+        this_week=Count("id", filter=Q(practice_date__gte=start, practice_date__lte=today)),
     )
     for stat in stats:
         row = rows[stat["assignment__client_id"]]
         row.unreviewed, row.last_submitted_at = stat["unreviewed"], stat["last"]
-    first_week = start - dt.timedelta(weeks=weeks - 1)
-    per_week: dict[int, list[int]] = defaultdict(lambda: [0] * weeks)
-    for client_id, day in submitted.filter(
-        practice_date__gte=first_week, practice_date__lte=today
-    ).values_list("assignment__client_id", "practice_date"):
-        per_week[client_id][(day - first_week).days // 7] += 1
-    for client_id, row in rows.items():
-        row.weekly_done = per_week[client_id]
-        row.done_this_week = row.weekly_done[-1]
-    return sorted(rows.values(), key=lambda r: (-r.unreviewed, str(r.client)))
+        row.done_this_week = stat["this_week"]
+    return sorted(rows.values(), key=lambda r: (-r.homework_to_review, -r.open_barriers, str(r.client)))

@@ -17,7 +17,7 @@ from django.utils import timezone
 from emotipal.accounts.models import ClientProfile
 from emotipal.accounts.permissions import can_assign_to, visible_clients
 from emotipal.audit.services import record
-from emotipal.homework.models import Assignment, Entry, EntryReview
+from emotipal.homework.models import Assignment, Entry, EntryReview, TherapySession
 from emotipal.library.models import TemplateVersion
 from emotipal.library.schema import validate_answers
 
@@ -43,6 +43,7 @@ class AssignmentPlan:
     end_date: dt.date
     instructions: str = ""
     practice_days: list[int] = field(default_factory=list)
+    session: TherapySession | None = None  # the session it is set in
 
 
 def default_practice_days(times_per_week: int) -> list[int]:
@@ -79,10 +80,15 @@ def assign_homework(actor: Any, client: ClientProfile, plan: AssignmentPlan) -> 
     if errors:
         raise HomeworkError("The assignment has problems.", errors)
     days = plan.practice_days or default_practice_days(plan.times_per_week)
+    if plan.session is not None and plan.session.client_id != client.pk:
+        raise HomeworkError(
+            "That session belongs to another client.", {"session": "Not this client's session."}
+        )
     assignment = Assignment.objects.create(
         client=client,
         assigned_by=actor,
         template_version=plan.template_version,
+        session=plan.session,
         rationale=plan.rationale.strip(),
         instructions=plan.instructions.strip(),
         times_per_week=plan.times_per_week,
@@ -225,6 +231,34 @@ def submit_entry(user: Any, assignment_id: int, submission: Submission) -> tuple
         clinic_id=assignment.client.clinic_id,
     )
     return entry, True
+
+
+EDIT_WINDOW = dt.timedelta(days=7)
+
+
+def edit_entry(user: Any, entry_id: int, answers: dict[str, Any]) -> Entry:
+    """Change a submitted entry within a week of sending it; every edit is counted (an objective marker)."""
+    entry = (
+        Entry.objects.select_related("assignment__template_version", "assignment__client")
+        .filter(pk=entry_id, assignment__client__user=user, status=Entry.Status.SUBMITTED)
+        .first()
+    )
+    if entry is None:
+        raise Http404("No such entry")
+    if entry.submitted_at is not None and timezone.now() - entry.submitted_at > EDIT_WINDOW:
+        raise HomeworkError(
+            "Entries can be changed for a week after sending.", {"__all__": "Too late to edit."}
+        )
+    result = validate_answers(entry.assignment.template_version.field_list, answers)
+    if not result.ok:
+        raise HomeworkError("Some answers need another look.", result.errors)
+    entry.answers = result.cleaned
+    entry.edits_after_submit += 1
+    entry.last_edited_at = timezone.now()
+    entry.save(update_fields=["answers", "edits_after_submit", "last_edited_at"])
+    client = entry.assignment.client
+    record(user, "entry.edit", entry, subject_user_id=client.user_id, clinic_id=client.clinic_id)
+    return entry
 
 
 def entries_for_staff(actor: Any, client: ClientProfile) -> QuerySet[Entry]:

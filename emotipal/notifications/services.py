@@ -14,6 +14,7 @@ from django.utils import timezone
 from emotipal.accounts.models import ClientProfile
 from emotipal.audit.services import record
 from emotipal.homework.queries import today_items
+from emotipal.homework.reviews import note_reminders_sent
 from emotipal.notifications.models import ScheduledReminder
 
 # A task that wakes up this long before its reminder's time belongs to an older schedule: the client has
@@ -89,6 +90,7 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> str:
                 from_email=None,
                 recipient_list=[client.user.email],
             )
+            note_reminders_sent([i.assignment for i in due], now)
         reminder.sent_at = now
         reminder.outcome = "sent" if due else "nothing due"
         reminder.save(update_fields=["sent_at", "outcome"])

@@ -47,6 +47,12 @@ class ErrorOut(Schema):
     errors: dict[str, str] = {}
 
 
+def _mount_review_router() -> None:
+    from emotipal.web.api_review import router
+
+    api.add_router("", router)
+
+
 @api.exception_handler(services.HomeworkError)
 def homework_error(request: HttpRequest, exc: services.HomeworkError) -> Any:
     return api.create_response(request, {"detail": exc.message, "errors": exc.errors}, status=422)
@@ -395,3 +401,6 @@ def review_entry(request: HttpRequest, entry_id: int, payload: ReviewIn) -> dict
     review = services.review_entry(request.user, entry_id, payload.note)
     entry = get_object_or_404(Entry.objects.select_related("review"), pk=review.entry_id)
     return _entry_out(entry)
+
+
+_mount_review_router()

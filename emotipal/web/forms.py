@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from emotipal.accounts.models import Invitation, User
-from emotipal.homework.models import WEEKDAYS
+from emotipal.homework.models import WEEKDAYS, TherapySession
 from emotipal.library.models import TemplateVersion
 from emotipal.library.services import latest_versions
 
@@ -47,9 +47,21 @@ class AssignForm(forms.Form):
     )
     start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    session = forms.ModelChoiceField(
+        queryset=TherapySession.objects.none(),
+        required=False,
+        label="Set in session (reviewed in the next one)",
+        empty_label="Not in a session",
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, client: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        session_field = self.fields["session"]
+        assert isinstance(session_field, forms.ModelChoiceField)
+        if client is not None:
+            session_field.queryset = client.sessions.order_by("-number")
+            latest = client.sessions.filter(date__lte=timezone.localdate()).order_by("-number").first()
+            session_field.initial = latest
         versions = latest_versions()
         field = self.fields["template_version"]
         assert isinstance(field, forms.ModelChoiceField)

@@ -6,30 +6,7 @@
   var storeKey = "emotipal-draft-" + form.dataset.assignment;
   var statusLine = document.getElementById("draft-status");
 
-  // --- repeating groups ---------------------------------------------------------------------------------
-  function addRow(group) {
-    var rows = group.querySelector(".group-rows");
-    var max = parseInt(group.querySelector(".add-row").dataset.max || "20", 10);
-    if (rows.children.length >= max) { return null; }
-    var index = 0;
-    rows.querySelectorAll("[name]").forEach(function (el) {
-      var rest = el.name.slice(group.dataset.group.length + 1);
-      index = Math.max(index, parseInt(rest.split(".")[0], 10) + 1);
-    });
-    var html = group.querySelector("template.group-template").innerHTML.split("__index__").join(String(index));
-    var holder = document.createElement("div");
-    holder.innerHTML = html.replace(/f-([\w-]*?)-__index__/g, "f-$1-" + index);
-    var row = holder.firstElementChild;
-    row.querySelector(".row-number").textContent = String(rows.children.length + 1);
-    rows.appendChild(row);
-    return row;
-  }
-  form.querySelectorAll(".add-row").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var row = addRow(button.closest("[data-group]"));
-      if (row) { var first = row.querySelector("input, textarea, select"); if (first) { first.focus(); } }
-    });
-  });
+  var addRow = window.EmotiPalGroups.addRow;
 
   // --- active time on task: counted only while the page is visible and the client did something recently --
   var IDLE_AFTER = 60;

@@ -23,8 +23,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emotipal.analysis.simulate import (
+    BARRIERS,
+    MATCHING_STRATEGIES,
+    REVIEW_DIMENSIONS,
+    STRATEGIES,
     TEMPLATE_DIR,
+    SimAssignment,
+    SimClient,
     SimClinic,
+    SimEntry,
+    SimTherapist,
     engagement_fractions,
     latent_correlation,
     load_templates,
@@ -34,6 +42,7 @@ from emotipal.analysis.simulate import (
     realised_correlation,
     simulate_answers,
     simulate_clinic,
+    weekly_completion,
     write_dataset,
 )
 from emotipal.library.schema import check_template_fields, validate_answers
@@ -138,7 +147,7 @@ def test_same_seed_same_clinic_and_different_seed_different_clinic(clinic: SimCl
 
 def test_people_are_unique_and_obviously_fictional() -> None:
     big = simulate_clinic(templates=TEMPLATES, n_clients=900, n_therapists=25, weeks=2)
-    people = [*big.therapists, *big.clients]
+    people: list[SimTherapist | SimClient] = [*big.therapists, *big.clients]
     assert len({p.display_name for p in people}) == len(people)
     assert len({p.email for p in people}) == len(people)
     assert len({p.key for p in people}) == len(people)
@@ -294,6 +303,11 @@ def test_write_dataset(tmp_path: Path, clinic: SimClinic) -> None:
         "assignments.csv",
         "entries.csv",
         "scores.csv",
+        "sessions.csv",
+        "self_reviews.csv",
+        "therapist_reviews.csv",
+        "barriers.csv",
+        "retro_ratings.csv",
         "truth.json",
     }
     assert all(p.exists() for p in paths)
@@ -339,6 +353,274 @@ def test_answers_validate_against_the_shipped_exercises() -> None:
         if e.submitted:
             result = validate_answers(templates[slug_of[e.assignment_key]], e.answers)
             assert result.ok, (slug_of[e.assignment_key], result.errors)
+
+
+# --- sessions, reviews, barriers and end-of-treatment ratings (issue 3) ----------------------------------
+
+
+def _check_structure(clinic: SimClinic) -> None:
+    """Invariants of the therapy record that hold for any arguments."""
+    clients = {c.key: c for c in clinic.clients}
+    sessions = {s.key: s for s in clinic.sessions}
+    assert len(sessions) == len(clinic.sessions)
+    assignments = {a.key: a for a in clinic.assignments}
+
+    # Weekly sessions, numbered 1.. from week 0 on the client's own weekday (Mon-Fri), to the last week or
+    # to an early discharge.
+    for c in clinic.clients:
+        own = sorted((s for s in clinic.sessions if s.client_key == c.key), key=lambda s: s.number)
+        assert [s.number for s in own] == list(range(1, len(own) + 1))
+        assert 0 <= own[0].day <= 4
+        assert [s.day for s in own] == [own[0].day + 7 * k for k in range(len(own))]
+        if c.discharged_day is None:
+            assert len(own) == clinic.weeks
+        else:
+            assert own[-1].day == c.discharged_day
+            assert c.discharged_day < (clinic.weeks - 1) * 7  # before the last week
+
+    # Homework is set in a session of the same client and starts that day; none runs past a discharge.
+    for a in clinic.assignments:
+        assert a.session_key is not None
+        session = sessions[a.session_key]
+        assert session.client_key == a.client_key
+        assert session.day <= a.start_day
+        assert session.day == a.start_day
+        discharged = clients[a.client_key].discharged_day
+        assert discharged is None or a.end_day < discharged
+        if a.first_open_delay_hours is not None:
+            assert a.first_open_delay_hours >= 0
+    first_entry: dict[str, int] = {}
+    for e in clinic.entries:
+        first_entry[e.assignment_key] = min(e.day, first_entry.get(e.assignment_key, e.day))
+        assert 0 <= e.edits_after_submit <= 2
+        assert e.submitted or e.edits_after_submit == 0
+    for key, day in first_entry.items():
+        a = assignments[key]
+        assert a.first_open_delay_hours is not None, "practised but never opened"
+        assert a.first_open_delay_hours <= (day - a.start_day) * 24 + 8
+
+    # Reviews: all twelve dimensions on 0..4, never before the homework started, in the session after the
+    # one that set it, at most one of each kind per assignment and session.
+    due = weekly_completion(clinic)
+    for kind in (clinic.self_reviews, clinic.therapist_reviews):
+        keys = [r.key for r in kind]
+        assert len(set(keys)) == len(keys)
+        pairs = [(r.assignment_key, r.session_key) for r in kind]
+        assert len(set(pairs)) == len(pairs)
+        for r in kind:
+            a, session = assignments[r.assignment_key], sessions[r.session_key]
+            assert set(r.ratings) == set(REVIEW_DIMENSIONS)
+            assert all(isinstance(v, int) and 0 <= v <= 4 for v in r.ratings.values())
+            assert session.client_key == a.client_key
+            assert r.day >= a.start_day
+            assert session.day - 1 <= r.day <= session.day
+            assert sessions[a.session_key or ""].number < session.number
+            assert (r.assignment_key, r.session_key) in due
+    for sr in clinic.self_reviews:
+        assert sr.client_key == assignments[sr.assignment_key].client_key
+        assert 0 <= sr.helpfulness <= 4
+        assert all(t.endswith("(simulated)") for t in (sr.what_i_did, sr.what_i_learned, sr.what_got_in_way))
+    for tr in clinic.therapist_reviews:
+        assert tr.day == sessions[tr.session_key].day
+        assert tr.note.endswith("(simulated)")
+    for (akey, skey), (done, planned) in due.items():
+        assert 0 <= done <= planned
+        assert sessions[skey].client_key == assignments[akey].client_key
+
+    # Barriers only for planned practices with nothing submitted, in the agreed codes.
+    submitted = {(e.assignment_key, e.day) for e in clinic.entries if e.submitted}
+    assert len({(b.assignment_key, b.day) for b in clinic.barriers}) == len(clinic.barriers)
+    for b in clinic.barriers:
+        a = assignments[b.assignment_key]
+        assert b.client_key == a.client_key
+        assert b.day in planned_practice_days(a)
+        assert (b.assignment_key, b.day) not in submitted
+        assert b.barrier in BARRIERS
+        assert b.strategy is None or b.strategy in STRATEGIES
+        assert b.note.endswith("(simulated)")
+
+    # Retroactive ratings: one by the client and one by the therapist, on the day of an early discharge.
+    discharge_day = {c.key: c.discharged_day for c in clinic.clients if c.discharged_day is not None}
+    assert sorted((rr.client_key, rr.rater) for rr in clinic.retro_ratings) == sorted(
+        (key, rater) for key in discharge_day for rater in ("client", "therapist")
+    )
+    for rr in clinic.retro_ratings:
+        assert rr.day == discharge_day[rr.client_key]
+        assert 0 <= rr.quantity <= 4 and 0 <= rr.quality <= 4
+
+
+def test_therapy_record_is_consistent(clinic: SimClinic) -> None:
+    _check_structure(clinic)
+    assert clinic.self_reviews and clinic.therapist_reviews and clinic.barriers and clinic.retro_ratings
+    assert len({s.day % 7 for s in clinic.sessions if s.number == 1}) > 1, "session weekdays differ"
+    assert any(e.edits_after_submit for e in clinic.entries)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    weeks=st.integers(2, 9),
+    n_clients=st.integers(1, 6),
+    halo=st.floats(0, 1),
+)
+def test_therapy_record_is_consistent_for_any_arguments(
+    seed: int, weeks: int, n_clients: int, halo: float
+) -> None:
+    _check_structure(
+        simulate_clinic(templates=TEMPLATES, seed=seed, weeks=weeks, n_clients=n_clients, halo=halo)
+    )
+
+
+@pytest.fixture(scope="module")
+def big_clinic() -> SimClinic:
+    return simulate_clinic(templates=TEMPLATES, n_clients=300, weeks=12, seed=21)
+
+
+def test_rates_of_reviews_discharges_and_barriers(big_clinic: SimClinic) -> None:
+    due = weekly_completion(big_clinic)
+    therapist_share = len(big_clinic.therapist_reviews) / len(due)
+    self_share = len(big_clinic.self_reviews) / len(due)
+    assert therapist_share > 0.9  # almost always
+    assert 0.55 < self_share < therapist_share  # most of the time
+
+    # Low-engagement clients do their self-review less often.
+    engagement = {c.key: c.engagement for c in big_clinic.clients}
+    client_of = {a.key: a.client_key for a in big_clinic.assignments}
+    reviewed = {(r.assignment_key, r.session_key) for r in big_clinic.self_reviews}
+    low = [pair in reviewed for pair in due if engagement[client_of[pair[0]]] < 0.3]
+    high = [pair in reviewed for pair in due if engagement[client_of[pair[0]]] > 0.7]
+    assert np.mean(low) < np.mean(high) - 0.1
+
+    discharged = sum(c.discharged_day is not None for c in big_clinic.clients)
+    assert 0.22 < discharged / len(big_clinic.clients) < 0.45
+
+    submitted = {(e.assignment_key, e.day) for e in big_clinic.entries if e.submitted}
+    missed = sum(
+        (a.key, d) not in submitted for a in big_clinic.assignments for d in planned_practice_days(a)
+    )
+    assert 0.33 < len(big_clinic.barriers) / missed < 0.47  # about 40%
+    assert set(Counter(b.barrier for b in big_clinic.barriers)) == set(BARRIERS)
+    assert set(MATCHING_STRATEGIES) == set(BARRIERS)
+    assert all(set(fits) <= set(STRATEGIES) for fits in MATCHING_STRATEGIES.values())
+    strategies = [b for b in big_clinic.barriers if b.strategy is not None]
+    assert 0.6 < len(strategies) / len(big_clinic.barriers) < 0.9  # a strategy is not always chosen
+    fitting = [b.strategy in MATCHING_STRATEGIES[b.barrier] for b in strategies]
+    assert np.mean(fitting) > 0.75
+    forgot = Counter(b.strategy for b in strategies if b.barrier == "forgot")
+    assert forgot.most_common(1)[0][0] == "schedule_reminder"
+
+
+def test_clients_rate_themselves_slightly_higher(big_clinic: SimClinic) -> None:
+    therapist = {(r.assignment_key, r.session_key): r for r in big_clinic.therapist_reviews}
+    pairs = [
+        (sr, therapist[k])
+        for sr in big_clinic.self_reviews
+        if (k := (sr.assignment_key, sr.session_key)) in therapist
+    ]
+    for dim in ("quantity", "quality"):
+        gap = np.mean([sr.ratings[dim] - tr.ratings[dim] for sr, tr in pairs])
+        assert 0.1 < gap < 0.6, (dim, gap)
+    # Independent noise: client and therapist disagree on many weeks.
+    assert np.mean([sr.ratings["quantity"] != tr.ratings["quantity"] for sr, tr in pairs]) > 0.3
+
+
+def _weekly_quantity_r(clinic: SimClinic) -> float:
+    due = weekly_completion(clinic)
+    ratings = [r.ratings["quantity"] for r in clinic.therapist_reviews]
+    fractions = [
+        due[r.assignment_key, r.session_key][0] / due[r.assignment_key, r.session_key][1]
+        for r in clinic.therapist_reviews
+    ]
+    return float(np.corrcoef(ratings, fractions)[0, 1])
+
+
+def test_halo_pulls_ratings_away_from_the_objective_week() -> None:
+    kwargs: dict[str, Any] = {"templates": TEMPLATES, "n_clients": 150, "weeks": 10, "seed": 4}
+    objective = simulate_clinic(halo=0.0, **kwargs)
+    impression = simulate_clinic(halo=1.0, **kwargs)
+    # About 0.92 against 0.6: the weekly rating tracks the week, or the client's general impression.
+    assert _weekly_quantity_r(objective) > 0.8
+    assert _weekly_quantity_r(objective) > _weekly_quantity_r(impression) + 0.2
+    # The objective data do not depend on the halo; only the subjective ratings do.
+    assert objective.entries == impression.entries
+    assert objective.barriers == impression.barriers
+    assert objective.therapist_reviews != impression.therapist_reviews
+
+    # With full halo a rating is the impression plus noise: it follows latent engagement, not the week.
+    engagement = {c.key: c.engagement for c in impression.clients}
+    client_of = {a.key: a.client_key for a in impression.assignments}
+    ratings = [r.ratings["quantity"] for r in impression.therapist_reviews]
+    latent = [engagement[client_of[r.assignment_key]] for r in impression.therapist_reviews]
+    assert np.corrcoef(ratings, latent)[0, 1] > 0.8
+
+
+def test_quality_ratings_follow_latent_quality(big_clinic: SimClinic) -> None:
+    quality = {c.key: c.quality for c in big_clinic.clients}
+    client_of = {a.key: a.client_key for a in big_clinic.assignments}
+    ratings = [r.ratings["quality"] for r in big_clinic.therapist_reviews]
+    latent = [quality[client_of[r.assignment_key]] for r in big_clinic.therapist_reviews]
+    assert np.corrcoef(ratings, latent)[0, 1] > 0.6
+
+
+def test_old_constructors_still_work() -> None:
+    # The demo loader and other callers build these without the newer fields.
+    client = SimClient("c1", "t1", "Robin Sample", "r@x.invalid", 0.5, 0.5, 15, 4.0)
+    assignment = SimAssignment("a1", "c1", "thought-record", 0, 13, 3, 20, (0, 2, 4), "why", "how")
+    entry = SimEntry("a1", "c1", 0, True, 60, {}, 2, 2, 2, False)
+    assert client.discharged_day is None
+    assert assignment.session_key is None and assignment.first_open_delay_hours is None
+    assert entry.edits_after_submit == 0
+    clinic = SimClinic("x", (), (client,), (assignment,), (entry,), (), 2, 0, 0.5)
+    assert clinic.sessions == () and clinic.retro_ratings == ()
+
+
+def test_new_tables_are_written(tmp_path: Path, clinic: SimClinic) -> None:
+    write_dataset(clinic, tmp_path)
+    sessions = _read_csv(tmp_path / "sessions.csv")
+    assert len(sessions) == len(clinic.sessions)
+    assert set(sessions[0]) == {"key", "client_key", "number", "day"}
+    for name, reviews in (
+        ("self_reviews.csv", clinic.self_reviews),
+        ("therapist_reviews.csv", clinic.therapist_reviews),
+    ):
+        rows = _read_csv(tmp_path / name)
+        assert len(rows) == len(reviews)
+        assert set(REVIEW_DIMENSIONS) <= set(rows[0]) and "ratings" not in rows[0]
+        assert {d: int(rows[0][d]) for d in REVIEW_DIMENSIONS} == reviews[0].ratings
+    assert "helpfulness" in _read_csv(tmp_path / "self_reviews.csv")[0]
+    barriers = _read_csv(tmp_path / "barriers.csv")
+    assert len(barriers) == len(clinic.barriers)
+    assert {b["barrier"] for b in barriers} <= set(BARRIERS)
+    assert len(_read_csv(tmp_path / "retro_ratings.csv")) == len(clinic.retro_ratings)
+    clients = _read_csv(tmp_path / "clients.csv")
+    assert {c["discharged_day"] for c in clients} - {""}
+    assignments = _read_csv(tmp_path / "assignments.csv")
+    assert {"session_key", "first_open_delay_hours"} <= set(assignments[0])
+    assert "edits_after_submit" in _read_csv(tmp_path / "entries.csv")[0]
+    assert json.loads((tmp_path / "truth.json").read_text())["halo"] == clinic.halo
+
+    # An empty table still has its header.
+    short = simulate_clinic(templates=TEMPLATES, n_clients=2, weeks=2)
+    assert not short.retro_ratings
+    write_dataset(short, tmp_path / "short")
+    header = (tmp_path / "short" / "retro_ratings.csv").read_text().splitlines()
+    assert header == ["client_key,rater,day,quantity,quality"]
+
+
+def test_halo_is_checked_and_taken_from_the_command_line(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        simulate_clinic(templates=TEMPLATES, halo=1.5)
+    template_dir = tmp_path / "exercises"
+    template_dir.mkdir()
+    (template_dir / "thought-record.yaml").write_text(
+        yaml.safe_dump({"slug": "thought-record", "fields": TEMPLATES["thought-record"]})
+    )
+    argv = ["--clients", "4", "--weeks", "4", "--templates", str(template_dir)]
+    assert main([*argv, "--halo", "0.8", "--out", str(tmp_path / "out")]) == 0
+    assert json.loads((tmp_path / "out" / "truth.json").read_text())["halo"] == 0.8
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--halo", "2", "--out", str(tmp_path / "bad")])
+    assert exc.value.code == 2
 
 
 # --- the answer generator against arbitrary schema-conforming templates ----------------------------------

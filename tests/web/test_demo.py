@@ -27,3 +27,29 @@ def test_demo_clinic(db: Any, client: Any) -> None:
     client.post("/accounts/login/", {"login": DEMO_LOGINS["client"], "password": DEMO_PASSWORD})
     today = client.get("/today/")
     assert b"Activity planning" in today.content and b"Due today" in today.content
+
+
+def test_demo_has_every_kind_of_review_data(db: Any) -> None:
+    from emotipal.homework.models import (
+        Barrier,
+        ReminderEvent,
+        RetroactiveRating,
+        SelfReview,
+        TherapistReview,
+        TherapySession,
+    )
+
+    load_demo(clients=15, seed=11)
+    assert TherapySession.objects.filter(
+        date__gt=timezone.localdate()
+    ).exists()  # the next session is planned
+    assert SelfReview.objects.exists() and TherapistReview.objects.exists()
+    assert (
+        Barrier.objects.filter(strategy__gt="").exists()
+        and Barrier.objects.filter(resolved_at__isnull=True).exists()
+    )
+    assert RetroactiveRating.objects.filter(rater_role="client").exists()
+    assert ReminderEvent.objects.filter(opened_at__isnull=False).exists()
+    assert Entry.objects.filter(status=Entry.Status.DRAFT).exists()
+    assert Entry.objects.filter(edits_after_submit__gt=0).exists()
+    assert not SelfReview.objects.filter(created_at__gt=timezone.now()).exists()

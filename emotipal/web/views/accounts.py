@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from emotipal.accounts import permissions, services
 from emotipal.accounts.models import ApiToken, ClientProfile, Invitation, Membership, Role, User
 from emotipal.audit.services import record
+from emotipal.homework.export import compliance_rows, write_csv
 from emotipal.notifications.services import schedule_next_reminder
 from emotipal.web.decorators import clinic_admin_required, request_user
 from emotipal.web.forms import (
@@ -167,3 +168,18 @@ def clinic_admin(request: HttpRequest) -> HttpResponse:
         },
         status=400 if invite_form.errors else 200,
     )
+
+
+@clinic_admin_required
+def export_compliance(request: HttpRequest) -> HttpResponse:
+    """Every compliance figure of the clinic's clients, as CSV (source, type and timing on every row)."""
+    clinic = permissions.clinics_where(request.user, Role.ADMIN).first()
+    assert clinic is not None
+    record(request.user, "export.compliance", clinic, clinic_id=clinic.pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{clinic.slug}-compliance.csv"'
+    write_csv(
+        compliance_rows(ClientProfile.objects.filter(clinic=clinic).select_related("user", "therapist")),
+        response,
+    )
+    return response

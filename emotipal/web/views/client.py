@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts.permissions import own_client_profile
-from emotipal.homework import services
-from emotipal.homework.models import Entry
+from emotipal.homework import reviews, services
+from emotipal.homework.models import Entry, RetroactiveRating, SelfReview
 from emotipal.homework.queries import today_items
+from emotipal.homework.reviews import record_opening
 from emotipal.library.schema import parse_form_data
 from emotipal.web.decorators import client_required, request_user
 from emotipal.web.exercise_form import RATING_QUESTIONS, bind_fields
@@ -39,8 +40,27 @@ def today(request: HttpRequest) -> HttpResponse:
             "due": [i for i in items if i.due_today],
             "other": [i for i in items if not i.due_today],
             "recent": recent,
+            "to_self_review": _self_reviews_due(client, day),
+            "missed": reviews.missed_practices(client, day),
+            "looking_back": client.discharged_on is not None
+            and not RetroactiveRating.objects.filter(client=client, rater_role="client").exists(),
         },
     )
+
+
+def _self_reviews_due(client: Any, day: dt.date) -> list[tuple[Any, Any]]:
+    """Homework to look back on before the next session (within a week), not yet self-reviewed."""
+    session = (
+        client.sessions.filter(date__gte=day, date__lte=day + dt.timedelta(days=7)).order_by("date").first()
+    )
+    if session is None:
+        return []
+    done = set(SelfReview.objects.filter(session=session).values_list("assignment_id", flat=True))
+    return [
+        (a, session)
+        for a in reviews.due_for_review(client, session)
+        if a.pk not in done and a.start_date <= day
+    ]
 
 
 def _int_or_none(raw: str | None) -> int | None:
@@ -106,6 +126,7 @@ def do_exercise(request: HttpRequest, assignment_id: int) -> HttpResponse:
     ):
         raise Http404("This homework is not open")
     draft = services.open_draft(assignment)
+    record_opening(assignment)
     return render(
         request,
         "homework/do_exercise.html",
@@ -130,7 +151,12 @@ def my_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
         )
     except Entry.DoesNotExist as exc:
         raise Http404("No such entry") from exc
-    return render(request, "homework/my_entry.html", {"entry": entry, "fields": _answer_rows(entry)})
+    can_edit = entry.submitted_at is not None and timezone.now() - entry.submitted_at <= services.EDIT_WINDOW
+    return render(
+        request,
+        "homework/my_entry.html",
+        {"entry": entry, "fields": _answer_rows(entry), "can_edit": can_edit},
+    )
 
 
 def _answer_rows(entry: Entry) -> list[dict[str, Any]]:

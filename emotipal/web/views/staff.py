@@ -10,12 +10,16 @@ from django.views.decorators.http import require_POST
 
 from emotipal.accounts.permissions import caseload, get_visible_client
 from emotipal.homework import services
+from emotipal.homework.barriers import BARRIERS, STRATEGIES
 from emotipal.homework.models import Assignment
 from emotipal.homework.queries import caseload_rows
+from emotipal.web import engagement_view
 from emotipal.web.answers import answer_rows
 from emotipal.web.decorators import clinician_required
 from emotipal.web.exercise_form import rating_label
 from emotipal.web.forms import AssignForm
+from emotipal.web.review_forms import rating_questions
+from emotipal.web.views.staff_review import retro_for
 
 
 @clinician_required
@@ -28,23 +32,40 @@ def caseload_view(request: HttpRequest) -> HttpResponse:
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_visible_client(request.user, client_id)
     entries = list(services.entries_for_staff(request.user, client)[:100])
-    assignments = Assignment.objects.filter(client=client).select_related("template_version")
+    assignments = Assignment.objects.filter(client=client).select_related("template_version", "session")
     for entry in entries:
         entry.ratings = [  # type: ignore[attr-defined]
             (name, rating_label(name, getattr(entry, name)))
             for name in ("effort", "difficulty", "helpfulness")
         ]
+    today = timezone.localdate()
+    retro = retro_for(client.pk)
     return render(
         request,
         "staff/client_detail.html",
-        {"client": client, "entries": entries, "assignments": assignments},
+        {
+            "client": client,
+            "entries": entries,
+            "assignments": assignments,
+            "engagement": engagement_view.build(client, today),
+            "sessions": list(client.sessions.order_by("-number")[:20]),
+            "barriers": list(client.barriers.select_related("assignment__template_version")[:20]),
+            "barrier_labels": BARRIERS,
+            "strategies": STRATEGIES,
+            "retro_client": retro.get("client"),
+            "retro_therapist": retro.get("therapist"),
+            "retro_questions": [
+                q for q in rating_questions("therapist") if q.name in ("r.quantity", "r.quality")
+            ],
+            "today": today,
+        },
     )
 
 
 @clinician_required
 def assign(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_visible_client(request.user, client_id)
-    form = AssignForm(request.POST or None)
+    form = AssignForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         plan = services.AssignmentPlan(
@@ -56,6 +77,7 @@ def assign(request: HttpRequest, client_id: int) -> HttpResponse:
             practice_days=list(data["practice_days"]),
             start_date=data["start_date"],
             end_date=data["end_date"],
+            session=data["session"],
         )
         try:
             assignment = services.assign_homework(request.user, client, plan)

@@ -1,0 +1,214 @@
+"""Gathers a set of clients' homework records into the pure compliance functions (emotipal.analysis).
+
+A fixed number of queries for any number of clients: the caseload, a client's page and the export all use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Q
+
+from emotipal.accounts.models import ClientProfile
+from emotipal.analysis import engagement as eng
+from emotipal.homework.models import (
+    Assignment,
+    Barrier,
+    Entry,
+    ReminderEvent,
+    RetroactiveRating,
+    SelfReview,
+    TherapistReview,
+    TherapySession,
+)
+
+
+@dataclass
+class ClientRecords:
+    """Everything the compliance figures of one client are computed from."""
+
+    client: ClientProfile
+    assignments: dict[int, Assignment] = field(default_factory=dict)
+    planned: list[eng.PlannedPractice] = field(default_factory=list)
+    attempts: list[eng.Attempt] = field(default_factory=list)
+    ratings: list[eng.Rating] = field(default_factory=list)
+    openings: list[eng.Opening] = field(default_factory=list)
+    practice_days: dict[dt.date, int] = field(default_factory=dict)  # submitted practices per day
+
+
+def planned_days(assignment: Assignment, until: dt.date) -> list[dt.date]:
+    """Days the plan asked for a practice, from its start to its end or `until`, whichever is first."""
+    last = min(assignment.end_date, until)
+    if assignment.ended_at is not None:
+        last = min(last, assignment.ended_at.date())
+    weekdays = set(assignment.weekdays)
+    days, day = [], assignment.start_date
+    while day <= last:
+        if day.weekday() in weekdays:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def gather(clients: Iterable[ClientProfile], *, until: dt.date) -> dict[int, ClientRecords]:
+    """Seven queries in all, however many clients and records."""
+    records = {c.pk: ClientRecords(client=c) for c in clients}
+    ids = list(records)
+    for a in Assignment.objects.filter(client_id__in=ids).select_related("template_version"):
+        rec = records[a.client_id]
+        rec.assignments[a.pk] = a
+        rec.planned += [
+            eng.PlannedPractice(a.pk, day, a.minutes_per_practice) for day in planned_days(a, until)
+        ]
+    owner = {a_id: c_id for c_id, rec in records.items() for a_id in rec.assignments}
+    entries = Entry.objects.filter(assignment_id__in=owner).only(
+        "assignment_id",
+        "status",
+        "practice_date",
+        "active_seconds",
+        "effort",
+        "started_at",
+        "last_saved_at",
+        "edits_after_submit",
+    )
+    for e in entries:
+        rec = records[owner[e.assignment_id]]
+        submitted = e.status == Entry.Status.SUBMITTED
+        rec.attempts.append(
+            eng.Attempt(
+                assignment_id=e.assignment_id,
+                day=e.practice_date,
+                submitted=submitted,
+                active_seconds=e.active_seconds,
+                effort=e.effort,
+                started_at=e.started_at,
+                last_saved_at=max(e.last_saved_at, e.started_at),
+                edits_after_submit=e.edits_after_submit,
+            )
+        )
+        if submitted:
+            rec.practice_days[e.practice_date] = rec.practice_days.get(e.practice_date, 0) + 1
+    for self_review in SelfReview.objects.filter(assignment_id__in=owner).select_related("session"):
+        records[owner[self_review.assignment_id]].ratings.append(_rating(self_review, "client"))
+    for review in TherapistReview.objects.filter(assignment_id__in=owner).select_related("session"):
+        records[owner[review.assignment_id]].ratings.append(_rating(review, "therapist"))
+    for retro in RetroactiveRating.objects.filter(client_id__in=ids):
+        records[retro.client_id].ratings.append(
+            eng.Rating(
+                None, retro.rater_role, "retroactive", retro.created_at.date(), retro.quantity, retro.quality
+            )
+        )
+    delays: dict[int, list[float]] = defaultdict(list)
+    for event in ReminderEvent.objects.filter(assignment_id__in=owner, opened_at__isnull=False):
+        assert event.opened_at is not None
+        delays[event.assignment_id].append(max(0.0, (event.opened_at - event.sent_at).total_seconds() / 60))
+    for a_id, c_id in owner.items():
+        a = records[c_id].assignments[a_id]
+        opened = a.first_opened_at if a.first_opened_at and a.first_opened_at >= a.created_at else None
+        records[c_id].openings.append(eng.Opening(a_id, a.created_at, opened, tuple(delays[a_id])))
+    return records
+
+
+def _rating(review: SelfReview | TherapistReview, source: str) -> eng.Rating:
+    ratings = review.ratings or {}
+    return eng.Rating(
+        assignment_id=review.assignment_id,
+        source=source,
+        timing="contemporaneous",
+        day=review.session.date,
+        quantity=ratings.get("quantity"),
+        quality=ratings.get("quality"),
+        session_id=review.session_id,
+    )
+
+
+def treatment_start(rec: ClientRecords) -> dt.date | None:
+    starts = [a.start_date for a in rec.assignments.values()]
+    return min(starts) if starts else None
+
+
+def figures(
+    rec: ClientRecords,
+    *,
+    start: dt.date,
+    end: dt.date,
+    now: dt.datetime,
+    period: str = "treatment",
+    assignment_id: int | None = None,
+) -> list[eng.Figure]:
+    return eng.compliance_figures(
+        rec.planned,
+        rec.attempts,
+        rec.ratings,
+        rec.openings,
+        period=period,
+        period_start=start,
+        period_end=end,
+        now=now,
+        assignment_id=assignment_id,
+    )
+
+
+def weekly(
+    rec: ClientRecords, *, first_week: dt.date, last_week: dt.date, now: dt.datetime
+) -> dict[dt.date, list[eng.Figure]]:
+    return eng.weekly_figures(
+        rec.planned,
+        rec.attempts,
+        rec.ratings,
+        rec.openings,
+        first_week=first_week,
+        last_week=last_week,
+        now=now,
+    )
+
+
+@dataclass
+class ReviewStatus:
+    last_self_review: dt.datetime | None = None
+    open_barriers: int = 0
+
+
+def review_status(client_ids: list[int]) -> dict[int, ReviewStatus]:
+    """Last self-review and open barriers per client: two queries."""
+    status: dict[int, ReviewStatus] = defaultdict(ReviewStatus)
+    for row in (
+        SelfReview.objects.filter(assignment__client_id__in=client_ids)
+        .values("assignment__client_id")
+        .annotate(last=Max("created_at"))
+    ):
+        status[row["assignment__client_id"]].last_self_review = row["last"]
+    for barrier_row in (
+        Barrier.objects.filter(client_id__in=client_ids)
+        .values("client_id")
+        .annotate(open=Count("id", filter=Q(resolved_at__isnull=True)))
+    ):
+        status[barrier_row["client_id"]].open_barriers = barrier_row["open"]
+    return status
+
+
+def sessions_by_client(client_ids: list[int]) -> dict[int, list[TherapySession]]:
+    grouped: dict[int, list[TherapySession]] = defaultdict(list)
+    for session in TherapySession.objects.filter(client_id__in=client_ids).order_by("number"):
+        grouped[session.client_id].append(session)
+    return grouped
+
+
+def unreviewed_homework(
+    rec: ClientRecords, sessions: list[TherapySession], today: dt.date
+) -> list[tuple[Assignment, TherapySession]]:
+    """Homework whose review session has come without a therapist review in it (flagged for the therapist)."""
+    from emotipal.homework.reviews import review_session_for
+
+    reviewed = {
+        (r.assignment_id, r.session_id) for r in rec.ratings if r.source == "therapist" and r.session_id
+    }
+    flagged = []
+    for a in rec.assignments.values():
+        session = review_session_for(a, sessions)
+        if session is not None and session.date <= today and (a.pk, session.pk) not in reviewed:
+            flagged.append((a, session))
+    return flagged

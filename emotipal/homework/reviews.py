@@ -1,0 +1,330 @@
+"""Sessions, self-reviews, therapist reviews, retroactive ratings and barriers: the review side of homework.
+
+Timing is data: every review stores when it happened, and which session it belongs to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.http import Http404
+from django.utils import timezone
+
+from emotipal.accounts.models import ClientProfile
+from emotipal.accounts.permissions import can_assign_to
+from emotipal.audit.services import record
+from emotipal.homework.barriers import BARRIERS, STRATEGIES
+from emotipal.homework.engagement_items import KEYS, check_ratings
+from emotipal.homework.models import (
+    Assignment,
+    Barrier,
+    Entry,
+    ReminderEvent,
+    RetroactiveRating,
+    SelfReview,
+    TherapistReview,
+    TherapySession,
+)
+from emotipal.homework.services import HomeworkError, client_assignment, local_today
+
+TEXT_LIMIT = 3000
+
+
+def _audit(actor: Any, action: str, obj: Any, client: ClientProfile, **detail: Any) -> None:
+    record(actor, action, obj, subject_user_id=client.user_id, clinic_id=client.clinic_id, **detail)
+
+
+# --- sessions -------------------------------------------------------------------------------------------------
+
+
+def record_session(
+    actor: Any, client: ClientProfile, date: dt.date, number: int | None = None
+) -> TherapySession:
+    """Add a session (past or planned). Numbers count up per client; a taken number is refused."""
+    if not can_assign_to(actor, client):
+        raise Http404("No such client")
+    if number is None:
+        number = (client.sessions.aggregate(n=Max("number"))["n"] or 0) + 1
+    if number < 1:
+        raise HomeworkError("Session numbers start at 1.", {"number": "Session numbers start at 1."})
+    try:
+        with transaction.atomic():
+            session = TherapySession.objects.create(client=client, therapist=actor, number=number, date=date)
+    except IntegrityError as exc:
+        raise HomeworkError(
+            "That session number is taken.", {"number": f"Session {number} is already recorded."}
+        ) from exc
+    _audit(actor, "session.create", session, client, number=number)
+    return session
+
+
+def review_session_for(assignment: Assignment, sessions: list[TherapySession]) -> TherapySession | None:
+    """The session in which this homework is due for review: the one after the session it was set in.
+
+    `sessions` are the client's sessions in number order. Homework set outside a session is reviewed at the
+    first session after it started.
+    """
+    if assignment.session_id is not None:
+        setting = next((s for s in sessions if s.pk == assignment.session_id), None)
+        if setting is not None:
+            return next((s for s in sessions if s.number > setting.number), None)
+    return next((s for s in sessions if s.date > assignment.start_date), None)
+
+
+def due_for_review(client: ClientProfile, session: TherapySession) -> list[Assignment]:
+    """The homework to be looked at in this session."""
+    sessions = list(client.sessions.order_by("number"))
+    assignments = Assignment.objects.filter(client=client).select_related("template_version")
+    return [
+        a for a in assignments if (s := review_session_for(a, sessions)) is not None and s.pk == session.pk
+    ]
+
+
+def _check_review_target(assignment: Assignment, session: TherapySession) -> None:
+    if session.client_id != assignment.client_id:
+        raise Http404("No such session")
+    sessions = list(TherapySession.objects.filter(client_id=assignment.client_id).order_by("number"))
+    if assignment.start_date > local_today(assignment.client):
+        raise HomeworkError(
+            "This homework has not started yet, so there is nothing to review.",
+            {"session": "The homework starts on " + assignment.start_date.isoformat() + "."},
+        )
+    target = review_session_for(assignment, sessions)
+    if target is None or target.pk != session.pk:
+        raise HomeworkError(
+            "This homework is not due for review in that session.",
+            {"session": "Choose the session after the one the homework was set in."},
+        )
+
+
+def _clean_text(value: str | None, name: str, errors: dict[str, str]) -> str:
+    text = (value or "").strip()
+    if len(text) > TEXT_LIMIT:
+        errors[name] = f"Keep this to {TEXT_LIMIT} characters or fewer."
+    return text
+
+
+def _clean_ratings(ratings: Any) -> dict[str, int]:
+    return {k: v for k, v in ratings.items() if v is not None} if isinstance(ratings, dict) else {}
+
+
+# --- client self-review ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class SelfReviewInput:
+    ratings: dict[str, Any]
+    helpfulness: int | None
+    what_i_did: str = ""
+    what_i_learned: str = ""
+    what_got_in_way: str = ""
+
+
+def submit_self_review(user: Any, assignment_id: int, session_id: int, data: SelfReviewInput) -> SelfReview:
+    assignment = client_assignment(user, assignment_id)
+    session = TherapySession.objects.filter(pk=session_id, client=assignment.client).first()
+    if session is None:
+        raise Http404("No such session")
+    _check_review_target(assignment, session)
+    errors = check_ratings(data.ratings)
+    if data.helpfulness is not None and not 0 <= data.helpfulness <= 4:
+        errors["helpfulness"] = "Choose a rating from 0 to 4."
+    texts = {
+        name: _clean_text(getattr(data, name), name, errors)
+        for name in ("what_i_did", "what_i_learned", "what_got_in_way")
+    }
+    if errors:
+        raise HomeworkError("Some answers need another look.", errors)
+    try:
+        with transaction.atomic():
+            review = SelfReview.objects.create(
+                assignment=assignment,
+                session=session,
+                ratings=_clean_ratings(data.ratings),
+                helpfulness=data.helpfulness,
+                **texts,
+            )
+    except IntegrityError as exc:
+        raise HomeworkError(
+            "You have already reviewed this homework for that session.",
+            {"session": "Already reviewed for this session."},
+        ) from exc
+    _audit(user, "self_review.create", review, assignment.client)
+    return review
+
+
+# --- therapist review -----------------------------------------------------------------------------------------
+
+
+def clinician_assignment(actor: Any, assignment_id: int) -> Assignment:
+    assignment = (
+        Assignment.objects.select_related("client", "template_version").filter(pk=assignment_id).first()
+    )
+    if assignment is None or not can_assign_to(actor, assignment.client):
+        raise Http404("No such assignment")
+    return assignment
+
+
+def submit_therapist_review(
+    actor: Any, assignment_id: int, session_id: int, ratings: dict[str, Any], note: str = ""
+) -> TherapistReview:
+    assignment = clinician_assignment(actor, assignment_id)
+    session = TherapySession.objects.filter(pk=session_id, client=assignment.client).first()
+    if session is None:
+        raise Http404("No such session")
+    _check_review_target(assignment, session)
+    errors = check_ratings(ratings)
+    note = _clean_text(note, "note", errors)
+    if errors:
+        raise HomeworkError("Some ratings need another look.", errors)
+    try:
+        with transaction.atomic():
+            review = TherapistReview.objects.create(
+                assignment=assignment,
+                session=session,
+                reviewer=actor,
+                ratings=_clean_ratings(ratings),
+                note=note,
+            )
+            # Obstacles the client reported for this homework have now been talked through.
+            assignment.barriers.filter(resolved_at__isnull=True).update(resolved_at=review.reviewed_at)
+    except IntegrityError as exc:
+        raise HomeworkError(
+            "This homework has already been reviewed in that session.",
+            {"session": "Already reviewed in this session."},
+        ) from exc
+    _audit(actor, "therapist_review.create", review, assignment.client)
+    return review
+
+
+# --- end of treatment -----------------------------------------------------------------------------------------
+
+
+def end_treatment(actor: Any, client: ClientProfile, day: dt.date) -> None:
+    if not can_assign_to(actor, client):
+        raise Http404("No such client")
+    client.discharged_on = day
+    client.save(update_fields=["discharged_on"])
+    _audit(actor, "client.discharge", client, client, day=day.isoformat())
+
+
+def rate_retroactively(
+    actor: Any, client: ClientProfile, quantity: Any, quality: Any, note: str = ""
+) -> RetroactiveRating:
+    """One rating of the whole course of homework, by the client or their therapist, after treatment ended."""
+    if client.user_id == getattr(actor, "pk", None):
+        role = RetroactiveRating.Rater.CLIENT
+    elif can_assign_to(actor, client):
+        role = RetroactiveRating.Rater.THERAPIST
+    else:
+        raise Http404("No such client")
+    if client.discharged_on is None:
+        raise HomeworkError(
+            "The course is rated once treatment has ended.", {"discharged_on": "Not ended yet."}
+        )
+    errors = check_ratings({"quantity": quantity, "quality": quality})
+    note = _clean_text(note, "note", errors)
+    if errors:
+        raise HomeworkError("Some ratings need another look.", errors)
+    try:
+        with transaction.atomic():
+            rating = RetroactiveRating.objects.create(
+                client=client, rater_role=role, rater=actor, quantity=quantity, quality=quality, note=note
+            )
+    except IntegrityError as exc:
+        raise HomeworkError("The course has already been rated.", {"rater": "Already rated."}) from exc
+    _audit(actor, "retro_rating.create", rating, client, role=role)
+    return rating
+
+
+# --- barriers -------------------------------------------------------------------------------------------------
+
+
+def report_barrier(user: Any, assignment_id: int, day: dt.date, barrier: str, detail: str = "") -> Barrier:
+    """The client says a planned practice did not happen, and why."""
+    assignment = client_assignment(user, assignment_id)
+    errors: dict[str, str] = {}
+    if barrier not in BARRIERS:
+        errors["barrier"] = "Choose what got in the way."
+    detail = _clean_text(detail, "detail", errors)
+    today = local_today(assignment.client)
+    if day > today:
+        errors["day"] = "That day has not come yet."
+    elif not assignment.start_date <= day <= assignment.end_date:
+        errors["day"] = "That day is outside this homework's dates."
+    if errors:
+        raise HomeworkError("Please check what you chose.", errors)
+    barrier_row, created = Barrier.objects.get_or_create(
+        assignment=assignment,
+        day=day,
+        defaults={"client": assignment.client, "barrier": barrier, "detail": detail},
+    )
+    if not created:  # a second report for the same day replaces the reason, keeps one row
+        barrier_row.barrier, barrier_row.detail = barrier, detail
+        barrier_row.save(update_fields=["barrier", "detail"])
+    _audit(user, "barrier.report", barrier_row, assignment.client, barrier=barrier)
+    return barrier_row
+
+
+def choose_strategy(user: Any, barrier_id: int, strategy: str) -> Barrier:
+    barrier = Barrier.objects.select_related("client").filter(pk=barrier_id, client__user=user).first()
+    if barrier is None:
+        raise Http404("No such barrier")
+    if strategy not in STRATEGIES:
+        raise HomeworkError("Choose one of the suggestions.", {"strategy": "Choose one of the suggestions."})
+    barrier.strategy = strategy
+    barrier.save(update_fields=["strategy"])
+    _audit(user, "barrier.strategy", barrier, barrier.client, strategy=strategy)
+    return barrier
+
+
+def missed_practices(
+    client: ClientProfile, today: dt.date, days_back: int = 3
+) -> list[tuple[Assignment, dt.date]]:
+    """Planned practice days in the last few days with nothing submitted and no reason given yet."""
+    first = today - dt.timedelta(days=days_back)
+    assignments = list(
+        Assignment.objects.filter(
+            client=client, start_date__lte=today, end_date__gte=first, ended_at__isnull=True
+        ).select_related("template_version")
+    )
+    done = set(
+        Entry.objects.filter(
+            assignment__in=assignments, status=Entry.Status.SUBMITTED, practice_date__gte=first
+        ).values_list("assignment_id", "practice_date")
+    )
+    explained = set(
+        Barrier.objects.filter(assignment__in=assignments, day__gte=first).values_list("assignment_id", "day")
+    )
+    missed = []
+    for offset in range(days_back, 0, -1):
+        day = today - dt.timedelta(days=offset)
+        for a in assignments:
+            if a.is_due_on(day) and (a.pk, day) not in done and (a.pk, day) not in explained:
+                missed.append((a, day))
+    return missed
+
+
+# --- openings and reminders (objective markers) ------------------------------------------------------------------
+
+
+def record_opening(assignment: Assignment, now: dt.datetime | None = None) -> None:
+    """The client opened the exercise: first opening, and the reminders it answers."""
+    now = now or timezone.now()
+    if assignment.first_opened_at is None:
+        Assignment.objects.filter(pk=assignment.pk, first_opened_at__isnull=True).update(first_opened_at=now)
+        assignment.first_opened_at = now
+    ReminderEvent.objects.filter(assignment=assignment, opened_at__isnull=True, sent_at__lte=now).update(
+        opened_at=now
+    )
+
+
+def note_reminders_sent(assignments: list[Assignment], sent_at: dt.datetime) -> None:
+    ReminderEvent.objects.bulk_create([ReminderEvent(assignment=a, sent_at=sent_at) for a in assignments])
+
+
+__all__ = ["KEYS"]
