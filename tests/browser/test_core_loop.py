@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from emotipal.homework.models import Entry, EntryReview
-from tests.factories import PASSWORD, build_world
-
-PHONE = {"width": 375, "height": 740}
-
-
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+from tests.browser_helpers import PHONE, log_in
+from tests.factories import build_world
 
 
 def test_assign_do_with_reload_submit_and_review(

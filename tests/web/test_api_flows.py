@@ -121,3 +121,66 @@ def test_client_settings_schedule_reminders(world: World) -> None:
     world.client_a.refresh_from_db()
     assert str(world.client_a.reminder_time) == "18:30:00"
     assert ScheduledReminder.objects.filter(client=world.client_a).count() == 1
+
+
+def test_review_side_over_the_api(world: World, assignment_a: Assignment) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from emotipal.homework import reviews
+
+    today = timezone.localdate()
+    first = reviews.record_session(world.therapist, world.client_a, assignment_a.start_date)
+    Assignment.objects.filter(pk=assignment_a.pk).update(session=first)
+    therapist, client = api_client(world.therapist), api_client(world.client_a.user)
+    second = therapist.post(
+        f"/api/v1/clients/{world.client_a.pk}/sessions",
+        {"date": today.isoformat()},
+        content_type="application/json",
+    ).json()
+    assert second["number"] == 2
+    items = client.get("/api/v1/engagement-items").json()
+    assert len(items) == 12 and all(len(i["anchors"]) == 5 for i in items)
+
+    review = client.post(
+        f"/api/v1/assignments/{assignment_a.pk}/self-reviews",
+        {"session_id": second["id"], "ratings": {"quantity": 2, "quality": 9}},
+        content_type="application/json",
+    )
+    assert review.status_code == 422 and review.json()["errors"] == {
+        "quality": "Choose a rating from 0 to 4."
+    }
+    ok = client.post(
+        f"/api/v1/assignments/{assignment_a.pk}/self-reviews",
+        {"session_id": second["id"], "ratings": {"quantity": 2, "quality": 3}, "what_i_did": "one"},
+        content_type="application/json",
+    )
+    assert ok.status_code == 201
+    twice = client.post(
+        f"/api/v1/assignments/{assignment_a.pk}/self-reviews",
+        {"session_id": second["id"], "ratings": {"quantity": 2, "quality": 3}},
+        content_type="application/json",
+    )
+    assert twice.status_code == 422 and "already reviewed" in twice.json()["detail"]
+
+    barrier = client.post(
+        f"/api/v1/assignments/{assignment_a.pk}/barriers",
+        {
+            "day": (today - dt.timedelta(days=1)).isoformat(),
+            "barrier": "forgot",
+            "strategy": "schedule_reminder",
+        },
+        content_type="application/json",
+    ).json()
+    assert barrier["strategy"] == "schedule_reminder"
+    listed = therapist.get(f"/api/v1/clients/{world.client_a.pk}/barriers").json()
+    assert [b["barrier"] for b in listed] == ["forgot"]
+
+    figures = therapist.get(f"/api/v1/clients/{world.client_a.pk}/compliance").json()
+    by_name = {(f["measure"], f["timing"]): f for f in figures["figures"]}
+    assert by_name[("client_quantity", "contemporaneous")]["value"] == 2
+    assert {f["source"] for f in figures["figures"]} == {"objective", "client", "therapist", "combined"}
+    assert len(figures["index_components"]) == 4
+    assert client.get("/api/v1/me/compliance?period=week").status_code == 200
+    assert client.get("/api/v1/me/compliance?period=decade").status_code == 422

@@ -1,0 +1,17 @@
+"""Helpers shared by the browser tests."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+from tests.factories import PASSWORD
+
+PHONE = {"width": 375, "height": 740}
+
+
+def log_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_load_state("networkidle")
