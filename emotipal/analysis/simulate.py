@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from emotipal.analysis import codes
+
 SIM_START = dt.date(2026, 1, 5)  # a Monday; only used to give datetime answers a calendar date
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "library" / "exercises"
 SIMULATED_EMAIL_DOMAIN = "demo.emotipal.invalid"  # .invalid can never be delivered to (RFC 2606)
@@ -331,32 +333,16 @@ INSTRUCTIONS = (
 # --- reviews, barriers and end-of-treatment ratings ------------------------------------------------------
 
 # The dimensions rated, 0..4, in the client's self-review and the therapist's review (issue 3).
-REVIEW_DIMENSIONS = (
-    "quantity", "quality", "difficulty", "obstacles", "understanding", "agreement", "specificity",
-    "collaboration", "pleasure", "mastery", "progress", "expected_benefit",
-)  # fmt: skip
+REVIEW_DIMENSIONS = codes.REVIEW_DIMENSIONS
 REVERSE_KEYED = frozenset({"difficulty", "obstacles"})  # a higher rating means more of something bad
 HALO_DEFAULT = 0.3
 CLIENT_BIAS = 0.3  # clients rate themselves this much more favourably, in scale points
 CLIENT_RATING_SD = 0.6
 THERAPIST_RATING_SD = 0.5
 
-BARRIERS = (
-    "forgot", "no_time", "too_hard", "no_point", "unsure_how", "low_mood", "something_happened", "other",
-)  # fmt: skip
-STRATEGIES = ("smaller_step", "schedule_reminder", "ask_support", "plan_reward", "talk_reason")
-# The remedies that fit each barrier, the most fitting first; the simulated client picks one of these most
-# of the time. Mirrors `MATCHES` in emotipal/homework/barriers.py (not imported: this package is pure).
-MATCHING_STRATEGIES: dict[str, tuple[str, ...]] = {
-    "forgot": ("schedule_reminder", "ask_support"),
-    "no_time": ("smaller_step", "schedule_reminder"),
-    "too_hard": ("smaller_step", "talk_reason", "ask_support"),
-    "no_point": ("talk_reason",),
-    "unsure_how": ("talk_reason", "smaller_step"),
-    "low_mood": ("smaller_step", "plan_reward", "ask_support"),
-    "something_happened": ("schedule_reminder", "smaller_step"),
-    "other": ("talk_reason", "smaller_step"),
-}
+BARRIERS = codes.BARRIERS
+STRATEGIES = codes.STRATEGIES
+MATCHING_STRATEGIES = codes.MATCHING_STRATEGIES
 BARRIER_RATE = 0.4  # share of missed planned practices for which the client says what got in the way
 STRATEGY_RATE = 0.75  # share of reported barriers for which a strategy is chosen
 MATCHING_RATE = 0.85  # share of chosen strategies that fit the barrier

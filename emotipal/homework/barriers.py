@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from emotipal.analysis import codes
+
 BARRIERS: dict[str, str] = {
     "forgot": "I forgot",
     "no_time": "I didn't have time",
@@ -28,16 +30,9 @@ STRATEGIES: dict[str, tuple[str, str]] = {
 }
 
 # The strategies offered first for each obstacle; the others stay available.
-MATCHES: dict[str, tuple[str, ...]] = {
-    "forgot": ("schedule_reminder", "ask_support"),
-    "no_time": ("smaller_step", "schedule_reminder"),
-    "too_hard": ("smaller_step", "talk_reason", "ask_support"),
-    "no_point": ("talk_reason",),
-    "unsure_how": ("talk_reason", "smaller_step"),
-    "low_mood": ("smaller_step", "plan_reward", "ask_support"),
-    "something_happened": ("schedule_reminder", "smaller_step"),
-    "other": ("talk_reason", "smaller_step"),
-}
+MATCHES = codes.MATCHING_STRATEGIES
+# Every code has wording, and only codes have wording (checked when the module loads).
+assert tuple(BARRIERS) == codes.BARRIERS and tuple(STRATEGIES) == codes.STRATEGIES
 
 
 def strategies_for(barrier: str) -> list[tuple[str, str, str, bool]]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from emotipal.analysis import codes
+
 
 @dataclass(frozen=True)
 class EngagementItem:
@@ -95,6 +97,7 @@ ITEMS: tuple[EngagementItem, ...] = (
     ),
 )
 KEYS = tuple(item.key for item in ITEMS)
+assert KEYS == codes.REVIEW_DIMENSIONS, "every engagement dimension needs client and therapist wording"
 
 
 def check_ratings(ratings: object, *, required: tuple[str, ...] = ("quantity", "quality")) -> dict[str, str]:

@@ -145,7 +145,7 @@ def caseload_barriers(request: HttpRequest) -> HttpResponse:
         request,
         "staff/barriers.html",
         {
-            "barriers": barriers[:100],
+            "barriers": barriers[:30],
             "by_barrier": [(BARRIERS.get(k, k), n) for k, n in by_barrier.most_common()],
             "by_strategy": [
                 (STRATEGIES[k][0] if k in STRATEGIES else k, n) for k, n in by_strategy.most_common()
