@@ -28,4 +28,4 @@ class Command(BaseCommand):
                 *(["--burst"] if options["batch"] else []),
             )
         else:
-            call_command("db_worker", *(["--batch"] if options["batch"] else []), "--interval", "2")
+            call_command("db_worker", *(["--batch"] if options["batch"] else []), "--interval", "2", "--no-reload")
