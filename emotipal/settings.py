@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "emotipal.accounts",
     "emotipal.library",
     "emotipal.homework",
+    "emotipal.measures",
     "emotipal.notifications",
     "emotipal.web",
 ]

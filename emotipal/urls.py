@@ -3,7 +3,18 @@
 from django.urls import include, path
 
 from emotipal.web.api import api
-from emotipal.web.views import accounts, client, client_review, library, staff, staff_review
+from emotipal.web.views import (
+    accounts,
+    client,
+    client_review,
+    library,
+    measures,
+    staff,
+    staff_review,
+)
+from emotipal.web.views import (
+    clinic_measures_admin as clinic_measures,
+)
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -15,6 +26,18 @@ urlpatterns = [
     path("settings/tokens/<int:token_id>/revoke/", accounts.revoke_token, name="token_revoke"),
     path("clinic/", accounts.clinic_admin, name="clinic_admin"),
     path("clinic/export/compliance.csv", accounts.export_compliance, name="export_compliance"),
+    path("clinic/questionnaires/", clinic_measures.instruments, name="clinic_instruments"),
+    path(
+        "clinic/questionnaires/<int:instrument_id>/redcap.csv",
+        clinic_measures.export_redcap,
+        name="export_redcap",
+    ),
+    path("clinic/safety/", clinic_measures.safety, name="clinic_safety"),
+    path(
+        "clinic/safety/resources/<int:resource_id>/delete/",
+        clinic_measures.delete_crisis_resource,
+        name="delete_crisis_resource",
+    ),
     # client
     path("today/", client.today, name="today"),
     path("homework/<int:assignment_id>/", client.do_exercise, name="do_exercise"),
@@ -27,6 +50,9 @@ urlpatterns = [
     path("homework/<int:assignment_id>/not-done/", client_review.report_barrier, name="report_barrier"),
     path("obstacles/<int:barrier_id>/", client_review.barrier_strategy, name="barrier_strategy"),
     path("looking-back/", client_review.looking_back, name="looking_back"),
+    path("questionnaires/<int:response_id>/", measures.questionnaire, name="questionnaire"),
+    path("questionnaires/<int:response_id>/done/", measures.questionnaire_done, name="questionnaire_done"),
+    path("help/", measures.support, name="support"),
     # staff
     path("clients/", staff.caseload_view, name="caseload"),
     path("clients/<int:client_id>/", staff.client_detail, name="client_detail"),
@@ -42,6 +68,15 @@ urlpatterns = [
     path("clients/<int:client_id>/look-back/", staff_review.retro_rating, name="retro_rating"),
     path("entries/<int:entry_id>/", staff.entry_detail, name="entry_detail"),
     path("entries/<int:entry_id>/review/", staff.review, name="entry_review"),
+    path("clients/<int:client_id>/measures/", measures.client_measures, name="client_measures"),
+    path("clients/<int:client_id>/measures/schedule/", measures.add_schedule, name="add_schedule"),
+    path(
+        "clients/<int:client_id>/measures/schedule/<int:schedule_id>/stop/",
+        measures.stop_schedule,
+        name="stop_schedule",
+    ),
+    path("alerts/", measures.alerts, name="alerts"),
+    path("alerts/<int:alert_id>/acknowledge/", measures.acknowledge, name="alert_acknowledge"),
     path("library/", library.library, name="library"),
     path("library/<slug:slug>/", library.template_detail, name="template_detail"),
     path("api/v1/", api.urls),

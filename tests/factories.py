@@ -14,6 +14,7 @@ from emotipal.accounts.models import ClientProfile, Clinic, Membership, Role, Us
 from emotipal.homework import services
 from emotipal.library.models import TemplateVersion
 from emotipal.library.services import sync_library
+from emotipal.measures.services import sync_instruments
 
 PASSWORD = "correct horse battery staple"
 
@@ -71,6 +72,7 @@ def complete_thought_record() -> dict[str, Any]:
 def build_world() -> World:
     """The named users and the library (call inside a test that has database access)."""
     sync_library()
+    sync_instruments()
     clinic = Clinic.objects.create(name="Harbour Clinic", slug="harbour")
     other = Clinic.objects.create(name="Elsewhere Clinic", slug="elsewhere")
     therapist = make_user("therapist@example.org", "Tess Therapist")

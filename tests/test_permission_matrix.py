@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework.models import Assignment, Barrier, TherapySession
+from emotipal.measures.models import CrisisResource, Instrument, Response, RiskAlert, Schedule
+from emotipal.measures.services import ask_now, save_answers
 from emotipal.web.api import api
 from tests.factories import World
 
@@ -171,6 +173,60 @@ PAGES: dict[str, list[Row]] = {
         )
     ],
     "export_compliance": [Row("get", lambda o: "/clinic/export/compliance.csv", only(200, ("admin",), 403))],
+    "questionnaire": [
+        Row(
+            "get",
+            lambda o: f"/questionnaires/{o.open_response.pk}/",
+            only(200, ("client_a",), 403) | {"client_b": 404},
+        )
+    ],
+    "questionnaire_done": [
+        Row(
+            "get",
+            lambda o: f"/questionnaires/{o.done_response.pk}/done/",
+            only(200, ("client_a",), 403) | {"client_b": 404},
+        )
+    ],
+    "support": [Row("get", lambda o: "/help/", {a: 200 for a in ACTORS})],
+    "client_measures": [
+        Row(
+            "get",
+            lambda o: f"/clients/{o.world.client_a.pk}/measures/",
+            only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        )
+    ],
+    "add_schedule": [
+        Row(
+            "post",
+            lambda o: f"/clients/{o.world.client_a.pk}/measures/schedule/",
+            only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            {"instrument": "1", "kind": "weekly"},
+        )
+    ],
+    "stop_schedule": [
+        Row(
+            "post",
+            lambda o: f"/clients/{o.world.client_a.pk}/measures/schedule/{o.schedule.pk}/stop/",
+            only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        )
+    ],
+    "alerts": [Row("get", lambda o: "/alerts/", only(200, CLINICIANS, 403))],
+    "alert_acknowledge": [
+        Row(
+            "post",
+            lambda o: f"/alerts/{o.alert.pk}/acknowledge/",
+            only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            {"note": "Called the client; safety plan reviewed."},
+        )
+    ],
+    "clinic_instruments": [Row("get", lambda o: "/clinic/questionnaires/", only(200, ("admin",), 403))],
+    "export_redcap": [
+        Row("get", lambda o: f"/clinic/questionnaires/{o.phq9.pk}/redcap.csv", only(200, ("admin",), 403))
+    ],
+    "clinic_safety": [Row("get", lambda o: "/clinic/safety/", only(200, ("admin",), 403))],
+    "delete_crisis_resource": [
+        Row("post", lambda o: f"/clinic/safety/resources/{o.crisis.pk}/delete/", only(302, ("admin",), 403))
+    ],
     "library": [Row("get", lambda o: "/library/", only(200, STAFF, 403))],
     "template_detail": [Row("get", lambda o: "/library/thought-record/", only(200, STAFF, 403))],
 }
@@ -370,6 +426,26 @@ class Objects:
             defaults={"barrier": "forgot"},
         )[0]
         ClientProfile.objects.filter(pk=world.client_a.pk).update(discharged_on=timezone.localdate())
+        self.measures(world)
+
+    def measures(self, world: World) -> None:
+        phq9 = self.phq9 = Instrument.objects.get(key="phq9", clinic=None)
+        self.crisis = CrisisResource.objects.get_or_create(
+            clinic=world.clinic, language="en", defaults={"title": "Crisis line", "body": "Call 0800 000 000"}
+        )[0]
+        self.open_response = Response.objects.filter(client=world.client_a, status="due").first() or ask_now(
+            world.therapist, world.client_a, phq9
+        )
+        self.done_response = Response.objects.filter(client=world.client_a, status="completed").first()
+        if self.done_response is None:
+            self.done_response = ask_now(world.therapist, world.client_a, phq9)
+            answers = {f"phq9_{i}": 1 for i in range(1, 10)}
+            save_answers(world.client_a.user, self.done_response.pk, answers, submit=True)
+            self.done_response.refresh_from_db()
+        self.alert = RiskAlert.objects.get(response=self.done_response)
+        self.schedule = Schedule.objects.filter(client=world.client_a).first() or Schedule.objects.create(
+            client=world.client_a, instrument=phq9, kind="weekly", created_by=world.therapist
+        )
 
     def body(self, name: str) -> dict[str, Any]:
         ratings = {"quantity": 3, "quality": 2}

@@ -53,6 +53,16 @@ class Clinic(models.Model):
     )
     timezone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
+    alert_escalation_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="A risk alert not acknowledged within this time goes to the clinic admins."
+    )
+    answers_read_statement = models.TextField(
+        default=(
+            "Your therapist reads your answers before each session, usually once a week, and during office "
+            "hours when an answer suggests you may be at risk. Answers are not watched around the clock."
+        ),
+        help_text="Told plainly to clients: how often their answers are read.",
+    )
 
     def __str__(self) -> str:
         return self.name

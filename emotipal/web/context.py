@@ -20,9 +20,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Today"), reverse("today")))
     if permissions.is_clinician(user):
         items.append((_("Clients"), reverse("caseload")))
+        items.append((_("Alerts"), reverse("alerts")))
     if permissions.is_staff_member(user):
         items.append((_("Library"), reverse("library")))
     if permissions.is_clinic_admin(user):
         items.append((_("Clinic"), reverse("clinic_admin")))
     items.append((_("Settings"), reverse("settings")))
+    if permissions.is_client(user):
+        items.append((_("Help now"), reverse("support")))
     return {"nav_items": items, "is_client": permissions.is_client(user)}

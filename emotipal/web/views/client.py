@@ -17,6 +17,7 @@ from emotipal.homework.models import Entry, RetroactiveRating, SelfReview
 from emotipal.homework.queries import today_items
 from emotipal.homework.reviews import record_opening
 from emotipal.library.schema import parse_form_data
+from emotipal.measures.services import open_responses
 from emotipal.web.decorators import client_required, request_user
 from emotipal.web.exercise_form import RATING_QUESTIONS, bind_fields
 
@@ -41,6 +42,7 @@ def today(request: HttpRequest) -> HttpResponse:
             "other": [i for i in items if not i.due_today],
             "recent": recent,
             "to_self_review": _self_reviews_due(client, day),
+            "questionnaires": open_responses(client),
             "missed": reviews.missed_practices(client, day),
             "looking_back": client.discharged_on is not None
             and not RetroactiveRating.objects.filter(client=client, rater_role="client").exists(),

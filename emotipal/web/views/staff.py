@@ -13,6 +13,7 @@ from emotipal.homework import services
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
 from emotipal.homework.models import Assignment
 from emotipal.homework.queries import caseload_rows
+from emotipal.measures.queries import caseload_flags
 from emotipal.web import engagement_view
 from emotipal.web.answers import answer_rows
 from emotipal.web.decorators import clinician_required
@@ -25,6 +26,11 @@ from emotipal.web.views.staff_review import retro_for
 @clinician_required
 def caseload_view(request: HttpRequest) -> HttpResponse:
     rows = caseload_rows(caseload(request.user), timezone.localdate())
+    flags = caseload_flags([r.client.pk for r in rows])
+    for row in rows:
+        row.outcomes = flags[row.client.pk]  # type: ignore[attr-defined]
+    # Clients at risk or getting worse come first.
+    rows.sort(key=lambda r: (-r.outcomes.open_alerts, -len(r.outcomes.deteriorated)))  # type: ignore[attr-defined]
     return render(request, "staff/caseload.html", {"rows": rows})
 
 

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from emotipal.library.services import sync_library
+from emotipal.measures.services import sync_instruments
 from emotipal.web.demo import load_demo
 
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         sync_library()
+        sync_instruments()
         result = load_demo(clients=options["clients"], seed=options["seed"])
         verb = "loaded" if result.created else "already present"
         self.stdout.write(f"demo clinic {verb}: {result.clients} clients, {result.entries} entries")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from emotipal.measures.maintenance import ensure_scheduled
 from emotipal.notifications.services import schedule_all_reminders
 
 
@@ -16,7 +17,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         # After a restart or a data load, make sure every chosen reminder has its next run queued.
         count = schedule_all_reminders()
-        self.stdout.write(f"worker: {count} reminders scheduled")
+        started = ensure_scheduled()
+        self.stdout.write(
+            f"worker: {count} reminders scheduled; questionnaire job {'started' if started else 'running'}"
+        )
         if settings.REDIS_URL:
             # django-tasks-rq needs its own Job class in the worker to run Tasks API tasks.
             call_command(
@@ -28,4 +32,6 @@ class Command(BaseCommand):
                 *(["--burst"] if options["batch"] else []),
             )
         else:
-            call_command("db_worker", *(["--batch"] if options["batch"] else []), "--interval", "2", "--no-reload")
+            call_command(
+                "db_worker", *(["--batch"] if options["batch"] else []), "--interval", "2", "--no-reload"
+            )

@@ -1,0 +1,45 @@
+"""The recurring questionnaire job. One chain of tasks: each run queues the next and records it in Heartbeat;
+a task from an older chain (a restarted worker) sees it is not the expected run and stops."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from emotipal.measures.models import Heartbeat
+from emotipal.measures.services import expire_old, generate_due
+
+NAME = "questionnaires"
+EVERY = dt.timedelta(minutes=15)
+
+
+def run(expected_run: str | None) -> str:
+    from emotipal.measures.tasks import questionnaire_maintenance
+
+    now = timezone.now()
+    with transaction.atomic():
+        beat, _ = Heartbeat.objects.select_for_update().get_or_create(name=NAME)
+        scheduled = beat.next_run_at.isoformat() if beat.next_run_at else None
+        if expected_run is not None and scheduled is not None and expected_run != scheduled:
+            return "superseded"
+        created = generate_due()
+        expired = expire_old(now)
+        beat.last_run_at = now
+        beat.next_run_at = now + EVERY
+        beat.save()
+        next_run = beat.next_run_at
+    questionnaire_maintenance.using(run_after=next_run).enqueue(next_run.isoformat())
+    return f"created {created}, expired {expired}"
+
+
+def ensure_scheduled() -> bool:
+    """Called when a worker starts: start the chain unless a run is already due in the future."""
+    from emotipal.measures.tasks import questionnaire_maintenance
+
+    beat = Heartbeat.objects.filter(name=NAME).first()
+    if beat is not None and beat.next_run_at is not None and beat.next_run_at > timezone.now():
+        return False
+    questionnaire_maintenance.enqueue(None)
+    return True

@@ -1,0 +1,166 @@
+"""Instruments (questionnaires) as versioned data, schedules, responses, risk alerts and crisis resources."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from emotipal.common.encryption import EncryptedJSONField, EncryptedTextField
+
+
+class Instrument(models.Model):
+    key = models.SlugField(max_length=60)
+    # None: shipped with EmotiPal (PHQ-9, GAD-7, ...); otherwise a clinic's own instrument.
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "clinic"], name="unique_instrument_key_per_clinic")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class InstrumentVersion(models.Model):
+    """A frozen version. A response pins the version it was given with; edits never re-score old answers."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    definition = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["instrument_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "number"], name="unique_instrument_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.number}"
+
+    @property
+    def name(self) -> str:
+        return str(self.definition.get("name", self.instrument.key))
+
+
+class Schedule(models.Model):
+    class Kind(models.TextChoices):
+        WEEKLY = "weekly", "Every week"
+        BEFORE_SESSION = "before_session", "Before each session"
+        INTAKE = "intake", "Once, at intake"
+        DISCHARGE = "discharge", "Once, at discharge"
+
+    client = models.ForeignKey("accounts.ClientProfile", on_delete=models.CASCADE, related_name="schedules")
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    weekday = models.PositiveSmallIntegerField(default=0, help_text="For weekly schedules: Monday = 0.")
+    expires_after_days = models.PositiveSmallIntegerField(default=3)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.get_kind_display()} for {self.client_id}"
+
+
+class Response(models.Model):
+    """One administration of an instrument: due, in progress (saved partly), completed or expired."""
+
+    class Status(models.TextChoices):
+        DUE = "due", "Due"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        EXPIRED = "expired", "Expired"
+
+    client = models.ForeignKey("accounts.ClientProfile", on_delete=models.CASCADE, related_name="responses")
+    instrument_version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="responses"
+    )
+    schedule = models.ForeignKey(Schedule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    due_date = models.DateField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DUE)
+    answers = EncryptedJSONField(default=dict)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    total = models.FloatField(null=True, blank=True)
+    band = models.CharField(max_length=60, blank=True)
+    subscales = models.JSONField(default=dict, blank=True)
+    prorated = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-due_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "due_date"],
+                condition=models.Q(schedule__isnull=False),
+                name="one_response_per_schedule_date",
+            )
+        ]
+        indexes = [models.Index(fields=["client", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_version} for {self.client_id} due {self.due_date}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.DUE, self.Status.IN_PROGRESS) and (
+            self.expires_at is None or timezone.now() < self.expires_at
+        )
+
+
+class RiskAlert(models.Model):
+    """An answer that signals risk. The therapist is told at once and acknowledges with an action note."""
+
+    client = models.ForeignKey("accounts.ClientProfile", on_delete=models.CASCADE, related_name="risk_alerts")
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="alert")
+    items = models.JSONField(help_text="The risk items and the answers given.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action_note = EncryptedTextField(blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Risk alert for {self.client_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None
+
+
+class CrisisResource(models.Model):
+    """What a client sees at once when an answer signals risk: per clinic and language."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="crisis_resources")
+    language = models.CharField(max_length=10, default="en")
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Phone numbers, addresses and what to do, in plain words.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["clinic_id", "language", "order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
+
+
+class Heartbeat(models.Model):
+    """The next run of a recurring background job; keeps one chain of tasks however often workers restart."""
+
+    name = models.CharField(max_length=60, unique=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

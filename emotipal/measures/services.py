@@ -1,0 +1,495 @@
+"""Questionnaire flows: load instruments, schedule and answer them, score them, raise and handle risk alerts.
+
+Every write that matters is audited. Risk is checked on every save, complete or not: a partial response with a
+risk answer raises the alert at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from emotipal.accounts.models import ClientProfile, Clinic, Role, User
+from emotipal.accounts.permissions import can_assign_to, visible_clients
+from emotipal.analysis.outcomes import score_response
+from emotipal.audit.services import record
+from emotipal.measures.definition import (
+    DefinitionError,
+    check_definition,
+    is_scored,
+    item_options,
+    item_range,
+)
+from emotipal.measures.models import (
+    CrisisResource,
+    Instrument,
+    InstrumentVersion,
+    Response,
+    RiskAlert,
+    Schedule,
+)
+
+INSTRUMENTS_DIR = Path(__file__).resolve().parent / "instruments"
+TEXT_LIMIT = 3000
+DEFAULT_CRISIS = (
+    "If you are in danger now",
+    "If you might act on thoughts of harming yourself, or you are in danger right now, call your local "
+    "emergency number (for example 112 in Europe, 911 in North America, 999 in the UK) or go to the nearest "
+    "emergency department. You can also call a crisis line in your country, or ask someone you trust to stay "
+    "with you.",
+)
+
+
+class MeasureError(Exception):
+    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+# --- instruments ------------------------------------------------------------------------------------------------
+
+
+def definition_hash(definition: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
+
+
+def store_instrument(
+    definition: dict[str, Any], clinic: Clinic | None = None
+) -> tuple[InstrumentVersion, bool]:
+    """Create the instrument or a new version of it when the definition changed. Returns (version, created)."""
+    check_definition(definition)
+    stored = json.loads(json.dumps(definition))  # JSON keys, as the API and the database hold them
+    digest = definition_hash(stored)
+    with transaction.atomic():
+        instrument, _ = Instrument.objects.get_or_create(key=stored["key"], clinic=clinic)
+        latest = instrument.versions.order_by("-number").first()
+        if latest is not None and latest.content_hash == digest:
+            return latest, False
+        version = InstrumentVersion.objects.create(
+            instrument=instrument,
+            number=(latest.number + 1) if latest else 1,
+            definition=stored,
+            content_hash=digest,
+        )
+    return version, True
+
+
+def sync_instruments(directory: Path = INSTRUMENTS_DIR) -> list[str]:
+    """Load the shipped instruments; an unchanged file creates nothing."""
+    changed = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            version, created = store_instrument(yaml.safe_load(path.read_text(encoding="utf-8")))
+        except DefinitionError as exc:
+            raise DefinitionError(f"{path.name}: {exc}") from exc
+        if created:
+            changed.append(version.instrument.key)
+    return changed
+
+
+def latest_version(instrument: Instrument) -> InstrumentVersion:
+    version = instrument.versions.order_by("-number").first()
+    if version is None:
+        raise MeasureError(f"Instrument {instrument.key} has no version.")
+    return version
+
+
+def instruments_for(clinic: Clinic | None) -> list[Instrument]:
+    """The shipped instruments and the clinic's own."""
+    query = Instrument.objects.filter(is_active=True, clinic__isnull=True)
+    if clinic is not None:
+        query = query | Instrument.objects.filter(is_active=True, clinic=clinic)
+    return list(query.order_by("key"))
+
+
+# --- answers ----------------------------------------------------------------------------------------------------
+
+
+def clean_answers(definition: dict[str, Any], raw: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """Typed answers and a message per item for anything out of range. Blank answers are left out."""
+    if not isinstance(raw, dict):
+        return {}, {"__all__": "Answers must be given per question."}
+    items = {i["id"]: i for i in definition["items"]}
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key, value in raw.items():
+        item = items.get(key)
+        if item is None or item["type"] == "descriptive":
+            errors[str(key)] = "This is not a question of this questionnaire."
+            continue
+        if value is None or value == "" or value == []:
+            continue
+        try:
+            cleaned[key] = _clean_one(definition, item, value)
+        except ValueError as exc:
+            errors[key] = str(exc)
+    return cleaned, errors
+
+
+def _clean_one(definition: dict[str, Any], item: dict[str, Any], value: Any) -> Any:
+    kind = item["type"]
+    if kind in ("choice", "multi_choice"):
+        allowed = {str(o["value"]): o["value"] for o in item_options(definition, item)}
+        values = value if isinstance(value, list) else [value]
+        if kind == "choice" and len(values) != 1:
+            raise ValueError("Choose one answer.")
+        if any(str(v) not in allowed for v in values):
+            raise ValueError("Choose one of the answers shown.")
+        typed = [allowed[str(v)] for v in values]
+        return typed[0] if kind == "choice" else typed
+    if kind in ("scale", "number"):
+        try:
+            number = float(str(value).strip())
+        except ValueError as exc:
+            raise ValueError("Enter a number.") from exc
+        if kind == "scale":
+            lo, hi = item_range(definition, item)
+            if not number.is_integer() or not lo <= number <= hi:
+                raise ValueError(f"Choose a value from {lo} to {hi}.")
+            return int(number)
+        if ("min" in item and number < item["min"]) or ("max" in item and number > item["max"]):
+            raise ValueError(f"Enter a number from {item.get('min', '…')} to {item.get('max', '…')}.")
+        return int(number) if number.is_integer() else number
+    text = str(value).strip()
+    if len(text) > TEXT_LIMIT:
+        raise ValueError(f"Keep this to {TEXT_LIMIT} characters or fewer.")
+    return text
+
+
+def risk_answers(definition: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    """Risk items answered above their lowest score, as the scoring rules decide (partial answers too)."""
+    return {item_id: answers[item_id] for item_id in score_response(definition, answers).risk_items}
+
+
+def own_response(user: Any, response_id: int) -> Response:
+    response = (
+        Response.objects.select_related("instrument_version__instrument", "client__clinic")
+        .filter(pk=response_id, client__user=user)
+        .first()
+    )
+    if response is None:
+        raise Http404("No such questionnaire")
+    return response
+
+
+@dataclass
+class SaveResult:
+    response: Response
+    alert: RiskAlert | None  # set when this save raised a new alert: show crisis resources now
+
+
+def save_answers(user: Any, response_id: int, raw: dict[str, Any], *, submit: bool = False) -> SaveResult:
+    """Store what was answered so far (always), raise a risk alert if needed, and score when submitting."""
+    response = own_response(user, response_id)
+    if not response.is_open:
+        raise MeasureError("This questionnaire is closed: it was completed or has expired.")
+    definition = response.instrument_version.definition
+    cleaned, errors = clean_answers(definition, raw)
+    if errors:
+        raise MeasureError("Some answers need another look.", errors)
+    now = timezone.now()
+    with transaction.atomic():
+        response = Response.objects.select_for_update().get(pk=response.pk)
+        response.answers = {**(response.answers or {}), **cleaned}
+        for key, value in raw.items():  # an answer cleared by the client is removed
+            if value in (None, "", []) and key in response.answers:
+                del response.answers[key]
+        response.started_at = response.started_at or now
+        response.status = Response.Status.IN_PROGRESS
+        score = score_response(definition, response.answers)
+        if submit:
+            missing = [i for i in score.missing] if not score.complete else []
+            required = _required_missing(definition, response.answers)
+            if missing or required:
+                response.save()
+                raise MeasureError(
+                    "Please answer the questions marked.",
+                    {item: "Please answer this one." for item in [*missing, *required]},
+                )
+            response.status = Response.Status.COMPLETED
+            response.completed_at = now
+            response.total = score.total
+            response.band = score.band or ""
+            response.subscales = score.subscales
+            response.prorated = score.prorated
+        response.save()
+        alert = _raise_alert_if_needed(response, definition)
+    record(
+        user,
+        "response.complete" if submit else "response.save",
+        response,
+        subject_user_id=response.client.user_id,
+        clinic_id=response.client.clinic_id,
+    )
+    return SaveResult(response, alert)
+
+
+def _required_missing(definition: dict[str, Any], answers: dict[str, Any]) -> list[str]:
+    return [
+        i["id"]
+        for i in definition["items"]
+        if i["type"] not in ("descriptive",)
+        and not is_scored(definition, i)
+        and i.get("required", False)
+        and i["id"] not in answers
+    ]
+
+
+def _raise_alert_if_needed(response: Response, definition: dict[str, Any]) -> RiskAlert | None:
+    found = risk_answers(definition, response.answers or {})
+    if not found or RiskAlert.objects.filter(response=response).exists():
+        return None
+    try:
+        with transaction.atomic():
+            alert = RiskAlert.objects.create(client=response.client, response=response, items=found)
+    except IntegrityError:
+        return None
+    record(
+        None,
+        "risk_alert.create",
+        alert,
+        subject_user_id=response.client.user_id,
+        clinic_id=response.client.clinic_id,
+    )
+    transaction.on_commit(lambda: _queue_alert_tasks(alert))
+    return alert
+
+
+def _queue_alert_tasks(alert: RiskAlert) -> None:
+    from emotipal.measures.tasks import email_risk_alert, escalate_risk_alert
+
+    email_risk_alert.enqueue(alert.pk)
+    hours = alert.client.clinic.alert_escalation_hours
+    escalate_risk_alert.using(run_after=alert.created_at + dt.timedelta(hours=hours)).enqueue(alert.pk)
+
+
+# --- alerts -----------------------------------------------------------------------------------------------------
+
+
+def visible_alerts(actor: Any) -> Any:
+    return RiskAlert.objects.filter(client__in=visible_clients(actor).exclude(user=actor)).select_related(
+        "client__user", "response__instrument_version", "acknowledged_by"
+    )
+
+
+def acknowledge_alert(actor: Any, alert_id: int, note: str) -> RiskAlert:
+    alert = RiskAlert.objects.select_related("client").filter(pk=alert_id).first()
+    if alert is None or not can_assign_to(actor, alert.client):
+        raise Http404("No such alert")
+    note = note.strip()
+    if not note:
+        raise MeasureError("Say what you did or will do.", {"note": "An action note is required."})
+    if len(note) > TEXT_LIMIT:
+        raise MeasureError("The note is too long.", {"note": f"Keep it to {TEXT_LIMIT} characters."})
+    if alert.acknowledged_at is not None:
+        raise MeasureError("This alert was already acknowledged.", {"note": "Already acknowledged."})
+    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_by = actor
+    alert.action_note = note
+    alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_note"])
+    record(
+        actor,
+        "risk_alert.acknowledge",
+        alert,
+        subject_user_id=alert.client.user_id,
+        clinic_id=alert.client.clinic_id,
+    )
+    return alert
+
+
+def alert_recipients(alert: RiskAlert) -> list[str]:
+    return [alert.client.therapist.email]
+
+
+def clinic_admins(clinic: Clinic) -> list[User]:
+    return list(User.objects.filter(memberships__clinic=clinic, memberships__role=Role.ADMIN).distinct())
+
+
+def escalate(alert_id: int, now: dt.datetime | None = None) -> str:
+    """Send an unacknowledged alert to the clinic admins once its time is up."""
+    from django.core.mail import send_mail
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        alert = (
+            RiskAlert.objects.select_for_update()
+            .select_related("client__clinic", "client__user")
+            .filter(pk=alert_id)
+            .first()
+        )
+        if alert is None:
+            return "missing"
+        if alert.acknowledged_at is not None:
+            return "acknowledged"
+        if alert.escalated_at is not None:
+            return "already escalated"
+        due = alert.created_at + dt.timedelta(hours=alert.client.clinic.alert_escalation_hours)
+        if now < due - dt.timedelta(minutes=1):
+            return "not yet"
+        admins = clinic_admins(alert.client.clinic)
+        send_mail(
+            subject="EmotiPal: a risk alert has not been acknowledged",
+            message=(
+                f"A risk alert for a client of {alert.client.therapist} raised at {alert.created_at:%Y-%m-%d %H:%M} "
+                f"has not been acknowledged within {alert.client.clinic.alert_escalation_hours} hours.\n"
+                "Please open EmotiPal's Alerts page and make sure someone acts on it.\n"
+            ),
+            from_email=None,
+            recipient_list=[a.email for a in admins] or [alert.client.therapist.email],
+        )
+        alert.escalated_at = now
+        alert.save(update_fields=["escalated_at"])
+        record(
+            None,
+            "risk_alert.escalate",
+            alert,
+            subject_user_id=alert.client.user_id,
+            clinic_id=alert.client.clinic_id,
+        )
+    return "escalated"
+
+
+def crisis_resources(clinic: Clinic, language: str) -> list[tuple[str, str]]:
+    """The clinic's resources in the client's language, else in English, else the built-in default."""
+    for lang in (language, "en"):
+        found = list(CrisisResource.objects.filter(clinic=clinic, language=lang).values_list("title", "body"))
+        if found:
+            return found
+    return [DEFAULT_CRISIS]
+
+
+# --- schedules ----------------------------------------------------------------------------------------------------
+
+
+def add_schedule(
+    actor: Any,
+    client: ClientProfile,
+    instrument: Instrument,
+    kind: str,
+    *,
+    weekday: int = 0,
+    expires_after_days: int = 3,
+) -> Schedule:
+    if not can_assign_to(actor, client):
+        raise Http404("No such client")
+    errors = {}
+    if kind not in Schedule.Kind.values:
+        errors["kind"] = "Choose when to ask."
+    if not 0 <= weekday <= 6:
+        errors["weekday"] = "Choose a day of the week."
+    if not 1 <= expires_after_days <= 14:
+        errors["expires_after_days"] = "Choose between 1 and 14 days."
+    if instrument.clinic_id not in (None, client.clinic_id):
+        errors["instrument"] = "Choose one of your clinic's questionnaires."
+    if errors:
+        raise MeasureError("The schedule has problems.", errors)
+    schedule = Schedule.objects.create(
+        client=client,
+        instrument=instrument,
+        kind=kind,
+        weekday=weekday,
+        expires_after_days=expires_after_days,
+        created_by=actor,
+    )
+    record(actor, "schedule.create", schedule, subject_user_id=client.user_id, clinic_id=client.clinic_id)
+    generate_due([schedule], today=timezone.localdate())
+    return schedule
+
+
+def _due_dates(schedule: Schedule, today: dt.date) -> list[dt.date]:
+    """The dates, up to today, on which this schedule asks for a response (only the latest one matters)."""
+    client = schedule.client
+    if schedule.kind == Schedule.Kind.INTAKE:
+        return [schedule.created_at.date()]
+    if schedule.kind == Schedule.Kind.DISCHARGE:
+        return [client.discharged_on] if client.discharged_on and client.discharged_on <= today else []
+    if schedule.kind == Schedule.Kind.WEEKLY:
+        last = today - dt.timedelta(days=(today.weekday() - schedule.weekday) % 7)
+        return [last] if last >= schedule.created_at.date() else []
+    # Before each session: asked two days before, open until the session.
+    upcoming = client.sessions.filter(date__gte=today, date__lte=today + dt.timedelta(days=2)).order_by(
+        "date"
+    )
+    return [s.date - dt.timedelta(days=2) for s in upcoming[:1]]
+
+
+def generate_due(schedules: list[Schedule] | None = None, today: dt.date | None = None) -> int:
+    """Create the responses that schedules ask for today (idempotent: one per schedule and date)."""
+    today = today or timezone.localdate()
+    schedules = (
+        schedules
+        if schedules is not None
+        else list(
+            Schedule.objects.filter(is_active=True, client__discharged_on__isnull=True).select_related(
+                "client", "instrument"
+            )
+            | Schedule.objects.filter(is_active=True, kind=Schedule.Kind.DISCHARGE).select_related(
+                "client", "instrument"
+            )
+        )
+    )
+    created = 0
+    for schedule in schedules:
+        for due in _due_dates(schedule, today):
+            expires = timezone.make_aware(
+                dt.datetime.combine(due + dt.timedelta(days=schedule.expires_after_days), dt.time(23, 59))
+            )
+            if expires < timezone.now():
+                continue
+            _, made = Response.objects.get_or_create(
+                schedule=schedule,
+                due_date=due,
+                defaults={
+                    "client": schedule.client,
+                    "instrument_version": latest_version(schedule.instrument),
+                    "expires_at": expires,
+                },
+            )
+            created += int(made)
+    return created
+
+
+def expire_old(now: dt.datetime | None = None) -> int:
+    """Close questionnaires past their window. Partial answers are kept (and were checked for risk)."""
+    now = now or timezone.now()
+    return Response.objects.filter(
+        status__in=[Response.Status.DUE, Response.Status.IN_PROGRESS], expires_at__lt=now
+    ).update(status=Response.Status.EXPIRED)
+
+
+def ask_now(actor: Any, client: ClientProfile, instrument: Instrument, days_open: int = 3) -> Response:
+    """A one-off questionnaire for the client, due today."""
+    if not can_assign_to(actor, client):
+        raise Http404("No such client")
+    today = timezone.localdate()
+    response = Response.objects.create(
+        client=client,
+        instrument_version=latest_version(instrument),
+        due_date=today,
+        expires_at=timezone.make_aware(
+            dt.datetime.combine(today + dt.timedelta(days=days_open), dt.time(23, 59))
+        ),
+    )
+    record(actor, "response.ask", response, subject_user_id=client.user_id, clinic_id=client.clinic_id)
+    return response
+
+
+def open_responses(client: ClientProfile) -> list[Response]:
+    now = timezone.now()
+    return list(
+        Response.objects.filter(
+            client=client, status__in=[Response.Status.DUE, Response.Status.IN_PROGRESS], expires_at__gt=now
+        )
+        .select_related("instrument_version")
+        .order_by("due_date")
+    )
