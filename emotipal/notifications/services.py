@@ -15,6 +15,7 @@ from emotipal.accounts.models import ClientProfile
 from emotipal.audit.services import record
 from emotipal.homework.queries import today_items
 from emotipal.homework.reviews import note_reminders_sent
+from emotipal.measures.services import open_responses
 from emotipal.notifications.models import ScheduledReminder
 
 # A task that wakes up this long before its reminder's time belongs to an older schedule: the client has
@@ -75,15 +76,19 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> str:
             return "superseded"
         client = reminder.client
         due = [item for item in today_items(client, reminder.for_date) if item.due_today]
-        if due:
+        questionnaires = open_responses(client)
+        if due or questionnaires:
             lines = "\n".join(
-                f"- {i.assignment.template_version.title} ({i.assignment.minutes_per_practice} min)"
-                for i in due
+                [
+                    f"- {i.assignment.template_version.title} ({i.assignment.minutes_per_practice} min)"
+                    for i in due
+                ]
+                + [f"- Questionnaire: {r.instrument_version.name}" for r in questionnaires]
             )
             send_mail(
                 subject="Your EmotiPal practice for today",
                 message=(
-                    f"Hello {client.user},\n\nHere is what you planned to practise today:\n{lines}\n\n"
+                    f"Hello {client.user},\n\nHere is what is waiting for you today:\n{lines}\n\n"
                     f"Open Today: {settings.SITE_URL}{reverse('today')}\n\n"
                     "You chose to get this reminder. You can change its time or turn it off in Settings.\n"
                 ),
@@ -92,9 +97,11 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> str:
             )
             note_reminders_sent([i.assignment for i in due], now)
         reminder.sent_at = now
-        reminder.outcome = "sent" if due else "nothing due"
+        reminder.outcome = "sent" if due or questionnaires else "nothing due"
         reminder.save(update_fields=["sent_at", "outcome"])
-        record(None, "reminder." + ("sent" if due else "skipped"), reminder, subject_user_id=client.user_id)
+        record(
+            None, "reminder." + reminder.outcome.replace(" ", "_"), reminder, subject_user_id=client.user_id
+        )
     schedule_next_reminder(client, now=max(now, reminder.run_at) + dt.timedelta(seconds=1))
     return reminder.outcome
 

@@ -149,3 +149,18 @@ def test_rq_backend_runs_the_reminder_task(world: World, rq_backend) -> None:  #
     assert result.status.name == "SUCCESSFUL", result.errors
     assert result.return_value == "sent"
     assert len(mail.outbox) == 1
+
+
+def test_reminder_lists_open_questionnaires(world: World) -> None:
+    from emotipal.measures.models import Instrument
+    from emotipal.measures.services import ask_now
+
+    now = timezone.now()
+    ask_now(world.therapist, world.client_a, Instrument.objects.get(key="gad7", clinic=None))
+    reminder = ScheduledReminder.objects.create(
+        client=world.client_a,
+        for_date=services.local_today(world.client_a),
+        run_at=now - dt.timedelta(minutes=1),
+    )
+    assert send_reminder(reminder.pk, now=now) == "sent"
+    assert "Questionnaire: GAD-7" in mail.outbox[0].body
