@@ -100,8 +100,10 @@ def store(
                 if result.risk_items:
                     risky.append(len(responses) - 1)
     _showcase_due(profiles[showcase_key], versions, responses, today)
+    demo_therapist = profiles[showcase_key].therapist
+    open_index = _risk_for_demo_therapist(responses, risky, demo_therapist, profiles[showcase_key])
     created = Response.objects.bulk_create(responses, batch_size=500)
-    _alerts(created, risky, now)
+    _alerts(created, risky, open_index, now)
 
 
 def _showcase_due(
@@ -123,12 +125,40 @@ def _showcase_due(
         )
 
 
-def _alerts(created: list[Response], risky: list[int], now: dt.datetime) -> None:
-    """Alerts for risk answers: acknowledged except the most recent one, which waits for the therapist."""
+def _risk_for_demo_therapist(
+    responses: list[Response], risky: list[int], therapist: Any, showcase: ClientProfile
+) -> int:
+    """The demo therapist gets one open alert to acknowledge: their client's latest PHQ-9 with item 9 above 0.
+
+    If no such answer was simulated, one point of that client's latest PHQ-9 moves to item 9 (same total)."""
+    own = [i for i in risky if responses[i].client.therapist_id == therapist.pk]
+    if own:
+        return max(own, key=lambda i: responses[i].due_date)
+    candidates = [
+        i
+        for i, r in enumerate(responses)
+        if r.client.therapist_id == therapist.pk
+        and r.client is not showcase
+        and r.instrument_version.instrument.key == "phq9"
+        and r.status == Response.Status.COMPLETED
+        and (r.total or 0) >= 5
+    ]
+    index = max(candidates, key=lambda i: responses[i].due_date)
+    answers = dict(responses[index].answers)
+    donor = max((k for k in answers if k != "phq9_9"), key=lambda k: answers[k])
+    answers[donor] -= 1
+    answers["phq9_9"] += 1
+    responses[index].answers = answers
+    risky.append(index)
+    return index
+
+
+def _alerts(created: list[Response], risky: list[int], open_index: int, now: dt.datetime) -> None:
+    """Alerts for risk answers: acknowledged, except one for the demo therapist that waits for them."""
     alerts = []
     for n, index in enumerate(sorted(risky, key=lambda i: created[i].completed_at or now)):
         response = created[index]
-        last = n == len(risky) - 1
+        last = index == open_index
         alerts.append(
             RiskAlert(
                 client=response.client,

@@ -53,3 +53,18 @@ def test_demo_has_every_kind_of_review_data(db: Any) -> None:
     assert Entry.objects.filter(status=Entry.Status.DRAFT).exists()
     assert Entry.objects.filter(edits_after_submit__gt=0).exists()
     assert not SelfReview.objects.filter(created_at__gt=timezone.now()).exists()
+
+
+def test_demo_has_months_of_questionnaires_and_an_open_alert(db: Any) -> None:
+    from emotipal.measures.models import Response, RiskAlert
+    from emotipal.measures.queries import caseload_flags
+
+    load_demo(clients=12, seed=3)
+    phq9 = Response.objects.filter(instrument_version__instrument__key="phq9", status="completed")
+    assert phq9.values("client").distinct().count() == 12 and phq9.count() > 12 * 8
+    assert all(r.total is not None and r.band for r in phq9)
+    open_alerts = RiskAlert.objects.filter(acknowledged_at__isnull=True)
+    assert [a.client.therapist.email for a in open_alerts] == [DEMO_LOGINS["therapist"]]
+    assert Response.objects.filter(client__user__email=DEMO_LOGINS["client"], status="due").count() == 2
+    flags = caseload_flags(list(Response.objects.values_list("client_id", flat=True).distinct()))
+    assert any(f.latest for f in flags.values())
