@@ -6,9 +6,11 @@ from __future__ import annotations
 import copy
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +23,8 @@ from emotipal.measures.redcap import (
     export_dictionary,
     import_dictionary,
 )
+
+INSTRUMENTS = Path(__file__).resolve().parents[2] / "emotipal" / "measures" / "instruments"
 
 HEADER_LINE = (
     "Variable / Field Name,Form Name,Section Header,Field Type,Field Label,"
@@ -264,6 +268,14 @@ def test_default_options_redcap_reads_differently_are_kept() -> None:
 def test_round_trip_gives_the_same_definition() -> None:
     definition = phq9_like()
     check_definition(definition)
+    result = import_dictionary(export_dictionary(definition))
+    assert result.definitions == [definition]
+    assert result.report == []
+
+
+@pytest.mark.parametrize("path", sorted(INSTRUMENTS.glob("*.yaml")), ids=lambda path: path.stem)
+def test_round_trip_of_the_shipped_instruments(path: Path) -> None:
+    definition = yaml.safe_load(path.read_text(encoding="utf-8"))
     result = import_dictionary(export_dictionary(definition))
     assert result.definitions == [definition]
     assert result.report == []
@@ -701,8 +713,8 @@ def test_rows_with_the_wrong_number_of_cells() -> None:
 def test_broken_csv_quoting() -> None:
     stray = csv_text(good_row()) + 'sleep,wellbeing,,radio,"Sleep" well,"0, a | 1, b",,,,,,,,,,,,\r\n'
     raises(stray, "line 3: not valid CSV")
-    unclosed = csv_text(good_row()) + '\r\nsleep,wellbeing,,radio,"Sleep,,,,\r\nmore\r\n'
-    raises(unclosed, "line 4 (text line 4): not valid CSV (unexpected end of data)")
+    unclosed = csv_text(good_row(label="Mood,\nthis week")) + 'sleep,wellbeing,,radio,"Sleep,,,,\r\nmore\r\n'
+    raises(unclosed, "line 3 (text line 4): not valid CSV (unexpected end of data)")
 
 
 def test_fields_of_a_form_must_be_together() -> None:
@@ -734,7 +746,7 @@ def test_a_definition_that_breaks_emotipal_rules_is_refused() -> None:
 
 # --- round trip of generated definitions ----------------------------------------------------------------------
 
-TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=40)
+TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), min_size=1, max_size=40)
 LABEL_TEXT = TEXT.filter(lambda text: text.strip() != "")
 CODES = st.one_of(
     st.integers(-5, 20),
