@@ -25,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
         from emotipal.analysis.simulate import main as simulate_main
 
         return simulate_main(rest)
+    if command == "analyse":
+        from emotipal.analysis.analyse_cli import main as analyse_main
+
+        return analyse_main(rest)
     if command == "meta":
         from emotipal.analysis.meta.cli import main as meta_main
 

@@ -15,12 +15,25 @@ weekday); only datetime answers need a calendar date, and they are anchored at `
 Around the homework the simulator also records what a therapy platform sees (issue 3): weekly sessions (each
 client on their own weekday, Monday to Friday); homework set in a session and reviewed in the next one by a
 client self-review and a therapist review, both rating the same twelve dimensions on anchored 0..4 scales
-(`REVIEW_DIMENSIONS`); barriers reported for missed practice days with the strategy chosen; and, for clients
-who end treatment early, retroactive ratings of the whole course. Subjective ratings carry a halo: with
-`halo = H` a rater perceives each dimension as `(1 - H) * signal + H * engagement`, where the signal is the
-week's objective value (for quantity: the share of planned practices submitted) and engagement the client's
-latent engagement, the rater's general impression. Client and therapist ratings have independent noise and
-clients rate themselves slightly more favourably.
+(`REVIEW_DIMENSIONS`); barriers reported for missed practice days with the strategy chosen; and, at the end of
+treatment (an early discharge, or the last session), a retroactive rating of the whole course by the client
+and by the therapist. Client and therapist ratings have independent noise and clients rate themselves
+slightly more favourably.
+
+Subjective ratings carry a halo: the rater bias that the literature suspects behind the larger compliance-
+outcome correlations of subjective and retroactive compliance ratings. A rater who can see that the client is
+getting better credits it to the homework. With `halo = H` a rater perceives each dimension (on a 0..1
+"goodness" axis) as
+
+    signal + H * weight * (improvement seen - improvement expected) / HALO_POINTS
+
+where the signal is what happened (for quantity: the share of planned practices submitted), the improvement
+seen is the client's observed PHQ-9 drop from week 0 to the rating's week, and the improvement expected is
+the average drop by that point of treatment (`IMPROVEMENT_MEAN` over the whole course, on a straight line).
+So clients who improved more than expected are rated up and those who improved less are rated down; the
+average rating stays about the same. Weekly ratings have `weight = HALO_WEEKLY_WEIGHT`; the end-of-treatment
+retroactive ratings, made when the whole course and its outcome are known and the practice itself is a
+memory, have the larger `HALO_RETRO_WEIGHT`. With H = 0 every rating is the objective signal plus noise.
 """
 
 from __future__ import annotations
@@ -336,6 +349,12 @@ INSTRUCTIONS = (
 REVIEW_DIMENSIONS = codes.REVIEW_DIMENSIONS
 REVERSE_KEYED = frozenset({"difficulty", "obstacles"})  # a higher rating means more of something bad
 HALO_DEFAULT = 0.3
+# PHQ-9 points of unexpected improvement that shift a retroactive rating across its whole scale at H = 1.
+HALO_POINTS = 12.0
+HALO_WEEKLY_WEIGHT = 0.5  # weekly reviews: the rater knows the improvement so far, but also the week
+HALO_RETRO_WEIGHT = 1.0  # end-of-treatment look back: the outcome is known, the practice is a memory
+IMPROVEMENT_MEAN = 4.0  # mean true PHQ-9 improvement over the course (SimClient.improvement = 4 + 3 z)
+IMPROVEMENT_SD = 3.0
 CLIENT_BIAS = 0.3  # clients rate themselves this much more favourably, in scale points
 CLIENT_RATING_SD = 0.6
 THERAPIST_RATING_SD = 0.5
@@ -584,8 +603,8 @@ def simulate_clinic(
     """Simulate a clinic. The same arguments always give the same clinic.
 
     `halo` (0..1) is how strongly the subjective ratings (self-reviews, therapist reviews, retroactive
-    ratings) follow the rater's general impression of the client, their latent engagement, rather than what
-    happened: 0 means they track the objective figures plus noise, 1 means the latent engagement only.
+    ratings) are inflated by the client's observed improvement (see the module docstring): 0 means they
+    track the objective figures plus noise; the retroactive ratings are inflated most.
     """
     if not templates:
         raise ValueError("at least one template is needed")
@@ -652,7 +671,7 @@ def simulate_clinic(
             engagement=phi(float(z_engagement[i])),
             quality=phi(float(z_quality[i])),
             baseline_phq9=int(baselines[i]),
-            improvement=4.0 + 3.0 * float(z_improvement[i]),
+            improvement=IMPROVEMENT_MEAN + IMPROVEMENT_SD * float(z_improvement[i]),
             discharged_day=None if discharge_week is None else discharge_week * 7 + session_weekday,
         )
         last_week = weeks - 1 if discharge_week is None else discharge_week
@@ -672,7 +691,10 @@ def simulate_clinic(
             review_lag=int(review_lags[t]),
             week_effect=week_effect,
         )
-        scores.extend(_scores(client, weeks, crng))
+        client_scores = _scores(client, weeks, crng)
+        scores.extend(client_scores)
+        # What raters can see of the outcome: the observed PHQ-9 drop from week 0, week by week.
+        seen = _improvement_seen(client_scores, weeks)
 
         # What the platform records around the homework: first openings, barriers, reviews, retro ratings.
         client_assignments = _with_first_open(client, client_assignments, client_entries, crng)
@@ -687,6 +709,7 @@ def simulate_clinic(
             weeks,
             halo,
             crng,
+            seen=seen,
         )
         clients.append(client)
         sessions.extend(client_sessions)
@@ -695,7 +718,11 @@ def simulate_clinic(
         barriers.extend(client_barriers)
         self_reviews.extend(reviews[0])
         therapist_reviews.extend(reviews[1])
-        retro_ratings.extend(_retro_ratings(client, client_assignments, submitted_days, halo, crng))
+        retro_ratings.extend(
+            _retro_ratings(
+                client, client_sessions[-1].day, client_assignments, submitted_days, halo, crng, seen=seen
+            )
+        )
 
     return SimClinic(
         name=CLINIC_NAME,
@@ -1025,22 +1052,33 @@ _REVERSE = np.array([d in REVERSE_KEYED for d in REVIEW_DIMENSIONS])
 _NOT_REVERSED = np.zeros(2, dtype=bool)
 
 
+def _improvement_seen(scores: Sequence[SimScore], weeks: int) -> np.ndarray:
+    """Per week: the observed PHQ-9 drop since week 0 minus the drop expected by then (PHQ-9 points)."""
+    phq = np.array([s.phq9 for s in scores], dtype=float)
+    expected = IMPROVEMENT_MEAN * np.arange(weeks) / (weeks - 1)
+    return (phq[0] - phq) - expected
+
+
+def _halo_shift(halo: float, weight: float, unexpected_improvement: float) -> float:
+    """How far the halo moves a rating on the 0..1 goodness axis (positive: rated more favourably)."""
+    return halo * weight * unexpected_improvement / HALO_POINTS
+
+
 def _subjective(
     signals: np.ndarray,
-    impression: float,
-    halo: float,
+    inflation: float,
     rng: np.random.Generator,
     *,
     bias: float,
     sd: float,
     reverse: np.ndarray,
 ) -> list[int]:
-    """0..4 ratings of 0..1 "goodness" signals as a rater sees them through their general impression.
+    """0..4 ratings of 0..1 "goodness" signals as a rater sees them, moved by `inflation` (the halo).
 
     Reverse-keyed dimensions are rated the other way round (4 = very difficult), and a favourable bias
     lowers those.
     """
-    perceived = (1.0 - halo) * signals + halo * impression
+    perceived = signals + inflation
     points = np.where(reverse, 4.0 * (1.0 - perceived) - bias, 4.0 * perceived + bias)
     points = points + rng.normal(0.0, sd, size=len(signals))
     return [int(v) for v in np.clip(np.rint(points), 0, 4)]
@@ -1055,8 +1093,14 @@ def _reviews(
     weeks: int,
     halo: float,
     rng: np.random.Generator,
+    *,
+    seen: np.ndarray | None = None,
 ) -> tuple[list[SimSelfReview], list[SimTherapistReview]]:
-    """The client's self-review (usually) and the therapist's review (almost always) of each week."""
+    """The client's self-review (usually) and the therapist's review (almost always) of each week.
+
+    `seen` is the unexpected improvement the raters can see, per week (see `_improvement_seen`); without it
+    the ratings carry no halo.
+    """
     q, e = client.quality, client.engagement
     # How well each task was understood and agreed with, and how specific and joint its plan was, are
     # properties of the assignment rather than of the week.
@@ -1078,6 +1122,8 @@ def _reviews(
         fraction = done / len(planned)
         understanding, agreement, specificity, collaboration = plan[a.key]
         progress = client.improvement * session.day / last_day  # true PHQ-9 improvement so far
+        week = min(session.day // 7, weeks - 1)
+        inflation = 0.0 if seen is None else _halo_shift(halo, HALO_WEEKLY_WEIGHT, float(seen[week]))
         noise = rng.normal(0.0, 0.08, size=7)
         signals = np.clip(
             np.array(
@@ -1101,11 +1147,16 @@ def _reviews(
         )
         if does_self_review:
             ratings = _subjective(
-                signals, e, halo, rng, bias=CLIENT_BIAS, sd=CLIENT_RATING_SD, reverse=_REVERSE
+                signals, inflation, rng, bias=CLIENT_BIAS, sd=CLIENT_RATING_SD, reverse=_REVERSE
             )
             helpful_signal = np.array([_clamp(0.2 + 0.55 * q + 0.2 * fraction, 0.0, 1.0)])
             helpfulness = _subjective(
-                helpful_signal, e, halo, rng, bias=CLIENT_BIAS, sd=CLIENT_RATING_SD, reverse=_NOT_REVERSED[:1]
+                helpful_signal,
+                inflation,
+                rng,
+                bias=CLIENT_BIAS,
+                sd=CLIENT_RATING_SD,
+                reverse=_NOT_REVERSED[:1],
             )[0]
             in_the_way = [barrier_on[a.key, d] for d in planned if (a.key, d) in barrier_on]
             if in_the_way:
@@ -1133,7 +1184,7 @@ def _reviews(
                 )
             )
         if rng.random() < 0.96:
-            ratings = _subjective(signals, e, halo, rng, bias=0.0, sd=THERAPIST_RATING_SD, reverse=_REVERSE)
+            ratings = _subjective(signals, inflation, rng, bias=0.0, sd=THERAPIST_RATING_SD, reverse=_REVERSE)
             notes = THERAPIST_NOTES[min(2, int(fraction * 3))]
             therapist_reviews.append(
                 SimTherapistReview(
@@ -1150,30 +1201,35 @@ def _reviews(
 
 def _retro_ratings(
     client: SimClient,
+    last_session_day: int,
     assignments: Sequence[SimAssignment],
     submitted_days: Mapping[str, set[int]],
     halo: float,
     rng: np.random.Generator,
+    *,
+    seen: np.ndarray | None = None,
 ) -> list[SimRetroRating]:
-    """At an early end of treatment, client and therapist rate the quantity and quality of the whole course."""
-    if client.discharged_day is None:
-        return []
+    """At the end of treatment, client and therapist rate the quantity and quality of the whole course.
+
+    The end is the last session: an early discharge, or the last session of the simulated period. Looking
+    back with the outcome known, the raters' halo weighs the improvement seen by then most heavily.
+    """
     planned = sum(len(planned_practice_days(a)) for a in assignments)
     done = sum(len(days) for days in submitted_days.values())
     signals = np.array([done / planned if planned else 0.0, client.quality])
+    week = min(last_session_day // 7, len(seen) - 1) if seen is not None else 0
+    inflation = 0.0 if seen is None else _halo_shift(halo, HALO_RETRO_WEIGHT, float(seen[week]))
     result = []
     for rater, bias, sd in (
         ("client", CLIENT_BIAS, CLIENT_RATING_SD),
         ("therapist", 0.0, THERAPIST_RATING_SD),
     ):
-        quantity, quality = _subjective(
-            signals, client.engagement, halo, rng, bias=bias, sd=sd, reverse=_NOT_REVERSED
-        )
+        quantity, quality = _subjective(signals, inflation, rng, bias=bias, sd=sd, reverse=_NOT_REVERSED)
         result.append(
             SimRetroRating(
                 client_key=client.key,
                 rater=rater,
-                day=client.discharged_day,
+                day=last_session_day,
                 quantity=quantity,
                 quality=quality,
             )
@@ -1325,6 +1381,8 @@ def write_dataset(clinic: SimClinic, out_dir: Path) -> list[Path]:
         "n_clients": len(clinic.clients),
         "weeks": clinic.weeks,
         "halo": clinic.halo,
+        "halo_points": HALO_POINTS,
+        "halo_weights": {"weekly": HALO_WEEKLY_WEIGHT, "retroactive": HALO_RETRO_WEIGHT},
         "realised_r": _json_float(realised_correlation(clinic)),
         "latent_r": _json_float(latent_correlation(clinic)),
         "definitions": {
@@ -1332,8 +1390,11 @@ def write_dataset(clinic: SimClinic, out_dir: Path) -> list[Path]:
             "realised_r": "sample correlation across clients of engagement (submitted entries / planned "
             "practice days) and improvement (week-0 PHQ-9 minus last-week PHQ-9)",
             "latent_r": "sample correlation of probit(truth_engagement) and truth_improvement",
-            "halo": "weight of the rater's general impression (truth_engagement) against the objective "
-            "figure in every subjective rating: 0 = the objective figure plus noise, 1 = the impression only",
+            "halo": "how strongly every subjective rating (weekly self-review and therapist review, end-of-"
+            "treatment retroactive rating) is inflated by the client's observed improvement: a rating's 0..1 "
+            "value is the objective figure + halo * weight * (observed PHQ-9 drop since week 0 - the drop "
+            "expected by then) / halo_points, with weight halo_weights['weekly'] or ['retroactive']; "
+            "0 = the objective figure plus noise",
         },
     }
     truth_path = out_dir / "truth.json"
@@ -1402,7 +1463,8 @@ def main(argv: list[str] | None = None) -> int:
         "--halo",
         type=float,
         default=HALO_DEFAULT,
-        help="0..1: how much subjective ratings follow the general impression of the client (0 = none)",
+        help="0..1: how strongly subjective and retroactive ratings are inflated by the client's "
+        "improvement (0 = none)",
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, required=True, help="directory to write into")

@@ -344,7 +344,8 @@ def _store_reviews(
                 created_at=cal.at(r.day, 16),
             )
             for r in sim.retro_ratings
-            if cal.past(r.day) and r.client_key in by_key
+            # The platform asks for the course rating at the end of treatment: only discharged clients.
+            if cal.past(r.day) and r.client_key in by_key and by_key[r.client_key].discharged_on is not None
         ]
     )
 

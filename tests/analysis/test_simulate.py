@@ -6,6 +6,7 @@ Pure tests: no database, no Django settings.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 import os
@@ -24,6 +25,10 @@ from hypothesis import strategies as st
 
 from emotipal.analysis.simulate import (
     BARRIERS,
+    HALO_POINTS,
+    HALO_RETRO_WEIGHT,
+    HALO_WEEKLY_WEIGHT,
+    IMPROVEMENT_MEAN,
     MATCHING_STRATEGIES,
     REVIEW_DIMENSIONS,
     STRATEGIES,
@@ -439,13 +444,16 @@ def _check_structure(clinic: SimClinic) -> None:
         assert b.strategy is None or b.strategy in STRATEGIES
         assert b.note.endswith("(simulated)")
 
-    # Retroactive ratings: one by the client and one by the therapist, on the day of an early discharge.
-    discharge_day = {c.key: c.discharged_day for c in clinic.clients if c.discharged_day is not None}
+    # Retroactive ratings: one by the client and one by the therapist for every client, at the end of
+    # treatment: the day of an early discharge, else the last session.
+    last_session = {s.client_key: s.day for s in sorted(clinic.sessions, key=lambda s: s.day)}
     assert sorted((rr.client_key, rr.rater) for rr in clinic.retro_ratings) == sorted(
-        (key, rater) for key in discharge_day for rater in ("client", "therapist")
+        (c.key, rater) for c in clinic.clients for rater in ("client", "therapist")
     )
     for rr in clinic.retro_ratings:
-        assert rr.day == discharge_day[rr.client_key]
+        discharged = clients[rr.client_key].discharged_day
+        assert rr.day == (discharged if discharged is not None else last_session[rr.client_key])
+        assert rr.day // 7 == (clinic.weeks - 1 if discharged is None else discharged // 7)
         assert 0 <= rr.quantity <= 4 and 0 <= rr.quality <= 4
 
 
@@ -524,34 +532,149 @@ def test_clients_rate_themselves_slightly_higher(big_clinic: SimClinic) -> None:
     assert np.mean([sr.ratings["quantity"] != tr.ratings["quantity"] for sr, tr in pairs]) > 0.3
 
 
-def _weekly_quantity_r(clinic: SimClinic) -> float:
+def _unexpected_improvement(clinic: SimClinic, week_of: dict[str, int] | None = None) -> dict[str, float]:
+    """Per client: the observed PHQ-9 drop from week 0 to `week_of[client]` (default the last week)."""
+    phq = {(s.client_key, s.week): s.phq9 for s in clinic.scores}
+    last = clinic.weeks - 1
+    out = {}
+    for c in clinic.clients:
+        week = last if week_of is None else week_of[c.key]
+        out[c.key] = phq[c.key, 0] - phq[c.key, week] - IMPROVEMENT_MEAN * week / last
+    return out
+
+
+def _halo_slope(ratings: list[int], objective: list[float], seen: list[float]) -> float:
+    """Scale points a rating gains per PHQ-9 point of unexpected improvement, the objective figure held fixed.
+
+    The coefficient of `seen` in the least-squares fit rating ~ 1 + objective + seen. The simulator's value
+    before rounding and clipping to 0..4 is 4 * halo * weight / HALO_POINTS.
+    """
+    design = np.column_stack([np.ones(len(objective)), objective, seen])
+    coef, *_ = np.linalg.lstsq(design, np.asarray(ratings, dtype=float), rcond=None)
+    return float(coef[2])
+
+
+def _expected_slope(halo: float, weight: float) -> float:
+    return 4.0 * halo * weight / HALO_POINTS
+
+
+def _weekly_halo(clinic: SimClinic) -> tuple[float, float]:
+    """(r of weekly therapist quantity ratings with the week's objective share, their halo slope).
+
+    The halo slope is on the improvement the therapist could see at that session beyond what was expected
+    by then.
+    """
     due = weekly_completion(clinic)
-    ratings = [r.ratings["quantity"] for r in clinic.therapist_reviews]
-    fractions = [
-        due[r.assignment_key, r.session_key][0] / due[r.assignment_key, r.session_key][1]
-        for r in clinic.therapist_reviews
-    ]
-    return float(np.corrcoef(ratings, fractions)[0, 1])
+    sessions = {s.key: s for s in clinic.sessions}
+    client_of = {a.key: a.client_key for a in clinic.assignments}
+    phq = {(s.client_key, s.week): s.phq9 for s in clinic.scores}
+    last = clinic.weeks - 1
+    ratings, fractions, seen = [], [], []
+    for r in clinic.therapist_reviews:
+        done, planned = due[r.assignment_key, r.session_key]
+        key, week = client_of[r.assignment_key], sessions[r.session_key].day // 7
+        ratings.append(r.ratings["quantity"])
+        fractions.append(done / planned)
+        seen.append(phq[key, 0] - phq[key, week] - IMPROVEMENT_MEAN * week / last)
+    return float(np.corrcoef(ratings, fractions)[0, 1]), _halo_slope(ratings, fractions, seen)
 
 
-def test_halo_pulls_ratings_away_from_the_objective_week() -> None:
-    kwargs: dict[str, Any] = {"templates": TEMPLATES, "n_clients": 150, "weeks": 10, "seed": 4}
-    objective = simulate_clinic(halo=0.0, **kwargs)
-    impression = simulate_clinic(halo=1.0, **kwargs)
-    # About 0.92 against 0.6: the weekly rating tracks the week, or the client's general impression.
-    assert _weekly_quantity_r(objective) > 0.8
-    assert _weekly_quantity_r(objective) > _weekly_quantity_r(impression) + 0.2
+def _retro_halo(clinic: SimClinic, rater: str) -> float:
+    """The halo slope of the retroactive quantity rating on the unexpected improvement seen at the end."""
+    fractions = engagement_fractions(clinic)
+    end_week = {rr.client_key: rr.day // 7 for rr in clinic.retro_ratings}
+    seen = _unexpected_improvement(clinic, end_week)
+    rated = [rr for rr in clinic.retro_ratings if rr.rater == rater]
+    return _halo_slope(
+        [rr.quantity for rr in rated],
+        [fractions[rr.client_key] for rr in rated],
+        [seen[rr.client_key] for rr in rated],
+    )
+
+
+@pytest.fixture(scope="module")
+def halo_pair() -> tuple[SimClinic, SimClinic]:
+    kwargs: dict[str, Any] = {"templates": TEMPLATES, "n_clients": 300, "weeks": 10, "seed": 4}
+    return simulate_clinic(halo=0.0, **kwargs), simulate_clinic(halo=1.0, **kwargs)
+
+
+def test_without_halo_ratings_reflect_only_the_objective_practice(
+    halo_pair: tuple[SimClinic, SimClinic],
+) -> None:
+    objective, _ = halo_pair
+    tracks_week, slope = _weekly_halo(objective)
+    assert tracks_week > 0.8  # about 0.9: the rating is the week's share of practices plus noise
+    assert abs(slope) < 0.03  # and nothing of the improvement (0.17 at full halo)
+    for rater in ("client", "therapist"):
+        assert abs(_retro_halo(objective, rater)) < 0.05  # (0.33 at full halo)
+
+
+def test_halo_inflates_ratings_by_improvement_most_in_retroactive_ratings(
+    halo_pair: tuple[SimClinic, SimClinic],
+) -> None:
+    objective, halo = halo_pair
     # The objective data do not depend on the halo; only the subjective ratings do.
-    assert objective.entries == impression.entries
-    assert objective.barriers == impression.barriers
-    assert objective.therapist_reviews != impression.therapist_reviews
+    assert objective.entries == halo.entries
+    assert objective.barriers == halo.barriers
+    assert objective.scores == halo.scores
+    assert objective.therapist_reviews != halo.therapist_reviews
 
-    # With full halo a rating is the impression plus noise: it follows latent engagement, not the week.
-    engagement = {c.key: c.engagement for c in impression.clients}
-    client_of = {a.key: a.client_key for a in impression.assignments}
-    ratings = [r.ratings["quantity"] for r in impression.therapist_reviews]
-    latent = [engagement[client_of[r.assignment_key]] for r in impression.therapist_reviews]
-    assert np.corrcoef(ratings, latent)[0, 1] > 0.8
+    tracks_week, weekly = _weekly_halo(halo)
+    assert tracks_week > 0.6  # the week still counts ...
+    # ... but clients who improved more than expected are rated up (rounding and the 0..4 bounds shave
+    # some 30% off the simulator's slope).
+    assert (
+        0.7 * _expected_slope(1.0, HALO_WEEKLY_WEIGHT)
+        < weekly
+        < 1.2 * _expected_slope(1.0, HALO_WEEKLY_WEIGHT)
+    )
+    for rater in ("client", "therapist"):
+        # At the end the outcome is known and the halo weighs more.
+        retro = _retro_halo(halo, rater)
+        assert retro > 1.4 * weekly  # about 1.75 times; the 0..4 bounds cap the larger shifts more
+        assert (
+            0.5 * _expected_slope(1.0, HALO_RETRO_WEIGHT)
+            < retro
+            < 1.2 * _expected_slope(1.0, HALO_RETRO_WEIGHT)
+        )
+
+    # The average rating hardly moves: clients who improved less than expected are rated down.
+    for kind in ("therapist_reviews", "self_reviews"):
+        means = [np.mean([r.ratings["quantity"] for r in getattr(c, kind)]) for c in halo_pair]
+        assert abs(means[1] - means[0]) < 0.25
+
+
+def _client_level_r(clinic: SimClinic) -> dict[str, float]:
+    """Across clients, r of improvement with the objective share, mean weekly and retroactive ratings."""
+    improvement = observed_improvements(clinic)
+    client_of = {a.key: a.client_key for a in clinic.assignments}
+    weekly: dict[str, list[int]] = {c.key: [] for c in clinic.clients}
+    for r in clinic.therapist_reviews:
+        weekly[client_of[r.assignment_key]].append(r.ratings["quantity"])
+    retro = {rr.client_key: rr.quantity for rr in clinic.retro_ratings if rr.rater == "therapist"}
+    figures = {
+        "objective": engagement_fractions(clinic),
+        "weekly": {k: float(np.mean(v)) for k, v in weekly.items() if v},
+        "retroactive": {k: float(v) for k, v in retro.items()},
+    }
+    out = {}
+    for name, values in figures.items():
+        keys = sorted(values)
+        out[name] = float(np.corrcoef([values[k] for k in keys], [improvement[k] for k in keys])[0, 1])
+    return out
+
+
+def test_halo_orders_the_compliance_outcome_correlations() -> None:
+    kwargs: dict[str, Any] = {"templates": TEMPLATES, "n_clients": 400, "weeks": 8, "seed": 9}
+    plain = _client_level_r(simulate_clinic(halo=0.0, **kwargs))
+    biased = _client_level_r(simulate_clinic(halo=0.6, **kwargs))
+    assert biased["objective"] == plain["objective"]
+    # Without halo the ratings are noisier versions of the objective share: no larger correlations.
+    assert plain["weekly"] < plain["objective"] + 0.05
+    assert plain["retroactive"] < plain["objective"] + 0.05
+    # With halo: retroactive > contemporaneous > objective (about 0.6, 0.45 and 0.3).
+    assert biased["retroactive"] > biased["weekly"] + 0.05
+    assert biased["weekly"] > biased["objective"] + 0.05
 
 
 def test_quality_ratings_follow_latent_quality(big_clinic: SimClinic) -> None:
@@ -597,11 +720,13 @@ def test_new_tables_are_written(tmp_path: Path, clinic: SimClinic) -> None:
     assignments = _read_csv(tmp_path / "assignments.csv")
     assert {"session_key", "first_open_delay_hours"} <= set(assignments[0])
     assert "edits_after_submit" in _read_csv(tmp_path / "entries.csv")[0]
-    assert json.loads((tmp_path / "truth.json").read_text())["halo"] == clinic.halo
+    truth = json.loads((tmp_path / "truth.json").read_text())
+    assert truth["halo"] == clinic.halo
+    assert truth["halo_weights"] == {"weekly": HALO_WEEKLY_WEIGHT, "retroactive": HALO_RETRO_WEIGHT}
+    assert truth["halo_weights"]["retroactive"] > truth["halo_weights"]["weekly"]
 
     # An empty table still has its header.
-    short = simulate_clinic(templates=TEMPLATES, n_clients=2, weeks=2)
-    assert not short.retro_ratings
+    short = dataclasses.replace(simulate_clinic(templates=TEMPLATES, n_clients=2, weeks=2), retro_ratings=())
     write_dataset(short, tmp_path / "short")
     header = (tmp_path / "short" / "retro_ratings.csv").read_text().splitlines()
     assert header == ["client_key,rater,day,quantity,quality"]

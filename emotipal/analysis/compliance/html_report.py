@@ -1,0 +1,276 @@
+"""A self-contained HTML report: tables, an inline SVG forest plot and trajectories, the model results, and
+the methods written out. No scripts, fonts or images are loaded from anywhere, so the file can be mailed or
+archived as it is."""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from typing import Any
+
+from emotipal.analysis.meta.plots import forest_data, forest_svg
+
+from .correlations import MIN_N, figure_group_labels
+from .figures import FIGURES, MODERATORS, client_figures
+from .report import Analysis, fmt, fmt_ci, fmt_p, level_rows, p_clause
+from .trajectories import MAX_LINES, trajectories_svg
+
+CSS = """
+body { font-family: Helvetica, Arial, sans-serif; max-width: 1040px; margin: 2em auto; padding: 0 1em;
+       color: #222; line-height: 1.45; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.7em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+td:not(:first-child) { white-space: nowrap; }
+th { background: #f4f6f8; }
+.note { color: #555; font-size: 0.92em; }
+figure { margin: 1em 0; overflow-x: auto; } figcaption { color: #555; font-size: 0.9em; }
+"""
+
+
+def _inline(svg: str) -> str:
+    """An SVG document as an element inside HTML (no XML declaration)."""
+    return svg.split("?>", 1)[1].lstrip() if svg.startswith("<?xml") else svg
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _p(text: str, cls: str | None = None) -> str:
+    attr = f' class="{cls}"' if cls else ""
+    return f"<p{attr}>{escape(text)}</p>"
+
+
+def _forest(a: Analysis) -> str:
+    co = a.outcome
+    names = a.data.therapist_names
+    order = {f.name: i for i, f in enumerate(FIGURES)}
+    # The same caseload appears under every figure; the plot wants unique row labels and would number the
+    # repeats, so the figure's position is appended as invisible zero-width spaces instead.
+    labels = [
+        f"{names.get(s.therapist) or f'Therapist {s.therapist}'} (n = {s.corr.n})"
+        + "\u200b" * order[s.figure.name]
+        for s in co.studies
+    ]
+    groups = figure_group_labels(co.studies) if co.figure_groups is not None else None
+    data = forest_data(
+        co.overall,
+        labels,
+        transform=math.tanh,
+        xlabel="Correlation of compliance with improvement (r)",
+        subgroups=co.figure_groups,
+        groups=groups,
+    )
+    return _inline(forest_svg(data))
+
+
+def _figures_table(r: dict[str, Any]) -> str:
+    rows = []
+    for f in r["figures"]:
+        pooled = f["pooled"] or {}
+        rows.append(
+            [
+                f["label"],
+                f["source"],
+                f["type"],
+                f["timing"],
+                str(f["n"]),
+                fmt(f["r"], 2),
+                fmt_ci(f),
+                fmt_p(f["p"]),
+                fmt(pooled.get("r"), 2),
+                fmt_ci(pooled) if pooled else "NA",
+                str(pooled.get("k", 0)),
+                f"{fmt(pooled.get('i2'), 0)}%" if pooled.get("i2") is not None else "NA",
+            ]
+        )
+    headers = ["Compliance figure", "Source", "Type", "Timing", "n", "r", "95% CI", "p"]
+    return _table([*headers, "Pooled r", "Pooled 95% CI", "k", "I²"], rows)
+
+
+def _moderators(r: dict[str, Any]) -> str:
+    parts = []
+    for name in MODERATORS:
+        m = r["moderators"][name]
+        parts.append(f"<h3>By {escape(name)}</h3>")
+        parts.append(_table([name.capitalize(), "k", "r", "95% CI"], level_rows(r[f"by_{name}"])))
+        parts.append(
+            _p(
+                f"Test of differences between the levels: QM({m['qm_df']}) = {fmt(m['qm'], 2)}, "
+                f"{p_clause(m['qm_p'])}; residual heterogeneity QE({m['qe_df']}) = {fmt(m['qe'], 2)}, "
+                f"{p_clause(m['qe_p'])}, tau² = {fmt(m['tau2'], 4)}.",
+                "note",
+            )
+        )
+    return "".join(parts)
+
+
+def _mixed(m: dict[str, Any]) -> str:
+    if "error" in m:
+        return _p(f"Not computed: {m['error']}.")
+    words = {
+        "intercept": "Intercept (week 0, a client of average engagement)",
+        "week": "Week (change per week)",
+        "within": "Within-person: a week 10 points above the client's own average",
+        "between": "Between-person: a client 10 points above the average client",
+    }
+    rows = [
+        [words[name], fmt(c["estimate"], 3), fmt(c["se"], 3), fmt_ci(c), fmt_p(c["p"])]
+        for name, c in m["coefficients"].items()
+    ]
+    warn = f" Fitting warnings: {'; '.join(m['warnings'])}." if m["warnings"] else ""
+    return _table(["Term (PHQ-9 points)", "Estimate", "SE", "95% CI", "p"], rows) + _p(
+        f"{m['n_observations']} client-weeks of {m['n_clients']} clients. Random intercept variance "
+        f"{fmt(m['random_intercept_variance'], 2)}, residual variance {fmt(m['residual_variance'], 2)}; "
+        f"the fit {'converged' if m['converged'] else 'did NOT converge'}.{warn}",
+        "note",
+    )
+
+
+def _mediation(m: dict[str, Any]) -> str:
+    if "error" in m:
+        return _p(f"Not computed: {m['error']}.")
+    words = {
+        "a": "a: mastery on engagement",
+        "b": "b: improvement on mastery (engagement held fixed)",
+        "c_prime": "c′: improvement on engagement (mastery held fixed; direct effect)",
+        "c": "c: improvement on engagement (total effect)",
+    }
+    rows = [[words[k], fmt(m[k]["estimate"], 3), fmt(m[k]["se"], 3), fmt_p(m[k]["p"])] for k in words]
+    ind, boot = m["indirect"], m["bootstrap"]
+    return _table(["Path", "Estimate", "SE", "p"], rows) + _p(
+        f"Indirect effect a×b = {fmt(ind['estimate'], 3)} PHQ-9 points per 10 percentage points of "
+        f"engagement, {round(100 * ind['level'])}% CI {fmt_ci(ind)} (percentile bootstrap, "
+        f"{boot['resamples']} resamples of the {m['n']} clients, seed {boot['seed']}"
+        + (f"; {boot['failed']} resamples could not be fitted" if boot["failed"] else "")
+        + f"). Standardised indirect effect: {fmt(ind['standardised'], 3)}.",
+        "note",
+    )
+
+
+def _truth(t: dict[str, Any] | None) -> str:
+    if not t:
+        return ""
+    text = (
+        f"This data set was simulated with a true correlation R = {t.get('true_r')} between the clients' "
+        f"latent engagement and latent improvement, and halo H = {t.get('halo')} (how strongly subjective "
+        "and retroactive ratings are inflated by the improvement the rater sees). The observed figures are "
+        "noisy versions of those latents - practice is a chance process, and a PHQ-9 score carries "
+        "measurement error - so even with H = 0 the observed correlations are smaller than R. "
+        f"In this sample the objective percentage and the observed improvement correlate at "
+        f"r = {t.get('realised_r')}; the latents at r = {t.get('latent_r')}."
+    )
+    return "<h2>Simulated data: the known truth</h2>" + _p(text)
+
+
+def _methods(r: dict[str, Any]) -> str:
+    figure_list = "".join(
+        f"<li>{escape(f.label)} — source {escape(f.source)}, type {escape(f.type)}, timing {escape(f.timing)}</li>"
+        for f in FIGURES
+    )
+    paragraphs = [
+        "Improvement is each client's first PHQ-9 score minus their last (by week), so a positive number "
+        "means fewer depressive symptoms at the end. Clients with fewer than two scores are left out.",
+        "Compliance is described by several figures, each labelled by who produced it (source: the client, "
+        "the therapist, both averaged, or the platform's own record), how (type: a 0-4 rating, a count, or "
+        "a percentage of the planned practices) and when (timing: at each session, or once at the end of "
+        "treatment looking back). Every figure is about how much homework was done over the whole course:",
+    ]
+    more = [
+        "For every figure we computed Pearson's correlation with improvement across all clients, with a 95% "
+        "confidence interval from Fisher's z transformation (z = atanh r, standard error 1/√(n − 3)).",
+        "To pool across therapists, each therapist's caseload is treated as a study: for every figure and "
+        f"therapist with at least {MIN_N} clients the correlation within the caseload is turned into Fisher's "
+        "z with sampling variance 1/(n − 3). These study correlations are combined in a random-effects "
+        "meta-analysis whose between-study variance (tau²) is estimated by restricted maximum likelihood "
+        "(REML), as in R's metafor; results are transformed back to r. 'Overall' pools every "
+        "figure-by-therapist correlation; the pooled value per figure pools that figure's therapists.",
+        "The moderator analysis asks whether the correlation depends on the source, the type or the timing "
+        "of the figure (as in Mausbach et al., 2010). Each moderator is tested on its own in a mixed-effects "
+        "meta-regression with a common tau²: QM is the test that all its levels share one correlation, and "
+        "each level gets its own pooled estimate. Source and type overlap here (only the platform produces "
+        "counts and percentages), so they are not tested together.",
+        "Caution: the figures of one caseload are computed on the same clients, so the studies are not "
+        "independent and the confidence intervals of the pooled and moderator estimates are somewhat too "
+        "narrow. Ratings made with knowledge of how the client is doing - above all retroactive ratings at "
+        "the end of treatment - may be inflated by that knowledge, which makes their correlations larger "
+        "without compliance mattering more.",
+        "The mixed-effects model relates each week's PHQ-9 score to that week's engagement (the share of "
+        "the week's planned practices that were submitted), for weeks with planned practice. Each client's "
+        "weekly engagement is split into their own average (the between-person part, centred on the average "
+        "client) and the week's deviation from it (the within-person part). A random intercept lets clients "
+        "differ in their usual score, and the week number takes out the common trend over treatment. It was "
+        "fitted by REML with statsmodels' MixedLM; engagement is counted in steps of 10 percentage points.",
+        "The mediation analysis asks whether engagement relates to improvement through a mechanism. No "
+        "mechanism ratings are collected yet, so the therapist's mean rating of the client's mastery "
+        "(0-4) over the therapist reviews stands in for it. Path a regresses mastery on engagement (the "
+        "percentage of planned practices done, per 10 points), path b regresses improvement on mastery with "
+        "engagement held fixed, and the indirect effect is a×b. Its confidence interval comes from "
+        f"{r['mediation'].get('bootstrap', {}).get('resamples', 'many')} bootstrap resamples of clients "
+        "(the 2.5th and 97.5th percentiles of the resampled a×b). The analysis is cross-sectional: it shows "
+        "whether the numbers are consistent with mediation, not that mastery causes improvement.",
+    ]
+    return (
+        "<h2>Methods</h2>"
+        + "".join(_p(t) for t in paragraphs)
+        + f"<ul>{figure_list}</ul>"
+        + "".join(_p(t) for t in more)
+    )
+
+
+def render_html(a: Analysis) -> str:
+    r = a.report
+    d, ov = r["dataset"], r["overall"]
+    engagement = client_figures(a.data)["objective_percentage"]
+    skipped = r["skipped_studies"]
+    skipped_html = ""
+    if skipped:
+        skipped_html = _p(
+            f"{len(skipped)} figure-by-therapist studies were left out: "
+            + "; ".join(f"{s['figure']} / {s['therapist']} (n = {s['n']}): {s['reason']}" for s in skipped),
+            "note",
+        )
+    summary = (
+        f"Across {ov['k']} figure-by-therapist correlations, compliance and improvement correlate at "
+        f"r = {fmt(ov['r'], 2)} (95% CI {fmt_ci(ov)}; tau² = {fmt(ov['tau2'], 4)}, I² = {fmt(ov['i2'], 0)}%)."
+    )
+    body = [
+        "<h1>Homework compliance and outcome</h1>",
+        _p(
+            f"Data set: {d['path']} — {d['n_clients']} clients ({d['n_clients_with_improvement']} with an "
+            f"improvement score), {d['n_therapists']} therapists, {d['weeks']} weeks. Improvement: "
+            f"{r['improvement']['definition']} (mean {fmt(r['improvement']['mean'], 1)}, "
+            f"SD {fmt(r['improvement']['sd'], 1)})."
+        ),
+        _p(summary),
+        "<h2>Compliance figures and improvement</h2>",
+        _figures_table(r),
+        skipped_html,
+        "<h2>Moderators: source, type and timing</h2>",
+        _moderators(r),
+        "<h2>Forest plot</h2>",
+        f"<figure>{_forest(a)}<figcaption>Each square is one therapist's caseload for one compliance figure "
+        "(its size shows the study's weight in the overall model; lines are 95% CIs). Diamonds are pooled "
+        "estimates: per figure from the model with a common tau², and overall, with the prediction interval "
+        "as a dotted line.</figcaption></figure>",
+        "<h2>PHQ-9 trajectories</h2>",
+        f"<figure>{_inline(trajectories_svg(a.data, engagement))}<figcaption>Weekly PHQ-9 scores of each "
+        f"client (grey; at most {MAX_LINES} drawn) and the weekly mean of the clients in the lowest, middle "
+        "and highest third of the share of planned practices done.</figcaption></figure>",
+        "<h2>Within- and between-person effects (mixed model)</h2>",
+        _mixed(r["mixed_model"]),
+        "<h2>Mediation: engagement → mastery → improvement</h2>",
+        _mediation(r["mediation"]),
+        _truth(r.get("truth")),
+        _methods(r),
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>EmotiPal: homework compliance and outcome</title>\n"
+        f"<style>{CSS}</style>\n</head>\n<body>\n" + "\n".join(p for p in body if p) + "\n</body>\n</html>\n"
+    )
