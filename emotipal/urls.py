@@ -7,10 +7,12 @@ from emotipal.web.views import (
     accounts,
     client,
     client_review,
+    ladders,
     library,
     measures,
     staff,
     staff_review,
+    templates_admin,
 )
 from emotipal.web.views import (
     clinic_measures_admin as clinic_measures,
@@ -42,6 +44,7 @@ urlpatterns = [
     path("today/", client.today, name="today"),
     path("homework/<int:assignment_id>/", client.do_exercise, name="do_exercise"),
     path("homework/<int:assignment_id>/draft/", client.save_draft, name="save_draft"),
+    path("homework/<int:assignment_id>/reward/", client.set_reward, name="set_reward"),
     path("my/entries/<int:entry_id>/", client.my_entry, name="my_entry"),
     path("my/entries/<int:entry_id>/edit/", client_review.edit_entry, name="edit_entry"),
     path(
@@ -50,6 +53,8 @@ urlpatterns = [
     path("homework/<int:assignment_id>/not-done/", client_review.report_barrier, name="report_barrier"),
     path("obstacles/<int:barrier_id>/", client_review.barrier_strategy, name="barrier_strategy"),
     path("looking-back/", client_review.looking_back, name="looking_back"),
+    path("ladders/", ladders.my_ladders, name="ladders"),
+    path("ladders/<int:ladder_id>/", ladders.ladder, name="ladder"),
     path("questionnaires/<int:response_id>/", measures.questionnaire, name="questionnaire"),
     path("questionnaires/<int:response_id>/done/", measures.questionnaire_done, name="questionnaire_done"),
     path("help/", measures.support, name="support"),
@@ -79,5 +84,7 @@ urlpatterns = [
     path("alerts/<int:alert_id>/acknowledge/", measures.acknowledge, name="alert_acknowledge"),
     path("library/", library.library, name="library"),
     path("library/<slug:slug>/", library.template_detail, name="template_detail"),
+    path("library/versions/<int:version_id>/copy/", templates_admin.clone, name="template_clone"),
+    path("library/mine/<int:template_id>/", templates_admin.edit, name="template_edit"),
     path("api/v1/", api.urls),
 ]

@@ -15,7 +15,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from emotipal.accounts.models import ClientProfile
-from emotipal.homework.models import Assignment, Barrier, TherapySession
+from emotipal.homework.models import Assignment, Barrier, FearLadder, TherapySession
+from emotipal.library.models import TemplateVersion
+from emotipal.library.services import clone_template
 from emotipal.measures.models import CrisisResource, Instrument, Response, RiskAlert, Schedule
 from emotipal.measures.services import ask_now, save_answers
 from emotipal.web.api import api
@@ -227,6 +229,43 @@ PAGES: dict[str, list[Row]] = {
     "delete_crisis_resource": [
         Row("post", lambda o: f"/clinic/safety/resources/{o.crisis.pk}/delete/", only(302, ("admin",), 403))
     ],
+    "ladders": [
+        Row("get", lambda o: "/ladders/", only(200, ("client_a", "client_b"), 403)),
+        Row(
+            "get",
+            lambda o: f"/ladders/?client={o.world.client_a.pk}",
+            only(200, ("client_a", "client_b", *CLINICIANS_OF_A), 403) | {"colleague": 404, "foreign": 404},
+        ),
+    ],
+    "ladder": [
+        Row(
+            "get",
+            lambda o: f"/ladders/{o.ladder.pk}/",
+            only(200, ("client_a", *CLINICIANS_OF_A), 404, anon=302),
+        )
+    ],
+    "set_reward": [
+        Row(
+            "post",
+            lambda o: f"/homework/{o.assignment.pk}/reward/",
+            only(302, ("client_a",), 403) | {"client_b": 404},
+            {"reward": "A film night"},
+        )
+    ],
+    "template_clone": [
+        Row(
+            "post",
+            lambda o: f"/library/versions/{o.world.thought_record.pk}/copy/",
+            only(302, CLINICIANS, 403),
+        )
+    ],
+    "template_edit": [
+        Row(
+            "get",
+            lambda o: f"/library/mine/{o.clinic_template.template_id}/",
+            only(200, ("therapist", "colleague", "admin"), 403) | {"foreign": 404},
+        )
+    ],
     "library": [Row("get", lambda o: "/library/", only(200, STAFF, 403))],
     "template_detail": [Row("get", lambda o: "/library/thought-record/", only(200, STAFF, 403))],
 }
@@ -427,6 +466,12 @@ class Objects:
         )[0]
         ClientProfile.objects.filter(pk=world.client_a.pk).update(discharged_on=timezone.localdate())
         self.measures(world)
+        self.ladder = FearLadder.objects.get_or_create(
+            client=world.client_a, defaults={"title": "Lifts", "created_by": world.therapist}
+        )[0]
+        self.clinic_template = TemplateVersion.objects.filter(
+            template__clinic=world.clinic
+        ).first() or clone_template(world.therapist, world.thought_record, world.clinic)
 
     def measures(self, world: World) -> None:
         phq9 = self.phq9 = Instrument.objects.get(key="phq9", clinic=None)

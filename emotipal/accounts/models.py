@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class UserManager(BaseUserManager["User"]):
@@ -69,10 +73,10 @@ class Clinic(models.Model):
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Clinic admin"
-    THERAPIST = "therapist", "Therapist"
-    SUPERVISOR = "supervisor", "Supervisor"
-    RESEARCHER = "researcher", "Researcher"
+    ADMIN = "admin", _("Clinic admin")
+    THERAPIST = "therapist", _("Therapist")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    RESEARCHER = "researcher", _("Researcher")
 
 
 class Membership(models.Model):
@@ -111,7 +115,7 @@ class Invitation(models.Model):
     """A one-use link that lets a new client or staff member create their account."""
 
     CLIENT = "client"
-    ROLE_CHOICES: ClassVar[list[tuple[str, str]]] = [(CLIENT, "Client"), *Role.choices]
+    ROLE_CHOICES: ClassVar[list[tuple[str, StrOrPromise]]] = [(CLIENT, _("Client")), *Role.choices]
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()

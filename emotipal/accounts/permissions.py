@@ -89,3 +89,8 @@ def own_client_profile(user: Any) -> ClientProfile:
 
 def can_assign_to(user: Any, client: ClientProfile) -> bool:
     return caseload(user).filter(pk=client.pk).exists() and is_clinician(user)
+
+
+def staff_clinic(user: Any) -> Clinic | None:
+    """The clinic a staff member works in (the first, for someone in several)."""
+    return clinics_where(user, *STAFF_ROLES).order_by("pk").first()

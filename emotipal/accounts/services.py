@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -13,9 +13,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from emotipal.accounts.models import ApiToken, ClientProfile, Clinic, Invitation, Membership, Role, User
 from emotipal.audit.services import record
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class InvitationError(Exception):
@@ -33,7 +37,7 @@ def invite(
 ) -> NewInvitation:
     email = email.strip().lower()
     if role == Invitation.CLIENT and therapist is None:
-        raise InvitationError("A client invitation needs a therapist.")
+        raise InvitationError(_("A client invitation needs a therapist."))
     token = Invitation.new_token()
     invitation = Invitation.objects.create(
         clinic=clinic,
@@ -65,11 +69,13 @@ def find_invitation(token: str) -> Invitation:
         Invitation.objects.select_related("clinic").filter(token_hash=Invitation.hash_token(token)).first()
     )
     if invitation is None:
-        raise InvitationError("This invitation link is not valid. Check that you copied the whole link.")
+        raise InvitationError(_("This invitation link is not valid. Check that you copied the whole link."))
     if invitation.accepted_at is not None:
-        raise InvitationError("This invitation has already been used. Log in with your e-mail and password.")
+        raise InvitationError(
+            _("This invitation has already been used. Log in with your e-mail and password.")
+        )
     if invitation.is_expired:
-        raise InvitationError("This invitation has expired. Ask the clinic to send you a new one.")
+        raise InvitationError(_("This invitation has expired. Ask the clinic to send you a new one."))
     return invitation
 
 
@@ -79,7 +85,9 @@ def accept_invitation(token: str, *, password: str, display_name: str = "") -> U
     # Lock the row so two clicks on the same link cannot both create an account.
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
-        raise InvitationError("This invitation has already been used. Log in with your e-mail and password.")
+        raise InvitationError(
+            _("This invitation has already been used. Log in with your e-mail and password.")
+        )
     user = User.objects.filter(email__iexact=invitation.email).first()
     if user is None:
         user = User.objects.create_user(invitation.email, password, display_name=display_name)
@@ -140,5 +148,5 @@ def user_for_token(secret: str) -> User | None:
     return token.user
 
 
-def staff_roles_for_invite() -> list[tuple[str, str]]:
+def staff_roles_for_invite() -> list[tuple[str, StrOrPromise]]:
     return list(Role.choices)

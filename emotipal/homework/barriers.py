@@ -2,30 +2,43 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
 from emotipal.analysis import codes
 
-BARRIERS: dict[str, str] = {
-    "forgot": "I forgot",
-    "no_time": "I didn't have time",
-    "too_hard": "It felt too hard or too anxious",
-    "no_point": "I didn't see the point",
-    "unsure_how": "I wasn't sure how to do it",
-    "low_mood": "Low mood or no energy",
-    "something_happened": "Something came up",
-    "other": "Something else",
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+BARRIERS: dict[str, StrOrPromise] = {
+    "forgot": _("I forgot"),
+    "no_time": _("I didn't have time"),
+    "too_hard": _("It felt too hard or too anxious"),
+    "no_point": _("I didn't see the point"),
+    "unsure_how": _("I wasn't sure how to do it"),
+    "low_mood": _("Low mood or no energy"),
+    "something_happened": _("Something came up"),
+    "other": _("Something else"),
 }
 
-STRATEGIES: dict[str, tuple[str, str]] = {
-    "smaller_step": ("Take a smaller step", "Do a shorter or easier version next time: five minutes counts."),
-    "schedule_reminder": (
-        "Schedule it with a reminder",
-        "Pick a time and place for the next practice, and let EmotiPal remind you.",
+STRATEGIES: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
+    "smaller_step": (
+        _("Take a smaller step"),
+        _("Do a shorter or easier version next time: five minutes counts."),
     ),
-    "ask_support": ("Ask someone to help", "Tell a person you trust what you are practising and when."),
-    "plan_reward": ("Plan a reward", "Choose something small and pleasant for after the next practice."),
+    "schedule_reminder": (
+        _("Schedule it with a reminder"),
+        _("Pick a time and place for the next practice, and let EmotiPal remind you."),
+    ),
+    "ask_support": (_("Ask someone to help"), _("Tell a person you trust what you are practising and when.")),
+    "plan_reward": (
+        _("Plan a reward"),
+        _("Choose something small and pleasant for after the next practice."),
+    ),
     "talk_reason": (
-        "Talk it through with my therapist",
-        "Bring it to the next session: why this practice, and whether to change it.",
+        _("Talk it through with my therapist"),
+        _("Bring it to the next session: why this practice, and whether to change it."),
     ),
 }
 
@@ -35,7 +48,7 @@ MATCHES = codes.MATCHING_STRATEGIES
 assert tuple(BARRIERS) == codes.BARRIERS and tuple(STRATEGIES) == codes.STRATEGIES
 
 
-def strategies_for(barrier: str) -> list[tuple[str, str, str, bool]]:
+def strategies_for(barrier: str) -> list[tuple[str, StrOrPromise, StrOrPromise, bool]]:
     """(code, title, advice, matched) for every strategy, the matching ones first."""
     matched = MATCHES.get(barrier, ())
     order = [*matched, *(code for code in STRATEGIES if code not in matched)]

@@ -8,91 +8,98 @@ benefit). All are anchored 0-4. The wording is ours; it does not reproduce any p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from emotipal.analysis import codes
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class EngagementItem:
     key: str
-    client: str
-    therapist: str
-    anchors: tuple[str, str, str, str, str]  # labels for 0..4
+    client: StrOrPromise  # wording is translated lazily, in the language of the request that shows it
+    therapist: StrOrPromise
+    anchors: tuple[StrOrPromise, ...]  # labels for 0..4
 
 
-AMOUNT = ("None of it", "A little", "About half", "Most of it", "All of it")
-EXTENT = ("Not at all", "A little", "Somewhat", "Mostly", "Completely")
-HARD = ("Very easy", "Fairly easy", "In between", "Fairly hard", "Very hard")
-OBSTACLES = ("None", "A few small ones", "Some", "Many", "They stopped me completely")
+AMOUNT = (_("None of it"), _("A little"), _("About half"), _("Most of it"), _("All of it"))
+EXTENT = (_("Not at all"), _("A little"), _("Somewhat"), _("Mostly"), _("Completely"))
+HARD = (_("Very easy"), _("Fairly easy"), _("In between"), _("Fairly hard"), _("Very hard"))
+OBSTACLES = (_("None"), _("A few small ones"), _("Some"), _("Many"), _("They stopped me completely"))
 
 ITEMS: tuple[EngagementItem, ...] = (
     EngagementItem(
         "quantity",
-        "How much of the planned practice did you do?",
-        "How much of the planned practice did the client do?",
+        _("How much of the planned practice did you do?"),
+        _("How much of the planned practice did the client do?"),
         AMOUNT,
     ),
     EngagementItem(
         "quality",
-        "How well did the practice go, the way it was meant to be done?",
-        "How well did the client carry out the practice as intended?",
-        ("Not well at all", "A little", "Fairly well", "Well", "Very well"),
+        _("How well did the practice go, the way it was meant to be done?"),
+        _("How well did the client carry out the practice as intended?"),
+        (_("Not well at all"), _("A little"), _("Fairly well"), _("Well"), _("Very well")),
     ),
     EngagementItem(
-        "difficulty", "How hard was it to do?", "How hard did the practice seem for the client?", HARD
+        "difficulty", _("How hard was it to do?"), _("How hard did the practice seem for the client?"), HARD
     ),
     EngagementItem(
         "obstacles",
-        "How much got in the way?",
-        "How much got in the way of the client's practice?",
+        _("How much got in the way?"),
+        _("How much got in the way of the client's practice?"),
         OBSTACLES,
     ),
     EngagementItem(
         "understanding",
-        "How clear is it to you why this practice could help?",
-        "How well does the client understand why this practice could help?",
+        _("How clear is it to you why this practice could help?"),
+        _("How well does the client understand why this practice could help?"),
         EXTENT,
     ),
     EngagementItem(
         "agreement",
-        "How much do you agree with that reason?",
-        "How much does the client agree with the reason for it?",
+        _("How much do you agree with that reason?"),
+        _("How much does the client agree with the reason for it?"),
         EXTENT,
     ),
     EngagementItem(
         "specificity",
-        "How clear was the plan (what, when, where, how long)?",
-        "How specific was the plan agreed with the client?",
+        _("How clear was the plan (what, when, where, how long)?"),
+        _("How specific was the plan agreed with the client?"),
         EXTENT,
     ),
     EngagementItem(
         "collaboration",
-        "How much did you help shape this homework?",
-        "How much was the homework designed together with the client?",
+        _("How much did you help shape this homework?"),
+        _("How much was the homework designed together with the client?"),
         EXTENT,
     ),
     EngagementItem(
         "pleasure",
-        "How much did you enjoy any part of it?",
-        "How much enjoyment did the client seem to get from it?",
+        _("How much did you enjoy any part of it?"),
+        _("How much enjoyment did the client seem to get from it?"),
         EXTENT,
     ),
     EngagementItem(
         "mastery",
-        "How much did you feel you were getting better at it?",
-        "How much sense of mastery did the client seem to gain?",
+        _("How much did you feel you were getting better at it?"),
+        _("How much sense of mastery did the client seem to gain?"),
         EXTENT,
     ),
     EngagementItem(
         "progress",
-        "How much did it move you toward your goals?",
-        "How much did it move the client toward their goals?",
+        _("How much did it move you toward your goals?"),
+        _("How much did it move the client toward their goals?"),
         EXTENT,
     ),
     EngagementItem(
         "expected_benefit",
-        "How much do you expect more practice like this to help?",
-        "How much benefit does the client expect from continuing?",
+        _("How much do you expect more practice like this to help?"),
+        _("How much benefit does the client expect from continuing?"),
         EXTENT,
     ),
 )
@@ -103,16 +110,16 @@ assert KEYS == codes.REVIEW_DIMENSIONS, "every engagement dimension needs client
 def check_ratings(ratings: object, *, required: tuple[str, ...] = ("quantity", "quality")) -> dict[str, str]:
     """Messages per dimension for ratings that are missing (when required), unknown or outside 0-4."""
     if not isinstance(ratings, dict):
-        return {"ratings": "Ratings must be given per question."}
+        return {"ratings": gettext("Ratings must be given per question.")}
     errors: dict[str, str] = {}
     for key, value in ratings.items():
         if key not in KEYS:
-            errors[str(key)] = "This is not one of the questions."
+            errors[str(key)] = gettext("This is not one of the questions.")
         elif value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 4
         ):
-            errors[key] = "Choose a rating from 0 to 4."
+            errors[key] = gettext("Choose a rating from 0 to 4.")
     for key in required:
         if ratings.get(key) is None and key not in errors:
-            errors[key] = "Please answer this one."
+            errors[key] = gettext("Please answer this one.")
     return errors

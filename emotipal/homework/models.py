@@ -8,10 +8,13 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from emotipal.common.encryption import EncryptedJSONField, EncryptedTextField
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # shown through WEEKDAYS_ABBR (translated)
 RATING_VALIDATORS = [MinValueValidator(0), MaxValueValidator(4)]
 
 
@@ -40,6 +43,8 @@ class Assignment(models.Model):
     template_version = models.ForeignKey(
         "library.TemplateVersion", on_delete=models.PROTECT, related_name="+"
     )
+    # The cultural/language variant chosen with the client ("base" = the template's own wording).
+    variant_key = models.CharField(max_length=40, default="base")
     # The session it was set in; it is reviewed in the next one.
     session = models.ForeignKey(
         TherapySession, on_delete=models.SET_NULL, null=True, blank=True, related_name="assignments_set"
@@ -75,11 +80,15 @@ class Assignment(models.Model):
 
     @property
     def weekday_labels(self) -> str:
-        return ", ".join(WEEKDAYS[d] for d in self.weekdays)
+        return ", ".join(str(WEEKDAYS_ABBR[d]) for d in self.weekdays)
 
     @property
     def plan_label(self) -> str:
-        return f"{self.minutes_per_practice} min, {self.times_per_week} times a week"
+        return ngettext(
+            "%(minutes)s min, %(times)s time a week",
+            "%(minutes)s min, %(times)s times a week",
+            self.times_per_week,
+        ) % {"minutes": self.minutes_per_practice, "times": self.times_per_week}
 
     def is_active_on(self, day: dt.date) -> bool:
         return self.ended_at is None and self.start_date <= day <= self.end_date
@@ -92,8 +101,8 @@ class Entry(models.Model):
     """One practice attempt. A draft is saved as the client types; submission freezes the answers."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="entries")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -109,6 +118,10 @@ class Entry(models.Model):
     effort = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING_VALIDATORS)
     difficulty = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING_VALIDATORS)
     helpfulness = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING_VALIDATORS)
+    variant_key = models.CharField(max_length=40, default="base")
+    ladder_step = models.ForeignKey(
+        "homework.LadderStep", on_delete=models.SET_NULL, null=True, blank=True, related_name="practices"
+    )
     edits_after_submit = models.PositiveIntegerField(default=0)
     last_edited_at = models.DateTimeField(null=True, blank=True)
     # The client's idempotency key for submission: the same key twice makes one entry.
@@ -194,8 +207,8 @@ class RetroactiveRating(models.Model):
     """A rating of the whole course of homework, given once at the end of treatment."""
 
     class Rater(models.TextChoices):
-        CLIENT = "client", "Client"
-        THERAPIST = "therapist", "Therapist"
+        CLIENT = "client", _("Client")
+        THERAPIST = "therapist", _("Therapist")
 
     client = models.ForeignKey(
         "accounts.ClientProfile", on_delete=models.CASCADE, related_name="retro_ratings"
@@ -250,3 +263,63 @@ class ReminderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder for {self.assignment_id} at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class FearLadder(models.Model):
+    """A list of feared situations, built by client and therapist, climbed one step at a time."""
+
+    client = models.ForeignKey("accounts.ClientProfile", on_delete=models.CASCADE, related_name="ladders")
+    title = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LadderStep(models.Model):
+    """One situation on the ladder. A step can be split into smaller steps (there is always a smaller step)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        PRACTISING = "practising", _("Practising")
+        DONE = "done", _("Done")
+
+    ladder = models.ForeignKey(FearLadder, on_delete=models.CASCADE, related_name="steps")
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="smaller"
+    )
+    description = EncryptedTextField()
+    expected_distress = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    position = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["ladder_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"Step {self.position} ({self.expected_distress})"
+
+
+class Reward(models.Model):
+    """Something pleasant the client promises themself for reaching a week's practice goal."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="rewards")
+    week_start = models.DateField()
+    description = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    earned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "week_start"], name="one_reward_per_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reward for {self.assignment_id}, week of {self.week_start}"

@@ -13,6 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.accounts.permissions import can_assign_to
@@ -50,13 +52,14 @@ def record_session(
     if number is None:
         number = (client.sessions.aggregate(n=Max("number"))["n"] or 0) + 1
     if number < 1:
-        raise HomeworkError("Session numbers start at 1.", {"number": "Session numbers start at 1."})
+        raise HomeworkError(_("Session numbers start at 1."), {"number": _("Session numbers start at 1.")})
     try:
         with transaction.atomic():
             session = TherapySession.objects.create(client=client, therapist=actor, number=number, date=date)
     except IntegrityError as exc:
         raise HomeworkError(
-            "That session number is taken.", {"number": f"Session {number} is already recorded."}
+            _("That session number is taken."),
+            {"number": _("Session %(number)s is already recorded.") % {"number": number}},
         ) from exc
     _audit(actor, "session.create", session, client, number=number)
     return session
@@ -90,21 +93,21 @@ def _check_review_target(assignment: Assignment, session: TherapySession) -> Non
     sessions = list(TherapySession.objects.filter(client_id=assignment.client_id).order_by("number"))
     if assignment.start_date > local_today(assignment.client):
         raise HomeworkError(
-            "This homework has not started yet, so there is nothing to review.",
-            {"session": "The homework starts on " + assignment.start_date.isoformat() + "."},
+            _("This homework has not started yet, so there is nothing to review."),
+            {"session": _("The homework starts on %(date)s.") % {"date": date_format(assignment.start_date)}},
         )
     target = review_session_for(assignment, sessions)
     if target is None or target.pk != session.pk:
         raise HomeworkError(
-            "This homework is not due for review in that session.",
-            {"session": "Choose the session after the one the homework was set in."},
+            _("This homework is not due for review in that session."),
+            {"session": _("Choose the session after the one the homework was set in.")},
         )
 
 
 def _clean_text(value: str | None, name: str, errors: dict[str, str]) -> str:
     text = (value or "").strip()
     if len(text) > TEXT_LIMIT:
-        errors[name] = f"Keep this to {TEXT_LIMIT} characters or fewer."
+        errors[name] = _("Keep this to %(limit)s characters or fewer.") % {"limit": TEXT_LIMIT}
     return text
 
 
@@ -132,13 +135,13 @@ def submit_self_review(user: Any, assignment_id: int, session_id: int, data: Sel
     _check_review_target(assignment, session)
     errors = check_ratings(data.ratings)
     if data.helpfulness is not None and not 0 <= data.helpfulness <= 4:
-        errors["helpfulness"] = "Choose a rating from 0 to 4."
+        errors["helpfulness"] = _("Choose a rating from 0 to 4.")
     texts = {
         name: _clean_text(getattr(data, name), name, errors)
         for name in ("what_i_did", "what_i_learned", "what_got_in_way")
     }
     if errors:
-        raise HomeworkError("Some answers need another look.", errors)
+        raise HomeworkError(_("Some answers need another look."), errors)
     try:
         with transaction.atomic():
             review = SelfReview.objects.create(
@@ -150,8 +153,8 @@ def submit_self_review(user: Any, assignment_id: int, session_id: int, data: Sel
             )
     except IntegrityError as exc:
         raise HomeworkError(
-            "You have already reviewed this homework for that session.",
-            {"session": "Already reviewed for this session."},
+            _("You have already reviewed this homework for that session."),
+            {"session": _("Already reviewed for this session.")},
         ) from exc
     _audit(user, "self_review.create", review, assignment.client)
     return review
@@ -180,7 +183,7 @@ def submit_therapist_review(
     errors = check_ratings(ratings)
     note = _clean_text(note, "note", errors)
     if errors:
-        raise HomeworkError("Some ratings need another look.", errors)
+        raise HomeworkError(_("Some ratings need another look."), errors)
     try:
         with transaction.atomic():
             review = TherapistReview.objects.create(
@@ -194,8 +197,8 @@ def submit_therapist_review(
             assignment.barriers.filter(resolved_at__isnull=True).update(resolved_at=review.reviewed_at)
     except IntegrityError as exc:
         raise HomeworkError(
-            "This homework has already been reviewed in that session.",
-            {"session": "Already reviewed in this session."},
+            _("This homework has already been reviewed in that session."),
+            {"session": _("Already reviewed in this session.")},
         ) from exc
     _audit(actor, "therapist_review.create", review, assignment.client)
     return review
@@ -224,19 +227,19 @@ def rate_retroactively(
         raise Http404("No such client")
     if client.discharged_on is None:
         raise HomeworkError(
-            "The course is rated once treatment has ended.", {"discharged_on": "Not ended yet."}
+            _("The course is rated once treatment has ended."), {"discharged_on": _("Not ended yet.")}
         )
     errors = check_ratings({"quantity": quantity, "quality": quality})
     note = _clean_text(note, "note", errors)
     if errors:
-        raise HomeworkError("Some ratings need another look.", errors)
+        raise HomeworkError(_("Some ratings need another look."), errors)
     try:
         with transaction.atomic():
             rating = RetroactiveRating.objects.create(
                 client=client, rater_role=role, rater=actor, quantity=quantity, quality=quality, note=note
             )
     except IntegrityError as exc:
-        raise HomeworkError("The course has already been rated.", {"rater": "Already rated."}) from exc
+        raise HomeworkError(_("The course has already been rated."), {"rater": _("Already rated.")}) from exc
     _audit(actor, "retro_rating.create", rating, client, role=role)
     return rating
 
@@ -249,15 +252,15 @@ def report_barrier(user: Any, assignment_id: int, day: dt.date, barrier: str, de
     assignment = client_assignment(user, assignment_id)
     errors: dict[str, str] = {}
     if barrier not in BARRIERS:
-        errors["barrier"] = "Choose what got in the way."
+        errors["barrier"] = _("Choose what got in the way.")
     detail = _clean_text(detail, "detail", errors)
     today = local_today(assignment.client)
     if day > today:
-        errors["day"] = "That day has not come yet."
+        errors["day"] = _("That day has not come yet.")
     elif not assignment.start_date <= day <= assignment.end_date:
-        errors["day"] = "That day is outside this homework's dates."
+        errors["day"] = _("That day is outside this homework's dates.")
     if errors:
-        raise HomeworkError("Please check what you chose.", errors)
+        raise HomeworkError(_("Please check what you chose."), errors)
     barrier_row, created = Barrier.objects.get_or_create(
         assignment=assignment,
         day=day,
@@ -275,7 +278,9 @@ def choose_strategy(user: Any, barrier_id: int, strategy: str) -> Barrier:
     if barrier is None:
         raise Http404("No such barrier")
     if strategy not in STRATEGIES:
-        raise HomeworkError("Choose one of the suggestions.", {"strategy": "Choose one of the suggestions."})
+        raise HomeworkError(
+            _("Choose one of the suggestions."), {"strategy": _("Choose one of the suggestions.")}
+        )
     barrier.strategy = strategy
     barrier.save(update_fields=["strategy"])
     _audit(user, "barrier.strategy", barrier, barrier.client, strategy=strategy)

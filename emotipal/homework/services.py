@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.accounts.permissions import can_assign_to, visible_clients
@@ -44,6 +45,7 @@ class AssignmentPlan:
     instructions: str = ""
     practice_days: list[int] = field(default_factory=list)
     session: TherapySession | None = None  # the session it is set in
+    variant_key: str = "auto"  # a variant of the template; "auto" picks the client's language if there is one
 
 
 def default_practice_days(times_per_week: int) -> list[int]:
@@ -57,20 +59,36 @@ def default_practice_days(times_per_week: int) -> list[int]:
 def check_plan(plan: AssignmentPlan) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not plan.rationale.strip():
-        errors["rationale"] = "Say why this exercise is being set: the client sees it first."
+        errors["rationale"] = _("Say why this exercise is being set: the client sees it first.")
     if not 1 <= plan.times_per_week <= 14:
-        errors["times_per_week"] = "Choose between 1 and 14 practices a week."
+        errors["times_per_week"] = _("Choose between 1 and 14 practices a week.")
     if not 1 <= plan.minutes_per_practice <= 240:
-        errors["minutes_per_practice"] = "Choose between 1 and 240 minutes."
+        errors["minutes_per_practice"] = _("Choose between 1 and 240 minutes.")
     if plan.end_date < plan.start_date:
-        errors["end_date"] = "The end date must be on or after the start date."
+        errors["end_date"] = _("The end date must be on or after the start date.")
     elif (plan.end_date - plan.start_date).days > 366:
-        errors["end_date"] = "Plan at most a year ahead."
+        errors["end_date"] = _("Plan at most a year ahead.")
     if any(d not in range(7) for d in plan.practice_days) or len(set(plan.practice_days)) != len(
         plan.practice_days
     ):
-        errors["practice_days"] = "Choose each practice day once."
+        errors["practice_days"] = _("Choose each practice day once.")
     return errors
+
+
+def resolve_variant(version: TemplateVersion, key: str, language: str) -> str | None:
+    """The variant to use: the one asked for, or for "auto" a plain translation into the client's language."""
+    keys = {v["key"] for v in version.variants or []}
+    if key == "auto":
+        translation = next(
+            (
+                v
+                for v in version.variants or []
+                if v.get("language") == language and v.get("adapts") == ["language"]
+            ),
+            None,
+        )
+        return translation["key"] if translation else "base"
+    return key if key == "base" or key in keys else None
 
 
 def assign_homework(actor: Any, client: ClientProfile, plan: AssignmentPlan) -> Assignment:
@@ -78,17 +96,21 @@ def assign_homework(actor: Any, client: ClientProfile, plan: AssignmentPlan) -> 
         raise Http404("No such client")
     errors = check_plan(plan)
     if errors:
-        raise HomeworkError("The assignment has problems.", errors)
+        raise HomeworkError(_("The assignment has problems."), errors)
     days = plan.practice_days or default_practice_days(plan.times_per_week)
+    variant_key = resolve_variant(plan.template_version, plan.variant_key, client.user.language)
+    if variant_key is None:
+        raise HomeworkError(_("Unknown variant."), {"variant": _("This exercise has no such variant.")})
     if plan.session is not None and plan.session.client_id != client.pk:
         raise HomeworkError(
-            "That session belongs to another client.", {"session": "Not this client's session."}
+            _("That session belongs to another client."), {"session": _("Not this client's session.")}
         )
     assignment = Assignment.objects.create(
         client=client,
         assigned_by=actor,
         template_version=plan.template_version,
         session=plan.session,
+        variant_key=variant_key,
         rationale=plan.rationale.strip(),
         instructions=plan.instructions.strip(),
         times_per_week=plan.times_per_week,
@@ -169,12 +191,13 @@ class Submission:
     active_seconds: int = 0
     idempotency_key: str | None = None
     practice_date: dt.date | None = None
+    ladder_step_id: int | str | None = None  # for exposure practice: the step of the client's fear ladder
 
 
 def _check_rating(name: str, value: Any, errors: dict[str, str]) -> None:
     if value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 4):
         return
-    errors[name] = "Choose a rating from 0 to 4."
+    errors[name] = _("Choose a rating from 0 to 4.")
 
 
 def submit_entry(user: Any, assignment_id: int, submission: Submission) -> tuple[Entry, bool]:
@@ -195,12 +218,19 @@ def submit_entry(user: Any, assignment_id: int, submission: Submission) -> tuple
     today = local_today(assignment.client)
     practice_date = submission.practice_date or today
     if practice_date > today:
-        errors["practice_date"] = "The practice date cannot be in the future."
+        errors["practice_date"] = _("The practice date cannot be in the future.")
     elif practice_date < assignment.start_date - dt.timedelta(days=7):
-        errors["practice_date"] = "That date is long before this homework started."
+        errors["practice_date"] = _("That date is long before this homework started.")
+    from emotipal.homework.ladders import step_for_practice
+
+    step = None
+    try:
+        step = step_for_practice(assignment.client, submission.ladder_step_id)
+    except HomeworkError as exc:
+        errors.update(exc.errors)
     if errors:
         save_draft(user, assignment_id, submission.answers, submission.active_seconds)
-        raise HomeworkError("Some answers need another look.", errors)
+        raise HomeworkError(_("Some answers need another look."), errors)
     try:
         with transaction.atomic():
             entry = open_draft(assignment)
@@ -215,6 +245,8 @@ def submit_entry(user: Any, assignment_id: int, submission: Submission) -> tuple
             entry.difficulty = submission.difficulty
             entry.helpfulness = submission.helpfulness
             entry.idempotency_key = key
+            entry.variant_key = assignment.variant_key
+            entry.ladder_step = step
             _add_active_time(entry, submission.active_seconds)
             entry.save()
     except IntegrityError:
@@ -223,6 +255,12 @@ def submit_entry(user: Any, assignment_id: int, submission: Submission) -> tuple
             if existing is not None:
                 return existing, False
         raise
+    from emotipal.homework.goals import mark_earned
+
+    mark_earned(assignment)
+    if step is not None and step.status == step.Status.PLANNED:
+        step.status = step.Status.PRACTISING
+        step.save(update_fields=["status"])
     record(
         user,
         "entry.submit",
@@ -247,11 +285,11 @@ def edit_entry(user: Any, entry_id: int, answers: dict[str, Any]) -> Entry:
         raise Http404("No such entry")
     if entry.submitted_at is not None and timezone.now() - entry.submitted_at > EDIT_WINDOW:
         raise HomeworkError(
-            "Entries can be changed for a week after sending.", {"__all__": "Too late to edit."}
+            _("Entries can be changed for a week after sending."), {"__all__": _("Too late to edit.")}
         )
     result = validate_answers(entry.assignment.template_version.field_list, answers)
     if not result.ok:
-        raise HomeworkError("Some answers need another look.", result.errors)
+        raise HomeworkError(_("Some answers need another look."), result.errors)
     entry.answers = result.cleaned
     entry.edits_after_submit += 1
     entry.last_edited_at = timezone.now()

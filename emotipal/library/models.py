@@ -14,6 +14,14 @@ class ExerciseTemplate(models.Model):
     kind = models.CharField(max_length=40)
     # None: the shared library shipped with EmotiPal; otherwise a clinic's own template.
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, null=True, blank=True)
+    # A clinic's own copy records where it came from, who made it and whether colleagues may use it.
+    cloned_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    owner = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    shared_with_clinic = models.BooleanField(default=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -35,6 +43,8 @@ class TemplateVersion(models.Model):
     instructions = models.TextField()
     estimated_minutes = models.PositiveIntegerField(default=15)
     fields = models.JSONField()
+    variants = models.JSONField(default=list, blank=True, help_text="Cultural and language variants.")
+    extras = models.JSONField(default=dict, blank=True, help_text="Page features such as a breathing pacer.")
     content_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -39,6 +39,31 @@ FIELD_TYPES = {
 TEXT_DEFAULT_MAX = {"short_text": 200, "long_text": 5000}
 
 
+def _translation() -> Any:
+    """Django's translation module when Django is set up and its apps are loaded, else None."""
+    try:
+        from django.apps import apps
+        from django.conf import settings
+        from django.utils import translation
+    except ImportError:  # pragma: no cover - Django is a dependency, but this module does not need it
+        return None
+    return translation if settings.configured and apps.ready else None
+
+
+def _(message: str) -> str:
+    """A message for the client in their language when Django is running; plain English without Django."""
+    translation = _translation()
+    return translation.gettext(message) if translation else message
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """The plural-aware twin of `_`."""
+    translation = _translation()
+    if translation:
+        return str(translation.ngettext(singular, plural, count))
+    return singular if count == 1 else plural
+
+
 class SchemaError(ValueError):
     """A template definition that does not follow the schema."""
 
@@ -51,6 +76,14 @@ class ValidationResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def _anchor_key(key: Any) -> int | None:
+    if isinstance(key, bool):
+        return None
+    if isinstance(key, int):
+        return key
+    return int(key) if isinstance(key, str) and key.lstrip("-").isdigit() else None
 
 
 def check_template_fields(fields: Any, *, nested: bool = False) -> None:
@@ -76,11 +109,13 @@ def check_template_fields(fields: Any, *, nested: bool = False) -> None:
             lo, hi = spec.get("min"), spec.get("max")
             if not isinstance(lo, int) or not isinstance(hi, int) or lo >= hi:
                 raise SchemaError(f"field {fid!r}: a scale needs integer min < max")
-            anchors = spec.get("anchors") or {}
-            if not isinstance(anchors, dict) or lo not in anchors or hi not in anchors:
-                raise SchemaError(f"field {fid!r}: a scale needs anchor labels for {lo} and {hi}")
-            if any(not isinstance(k, int) or not lo <= k <= hi for k in anchors):
+            raw_anchors = spec.get("anchors") or {}
+            # Stored templates are JSON, whose keys are strings: "0" and 0 are the same anchor.
+            keys = [_anchor_key(k) for k in raw_anchors] if isinstance(raw_anchors, dict) else [None]
+            if any(k is None or not lo <= k <= hi for k in keys):
                 raise SchemaError(f"field {fid!r}: anchors must be integers within the scale")
+            if lo not in keys or hi not in keys:
+                raise SchemaError(f"field {fid!r}: a scale needs anchor labels for {lo} and {hi}")
         if ftype in {"choice", "multi_choice"}:
             options = spec.get("options")
             if not isinstance(options, list) or len(options) < 2:
@@ -109,32 +144,34 @@ def _blank(value: Any) -> bool:
 
 def _clean_number(spec: dict[str, Any], raw: Any) -> tuple[Any, str | None]:
     if isinstance(raw, bool):
-        return None, "Enter a number."
+        return None, _("Enter a number.")
     try:
         number = Decimal(str(raw).strip().replace(",", "."))
     except InvalidOperation:
-        return None, "Enter a number."
+        return None, _("Enter a number.")
     if not number.is_finite():
-        return None, "Enter a number."
+        return None, _("Enter a number.")
     value = float(number)
     if "min" in spec and value < spec["min"]:
-        return None, f"Enter a number of at least {spec['min']}."
+        return None, _("Enter a number of at least %(min)s.") % {"min": spec["min"]}
     if "max" in spec and value > spec["max"]:
-        return None, f"Enter a number of at most {spec['max']}."
+        return None, _("Enter a number of at most %(max)s.") % {"max": spec["max"]}
     return (int(value) if value.is_integer() else value), None
 
 
 def _clean_whole(raw: Any, lo: int, hi: int, what: str) -> tuple[Any, str | None]:
+    """`what` is the message, with %(lo)s and %(hi)s, for a value that is not a whole number in range."""
+    what = what % {"lo": lo, "hi": hi}
     if isinstance(raw, bool):
-        return None, f"Choose {what} from {lo} to {hi}."
+        return None, what
     if isinstance(raw, float) and (math.isnan(raw) or not raw.is_integer()):
-        return None, f"Choose {what} from {lo} to {hi}."
+        return None, what
     try:
         value = int(str(raw).strip()) if not isinstance(raw, (int, float)) else int(raw)
     except ValueError:
-        return None, f"Choose {what} from {lo} to {hi}."
+        return None, what
     if not lo <= value <= hi:
-        return None, f"Choose {what} from {lo} to {hi}."
+        return None, what
     return value, None
 
 
@@ -143,32 +180,40 @@ def clean_value(spec: dict[str, Any], raw: Any) -> tuple[Any, str | None]:
     ftype = spec["type"]
     if ftype in TEXT_DEFAULT_MAX:
         if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
-            return None, "Enter text."
+            return None, _("Enter text.")
         text = str(raw).strip()
         limit = spec.get("max_length", TEXT_DEFAULT_MAX[ftype])
         if len(text) > limit:
-            return None, f"Keep this to {limit} characters or fewer (it has {len(text)})."
+            return None, _("Keep this to %(limit)s characters or fewer (it has %(length)s).") % {
+                "limit": limit,
+                "length": len(text),
+            }
         return text, None
     if ftype == "number":
         return _clean_number(spec, raw)
     if ftype == "scale":
-        return _clean_whole(raw, spec["min"], spec["max"], "a value")
+        return _clean_whole(raw, spec["min"], spec["max"], _("Choose a value from %(lo)s to %(hi)s."))
     if ftype == "duration":
-        return _clean_whole(raw, spec.get("min", 0), spec.get("max", 1440), "a number of minutes")
+        return _clean_whole(
+            raw,
+            spec.get("min", 0),
+            spec.get("max", 1440),
+            _("Choose a number of minutes from %(lo)s to %(hi)s."),
+        )
     if ftype == "choice":
         allowed = [o["value"] for o in spec["options"]]
-        return (raw, None) if raw in allowed else (None, "Choose one of the options.")
+        return (raw, None) if raw in allowed else (None, _("Choose one of the options."))
     if ftype == "multi_choice":
         values = raw if isinstance(raw, list) else [raw]
         allowed = [o["value"] for o in spec["options"]]
         if not all(v in allowed for v in values):
-            return None, "Choose from the options shown."
+            return None, _("Choose from the options shown.")
         return [v for v in allowed if v in values], None  # keep the template's order, drop repeats
     if ftype == "datetime":
         try:
             parsed = dt.datetime.fromisoformat(str(raw).strip())
         except ValueError:
-            return None, "Enter a date and time."
+            return None, _("Enter a date and time.")
         return parsed.isoformat(timespec="minutes"), None
     raise SchemaError(f"cannot clean a value of type {ftype}")
 
@@ -184,32 +229,36 @@ def _validate_fields(
         if spec["type"] == "group":
             items = raw if isinstance(raw, list) else []
             if raw is not None and not isinstance(raw, list):
-                result.errors[path] = "Expected a list of entries."
+                result.errors[path] = _("Expected a list of entries.")
                 continue
             if any(not isinstance(item, dict) for item in items):
-                result.errors[path] = "Each entry must be an object keyed by field id."
+                result.errors[path] = _("Each entry must be an object keyed by field id.")
                 continue
             known = {sub["id"] for sub in spec["fields"]}
             for i, item in enumerate(items):
                 for key in item:
                     if key not in known:
-                        result.errors[f"{path}.{i}.{key}"] = "This question is not part of the exercise."
+                        result.errors[f"{path}.{i}.{key}"] = _("This question is not part of the exercise.")
             # Rows the client left completely empty are not entries; the others keep their index for messages.
             filled = [(i, item) for i, item in enumerate(items) if not all(_blank(v) for v in item.values())]
             lo, hi = spec.get("min_items", 0), spec.get("max_items", 20)
             if spec.get("required") and lo == 0:
                 lo = 1
             if len(filled) < lo:
-                result.errors[path] = f"Add at least {lo} {'entry' if lo == 1 else 'entries'}."
+                result.errors[path] = ngettext(
+                    "Add at least %(count)s entry.", "Add at least %(count)s entries.", lo
+                ) % {"count": lo}
             elif len(filled) > hi:
-                result.errors[path] = f"Add no more than {hi} entries."
+                result.errors[path] = ngettext(
+                    "Add no more than %(count)s entry.", "Add no more than %(count)s entries.", hi
+                ) % {"count": hi}
             cleaned[fid] = [
                 _validate_fields(spec["fields"], item, f"{path}.{i}.", result) for i, item in filled
             ]
             continue
         if _blank(raw):
             if spec.get("required"):
-                result.errors[path] = "This is required."
+                result.errors[path] = _("This is required.")
             continue
         value, error = clean_value(spec, raw)
         if error:
@@ -223,12 +272,12 @@ def validate_answers(fields: list[dict[str, Any]], answers: Any) -> ValidationRe
     """Validate a complete submission. Unknown keys are rejected so that nothing is silently dropped."""
     result = ValidationResult()
     if not isinstance(answers, dict):
-        result.errors["__all__"] = "Answers must be an object keyed by field id."
+        result.errors["__all__"] = _("Answers must be an object keyed by field id.")
         return result
     known = {spec["id"] for spec in fields}
     for key in answers:
         if key not in known:
-            result.errors[str(key)] = "This question is not part of the exercise."
+            result.errors[str(key)] = _("This question is not part of the exercise.")
     result.cleaned = _validate_fields(fields, answers, "", result)
     return result
 

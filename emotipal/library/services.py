@@ -10,13 +10,26 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.db.models import Q
 
+from emotipal.audit.services import record
 from emotipal.library.models import ExerciseTemplate, TemplateVersion
 from emotipal.library.schema import SchemaError, check_template_fields
+from emotipal.library.variants import VariantError, check_variants
 
 EXERCISES_DIR = Path(__file__).resolve().parent / "exercises"
 REQUIRED_KEYS = ("slug", "kind", "title", "rationale", "instructions", "fields")
-VERSIONED_KEYS = ("title", "summary", "rationale", "instructions", "estimated_minutes", "fields")
+EXTRA_KEYS = ("pacer", "answer_key")  # page features some templates carry
+VERSIONED_KEYS = (
+    "title",
+    "summary",
+    "rationale",
+    "instructions",
+    "estimated_minutes",
+    "fields",
+    "variants",
+    *EXTRA_KEYS,
+)
 
 
 @dataclass
@@ -35,7 +48,8 @@ def read_exercise_file(path: Path) -> dict[str, Any]:
         raise SchemaError(f"{path.name}: missing {', '.join(missing)}")
     try:
         check_template_fields(data["fields"])
-    except SchemaError as exc:
+        check_variants(data["fields"], data.get("variants"))
+    except (SchemaError, VariantError) as exc:
         raise SchemaError(f"{path.name}: {exc}") from exc
     return data
 
@@ -70,17 +84,91 @@ def sync_library(directory: Path = EXERCISES_DIR) -> SyncReport:
             instructions=stored["instructions"],
             estimated_minutes=stored.get("estimated_minutes", 15),
             fields=stored["fields"],
+            variants=stored.get("variants") or [],
+            extras={k: stored[k] for k in EXTRA_KEYS if k in stored},
             content_hash=digest,
         )
         (report.created if created else report.new_versions).append(template.slug)
     return report
 
 
-def latest_versions() -> list[TemplateVersion]:
-    """The newest version of every active template, for the assign form and the library page."""
-    versions = TemplateVersion.objects.filter(template__is_active=True).select_related("template")
+def latest_versions(clinic: Any = None, user: Any = None) -> list[TemplateVersion]:
+    """The newest version of every active template a therapist may assign: the shipped library, and the
+    clinic's own templates that are shared with the clinic or were made by this user."""
+    mine = Q(template__clinic=clinic) & (Q(template__shared_with_clinic=True) | Q(template__owner=user))
+    visible = (
+        Q(template__clinic__isnull=True) | mine if clinic is not None else Q(template__clinic__isnull=True)
+    )
+    versions = TemplateVersion.objects.filter(visible, template__is_active=True).select_related("template")
     newest: dict[int, TemplateVersion] = {}
     for version in versions:
         if version.template_id not in newest or version.number > newest[version.template_id].number:
             newest[version.template_id] = version
     return sorted(newest.values(), key=lambda v: v.title)
+
+
+class CustomTemplateError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@transaction.atomic
+def clone_template(actor: Any, version: TemplateVersion, clinic: Any) -> TemplateVersion:
+    """A clinic's own copy of a template, starting as version 1 with the same content."""
+    base_slug = version.template.slug.split("--")[0]
+    number = ExerciseTemplate.objects.filter(slug__startswith=f"{base_slug}--{clinic.slug}").count() + 1
+    template = ExerciseTemplate.objects.create(
+        slug=f"{base_slug}--{clinic.slug}-{number}"[:80],
+        kind=version.template.kind,
+        clinic=clinic,
+        cloned_from=version.template,
+        owner=actor,
+    )
+    copy = TemplateVersion.objects.create(
+        template=template,
+        number=1,
+        title=f"{version.title} ({clinic.name})"[:200],
+        summary=version.summary,
+        rationale=version.rationale,
+        instructions=version.instructions,
+        estimated_minutes=version.estimated_minutes,
+        fields=version.fields,
+        variants=version.variants,
+        extras=version.extras,
+        content_hash=version.content_hash,
+    )
+    record(actor, "template.clone", copy, clinic_id=clinic.pk, source=version.pk)
+    return copy
+
+
+def save_custom_version(actor: Any, template: ExerciseTemplate, data: dict[str, Any]) -> TemplateVersion:
+    """A new version of a clinic's template. Old versions stay as they were, so nothing already assigned or
+    answered changes; an edit that would not validate is refused with the reason."""
+    try:
+        check_template_fields(data.get("fields"))
+        check_variants(data["fields"], data.get("variants"))
+    except (SchemaError, VariantError) as exc:
+        raise CustomTemplateError(str(exc)) from exc
+    for key in ("title", "rationale", "instructions"):
+        if not str(data.get(key) or "").strip():
+            raise CustomTemplateError(f"{key.capitalize()} is required.")
+    latest = template.versions.order_by("-number").first()
+    digest = content_hash(data)
+    if latest is not None and latest.content_hash == digest:
+        return latest
+    version = TemplateVersion.objects.create(
+        template=template,
+        number=(latest.number + 1) if latest else 1,
+        title=str(data["title"])[:200],
+        summary=str(data.get("summary") or "")[:300],
+        rationale=data["rationale"],
+        instructions=data["instructions"],
+        estimated_minutes=int(data.get("estimated_minutes") or 15),
+        fields=json.loads(json.dumps(data["fields"])),
+        variants=json.loads(json.dumps(data.get("variants") or [])),
+        extras=latest.extras if latest else {},
+        content_hash=digest,
+    )
+    record(actor, "template.version", version, clinic_id=template.clinic_id)
+    return version

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from emotipal.common.encryption import EncryptedJSONField, EncryptedTextField
 
@@ -50,10 +51,10 @@ class InstrumentVersion(models.Model):
 
 class Schedule(models.Model):
     class Kind(models.TextChoices):
-        WEEKLY = "weekly", "Every week"
-        BEFORE_SESSION = "before_session", "Before each session"
-        INTAKE = "intake", "Once, at intake"
-        DISCHARGE = "discharge", "Once, at discharge"
+        WEEKLY = "weekly", _("Every week")
+        BEFORE_SESSION = "before_session", _("Before each session")
+        INTAKE = "intake", _("Once, at intake")
+        DISCHARGE = "discharge", _("Once, at discharge")
 
     client = models.ForeignKey("accounts.ClientProfile", on_delete=models.CASCADE, related_name="schedules")
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
@@ -72,10 +73,10 @@ class Response(models.Model):
     """One administration of an instrument: due, in progress (saved partly), completed or expired."""
 
     class Status(models.TextChoices):
-        DUE = "due", "Due"
-        IN_PROGRESS = "in_progress", "In progress"
-        COMPLETED = "completed", "Completed"
-        EXPIRED = "expired", "Expired"
+        DUE = "due", _("Due")
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETED = "completed", _("Completed")
+        EXPIRED = "expired", _("Expired")
 
     client = models.ForeignKey("accounts.ClientProfile", on_delete=models.CASCADE, related_name="responses")
     instrument_version = models.ForeignKey(

@@ -11,12 +11,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from emotipal.accounts.models import ClientProfile, Clinic, Role, User
 from emotipal.accounts.permissions import can_assign_to, visible_clients
@@ -38,14 +39,21 @@ from emotipal.measures.models import (
     Schedule,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from django_stubs_ext import StrOrPromise
+
 INSTRUMENTS_DIR = Path(__file__).resolve().parent / "instruments"
 TEXT_LIMIT = 3000
-DEFAULT_CRISIS = (
-    "If you are in danger now",
-    "If you might act on thoughts of harming yourself, or you are in danger right now, call your local "
-    "emergency number (for example 112 in Europe, 911 in North America, 999 in the UK) or go to the nearest "
-    "emergency department. You can also call a crisis line in your country, or ask someone you trust to stay "
-    "with you.",
+DEFAULT_CRISIS = (  # translated lazily: shown in the client's language
+    gettext_lazy("If you are in danger now"),
+    gettext_lazy(
+        "If you might act on thoughts of harming yourself, or you are in danger right now, call your local "
+        "emergency number (for example 112 in Europe, 911 in North America, 999 in the UK) or go to the nearest "
+        "emergency department. You can also call a crisis line in your country, or ask someone you trust to stay "
+        "with you."
+    ),
 )
 
 
@@ -118,14 +126,14 @@ def instruments_for(clinic: Clinic | None) -> list[Instrument]:
 def clean_answers(definition: dict[str, Any], raw: Any) -> tuple[dict[str, Any], dict[str, str]]:
     """Typed answers and a message per item for anything out of range. Blank answers are left out."""
     if not isinstance(raw, dict):
-        return {}, {"__all__": "Answers must be given per question."}
+        return {}, {"__all__": gettext("Answers must be given per question.")}
     items = {i["id"]: i for i in definition["items"]}
     cleaned: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for key, value in raw.items():
         item = items.get(key)
         if item is None or item["type"] == "descriptive":
-            errors[str(key)] = "This is not a question of this questionnaire."
+            errors[str(key)] = gettext("This is not a question of this questionnaire.")
             continue
         if value is None or value == "" or value == []:
             continue
@@ -142,27 +150,30 @@ def _clean_one(definition: dict[str, Any], item: dict[str, Any], value: Any) -> 
         allowed = {str(o["value"]): o["value"] for o in item_options(definition, item)}
         values = value if isinstance(value, list) else [value]
         if kind == "choice" and len(values) != 1:
-            raise ValueError("Choose one answer.")
+            raise ValueError(gettext("Choose one answer."))
         if any(str(v) not in allowed for v in values):
-            raise ValueError("Choose one of the answers shown.")
+            raise ValueError(gettext("Choose one of the answers shown."))
         typed = [allowed[str(v)] for v in values]
         return typed[0] if kind == "choice" else typed
     if kind in ("scale", "number"):
         try:
             number = float(str(value).strip())
         except ValueError as exc:
-            raise ValueError("Enter a number.") from exc
+            raise ValueError(gettext("Enter a number.")) from exc
         if kind == "scale":
             lo, hi = item_range(definition, item)
             if not number.is_integer() or not lo <= number <= hi:
-                raise ValueError(f"Choose a value from {lo} to {hi}.")
+                raise ValueError(gettext("Choose a value from %(lo)s to %(hi)s.") % {"lo": lo, "hi": hi})
             return int(number)
         if ("min" in item and number < item["min"]) or ("max" in item and number > item["max"]):
-            raise ValueError(f"Enter a number from {item.get('min', '…')} to {item.get('max', '…')}.")
+            raise ValueError(
+                gettext("Enter a number from %(min)s to %(max)s.")
+                % {"min": item.get("min", "…"), "max": item.get("max", "…")}
+            )
         return int(number) if number.is_integer() else number
     text = str(value).strip()
     if len(text) > TEXT_LIMIT:
-        raise ValueError(f"Keep this to {TEXT_LIMIT} characters or fewer.")
+        raise ValueError(gettext("Keep this to %(limit)s characters or fewer.") % {"limit": TEXT_LIMIT})
     return text
 
 
@@ -192,11 +203,11 @@ def save_answers(user: Any, response_id: int, raw: dict[str, Any], *, submit: bo
     """Store what was answered so far (always), raise a risk alert if needed, and score when submitting."""
     response = own_response(user, response_id)
     if not response.is_open:
-        raise MeasureError("This questionnaire is closed: it was completed or has expired.")
+        raise MeasureError(gettext("This questionnaire is closed: it was completed or has expired."))
     definition = response.instrument_version.definition
     cleaned, errors = clean_answers(definition, raw)
     if errors:
-        raise MeasureError("Some answers need another look.", errors)
+        raise MeasureError(gettext("Some answers need another look."), errors)
     now = timezone.now()
     with transaction.atomic():
         response = Response.objects.select_for_update().get(pk=response.pk)
@@ -213,8 +224,8 @@ def save_answers(user: Any, response_id: int, raw: dict[str, Any], *, submit: bo
             if missing or required:
                 response.save()
                 raise MeasureError(
-                    "Please answer the questions marked.",
-                    {item: "Please answer this one." for item in [*missing, *required]},
+                    gettext("Please answer the questions marked."),
+                    {item: gettext("Please answer this one.") for item in [*missing, *required]},
                 )
             response.status = Response.Status.COMPLETED
             response.completed_at = now
@@ -288,11 +299,18 @@ def acknowledge_alert(actor: Any, alert_id: int, note: str) -> RiskAlert:
         raise Http404("No such alert")
     note = note.strip()
     if not note:
-        raise MeasureError("Say what you did or will do.", {"note": "An action note is required."})
+        raise MeasureError(
+            gettext("Say what you did or will do."), {"note": gettext("An action note is required.")}
+        )
     if len(note) > TEXT_LIMIT:
-        raise MeasureError("The note is too long.", {"note": f"Keep it to {TEXT_LIMIT} characters."})
+        raise MeasureError(
+            gettext("The note is too long."),
+            {"note": gettext("Keep it to %(limit)s characters.") % {"limit": TEXT_LIMIT}},
+        )
     if alert.acknowledged_at is not None:
-        raise MeasureError("This alert was already acknowledged.", {"note": "Already acknowledged."})
+        raise MeasureError(
+            gettext("This alert was already acknowledged."), {"note": gettext("Already acknowledged.")}
+        )
     alert.acknowledged_at = timezone.now()
     alert.acknowledged_by = actor
     alert.action_note = note
@@ -359,7 +377,7 @@ def escalate(alert_id: int, now: dt.datetime | None = None) -> str:
     return "escalated"
 
 
-def crisis_resources(clinic: Clinic, language: str) -> list[tuple[str, str]]:
+def crisis_resources(clinic: Clinic, language: str) -> Sequence[tuple[StrOrPromise, StrOrPromise]]:
     """The clinic's resources in the client's language, else in English, else the built-in default."""
     for lang in (language, "en"):
         found = list(CrisisResource.objects.filter(clinic=clinic, language=lang).values_list("title", "body"))
@@ -384,15 +402,15 @@ def add_schedule(
         raise Http404("No such client")
     errors = {}
     if kind not in Schedule.Kind.values:
-        errors["kind"] = "Choose when to ask."
+        errors["kind"] = gettext("Choose when to ask.")
     if not 0 <= weekday <= 6:
-        errors["weekday"] = "Choose a day of the week."
+        errors["weekday"] = gettext("Choose a day of the week.")
     if not 1 <= expires_after_days <= 14:
-        errors["expires_after_days"] = "Choose between 1 and 14 days."
+        errors["expires_after_days"] = gettext("Choose between 1 and 14 days.")
     if instrument.clinic_id not in (None, client.clinic_id):
-        errors["instrument"] = "Choose one of your clinic's questionnaires."
+        errors["instrument"] = gettext("Choose one of your clinic's questionnaires.")
     if errors:
-        raise MeasureError("The schedule has problems.", errors)
+        raise MeasureError(gettext("The schedule has problems."), errors)
     schedule = Schedule.objects.create(
         client=client,
         instrument=instrument,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 def _display(spec: dict[str, Any], value: Any) -> str:
     if value is None or value == "" or value == []:
@@ -11,13 +13,17 @@ def _display(spec: dict[str, Any], value: Any) -> str:
     if spec["type"] == "scale":
         anchors = {int(k): v for k, v in (spec.get("anchors") or {}).items()}
         label = anchors.get(int(value))
-        return f"{value} ({label})" if label else f"{value} of {spec['max']}"
+        return (
+            f"{value} ({label})"
+            if label
+            else _("%(value)s of %(max)s") % {"value": value, "max": spec["max"]}
+        )
     if spec["type"] in {"choice", "multi_choice"}:
         labels = {o["value"]: o["label"] for o in spec["options"]}
         values = value if isinstance(value, list) else [value]
         return ", ".join(labels.get(v, str(v)) for v in values)
     if spec["type"] == "duration":
-        return f"{value} min"
+        return _("%(minutes)s min") % {"minutes": value}
     return str(value)
 
 

@@ -81,6 +81,7 @@ class AssignmentOut(Schema):
     practice_days: list[int]
     start_date: dt.date
     end_date: dt.date
+    variant: str
 
 
 class TodayAssignmentOut(AssignmentOut):
@@ -144,6 +145,9 @@ class ClientRowOut(Schema):
 
 class AssignmentIn(Schema):
     template: str
+    variant: str = Field(
+        "auto", description="a variant key of the template, 'base', or 'auto' (client's language)"
+    )
     template_version: int | None = None
     rationale: str
     instructions: str = ""
@@ -191,6 +195,7 @@ def _assignment_out(a: Assignment) -> dict[str, Any]:
         "practice_days": a.weekdays,
         "start_date": a.start_date,
         "end_date": a.end_date,
+        "variant": a.variant_key,
     }
 
 
@@ -338,7 +343,7 @@ def my_entries(request: HttpRequest) -> list[dict[str, Any]]:
 @api.get("/templates", response=list[TemplateOut], tags=["library"])
 def templates(request: HttpRequest) -> list[dict[str, Any]]:
     _require(permissions.is_staff_member(request.user))
-    return [_template_out(v) for v in latest_versions()]
+    return [_template_out(v) for v in latest_versions(permissions.staff_clinic(request.user), request.user)]
 
 
 @api.get("/clients", response=list[ClientRowOut], tags=["therapist"])
@@ -367,7 +372,10 @@ def clients(request: HttpRequest) -> list[dict[str, Any]]:
 def create_assignment(request: HttpRequest, client_id: int, payload: AssignmentIn) -> Any:
     _require(permissions.is_clinician(request.user))
     client = permissions.get_visible_client(request.user, client_id)
-    versions = TemplateVersion.objects.filter(template__slug=payload.template, template__is_active=True)
+    visible = [v.template_id for v in latest_versions(client.clinic, request.user)]
+    versions = TemplateVersion.objects.filter(
+        template__slug=payload.template, template__is_active=True, template_id__in=visible
+    )
     if payload.template_version is not None:
         versions = versions.filter(number=payload.template_version)
     version = versions.select_related("template").order_by("-number").first()
@@ -384,6 +392,7 @@ def create_assignment(request: HttpRequest, client_id: int, payload: AssignmentI
         practice_days=payload.practice_days,
         start_date=payload.start_date,
         end_date=payload.end_date,
+        variant_key=payload.variant,
     )
     return Status(201, _assignment_out(services.assign_homework(request.user, client, plan)))
 

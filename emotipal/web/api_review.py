@@ -130,7 +130,12 @@ def _clinician(request: HttpRequest) -> None:
 @router.get("/engagement-items", response=list[ItemOut], tags=["review"])
 def engagement_items(request: HttpRequest) -> list[dict[str, Any]]:
     return [
-        {"key": i.key, "client": i.client, "therapist": i.therapist, "anchors": list(i.anchors)}
+        {
+            "key": i.key,
+            "client": str(i.client),
+            "therapist": str(i.therapist),
+            "anchors": [str(a) for a in i.anchors],
+        }
         for i in ITEMS
     ]
 

@@ -210,6 +210,7 @@ def engagement_over_time(rows: list[dict[str, Any]], chart_id: str = "chart-enga
             y=alt.Y(
                 "value:Q",
                 scale=alt.Scale(domain=[0, 100]),
+                # xgettext:no-python-format
                 axis=alt.Axis(title=_("% (ratings rescaled: 4 = 100)"), values=[0, 25, 50, 75, 100]),
             ),
             color=alt.Color("source:N", scale=colour, legend=legend),
@@ -317,6 +318,7 @@ def practice_calendar(days: list[dict[str, Any]], chart_id: str = "chart-calenda
 def quality_vs_quantity(points: list[dict[str, Any]], chart_id: str = "chart-quality") -> Chart:
     """Scatter of how much of the plan was done (x, %) against rated quality (y, 0–4), by source."""
     title = _("Quality and quantity")
+    # xgettext:no-python-format
     columns = [_("Homework"), _("Source"), _("% of plan done"), _("Quality (0–4)")]
     table = [
         [str(p["label"]), source_label(p["source"]), _number(p["quantity_pct"]), _number(p["quality"], 1)]
@@ -351,6 +353,7 @@ def quality_vs_quantity(points: list[dict[str, Any]], chart_id: str = "chart-qua
                 "quantity_pct:Q",
                 # padding (px) keeps points at 0 % or 100 % off the axis line
                 scale=alt.Scale(domain=[0, 100], padding=8),
+                # xgettext:no-python-format
                 axis=alt.Axis(title=_("% of plan done"), values=[0, 25, 50, 75, 100]),
             ),
             y=alt.Y(
@@ -363,6 +366,7 @@ def quality_vs_quantity(points: list[dict[str, Any]], chart_id: str = "chart-qua
             tooltip=[
                 alt.Tooltip("label:N", title=_("Homework")),
                 alt.Tooltip("source:N", title=_("Source")),
+                # xgettext:no-python-format
                 alt.Tooltip("quantity_pct:Q", title=_("% of plan done"), format=".0f"),
                 alt.Tooltip("quality:Q", title=_("Quality"), format=".1f"),
             ],

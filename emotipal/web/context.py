@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, str]] = []
     if permissions.is_client(user):
         items.append((_("Today"), reverse("today")))
+        items.append((_("Ladders"), reverse("ladders")))
     if permissions.is_clinician(user):
         items.append((_("Clients"), reverse("caseload")))
         items.append((_("Alerts"), reverse("alerts")))

@@ -29,7 +29,7 @@ from emotipal.homework.models import (
 from emotipal.homework.services import default_practice_days
 from emotipal.library.models import TemplateVersion
 from emotipal.library.services import latest_versions, sync_library
-from emotipal.web import demo_measures
+from emotipal.web import demo_exposure, demo_measures
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (printed at start; demo accounts only)
@@ -153,6 +153,7 @@ def _store(sim: SimClinic, versions: dict[str, TemplateVersion]) -> DemoResult:
     created = _store_entries(sim, assignments, cal)
     _store_reviews(sim, assignments, sessions, cal)
     demo_measures.store(sim, profiles, cal.start, showcase.key, sim.seed)
+    demo_exposure.store(profiles, showcase.key)
     return DemoResult(True, len(profiles), created)
 
 

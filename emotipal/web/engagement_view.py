@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.analysis import engagement as eng
@@ -47,7 +49,7 @@ def _quality_points(by_week: dict[dt.date, list[eng.Figure]]) -> list[dict[str, 
             if done and done.value is not None and quality and quality.value is not None:
                 points.append(
                     {
-                        "label": f"Week of {week:%d %b}",
+                        "label": _("Week of %(date)s") % {"date": date_format(week, "j M")},
                         "quantity_pct": done.value,
                         "quality": quality.value,
                         "source": source,

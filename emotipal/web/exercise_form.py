@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 SEGMENTED_MAX_POINTS = (
     11  # scales with up to 11 points (0-10) show as a row of buttons, larger ones as a number
 )
@@ -113,20 +115,30 @@ def bind_fields(
 RATING_QUESTIONS = [
     (
         "effort",
-        "How much effort did you put in?",
-        ["None at all", "A little", "Some", "A lot", "All I had"],
+        _("How much effort did you put in?"),
+        [_("None at all"), _("A little"), _("Some"), _("A lot"), _("All I had")],
     ),
     (
         "difficulty",
-        "How hard was it?",
-        ["Very easy", "Fairly easy", "In between", "Fairly hard", "Very hard"],
+        _("How hard was it?"),
+        [_("Very easy"), _("Fairly easy"), _("In between"), _("Fairly hard"), _("Very hard")],
     ),
     (
         "helpfulness",
-        "How helpful was it?",
-        ["Not helpful", "A little helpful", "Somewhat helpful", "Very helpful", "Extremely helpful"],
+        _("How helpful was it?"),
+        [
+            _("Not helpful"),
+            _("A little helpful"),
+            _("Somewhat helpful"),
+            _("Very helpful"),
+            _("Extremely helpful"),
+        ],
     ),
 ]
+
+
+# The short names of the three ratings, for staff pages.
+RATING_NAMES = {"effort": _("Effort"), "difficulty": _("Difficulty"), "helpfulness": _("Helpfulness")}
 
 
 def rating_label(name: str, value: int | None) -> str:

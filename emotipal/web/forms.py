@@ -7,9 +7,12 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from emotipal.accounts.models import Invitation, User
-from emotipal.homework.models import WEEKDAYS, TherapySession
+from emotipal.homework.models import TherapySession
 from emotipal.library.models import TemplateVersion
 from emotipal.library.services import latest_versions
 
@@ -21,40 +24,46 @@ class ExerciseChoiceField(forms.ModelChoiceField):
 
 class AssignForm(forms.Form):
     template_version = ExerciseChoiceField(
-        queryset=TemplateVersion.objects.none(), label="Exercise", empty_label="Choose an exercise"
+        queryset=TemplateVersion.objects.none(), label=_("Exercise"), empty_label=_("Choose an exercise")
     )
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Why this exercise (the client sees this first)",
+        label=_("Why this exercise (the client sees this first)"),
         max_length=2000,
     )
     instructions = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        label="What, when, where: anything specific you agreed",
+        label=_("What, when, where: anything specific you agreed"),
         max_length=4000,
     )
-    times_per_week = forms.IntegerField(min_value=1, max_value=14, initial=5, label="Times a week")
+    times_per_week = forms.IntegerField(min_value=1, max_value=14, initial=5, label=_("Times a week"))
     minutes_per_practice = forms.IntegerField(
-        min_value=1, max_value=240, initial=20, label="Minutes each time"
+        min_value=1, max_value=240, initial=20, label=_("Minutes each time")
     )
     practice_days = forms.TypedMultipleChoiceField(
-        choices=list(enumerate(WEEKDAYS)),
+        choices=list(WEEKDAYS_ABBR.items()),  # Mon..Sun as 0..6, in the page's language
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Days (leave empty to spread them over the week)",
+        label=_("Days (leave empty to spread them over the week)"),
     )
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
     session = forms.ModelChoiceField(
         queryset=TherapySession.objects.none(),
         required=False,
-        label="Set in session (reviewed in the next one)",
-        empty_label="Not in a session",
+        label=_("Set in session (reviewed in the next one)"),
+        empty_label=_("Not in a session"),
     )
 
-    def __init__(self, *args: Any, client: Any = None, **kwargs: Any) -> None:
+    variant = forms.ChoiceField(
+        label="Version for this client (language, cultural framing)",
+        initial="auto",
+        help_text="Automatic: the client's language if the exercise has it.",
+    )
+
+    def __init__(self, *args: Any, client: Any = None, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         session_field = self.fields["session"]
         assert isinstance(session_field, forms.ModelChoiceField)
@@ -62,7 +71,12 @@ class AssignForm(forms.Form):
             session_field.queryset = client.sessions.order_by("-number")
             latest = client.sessions.filter(date__lte=timezone.localdate()).order_by("-number").first()
             session_field.initial = latest
-        versions = latest_versions()
+        versions = latest_versions(client.clinic if client is not None else None, user)
+        labels = {"auto": "Automatic", "base": "English (original)"}
+        for version in versions:
+            for variant in version.variants or []:
+                labels.setdefault(variant["key"], variant["label"])
+        self.fields["variant"].choices = list(labels.items())  # type: ignore[attr-defined]
         field = self.fields["template_version"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = TemplateVersion.objects.filter(pk__in=[v.pk for v in versions]).order_by("title")
@@ -75,15 +89,26 @@ class AssignForm(forms.Form):
         days = data.get("practice_days") or []
         times = data.get("times_per_week")
         if days and times and times <= 7 and len(days) != times:
-            self.add_error("practice_days", f"Pick {times} days, or none to spread them out.")
+            self.add_error(
+                "practice_days",
+                ngettext(
+                    "Pick %(count)d day, or none to spread them out.",
+                    "Pick %(count)d days, or none to spread them out.",
+                    times,
+                )
+                % {"count": times},
+            )
         return data
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="E-mail address")
-    role = forms.ChoiceField(choices=Invitation.ROLE_CHOICES, initial=Invitation.CLIENT)
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Invitation.ROLE_CHOICES, initial=Invitation.CLIENT)
     therapist = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, help_text="For a client: who looks after them."
+        queryset=User.objects.none(),
+        required=False,
+        label=_("Therapist"),
+        help_text=_("For a client: who looks after them."),
     )
 
     def __init__(self, *args: Any, therapists: Any, **kwargs: Any) -> None:
@@ -95,23 +120,23 @@ class InviteForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("role") == Invitation.CLIENT and not data.get("therapist"):
-            self.add_error("therapist", "Choose the client's therapist.")
+            self.add_error("therapist", _("Choose the client's therapist."))
         return data
 
 
 class AcceptInvitationForm(forms.Form):
     display_name = forms.CharField(
-        max_length=120, required=False, label="Your name (as you like to be called)"
+        max_length=120, required=False, label=_("Your name (as you like to be called)")
     )
-    password1 = forms.CharField(widget=forms.PasswordInput, label="Choose a password")
-    password2 = forms.CharField(widget=forms.PasswordInput, label="The same password again")
+    password1 = forms.CharField(widget=forms.PasswordInput, label=_("Choose a password"))
+    password2 = forms.CharField(widget=forms.PasswordInput, label=_("The same password again"))
 
     def clean(self) -> dict[str, Any]:
         from django.contrib.auth.password_validation import validate_password
 
         data = super().clean() or {}
         if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", "The two passwords are not the same.")
+            self.add_error("password2", _("The two passwords are not the same."))
         elif data.get("password1"):
             try:
                 validate_password(data["password1"])
@@ -124,9 +149,9 @@ class ClientSettingsForm(forms.Form):
     reminder_time = forms.TimeField(
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}),
-        label="Daily reminder time (leave empty for no reminders)",
+        label=_("Daily reminder time (leave empty for no reminders)"),
     )
-    timezone = forms.ChoiceField(label="Time zone")
+    timezone = forms.ChoiceField(label=_("Time zone"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         import zoneinfo
@@ -137,9 +162,13 @@ class ClientSettingsForm(forms.Form):
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, label="What is this token for?")
-    days_valid = forms.IntegerField(min_value=1, max_value=365, required=False, label="Expires after (days)")
+    name = forms.CharField(max_length=100, label=_("What is this token for?"))
+    days_valid = forms.IntegerField(
+        min_value=1, max_value=365, required=False, label=_("Expires after (days)")
+    )
 
 
 class ClinicPolicyForm(forms.Form):
-    require_staff_mfa = forms.BooleanField(required=False, label="Staff must use two-factor authentication")
+    require_staff_mfa = forms.BooleanField(
+        required=False, label=_("Staff must use two-factor authentication")
+    )

@@ -8,6 +8,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.analysis import engagement as eng
@@ -93,11 +94,11 @@ def thought_record_beliefs(client: ClientProfile) -> list[dict[str, Any]]:
         if isinstance(answers.get("hot_thought_belief_after"), int | float):
             after[week].append(answers["hot_thought_belief_after"])
     rows = [
-        {"week": w, "name": "Belief in hot thought, before", "value": sum(v) / len(v)}
+        {"week": w, "name": _("Belief in hot thought, before"), "value": sum(v) / len(v)}
         for w, v in before.items()
     ]
     rows += [
-        {"week": w, "name": "Belief in hot thought, after", "value": sum(v) / len(v)}
+        {"week": w, "name": _("Belief in hot thought, after"), "value": sum(v) / len(v)}
         for w, v in after.items()
     ]
     return rows
@@ -127,7 +128,7 @@ def build(actor: Any, client: ClientProfile) -> dict[str, Any]:
     mechanism_rows = thought_record_beliefs(client)
     for point in series.get("skills_confidence", {}).get("points", []):
         mechanism_rows.append(
-            {"week": point["week"], "name": "Skills confidence (x10)", "value": point["total"] * 10}
+            {"week": point["week"], "name": _("Skills confidence (x10)"), "value": point["total"] * 10}
         )
     charts.append(outcome_charts.mechanisms(mechanism_rows))
     return {

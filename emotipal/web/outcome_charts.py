@@ -8,6 +8,7 @@ from typing import Any
 
 import altair as alt
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from emotipal.web.charts import (
     BRAND,
@@ -22,11 +23,11 @@ from emotipal.web.charts import (
 )
 
 BAND_SHADES = ["#f2f7f4", "#e6f0ea", "#fbf0dc", "#f9e0c7", "#f4cdc5"]  # light: bands sit behind the data
-STATUS_LABELS = {
-    "reliable_improvement": "Reliable improvement",
-    "reliable_deterioration": "Reliable deterioration",
-    "no_reliable_change": "No reliable change",
-    "baseline": "Baseline",
+STATUS_LABELS = {  # marked for translation here, translated where shown
+    "reliable_improvement": gettext_noop("Reliable improvement"),
+    "reliable_deterioration": gettext_noop("Reliable deterioration"),
+    "no_reliable_change": gettext_noop("No reliable change"),
+    "baseline": gettext_noop("Baseline"),
 }
 STATUS_COLOURS = {
     "Reliable improvement": "#009E73",
@@ -84,7 +85,7 @@ def symptom_trajectory(
             "week": p["week"].isoformat(),
             "total": p["total"],
             "label": day_label(p["date"]),
-            "status": STATUS_LABELS.get(p["status"], "No reliable change"),
+            "status": _(STATUS_LABELS.get(p["status"], "No reliable change")),
         }
         for p in points
     ]
@@ -101,7 +102,7 @@ def symptom_trajectory(
             y=alt.Y("total:Q", scale=y_scale),
             color=alt.Color(
                 "status:N",
-                scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
+                scale=alt.Scale(domain=[_(s) for s in STATUS_COLOURS], range=list(STATUS_COLOURS.values())),
                 legend=alt.Legend(title=None, columns=2),
             ),
             tooltip=[

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emotipal.homework.engagement_items import ITEMS
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 RATING_PREFIX = "r."
 
@@ -27,8 +30,8 @@ def parse_ratings(data: Any) -> dict[str, int | None]:
 @dataclass
 class RatingQuestion:
     name: str
-    question: str
-    options: list[tuple[int, str]]
+    question: StrOrPromise
+    options: list[tuple[int, StrOrPromise]]
     chosen: int | None
     error: str | None
 
@@ -51,7 +54,7 @@ def rating_questions(
     ]
 
 
-def rating_rows(ratings: dict[str, Any], role: str) -> list[tuple[str, str]]:
+def rating_rows(ratings: dict[str, Any], role: str) -> list[tuple[StrOrPromise, str]]:
     """(question, "3 · Mostly") for a stored review, in the questions' order."""
     rows = []
     for item in ITEMS:

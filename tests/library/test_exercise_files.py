@@ -25,10 +25,20 @@ TOP_LEVEL_KEYS = {
     "instructions",
     "fields",
 }
+# Optional top-level keys: language and cultural variants (tests/library/test_exercise_variants.py checks
+# them), and page features some templates carry.
+OPTIONAL_KEYS = {"variants", "pacer"}
 KINDS = {
     "thought-record": "thought_record",
     "exposure-practice": "exposure",
     "behavioural-activation": "behavioural_activation",
+    "behavioural-experiment": "behavioural_experiment",
+    "problem-solving": "problem_solving",
+    "worry-time": "worry_time",
+    "relaxation": "relaxation",
+    "psychoeducation": "psychoeducation",
+    "self-monitoring": "self_monitoring",
+    "questionnaire-homework": "questionnaire",
 }
 
 # A plausible, complete submission for each exercise.
@@ -100,6 +110,112 @@ COMPLETE_ANSWERS: dict[str, dict[str, Any]] = {
         "mood_after": 5,
         "noticed": "I didn't want to go out, but I felt a bit lighter after the walk.",
     },
+    "behavioural-experiment": {
+        "belief": "If I speak up in the meeting, people will think I'm stupid.",
+        "belief_before": 80,
+        "alternative": "Most people will listen, and some may agree with me.",
+        "alternative_before": "30",
+        "experiment": "Make one comment about the rota in Thursday's team meeting.",
+        "planned_for": "2025-03-06T10:00",
+        "place": "At work, in the weekly team meeting",
+        "prediction": "Everyone will go quiet and someone will roll their eyes.",
+        "problems": "If I lose my nerve, I'll ask a question instead.",
+        "outcome": "Two people nodded and my manager said it was a good point.",
+        "compared": "not_as_predicted",
+        "belief_after": 35,
+        "alternative_after": 70,
+        "learned": "Speaking up felt awful for a minute, then it passed. Nobody laughed.",
+    },
+    "problem-solving": {
+        "problem": "I owe money on two bills and I keep putting off opening the letters.",
+        "goal": "Both bills on a payment plan by the end of the month.",
+        "options": [
+            {
+                "option": "Phone the energy company and ask for a payment plan",
+                "pros": "They have to offer one.",
+                "cons": "I hate phoning.",
+                "pick": "yes",
+            },
+            {
+                "option": "Ignore it for another month",
+                "pros": "No phone call.",
+                "cons": "Fees.",
+                "pick": "no",
+            },
+        ],
+        "plan": "Phone the energy company on Monday, then the water company.",
+        "steps": [
+            {"step": "Find the account number on the last bill", "when": "2025-03-09T19:00"},
+            {"step": "Phone the energy company", "when": "2025-03-10T09:30"},
+        ],
+        "how_it_went": "The energy company set up a plan in ten minutes.",
+        "next": "Phone the water company on Wednesday.",
+    },
+    "worry-time": {
+        "log": [
+            {
+                "noticed_at": "2025-03-04T09:15",
+                "worry": "What if I lose my job?",
+                "worry_type": "hypothetical",
+                "postponed": "yes",
+            },
+            {
+                "noticed_at": "2025-03-04T13:40",
+                "worry": "The boiler is making a noise",
+                "worry_type": "solvable",
+                "postponed": "no",
+            },
+        ],
+        "period_start": "2025-03-04T17:30",
+        "period_minutes": "20",
+        "anxiety_before": 6,
+        "anxiety_after": 4,
+        "next_actions": "Call a plumber on Monday morning.",
+        "let_be": "The job worry was still there, but it got quieter after a few minutes.",
+    },
+    "relaxation": {
+        "technique": "slow_breathing",
+        "minutes": 15,
+        "tension_before": 7,
+        "tension_after": "3",
+        "tension_where": "Shoulders and jaw",
+        "helped": "Breathing out slowly with the pacer.",
+        "got_in_the_way": "The phone kept buzzing.",
+    },
+    "psychoeducation": {
+        "check_relief": "quick_relief",
+        "check_lesson": "danger_confirmed",
+        "check_hidden": "staying",
+        "reason_own_words": "If I always leave, I never find out I'd have been fine, so the fear stays.",
+        "want_to_try": "Go to the corner shop without my phone in my hand.",
+    },
+    "self-monitoring": {
+        "target": "anxiety",
+        "entries": [
+            {
+                "when": "2025-03-03T08:10",
+                "situation": "On a crowded train to work",
+                "mood": 4,
+                "intensity": 70,
+                "action": "Got off a stop early and walked",
+                "after": "Relief, then annoyed with myself.",
+            },
+            {
+                "when": "2025-03-04T08:05",
+                "situation": "Same train",
+                "mood": "5",
+                "intensity": "60",
+                "action": "Stayed on and breathed slowly",
+                "after": "It eased after two stops.",
+            },
+        ],
+        "patterns": "Mornings on the train are worst; staying on helped more than getting off.",
+    },
+    "questionnaire-homework": {
+        "questionnaire": "gad7",
+        "noticed": "I worry less at night than last month, but still most days.",
+        "questions": "Should I keep doing worry time at weekends?",
+    },
 }
 
 # (mutation, error path) pairs: an out-of-range scale value and missing required answers.
@@ -119,6 +235,38 @@ OUT_OF_RANGE: dict[str, list[tuple[tuple[Any, ...], Any, str]]] = {
         (("mood_after",), -1, "mood_after"),
         (("activities", 2, "life_area"), "sleep", "activities.2.life_area"),
     ],
+    "behavioural-experiment": [
+        (("belief_before",), 101, "belief_before"),
+        (("alternative_after",), -1, "alternative_after"),
+        (("compared",), "sort_of", "compared"),
+    ],
+    "problem-solving": [
+        (("options", 1, "pick"), "maybe", "options.1.pick"),
+        (("steps", 0, "when"), "next Tuesday", "steps.0.when"),
+        (("goal",), "x" * 501, "goal"),
+    ],
+    "worry-time": [
+        (("anxiety_before",), 11, "anxiety_before"),
+        (("log", 1, "worry_type"), "urgent", "log.1.worry_type"),
+        (("period_minutes",), 121, "period_minutes"),
+    ],
+    "relaxation": [
+        (("tension_after",), 11, "tension_after"),
+        (("technique",), "yoga", "technique"),
+        (("minutes",), 0, "minutes"),
+    ],
+    "psychoeducation": [
+        (("check_relief",), "no_idea", "check_relief"),
+        (("check_hidden",), True, "check_hidden"),
+    ],
+    "self-monitoring": [
+        (("entries", 0, "intensity"), 101, "entries.0.intensity"),
+        (("entries", 1, "mood"), -1, "entries.1.mood"),
+        (("entries", 1, "when"), "yesterday", "entries.1.when"),
+    ],
+    "questionnaire-homework": [
+        (("questionnaire",), "phq-9", "questionnaire"),
+    ],
 }
 MISSING_REQUIRED: dict[str, list[tuple[tuple[Any, ...], str]]] = {
     "thought-record": [
@@ -136,11 +284,47 @@ MISSING_REQUIRED: dict[str, list[tuple[tuple[Any, ...], str]]] = {
         (("activities", 1, "activity"), "activities.1.activity"),
         (("activities", 0, "status"), "activities.0.status"),
     ],
+    "behavioural-experiment": [
+        (("belief",), "belief"),
+        (("belief_before",), "belief_before"),
+        (("prediction",), "prediction"),
+    ],
+    "problem-solving": [
+        (("problem",), "problem"),
+        (("options", 1, "option"), "options.1.option"),
+        (("plan",), "plan"),
+    ],
+    "worry-time": [
+        (("log", 0, "worry"), "log.0.worry"),
+        (("anxiety_before",), "anxiety_before"),
+    ],
+    "relaxation": [
+        (("technique",), "technique"),
+        (("tension_before",), "tension_before"),
+    ],
+    "psychoeducation": [
+        (("check_lesson",), "check_lesson"),
+        (("reason_own_words",), "reason_own_words"),
+    ],
+    "self-monitoring": [
+        (("entries", 0, "when"), "entries.0.when"),
+        (("entries", 1, "situation"), "entries.1.situation"),
+    ],
+    "questionnaire-homework": [
+        (("questionnaire",), "questionnaire"),
+    ],
 }
 EMPTY_REQUIRED_GROUP = {
     "thought-record": ["emotions", "thoughts"],
     "exposure-practice": [],
     "behavioural-activation": ["activities"],
+    "behavioural-experiment": [],
+    "problem-solving": ["options"],
+    "worry-time": ["log"],
+    "relaxation": [],
+    "psychoeducation": [],
+    "self-monitoring": ["entries"],
+    "questionnaire-homework": [],
 }
 SLUGS = sorted(COMPLETE_ANSWERS)
 
@@ -178,7 +362,7 @@ def test_every_exercise_file_is_covered():
 @pytest.mark.parametrize("slug", SLUGS)
 def test_top_level_shape(slug):
     data = load(slug)
-    assert set(data) == TOP_LEVEL_KEYS
+    assert TOP_LEVEL_KEYS <= set(data) <= TOP_LEVEL_KEYS | OPTIONAL_KEYS
     assert data["slug"] == slug
     assert data["kind"] == KINDS[slug]
     for key in ("title", "summary", "rationale", "instructions"):

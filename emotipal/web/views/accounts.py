@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts import permissions, services
+from emotipal.accounts.forms import LanguageForm
 from emotipal.accounts.models import ApiToken, ClientProfile, Invitation, Membership, Role, User
 from emotipal.audit.services import record
 from emotipal.homework.export import compliance_rows, write_csv
@@ -58,7 +62,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         except services.InvitationError as exc:
             return render(request, "accounts/invitation_invalid.html", {"reason": str(exc)}, status=410)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome to {invitation.clinic.name}.")
+        messages.success(request, _("Welcome to %(clinic)s.") % {"clinic": invitation.clinic.name})
         return redirect("home")
     return render(
         request,
@@ -70,7 +74,32 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def settings_view(request: HttpRequest) -> HttpResponse:
-    profile = ClientProfile.objects.filter(user=request_user(request)).first()
+    user = request_user(request)
+    language_form = LanguageForm(initial={"language": translation.get_language()})
+    if request.method == "POST" and request.POST.get("action") == "language":
+        language_form = LanguageForm(request.POST)
+        if language_form.is_valid():
+            user.language = language_form.cleaned_data["language"]
+            user.save(update_fields=["language"])
+            record(user, "settings.language", user, language=user.language)
+            translation.activate(user.language)  # the confirmation is already in the new language
+            messages.success(request, _("Language saved."))
+            response = redirect("settings")
+            # Keeps the chosen language on the login page after logging out, too.
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+            return response
+        return render(
+            request,
+            "accounts/settings.html",
+            {
+                "form": None,
+                "language_form": language_form,
+                "tokens": ApiToken.objects.filter(user=user).order_by("-created_at"),
+                "token_form": TokenForm(),
+            },
+            status=400,
+        )
+    profile = ClientProfile.objects.filter(user=user).first()
     form = None
     if profile is not None:
         initial = {"reminder_time": profile.reminder_time, "timezone": profile.timezone}
@@ -81,13 +110,13 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             profile.save(update_fields=["reminder_time", "timezone"])
             record(request.user, "settings.update", profile, subject_user_id=request.user.pk)
             schedule_next_reminder(profile)
-            messages.success(request, "Settings saved.")
+            messages.success(request, _("Settings saved."))
             return redirect("settings")
-    tokens = ApiToken.objects.filter(user=request_user(request)).order_by("-created_at")
+    tokens = ApiToken.objects.filter(user=user).order_by("-created_at")
     return render(
         request,
         "accounts/settings.html",
-        {"form": form, "tokens": tokens, "token_form": TokenForm()},
+        {"form": form, "language_form": language_form, "tokens": tokens, "token_form": TokenForm()},
         status=400 if form is not None and form.errors else 200,
     )
 
@@ -97,7 +126,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 def create_token(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the token a name (and at most 365 days).")
+        messages.error(request, _("Give the token a name (and at most 365 days)."))
         return redirect("settings")
     assert isinstance(request.user, User)
     new = services.create_api_token(
@@ -107,7 +136,13 @@ def create_token(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/settings.html",
-        {"form": None, "tokens": tokens, "token_form": TokenForm(), "new_secret": new.secret},
+        {
+            "form": None,
+            "language_form": LanguageForm(initial={"language": translation.get_language()}),
+            "tokens": tokens,
+            "token_form": TokenForm(),
+            "new_secret": new.secret,
+        },
     )
 
 
@@ -116,9 +151,9 @@ def create_token(request: HttpRequest) -> HttpResponse:
 def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
     assert isinstance(request.user, User)
     if services.revoke_api_token(request.user, token_id):
-        messages.success(request, "Token revoked. Programs using it can no longer connect.")
+        messages.success(request, _("Token revoked. Programs using it can no longer connect."))
     else:
-        messages.error(request, "That token was not found or was already revoked.")
+        messages.error(request, _("That token was not found or was already revoked."))
     return redirect("settings")
 
 
@@ -142,7 +177,7 @@ def clinic_admin(request: HttpRequest) -> HttpResponse:
                 therapist=data["therapist"] if data["role"] == Invitation.CLIENT else None,
             )
             new_link = new.url
-            messages.success(request, f"Invitation sent to {new.invitation.email}.")
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": new.invitation.email})
             invite_form = InviteForm(therapists=therapists)
     elif request.method == "POST" and request.POST.get("action") == "policy":
         policy_form = ClinicPolicyForm(request.POST)
@@ -150,7 +185,7 @@ def clinic_admin(request: HttpRequest) -> HttpResponse:
             clinic.require_staff_mfa = policy_form.cleaned_data["require_staff_mfa"]
             clinic.save(update_fields=["require_staff_mfa"])
             record(request.user, "clinic.policy", clinic, clinic_id=clinic.pk, mfa=clinic.require_staff_mfa)
-            messages.success(request, "Clinic policy saved.")
+            messages.success(request, _("Clinic policy saved."))
             return redirect("clinic_admin")
     members = Membership.objects.filter(clinic=clinic).select_related("user").order_by("role", "user__email")
     invitations = Invitation.objects.filter(clinic=clinic).order_by("-created_at")[:20]

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts.permissions import own_client_profile
-from emotipal.homework import reviews, services
-from emotipal.homework.models import Entry, RetroactiveRating, SelfReview
+from emotipal.homework import goals, reviews, services
+from emotipal.homework.models import Entry, LadderStep, RetroactiveRating, SelfReview
 from emotipal.homework.queries import today_items
 from emotipal.homework.reviews import record_opening
+from emotipal.library import variants
 from emotipal.library.schema import parse_form_data
 from emotipal.measures.services import open_responses
 from emotipal.web.decorators import client_required, request_user
@@ -27,6 +31,9 @@ def today(request: HttpRequest) -> HttpResponse:
     client = own_client_profile(request.user)
     day = services.local_today(client)
     items = today_items(client, day)
+    progress = goals.progress_for([i.assignment for i in items], day)
+    for item in items:
+        item.progress = progress[item.assignment.pk]  # type: ignore[attr-defined]
     recent = (
         Entry.objects.filter(assignment__client=client, status=Entry.Status.SUBMITTED)
         .select_related("assignment__template_version", "review")
@@ -83,10 +90,26 @@ def _form_context(
     assignment: Any, answers: dict[str, Any], errors: dict[str, str], ratings: dict[str, Any], key: str
 ) -> dict[str, Any]:
     version = assignment.template_version
+    variant = variants.find(version.variants, assignment.variant_key)
+    fields = copy.deepcopy(variants.apply_to_fields(version.field_list, variant))
+    timed = version.template.kind in TIMED_KINDS
+    for spec in fields:  # exposure and relaxation time the practice with an on-page timer
+        if timed and spec["type"] == "duration" and not spec["id"].startswith("planned"):
+            spec["timer"] = True
+    steps = (
+        list(LadderStep.objects.filter(ladder__client=assignment.client).select_related("ladder"))
+        if version.template.kind == "exposure"
+        else []
+    )
     return {
         "assignment": assignment,
         "version": version,
-        "bound_fields": bind_fields(version.field_list, answers, errors),
+        "texts": {
+            k: variants.text(version.__dict__, variant, k) for k in ("title", "rationale", "instructions")
+        },
+        "ladder_steps": steps,
+        "pacer": (version.extras or {}).get("pacer"),
+        "bound_fields": bind_fields(fields, answers, errors),
         "errors": errors,
         "ratings": [
             (name, question, list(enumerate(labels)), ratings.get(name), errors.get(name))
@@ -94,6 +117,9 @@ def _form_context(
         ],
         "idempotency_key": key,
     }
+
+
+TIMED_KINDS = ("exposure", "relaxation")
 
 
 @client_required
@@ -114,6 +140,7 @@ def do_exercise(request: HttpRequest, assignment_id: int) -> HttpResponse:
                     helpfulness=ratings["helpfulness"],
                     active_seconds=_active_seconds(request),
                     idempotency_key=key,
+                    ladder_step_id=request.POST.get("ladder_step") or None,
                 ),
             )
         except services.HomeworkError as exc:
@@ -170,3 +197,15 @@ def _answer_rows(entry: Entry) -> list[dict[str, Any]]:
 def week_dates(day: dt.date) -> list[dt.date]:
     start = day - dt.timedelta(days=day.weekday())
     return [start + dt.timedelta(days=i) for i in range(7)]
+
+
+@client_required
+@require_POST
+def set_reward(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    try:
+        goals.set_reward(request.user, assignment_id, request.POST.get("reward", ""))
+    except services.HomeworkError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Reward set. You earn it when you reach this week's goal."))
+    return redirect("today")

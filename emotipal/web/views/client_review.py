@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from emotipal.accounts.permissions import own_client_profile
 from emotipal.homework import reviews, services
@@ -43,7 +44,7 @@ def self_review(request: HttpRequest, assignment_id: int, session_id: int) -> Ht
             errors = exc.errors
             messages.error(request, exc.message)
         else:
-            messages.success(request, "Thank you. Your therapist will see this before your session.")
+            messages.success(request, _("Thank you. Your therapist will see this before your session."))
             return redirect("today")
     return render(
         request,
@@ -56,7 +57,7 @@ def self_review(request: HttpRequest, assignment_id: int, session_id: int) -> Ht
             "helpfulness": helpfulness,
             "errors": errors,
             "helpfulness_options": list(
-                enumerate(["Not helpful", "A little", "Somewhat", "Very", "Extremely"])
+                enumerate([_("Not helpful"), _("A little"), _("Somewhat"), _("Very"), _("Extremely")])
             ),
         },
         status=400 if errors else 200,
@@ -121,7 +122,7 @@ def barrier_strategy(request: HttpRequest, barrier_id: int) -> HttpResponse:
             error = exc.message
         else:
             messages.success(
-                request, "Saved. Your therapist will see it, and you can talk it through together."
+                request, _("Saved. Your therapist will see it, and you can talk it through together.")
             )
             return redirect("today")
     return render(
@@ -158,7 +159,7 @@ def looking_back(request: HttpRequest) -> HttpResponse:
             errors = exc.errors
             messages.error(request, exc.message)
         else:
-            messages.success(request, "Thank you for looking back on your homework.")
+            messages.success(request, _("Thank you for looking back on your homework."))
             return redirect("today")
     questions = [
         q for q in rating_questions("client", ratings, errors) if q.name in ("r.quantity", "r.quality")
@@ -190,7 +191,7 @@ def edit_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
             errors = exc.errors
             messages.error(request, exc.message)
         else:
-            messages.success(request, "Changes saved.")
+            messages.success(request, _("Changes saved."))
             return redirect("my_entry", entry_id=entry_id)
     return render(
         request,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts import permissions
@@ -44,23 +46,26 @@ def instruments(request: HttpRequest) -> HttpResponse:
                 record(request.user, "instrument.save", version, clinic_id=clinic.pk)
                 messages.success(
                     request,
-                    f"{version.name} saved as version {version.number}." if created else "No changes.",
+                    _("%(name)s saved as version %(number)s.")
+                    % {"name": version.name, "number": version.number}
+                    if created
+                    else _("No changes."),
                 )
                 return redirect("clinic_instruments")
             preview = {"definition": definition, "items": bind_items(definition, {}, {})}
     elif request.method == "POST" and request.POST.get("action") == "import":
         upload = request.FILES.get("file")
         if upload is None or (upload.size or 0) > MAX_UPLOAD:
-            error = "Choose a REDCap data dictionary CSV (at most 2 MB)."
+            error = _("Choose a REDCap data dictionary CSV (at most 2 MB).")
         else:
             try:
                 result = import_dictionary(upload.read().decode("utf-8-sig"))
                 for definition in result.definitions:
                     services.store_instrument(definition, clinic)
             except (RedcapError, DefinitionError) as exc:
-                error = f"Nothing was imported: {exc}"
+                error = _("Nothing was imported: %(reason)s") % {"reason": exc}
             except UnicodeDecodeError:
-                error = "Nothing was imported: the file is not UTF-8 text."
+                error = _("Nothing was imported: the file is not UTF-8 text.")
             else:
                 report = result.report
                 record(
@@ -70,7 +75,15 @@ def instruments(request: HttpRequest) -> HttpResponse:
                     clinic_id=clinic.pk,
                     forms=len(result.definitions),
                 )
-                messages.success(request, f"Imported {len(result.definitions)} instrument(s).")
+                messages.success(
+                    request,
+                    ngettext(
+                        "Imported %(count)d instrument.",
+                        "Imported %(count)d instruments.",
+                        len(result.definitions),
+                    )
+                    % {"count": len(result.definitions)},
+                )
     return render(
         request,
         "measures/clinic_instruments.html",
@@ -111,24 +124,24 @@ def safety(request: HttpRequest) -> HttpResponse:
             hours = 0
         statement = request.POST.get("answers_read_statement", "").strip()
         if not 1 <= hours <= 168 or not statement:
-            error = "Give the escalation time in hours (1 to 168) and a statement for clients."
+            error = _("Give the escalation time in hours (1 to 168) and a statement for clients.")
         else:
             clinic.alert_escalation_hours, clinic.answers_read_statement = hours, statement[:2000]
             clinic.save(update_fields=["alert_escalation_hours", "answers_read_statement"])
             record(request.user, "clinic.safety_policy", clinic, clinic_id=clinic.pk, hours=hours)
-            messages.success(request, "Safety policy saved.")
+            messages.success(request, _("Safety policy saved."))
             return redirect("clinic_safety")
     elif request.method == "POST" and request.POST.get("action") == "add":
         title, body = request.POST.get("title", "").strip(), request.POST.get("body", "").strip()
         language = request.POST.get("language", "en").strip().lower()[:10] or "en"
         if not title or not body:
-            error = "A resource needs a title and what to do."
+            error = _("A resource needs a title and what to do.")
         else:
             CrisisResource.objects.create(
                 clinic=clinic, language=language, title=title[:200], body=body[:4000]
             )
             record(request.user, "crisis_resource.add", clinic, clinic_id=clinic.pk, language=language)
-            messages.success(request, "Crisis resource added.")
+            messages.success(request, _("Crisis resource added."))
             return redirect("clinic_safety")
     return render(
         request,
@@ -147,9 +160,9 @@ def safety(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delete_crisis_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
     clinic = _clinic(request)
-    deleted, _ = CrisisResource.objects.filter(pk=resource_id, clinic=clinic).delete()
+    deleted, _count = CrisisResource.objects.filter(pk=resource_id, clinic=clinic).delete()
     if not deleted:
         raise Http404("No such resource")
     record(request.user, "crisis_resource.delete", clinic, clinic_id=clinic.pk, resource=resource_id)
-    messages.success(request, "Removed.")
+    messages.success(request, _("Removed."))
     return redirect("clinic_safety")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from emotipal.accounts.permissions import is_clinician, staff_clinic
+from emotipal.library import variants
 from emotipal.library.models import TemplateVersion
 from emotipal.library.services import latest_versions
 from emotipal.web.decorators import staff_required
@@ -13,21 +15,33 @@ from emotipal.web.exercise_form import bind_fields
 
 @staff_required
 def library(request: HttpRequest) -> HttpResponse:
-    return render(request, "library/list.html", {"versions": latest_versions()})
+    return render(
+        request, "library/list.html", {"versions": latest_versions(staff_clinic(request.user), request.user)}
+    )
 
 
 @staff_required
 def template_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    visible = [v.pk for v in latest_versions(staff_clinic(request.user), request.user)]
     version = (
-        TemplateVersion.objects.filter(template__slug=slug, template__clinic__isnull=True)
-        .select_related("template")
-        .order_by("-number")
-        .first()
+        TemplateVersion.objects.filter(template__slug=slug, pk__in=visible).select_related("template").first()
     )
     if version is None:
         raise Http404("No such exercise")
+    chosen = variants.find(version.variants, request.GET.get("variant"))
+    fields = variants.apply_to_fields(version.field_list, chosen)
     return render(
         request,
         "library/detail.html",
-        {"version": version, "bound_fields": bind_fields(version.field_list, {}, {}), "preview": True},
+        {
+            "version": version,
+            "texts": {
+                k: variants.text(version.__dict__, chosen, k) for k in ("title", "rationale", "instructions")
+            },
+            "variant": chosen,
+            "variants": version.variants or [],
+            "bound_fields": bind_fields(fields, {}, {}),
+            "preview": True,
+            "can_copy": is_clinician(request.user),
+        },
     )

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts.permissions import get_visible_client, own_client_profile
@@ -25,7 +26,7 @@ def questionnaire(request: HttpRequest, response_id: int) -> HttpResponse:
     if not response.is_open:
         if response.status == Response.Status.COMPLETED:
             return redirect("questionnaire_done", response_id=response.pk)
-        messages.info(request, "This questionnaire has closed. Your therapist will send the next one.")
+        messages.info(request, _("This questionnaire has closed. Your therapist will send the next one."))
         return redirect("today")
     definition = response.instrument_version.definition
     answers, errors = dict(response.answers or {}), {}
@@ -43,7 +44,7 @@ def questionnaire(request: HttpRequest, response_id: int) -> HttpResponse:
                 return redirect("support")
             if submit:
                 return redirect("questionnaire_done", response_id=response.pk)
-            messages.success(request, "Saved. You can come back and finish later.")
+            messages.success(request, _("Saved. You can come back and finish later."))
             return redirect("today")
     return render(
         request,
@@ -93,7 +94,7 @@ def add_schedule(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_visible_client(request.user, client_id)
     instrument = Instrument.objects.filter(pk=request.POST.get("instrument") or 0).first()
     if instrument is None:
-        messages.error(request, "Choose a questionnaire.")
+        messages.error(request, _("Choose a questionnaire."))
         return redirect("client_measures", client_id=client.pk)
     try:
         weekday = int(request.POST.get("weekday", "0"))
@@ -113,7 +114,7 @@ def add_schedule(request: HttpRequest, client_id: int) -> HttpResponse:
                 weekday=weekday,
                 expires_after_days=days,
             )
-            messages.success(request, "Schedule added.")
+            messages.success(request, _("Schedule added."))
     except services.MeasureError as exc:
         messages.error(request, exc.message + " " + " ".join(exc.errors.values()))
     return redirect("client_measures", client_id=client.pk)
@@ -126,7 +127,7 @@ def stop_schedule(request: HttpRequest, client_id: int, schedule_id: int) -> Htt
     updated = Schedule.objects.filter(pk=schedule_id, client=client).update(is_active=False)
     if not updated:
         raise Http404("No such schedule")
-    messages.success(request, "Schedule stopped.")
+    messages.success(request, _("Schedule stopped."))
     return redirect("client_measures", client_id=client.pk)
 
 
@@ -151,5 +152,5 @@ def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     except services.MeasureError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Alert acknowledged.")
+        messages.success(request, _("Alert acknowledged."))
     return redirect("alerts")

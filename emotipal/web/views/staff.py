@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts.permissions import caseload, get_visible_client
-from emotipal.homework import services
+from emotipal.homework import goals, services
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
 from emotipal.homework.models import Assignment
 from emotipal.homework.queries import caseload_rows
@@ -17,7 +18,7 @@ from emotipal.measures.queries import caseload_flags
 from emotipal.web import engagement_view
 from emotipal.web.answers import answer_rows
 from emotipal.web.decorators import clinician_required
-from emotipal.web.exercise_form import rating_label
+from emotipal.web.exercise_form import RATING_NAMES, rating_label
 from emotipal.web.forms import AssignForm
 from emotipal.web.review_forms import rating_questions
 from emotipal.web.views.staff_review import retro_for
@@ -39,9 +40,12 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_visible_client(request.user, client_id)
     entries = list(services.entries_for_staff(request.user, client)[:100])
     assignments = Assignment.objects.filter(client=client).select_related("template_version", "session")
+    progress = goals.progress_for(list(assignments), timezone.localdate())
+    for assignment in assignments:
+        assignment.progress = progress[assignment.pk]  # type: ignore[attr-defined]
     for entry in entries:
         entry.ratings = [  # type: ignore[attr-defined]
-            (name, rating_label(name, getattr(entry, name)))
+            (RATING_NAMES[name], rating_label(name, getattr(entry, name)))
             for name in ("effort", "difficulty", "helpfulness")
         ]
     today = timezone.localdate()
@@ -71,7 +75,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
 @clinician_required
 def assign(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_visible_client(request.user, client_id)
-    form = AssignForm(request.POST or None, client=client)
+    form = AssignForm(request.POST or None, client=client, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         plan = services.AssignmentPlan(
@@ -84,6 +88,7 @@ def assign(request: HttpRequest, client_id: int) -> HttpResponse:
             start_date=data["start_date"],
             end_date=data["end_date"],
             session=data["session"],
+            variant_key=data["variant"],
         )
         try:
             assignment = services.assign_homework(request.user, client, plan)
@@ -91,7 +96,11 @@ def assign(request: HttpRequest, client_id: int) -> HttpResponse:
             for name, message in exc.errors.items():
                 form.add_error(name if name in form.fields else None, message)
         else:
-            messages.success(request, f"Assigned {assignment.template_version.title} to {client}.")
+            messages.success(
+                request,
+                _("Assigned %(exercise)s to %(client)s.")
+                % {"exercise": assignment.template_version.title, "client": client},
+            )
             return redirect("client_detail", client_id=client.pk)
     return render(
         request, "staff/assign.html", {"client": client, "form": form}, status=400 if form.errors else 200
@@ -110,7 +119,7 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
             "client": entry.assignment.client,
             "fields": answer_rows(version.field_list, entry.answers or {}),
             "ratings": [
-                (name.capitalize(), rating_label(name, getattr(entry, name)))
+                (RATING_NAMES[name], rating_label(name, getattr(entry, name)))
                 for name in ("effort", "difficulty", "helpfulness")
             ],
         },
@@ -122,10 +131,10 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
 def review(request: HttpRequest, entry_id: int) -> HttpResponse:
     note = request.POST.get("note", "")
     if len(note) > 5000:
-        messages.error(request, "Keep the note to 5000 characters.")
+        messages.error(request, _("Keep the note to 5000 characters."))
         return redirect("entry_detail", entry_id=entry_id)
     review = services.review_entry(request.user, entry_id, note)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "staff/_review.html", {"review": review, "entry": review.entry})
-    messages.success(request, "Marked as reviewed.")
+    messages.success(request, _("Marked as reviewed."))
     return redirect("client_detail", client_id=review.entry.assignment.client_id)

@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts.permissions import caseload, get_visible_client
@@ -33,14 +35,18 @@ def record_session(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_visible_client(request.user, client_id)
     day = _date(request.POST.get("date"))
     if day is None:
-        messages.error(request, "Enter the session's date.")
+        messages.error(request, _("Enter the session's date."))
         return redirect("client_detail", client_id=client.pk)
     try:
         session = reviews.record_session(request.user, client, day)
     except HomeworkError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Session {session.number} on {session.date:%d %b %Y} recorded.")
+        messages.success(
+            request,
+            _("Session %(number)s on %(date)s recorded.")
+            % {"number": session.number, "date": date_format(session.date, "j M Y")},
+        )
     return redirect("client_detail", client_id=client.pk)
 
 
@@ -67,7 +73,7 @@ def session_review(request: HttpRequest, client_id: int, session_id: int) -> Htt
             errors[assignment_id] = exc.errors
             messages.error(request, exc.message)
         else:
-            messages.success(request, "Review saved.")
+            messages.success(request, _("Review saved."))
             return redirect("session_review", client_id=client.pk, session_id=session.pk)
     assignments = reviews.due_for_review(client, session)
     self_reviews = {r.assignment_id: r for r in SelfReview.objects.filter(session=session)}
@@ -106,7 +112,7 @@ def end_treatment(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_visible_client(request.user, client_id)
     day = _date(request.POST.get("date")) or timezone.localdate()
     reviews.end_treatment(request.user, client, day)
-    messages.success(request, "Treatment ended. Please rate the whole course of homework below.")
+    messages.success(request, _("Treatment ended. Please rate the whole course of homework below."))
     return redirect("client_detail", client_id=client.pk)
 
 
@@ -126,7 +132,7 @@ def retro_rating(request: HttpRequest, client_id: int) -> HttpResponse:
     except HomeworkError as exc:
         messages.error(request, exc.message + " " + " ".join(exc.errors.values()))
     else:
-        messages.success(request, "Course rated.")
+        messages.success(request, _("Course rated."))
     return redirect("client_detail", client_id=client.pk)
 
 
