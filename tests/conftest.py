@@ -36,3 +36,13 @@ def entry_a(world: World, assignment_a: Assignment) -> Entry:
         services.Submission(answers=complete_thought_record(), effort=3, difficulty=2, helpfulness=3),
     )
     return entry
+
+
+@pytest.fixture(autouse=True)
+def english_between_tests() -> Any:
+    """A request activates its user's language in the test thread; each test starts in English again."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()

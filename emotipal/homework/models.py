@@ -75,6 +75,14 @@ class Assignment(models.Model):
         return f"{self.template_version.title} for {self.client}"
 
     @property
+    def display_title(self) -> str:
+        """The exercise's title in the variant chosen for this client (their language, their framing)."""
+        from emotipal.library.variants import find
+
+        variant = find(self.template_version.variants, self.variant_key)
+        return str((variant or {}).get("title") or self.template_version.title)
+
+    @property
     def weekdays(self) -> list[int]:
         return [int(d) for d in self.practice_days.split(",") if d != ""]
 
