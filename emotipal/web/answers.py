@@ -21,7 +21,13 @@ def _display(spec: dict[str, Any], value: Any) -> str:
     if spec["type"] in {"choice", "multi_choice"}:
         labels = {o["value"]: o["label"] for o in spec["options"]}
         values = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(v, str(v)) for v in values)
+        shown = ", ".join(labels.get(v, str(v)) for v in values)
+        right = [o for o in spec["options"] if o.get("correct")]
+        if right and spec["type"] == "choice":  # a comprehension check: say whether it was right, kindly
+            if value == right[0]["value"]:
+                return _("%(answer)s: right") % {"answer": shown}
+            return _("%(answer)s: the answer is “%(right)s”") % {"answer": shown, "right": right[0]["label"]}
+        return shown
     if spec["type"] == "duration":
         return _("%(minutes)s min") % {"minutes": value}
     return str(value)

@@ -14,7 +14,7 @@ from emotipal.accounts.models import ClientProfile
 from emotipal.analysis import engagement as eng
 from emotipal.homework import compliance
 from emotipal.homework.queries import week_start
-from emotipal.web import charts
+from emotipal.web import charts, index_text
 
 LIKERT_TO_PERCENT = 25  # ratings 0-4 drawn on the same 0-100 axis as percentages: 4 = 100
 
@@ -23,6 +23,7 @@ LIKERT_TO_PERCENT = 25  # ratings 0-4 drawn on the same 0-100 axis as percentage
 class EngagementPage:
     figures: list[eng.Figure]
     index: eng.EngagementIndex
+    parts: list[dict[str, Any]]
     charts: list[charts.Chart]
     to_review: list[tuple[Any, Any]]
     weeks: int
@@ -83,9 +84,11 @@ def build(client: ClientProfile, today: dt.date, weeks: int = 16) -> EngagementP
         charts.quality_vs_quantity(_quality_points(by_week)),
     ]
     sessions = compliance.sessions_by_client([client.pk])[client.pk]
+    index = eng.engagement_index(figures)
     return EngagementPage(
         figures=figures,
-        index=eng.engagement_index(figures),
+        index=index,
+        parts=index_text.parts(index),
         charts=chart_list,
         to_review=compliance.unreviewed_homework(records, sessions, today),
         weeks=len(by_week),

@@ -57,7 +57,7 @@
     } else {
       localStorage.setItem(storeKey, JSON.stringify(snapshot()));
       statusLine.classList.add("offline");
-      statusLine.textContent = "No connection: your answers are kept on this device and will be saved when you are back online.";
+      statusLine.textContent = form.dataset.offlineText;
     }
   });
   window.addEventListener("online", function () { htmx.trigger(form, "retry-save"); });
@@ -79,6 +79,6 @@
     localStorage.removeItem(storeKey);
     var button = document.getElementById("submit-entry");
     // Double taps send one entry anyway (idempotency key); this just shows that it is on its way.
-    setTimeout(function () { button.disabled = true; button.textContent = "Sending…"; }, 0);
+    setTimeout(function () { button.disabled = true; button.textContent = form.dataset.sendingText; }, 0);
   });
 })();

@@ -13,3 +13,16 @@ def test_paragraphs_are_joined_and_lists_recognised() -> None:
 
 def test_empty_text() -> None:
     assert str(prose("")) == ""
+
+
+def test_comprehension_check_says_whether_the_answer_was_right() -> None:
+    from emotipal.web.answers import answer_rows
+
+    spec = {
+        "id": "q1",
+        "type": "choice",
+        "label": "What keeps anxiety going?",
+        "options": [{"value": "a", "label": "Avoiding", "correct": True}, {"value": "b", "label": "Facing"}],
+    }
+    assert answer_rows([spec], {"q1": "a"})[0]["value"] == "Avoiding: right"
+    assert answer_rows([spec], {"q1": "b"})[0]["value"] == "Facing: the answer is “Avoiding”"
