@@ -49,9 +49,16 @@ def _ladders(profiles: dict[str, ClientProfile]) -> None:
             continue
         # Climb: the practices move up the ladder over time, about three per step.
         per_step = max(1, len(practices) // len(steps) or 1)
+        repeats: dict[int, int] = {}
         for n, entry in enumerate(practices):
-            entry.ladder_step = steps[min(n // max(per_step, 3), len(steps) - 1)]
-        Entry.objects.bulk_update(practices, ["ladder_step"])
+            step = steps[min(n // max(per_step, 3), len(steps) - 1)]
+            entry.ladder_step = step
+            entry.answers = {
+                **(entry.answers or {}),
+                **_habituation(step.expected_distress, repeats.get(step.pk, 0), n),
+            }
+            repeats[step.pk] = repeats.get(step.pk, 0) + 1
+        Entry.objects.bulk_update(practices, ["ladder_step", "answers"])
         reached = max(min(n // max(per_step, 3), len(steps) - 1) for n in range(len(practices)))
         for i, step in enumerate(steps):
             step.status = (
@@ -62,6 +69,18 @@ def _ladders(profiles: dict[str, ClientProfile]) -> None:
                 else LadderStep.Status.PLANNED
             )
         LadderStep.objects.bulk_update(steps, ["status"])
+
+
+def _habituation(expected: int, repeat: int, n: int) -> dict[str, int]:
+    """Distress as exposure usually goes: the peak falls with each repeat of a step, and within a practice
+    distress comes down from the peak by the end (simulated, with a little deterministic wobble)."""
+    wobble = (n * 7) % 9 - 4
+    peak = max(15, min(100, expected + 5 - 9 * repeat + wobble))
+    return {
+        "suds_before": max(5, peak - 15 - wobble),
+        "suds_peak": peak,
+        "suds_after": max(0, peak - 20 - 6 * repeat),
+    }
 
 
 def _languages(profiles: dict[str, ClientProfile], showcase_key: str) -> None:

@@ -68,3 +68,17 @@ def test_demo_has_months_of_questionnaires_and_an_open_alert(db: Any) -> None:
     assert Response.objects.filter(client__user__email=DEMO_LOGINS["client"], status="due").count() == 2
     flags = caseload_flags(list(Response.objects.values_list("client_id", flat=True).distinct()))
     assert any(f.latest for f in flags.values())
+
+
+def test_demo_has_exposure_ladders_and_clients_in_spanish_and_arabic(db: Any) -> None:
+    from emotipal.homework.models import Assignment, FearLadder
+
+    load_demo(clients=30, seed=2026)
+    ladder = FearLadder.objects.filter(steps__practices__isnull=False).distinct().first()
+    assert ladder is not None
+    practices = Entry.objects.filter(ladder_step__ladder=ladder).order_by("practice_date")
+    assert practices.count() >= 3 and all("suds_peak" in e.answers for e in practices)
+    for language in ("es", "ar"):
+        user = User.objects.get(language=language)
+        variants = set(Assignment.objects.filter(client__user=user).values_list("variant_key", flat=True))
+        assert variants and variants != {"base"}, (language, variants)
