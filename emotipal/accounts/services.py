@@ -80,7 +80,7 @@ def find_invitation(token: str) -> Invitation:
 
 
 @transaction.atomic
-def accept_invitation(token: str, *, password: str, display_name: str = "") -> User:
+def accept_invitation(token: str, *, password: str, display_name: str = "", language: str = "en") -> User:
     invitation = find_invitation(token)
     # Lock the row so two clicks on the same link cannot both create an account.
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -90,7 +90,14 @@ def accept_invitation(token: str, *, password: str, display_name: str = "") -> U
         )
     user = User.objects.filter(email__iexact=invitation.email).first()
     if user is None:
-        user = User.objects.create_user(invitation.email, password, display_name=display_name)
+        # A new account starts in the language the person's browser asked for (they can change it in Settings).
+        known = {code for code, _name in settings.LANGUAGES}
+        user = User.objects.create_user(
+            invitation.email,
+            password,
+            display_name=display_name,
+            language=language if language in known else "en",
+        )
     # The person proved they read the mailbox by opening the link, so the address counts as verified.
     EmailAddress.objects.update_or_create(
         user=user, email=user.email, defaults={"verified": True, "primary": True}

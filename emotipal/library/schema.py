@@ -112,6 +112,8 @@ def check_template_fields(fields: Any, *, nested: bool = False) -> None:
             raw_anchors = spec.get("anchors") or {}
             # Stored templates are JSON, whose keys are strings: "0" and 0 are the same anchor.
             keys = [_anchor_key(k) for k in raw_anchors] if isinstance(raw_anchors, dict) else [None]
+            if len(set(keys)) != len(keys):
+                raise SchemaError(f"field {fid!r}: an anchor is given twice (as a number and as text?)")
             if any(k is None or not lo <= k <= hi for k in keys):
                 raise SchemaError(f"field {fid!r}: anchors must be integers within the scale")
             if lo not in keys or hi not in keys:

@@ -143,3 +143,21 @@ def test_login_with_email(world: World, email: str) -> None:
     response = http.post("/accounts/login/", {"login": email, "password": PASSWORD})
     assert response.status_code == 302
     assert http.get("/").url == "/today/"
+
+
+def test_new_account_starts_in_the_browsers_language(world: World) -> None:
+    new = services.invite(
+        clinic=world.clinic,
+        email="nueva@example.org",
+        role="client",
+        invited_by=world.admin,
+        therapist=world.therapist,
+    )
+    token = new.url.rstrip("/").rsplit("/", 1)[-1]
+    response = world.login(None).post(
+        f"/invite/{token}/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="es-ES,es;q=0.9",
+    )
+    assert response.status_code == 302
+    assert User.objects.get(email="nueva@example.org").language == "es"

@@ -420,3 +420,18 @@ def test_variant_checks_reject_structural_changes():
     variant["fields"]["situation"]["max_length"] = 10
     with pytest.raises(VariantError):
         check_variants(data["fields"], [variant])
+
+
+def test_an_anchor_given_twice_is_refused() -> None:
+    from emotipal.library.schema import SchemaError, check_template_fields
+
+    spec = {
+        "id": "s",
+        "type": "scale",
+        "label": "S",
+        "min": 0,
+        "max": 10,
+        "anchors": {0: "a", "0": "b", 10: "c"},
+    }
+    with pytest.raises(SchemaError, match="twice"):
+        check_template_fields([spec])

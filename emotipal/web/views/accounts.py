@@ -57,7 +57,10 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = services.accept_invitation(
-                token, password=form.cleaned_data["password1"], display_name=form.cleaned_data["display_name"]
+                token,
+                password=form.cleaned_data["password1"],
+                display_name=form.cleaned_data["display_name"],
+                language=getattr(request, "LANGUAGE_CODE", "en"),
             )
         except services.InvitationError as exc:
             return render(request, "accounts/invitation_invalid.html", {"reason": str(exc)}, status=410)
