@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -115,7 +116,12 @@ def ladder(request: HttpRequest, ladder_id: int) -> HttpResponse:
         else:
             return redirect("ladder", ladder_id=ladder_obj.pk)
     practices = _practices(ladder_obj)
-    steps = list(ladder_obj.steps.all())
+    # One query for the steps and their practice counts (not one count per step).
+    steps = list(
+        ladder_obj.steps.annotate(
+            n_practices=Count("practices", filter=Q(practices__status=Entry.Status.SUBMITTED))
+        )
+    )
     return render(
         request,
         "ladders/detail.html",

@@ -76,6 +76,9 @@ def session_review(request: HttpRequest, client_id: int, session_id: int) -> Htt
             messages.success(request, _("Review saved."))
             return redirect("session_review", client_id=client.pk, session_id=session.pk)
     assignments = reviews.due_for_review(client, session)
+    barriers_by_assignment: dict[int, list[Barrier]] = {}
+    for barrier in Barrier.objects.filter(assignment__in=assignments):  # one query, not one per assignment
+        barriers_by_assignment.setdefault(barrier.assignment_id, []).append(barrier)
     self_reviews = {r.assignment_id: r for r in SelfReview.objects.filter(session=session)}
     done = {
         r.assignment_id: r for r in TherapistReview.objects.filter(session=session).select_related("reviewer")
@@ -88,7 +91,7 @@ def session_review(request: HttpRequest, client_id: int, session_id: int) -> Htt
             "review": done.get(a.pk),
             "review_rows": rating_rows(done[a.pk].ratings, "therapist") if a.pk in done else [],
             "questions": rating_questions("therapist", posted.get(a.pk), errors.get(a.pk)),
-            "barriers": list(a.barriers.all()),
+            "barriers": barriers_by_assignment.get(a.pk, []),
         }
         for a in assignments
     ]
