@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("EMOTIPAL_LOCAL_DIR", tempfile.mkdtemp(prefix="emotipal-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emotipal.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emotipal.platform.settings")
 
 import django  # noqa: E402
 
@@ -27,7 +27,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from emotipal.accounts.models import User  # noqa: E402
-from emotipal.web.demo import DEMO_LOGINS, load_demo  # noqa: E402
+from emotipal.demo.loader import DEMO_LOGINS, load_demo  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "60"))
 

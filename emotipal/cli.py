@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         from emotipal.analysis.meta.cli import main as meta_main
 
         return meta_main(rest)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emotipal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emotipal.platform.settings")
     from django.core.management import execute_from_command_line
 
     if command == "serve":

@@ -2,21 +2,13 @@
 
 from django.urls import include, path
 
-from emotipal.web.api import api
-from emotipal.web.views import (
-    accounts,
-    client,
-    client_review,
-    ladders,
-    library,
-    measures,
-    staff,
-    staff_review,
-    templates_admin,
-)
-from emotipal.web.views import (
-    clinic_measures_admin as clinic_measures,
-)
+from emotipal.accounts.views import pages as accounts
+from emotipal.homework.api import api
+from emotipal.homework.views import client, client_review, ladders, staff, staff_review
+from emotipal.library.views import pages as library
+from emotipal.library.views import templates_admin
+from emotipal.measures.views import clinic_admin as clinic_measures
+from emotipal.measures.views import pages as measures
 
 urlpatterns = [
     path("", accounts.home, name="home"),

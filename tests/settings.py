@@ -8,6 +8,6 @@ import os
 
 os.environ.setdefault("EMOTIPAL_ENV", "test")
 
-from emotipal.settings import *  # noqa: F403
+from emotipal.platform.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -15,12 +15,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from emotipal.accounts.models import ClientProfile
+from emotipal.homework.api import api
 from emotipal.homework.models import Assignment, Barrier, FearLadder, TherapySession
 from emotipal.library.models import TemplateVersion
 from emotipal.library.services import clone_template
 from emotipal.measures.models import CrisisResource, Instrument, Response, RiskAlert, Schedule
 from emotipal.measures.services import ask_now, save_answers
-from emotipal.web.api import api
 from tests.factories import World
 
 ACTORS = ("anon", "client_a", "client_b", "therapist", "colleague", "foreign", "admin", "researcher")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from emotipal.accounts.models import ApiToken, ClientProfile, Clinic, Invitation, Membership, Role, User
-from emotipal.audit.services import record
+from emotipal.platform.audit.services import record
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

@@ -6,7 +6,7 @@ generated from them, so an analysis can be checked against `true_r`, the populat
 the engagement latent and the improvement latent.
 
 This module is part of the pure analysis package: it must not import Django or any other part of emotipal.
-That is why it carries its own answer generator instead of using `emotipal.library.schema`; the tests check
+That is why it carries its own answer generator instead of using `emotipal.definitions.fields`; the tests check
 that every generated submission validates against that schema.
 
 Everything is keyed by day numbers counted from the clinic start (day 0 is a Monday, so `day % 7` is the
@@ -55,7 +55,7 @@ from typing import Any
 
 import numpy as np
 
-from emotipal.analysis import codes
+from emotipal.definitions import codes
 
 SIM_START = dt.date(2026, 1, 5)  # a Monday; only used to give datetime answers a calendar date
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "library" / "exercises"
@@ -423,7 +423,7 @@ def simulate_answers(
     minutes: int = 20,
     day: int = 0,
 ) -> dict[str, Any]:
-    """Answers to a template's `fields` that pass `emotipal.library.schema.validate_answers`.
+    """Answers to a template's `fields` that pass `emotipal.definitions.fields.validate_answers`.
 
     Required fields are always answered; optional ones more often by higher-quality clients, who also
     write more and report more improvement on *_before/*_after scales.

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from emotipal.analysis import codes
+from emotipal.definitions import codes
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

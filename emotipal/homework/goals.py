@@ -11,9 +11,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from emotipal.audit.services import record
 from emotipal.homework.models import Assignment, Entry, Reward
 from emotipal.homework.services import HomeworkError, client_assignment, local_today
+from emotipal.platform.audit.services import record
 
 # Fields whose answer is the practice's own timed duration (exposure, relaxation); otherwise active time counts.
 DURATION_FIELDS = ("actual_minutes", "duration", "minutes")

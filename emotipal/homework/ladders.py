@@ -9,11 +9,11 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from emotipal.accounts.access import can_assign_to
 from emotipal.accounts.models import ClientProfile
-from emotipal.accounts.permissions import can_assign_to
-from emotipal.audit.services import record
 from emotipal.homework.models import FearLadder, LadderStep
 from emotipal.homework.services import HomeworkError
+from emotipal.platform.audit.services import record
 
 MAX_STEPS = 40
 
@@ -29,7 +29,7 @@ def may_edit(actor: Any, client: ClientProfile) -> bool:
 
 def ladders_of(actor: Any) -> QuerySet[FearLadder]:
     """Ladders this user may see: their own (as a client) and their clients' (as a clinician)."""
-    from emotipal.accounts.permissions import visible_clients
+    from emotipal.accounts.access import visible_clients
 
     return FearLadder.objects.filter(Q(client__user=actor) | Q(client__in=visible_clients(actor))).distinct()
 

@@ -12,7 +12,7 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from emotipal.common.encryption import EncryptedJSONField, EncryptedTextField
+from emotipal.platform.encryption import EncryptedJSONField, EncryptedTextField
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # shown through WEEKDAYS_ABBR (translated)
 RATING_VALIDATORS = [MinValueValidator(0), MaxValueValidator(4)]

@@ -16,9 +16,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from emotipal.accounts.access import can_assign_to
 from emotipal.accounts.models import ClientProfile
-from emotipal.accounts.permissions import can_assign_to
-from emotipal.audit.services import record
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
 from emotipal.homework.engagement_items import KEYS, check_ratings
 from emotipal.homework.models import (
@@ -32,6 +31,7 @@ from emotipal.homework.models import (
     TherapySession,
 )
 from emotipal.homework.services import HomeworkError, client_assignment, local_today
+from emotipal.platform.audit.services import record
 
 TEXT_LIMIT = 3000
 

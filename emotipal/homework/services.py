@@ -15,12 +15,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from emotipal.accounts.access import can_assign_to, visible_clients
 from emotipal.accounts.models import ClientProfile
-from emotipal.accounts.permissions import can_assign_to, visible_clients
-from emotipal.audit.services import record
+from emotipal.definitions.fields import validate_answers
 from emotipal.homework.models import Assignment, Entry, EntryReview, TherapySession
 from emotipal.library.models import TemplateVersion
-from emotipal.library.schema import validate_answers
+from emotipal.platform.audit.services import record
 
 MAX_ACTIVE_SECONDS_PER_SAVE = 15 * 60  # a single save cannot claim more than this: guards against bad clocks
 

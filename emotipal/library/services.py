@@ -12,10 +12,10 @@ import yaml
 from django.db import transaction
 from django.db.models import Q
 
-from emotipal.audit.services import record
+from emotipal.definitions.fields import SchemaError, check_template_fields
 from emotipal.library.models import ExerciseTemplate, TemplateVersion
-from emotipal.library.schema import SchemaError, check_template_fields
 from emotipal.library.variants import VariantError, check_variants
+from emotipal.platform.audit.services import record
 
 EXERCISES_DIR = Path(__file__).resolve().parent / "exercises"
 REQUIRED_KEYS = ("slug", "kind", "title", "rationale", "instructions", "fields")

@@ -1,6 +1,16 @@
 from django.apps import AppConfig
 
+from emotipal.platform import extensions
+
 
 class MeasuresConfig(AppConfig):
     name = "emotipal.measures"
     label = "measures"
+
+    def ready(self) -> None:
+        # Imported here: the models must be loaded before these modules import them.
+        from emotipal.measures.queries import caseload_flags
+        from emotipal.measures.services import open_responses
+
+        extensions.open_questionnaires.provide(open_responses)
+        extensions.caseload_outcomes.provide(caseload_flags)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from emotipal.measures.definition import DefinitionError, check_definition
+from emotipal.definitions.instruments import DefinitionError, check_definition
 
 HEADER_RE = re.compile(r"^(name|key|preamble|options|scoring|bands|items)\s*:\s*(.*)$", re.IGNORECASE)
 TAG_RE = re.compile(

@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from emotipal.measures.definition import item_options
+from emotipal.definitions.instruments import item_options
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from emotipal.common.encryption import EncryptedJSONField, EncryptedTextField
+from emotipal.platform.encryption import EncryptedJSONField, EncryptedTextField
 
 
 class Instrument(models.Model):

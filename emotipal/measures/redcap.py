@@ -2,7 +2,7 @@
 
 A REDCap data dictionary is a CSV file with exactly the 18 columns of `REDCAP_HEADER`, one row per field.
 Each REDCap "form" (instrument) becomes one EmotiPal instrument definition (see
-emotipal.measures.definition), keyed by the form name.
+emotipal.definitions.instruments), keyed by the form name.
 
 Field types, EmotiPal -> REDCap (export) and back (import):
 
@@ -67,7 +67,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from emotipal.measures.definition import DefinitionError, check_definition, is_scored
+from emotipal.definitions.instruments import DefinitionError, check_definition, is_scored
 
 REDCAP_HEADER: tuple[str, ...] = (
     "Variable / Field Name",

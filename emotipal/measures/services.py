@@ -19,17 +19,16 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
+from emotipal.accounts.access import can_assign_to, visible_clients
 from emotipal.accounts.models import ClientProfile, Clinic, Role, User
-from emotipal.accounts.permissions import can_assign_to, visible_clients
-from emotipal.analysis.outcomes import score_response
-from emotipal.audit.services import record
-from emotipal.measures.definition import (
+from emotipal.definitions.instruments import (
     DefinitionError,
     check_definition,
     is_scored,
     item_options,
     item_range,
 )
+from emotipal.definitions.scoring import score_response
 from emotipal.measures.models import (
     CrisisResource,
     Instrument,
@@ -38,6 +37,7 @@ from emotipal.measures.models import (
     RiskAlert,
     Schedule,
 )
+from emotipal.platform.audit.services import record
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -421,6 +421,21 @@ def add_schedule(
     )
     record(actor, "schedule.create", schedule, subject_user_id=client.user_id, clinic_id=client.clinic_id)
     generate_due([schedule], today=timezone.localdate())
+    return schedule
+
+
+@transaction.atomic
+def stop_schedule(actor: Any, client: ClientProfile, schedule_id: int) -> Schedule:
+    """No more questionnaires from this schedule; those already sent stay open until they expire."""
+    if not can_assign_to(actor, client):
+        raise Http404("No such client")
+    schedule = Schedule.objects.select_for_update().filter(pk=schedule_id, client=client).first()
+    if schedule is None:
+        raise Http404("No such schedule")
+    if schedule.is_active:
+        schedule.is_active = False
+        schedule.save(update_fields=["is_active"])
+        record(actor, "schedule.stop", schedule, subject_user_id=client.user_id, clinic_id=client.clinic_id)
     return schedule
 
 

@@ -6,7 +6,12 @@ class NotificationsConfig(AppConfig):
     label = "notifications"
 
     def ready(self) -> None:
+        # Imported here: the models must be loaded before the receivers import them.
+        from emotipal.accounts.signals import reminder_settings_changed
         from emotipal.homework.signals import assignment_created
-        from emotipal.notifications.receivers import on_assignment_created
+        from emotipal.notifications import receivers
 
-        assignment_created.connect(on_assignment_created, dispatch_uid="notifications.assignment_created")
+        assignment_created.connect(receivers.on_assignment_created, dispatch_uid="notifications.assignment")
+        reminder_settings_changed.connect(
+            receivers.on_reminder_settings_changed, dispatch_uid="notifications.reminder_settings"
+        )

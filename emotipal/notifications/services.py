@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from emotipal.accounts.models import ClientProfile
-from emotipal.audit.services import record
 from emotipal.homework.queries import today_items
 from emotipal.homework.reviews import note_reminders_sent
 from emotipal.measures.services import open_responses
 from emotipal.notifications.models import ScheduledReminder
+from emotipal.platform.audit.services import record
 
 # A task that wakes up this long before its reminder's time belongs to an older schedule: the client has
 # since moved their reminder later, and a newer task will send it.

@@ -20,7 +20,7 @@ def run(code: str, env: dict[str, str], tmp: Path) -> subprocess.CompletedProces
         if not k.startswith(("EMOTIPAL_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))
     }
     base |= {
-        "DJANGO_SETTINGS_MODULE": "emotipal.settings",
+        "DJANGO_SETTINGS_MODULE": "emotipal.platform.settings",
         "EMOTIPAL_LOCAL_DIR": str(tmp),
         "PYTHONPATH": str(ROOT),
     }

@@ -16,17 +16,16 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from emotipal.analysis import outcomes
 from emotipal.analysis.outcomes import (
     NhsOutcome,
-    band_for,
     jacobson_truax,
     nhs_outcome,
     paired_outcome,
     reliable_change_index_threshold,
-    score_response,
     trajectory,
 )
+from emotipal.definitions.instruments import item_range
+from emotipal.definitions.scoring import band_for, score_response
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -595,7 +594,7 @@ def definition_and_answers(
     scoring = {"method": draw(st.sampled_from(methods)), "max_missing": draw(st.integers(0, count))}
     answers: dict[str, Any] = {}
     for item in items:
-        low, high = outcomes._item_range({}, item)
+        low, high = item_range({}, item)
         values = st.integers(low, high)
         answers[item["id"]] = draw(st.none() | values if blanks else values)
     return {"key": "gen", "name": "Gen", "items": items, "scoring": scoring}, answers
@@ -605,7 +604,7 @@ def definition_and_answers(
 def test_total_lies_within_the_possible_range(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
     definition, answers = case
     score = score_response(definition, answers)
-    ranges = [outcomes._item_range(definition, item) for item in definition["items"]]
+    ranges = [item_range(definition, item) for item in definition["items"]]
     if score.total is None:
         return
     if definition["scoring"]["method"] == "sum":
@@ -638,7 +637,7 @@ def test_complete_sum_is_the_plain_sum_of_item_scores(case: tuple[dict[str, Any]
     definition, answers = case
     expected = 0
     for item in definition["items"]:
-        low, high = outcomes._item_range(definition, item)
+        low, high = item_range(definition, item)
         value = answers[item["id"]]
         expected += low + high - value if item["reverse"] else value
     assert score_response(definition, answers).total == expected
@@ -652,7 +651,7 @@ def test_risk_items_are_the_risk_items_scored_above_their_lowest(
     expected = []
     for item in definition["items"]:
         value = answers[item["id"]]
-        low, high = outcomes._item_range(definition, item)
+        low, high = item_range(definition, item)
         if item["risk"] and value is not None and (low + high - value if item["reverse"] else value) > low:
             expected.append(item["id"])
     assert score_response(definition, answers).risk_items == tuple(expected)
@@ -705,49 +704,3 @@ def test_paired_outcome_is_consistent(pb: int, pa: int, gb: int, ga: int) -> Non
         outcome.reliable_deterioration,
         outcome.reliable_improvement,
     )
-
-
-# --- the copied definition helpers stay equivalent to emotipal.measures.definition -----------------------
-
-option_values = st.one_of(
-    st.lists(st.integers(-3, 10), min_size=0, max_size=5, unique=True),
-    st.lists(st.sampled_from(["a", "b", "c", 1, 2, True, False]), min_size=0, max_size=4, unique=True),
-)
-
-
-@st.composite
-def any_definition(draw: st.DrawFn) -> dict[str, Any]:
-    items = []
-    for n in range(draw(st.integers(1, 6))):
-        kind = draw(
-            st.sampled_from(["choice", "multi_choice", "scale", "number", "short_text", "descriptive"])
-        )
-        item: dict[str, Any] = {"id": f"i{n}", "type": kind, "text": "t"}
-        if kind == "scale":
-            low = draw(st.integers(-2, 3))
-            item.update(min=low, max=low + draw(st.integers(1, 6)))
-        elif kind in ("choice", "multi_choice") and draw(st.booleans()):
-            item["options"] = [{"value": v, "label": str(v)} for v in draw(option_values)]
-        items.append(item)
-    definition: dict[str, Any] = {"items": items}
-    if draw(st.booleans()):
-        definition["options"] = [{"value": v, "label": str(v)} for v in draw(option_values)]
-    if draw(st.booleans()):
-        definition["scoring"] = {
-            "items": draw(st.lists(st.sampled_from([i["id"] for i in items]), unique=True))
-        }
-    return definition
-
-
-@given(any_definition())
-def test_copied_helpers_match_the_measures_definition_module(definition: dict[str, Any]) -> None:
-    reference = pytest.importorskip("emotipal.measures.definition")
-    assert outcomes._scored_items(definition) == reference.scored_items(definition)
-    for item in definition["items"]:
-        assert outcomes._item_options(definition, item) == reference.item_options(definition, item)
-        assert outcomes._is_scored(definition, item) == reference.is_scored(definition, item)
-        if reference.is_scored(definition, item):
-            assert outcomes._item_range(definition, item) == reference.item_range(definition, item)
-
-
-# --- purity ------------------------------------------------------------------------------------------------

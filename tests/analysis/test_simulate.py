@@ -47,7 +47,7 @@ from emotipal.analysis.simulate import (
     weekly_completion,
     write_dataset,
 )
-from emotipal.library.schema import check_template_fields, validate_answers
+from emotipal.definitions.fields import check_template_fields, validate_answers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

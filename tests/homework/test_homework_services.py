@@ -10,9 +10,9 @@ from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
-from emotipal.audit.models import AuditEvent
 from emotipal.homework import services
 from emotipal.homework.models import Assignment, Entry, EntryReview
+from emotipal.platform.audit.models import AuditEvent
 from tests.factories import World, complete_thought_record, plan_for
 
 

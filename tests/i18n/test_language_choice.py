@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from emotipal.accounts.models import ApiToken, User
-from emotipal.audit.models import AuditEvent
+from emotipal.platform.audit.models import AuditEvent
 from tests.factories import World
 
 # English strings of the page frame that must never reach a Spanish or Arabic page untranslated.

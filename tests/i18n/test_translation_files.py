@@ -236,7 +236,7 @@ def test_the_po_files_cover_every_marked_string(tmp_path: Path, monkeypatch: Any
 def test_answer_messages_are_translated_and_the_schema_works_without_django() -> None:
     from django.utils import translation
 
-    from emotipal.library.schema import validate_answers
+    from emotipal.definitions.fields import validate_answers
 
     fields = [{"id": "mood", "type": "scale", "label": "Mood", "min": 0, "max": 10, "required": True}]
     with translation.override("es"):
@@ -244,7 +244,7 @@ def test_answer_messages_are_translated_and_the_schema_works_without_django() ->
     with translation.override("ar"):
         assert validate_answers(fields, {"mood": "11"}).errors == {"mood": "اختر قيمة من 0 إلى 10."}
     code = (
-        "from emotipal.library.schema import validate_answers;"
+        "from emotipal.definitions.fields import validate_answers;"
         f"print(validate_answers({fields!r}, {{}}).errors['mood'])"
     )
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}

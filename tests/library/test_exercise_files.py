@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from emotipal.library.schema import check_template_fields, validate_answers
+from emotipal.definitions.fields import check_template_fields, validate_answers
 
 EXERCISES_DIR = Path(__file__).resolve().parents[2] / "emotipal" / "library" / "exercises"
 TOP_LEVEL_KEYS = {

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from emotipal.library.schema import check_template_fields, validate_answers
+from emotipal.definitions.fields import check_template_fields, validate_answers
 from emotipal.library.variants import (
     EVM_DIMENSIONS,
     FIELD_KEYS,
@@ -423,7 +423,7 @@ def test_variant_checks_reject_structural_changes():
 
 
 def test_an_anchor_given_twice_is_refused() -> None:
-    from emotipal.library.schema import SchemaError, check_template_fields
+    from emotipal.definitions.fields import SchemaError, check_template_fields
 
     spec = {
         "id": "s",

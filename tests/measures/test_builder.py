@@ -1,6 +1,6 @@
 import pytest
 
-from emotipal.analysis.outcomes import score_response
+from emotipal.definitions.scoring import score_response
 from emotipal.measures.builder import BuilderError, parse
 
 TEXT = """Name: Sleep check

@@ -13,10 +13,10 @@ from django.http import Http404
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from emotipal.audit.models import AuditEvent
 from emotipal.measures import services
 from emotipal.measures.maintenance import ensure_scheduled
 from emotipal.measures.models import CrisisResource, Heartbeat, Instrument, Response, RiskAlert, Schedule
+from emotipal.platform.audit.models import AuditEvent
 from tests.factories import World
 
 ALL_ONES = {f"phq9_{i}": 1 for i in range(1, 10)}

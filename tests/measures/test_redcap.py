@@ -14,7 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emotipal.measures.definition import check_definition
+from emotipal.definitions.instruments import check_definition
 from emotipal.measures.redcap import (
     CHOICES,
     REDCAP_API_HEADER,

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import emotipal.common.encryption
+import emotipal.platform.encryption
 from django.conf import settings
 from django.db import migrations, models
 
@@ -23,8 +23,8 @@ class Migration(migrations.Migration):
             name='Assignment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rationale', emotipal.common.encryption.EncryptedTextField(help_text='Why this exercise, for this client, in words agreed together.')),
-                ('instructions', emotipal.common.encryption.EncryptedTextField(blank=True)),
+                ('rationale', emotipal.platform.encryption.EncryptedTextField(help_text='Why this exercise, for this client, in words agreed together.')),
+                ('instructions', emotipal.platform.encryption.EncryptedTextField(blank=True)),
                 ('times_per_week', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(14)])),
                 ('minutes_per_practice', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(240)])),
                 ('practice_days', models.CharField(max_length=20)),
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted')], default='draft', max_length=10)),
-                ('answers', emotipal.common.encryption.EncryptedJSONField(default=dict)),
+                ('answers', emotipal.platform.encryption.EncryptedJSONField(default=dict)),
                 ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('last_saved_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('submitted_at', models.DateTimeField(blank=True, db_index=True, null=True)),
@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
             name='EntryReview',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('note', emotipal.common.encryption.EncryptedTextField(blank=True)),
+                ('note', emotipal.platform.encryption.EncryptedTextField(blank=True)),
                 ('reviewed_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('entry', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='review', to='homework.entry')),
                 ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),

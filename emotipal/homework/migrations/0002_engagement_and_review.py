@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import emotipal.common.encryption
+import emotipal.platform.encryption
 from django.conf import settings
 from django.db import migrations, models
 
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('ratings', models.JSONField(help_text='Ratings 0-4 keyed by engagement dimension (see homework/engagement_items.py).')),
-                ('note', emotipal.common.encryption.EncryptedTextField(blank=True)),
+                ('note', emotipal.platform.encryption.EncryptedTextField(blank=True)),
                 ('reviewed_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='therapist_reviews', to='homework.assignment')),
                 ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
@@ -69,9 +69,9 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('ratings', models.JSONField(help_text='Ratings 0-4 keyed by engagement dimension (see homework/engagement_items.py).')),
                 ('helpfulness', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(4)])),
-                ('what_i_did', emotipal.common.encryption.EncryptedTextField(blank=True)),
-                ('what_i_learned', emotipal.common.encryption.EncryptedTextField(blank=True)),
-                ('what_got_in_way', emotipal.common.encryption.EncryptedTextField(blank=True)),
+                ('what_i_did', emotipal.platform.encryption.EncryptedTextField(blank=True)),
+                ('what_i_learned', emotipal.platform.encryption.EncryptedTextField(blank=True)),
+                ('what_got_in_way', emotipal.platform.encryption.EncryptedTextField(blank=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='self_reviews', to='homework.assignment')),
                 ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='self_reviews', to='homework.therapysession')),
@@ -88,7 +88,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('day', models.DateField(help_text='The planned practice day that did not happen.')),
                 ('barrier', models.CharField(max_length=20)),
-                ('detail', emotipal.common.encryption.EncryptedTextField(blank=True)),
+                ('detail', emotipal.platform.encryption.EncryptedTextField(blank=True)),
                 ('strategy', models.CharField(blank=True, max_length=20)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('resolved_at', models.DateTimeField(blank=True, help_text='Talked through with the therapist.', null=True)),
@@ -119,7 +119,7 @@ class Migration(migrations.Migration):
                 ('rater_role', models.CharField(choices=[('client', 'Client'), ('therapist', 'Therapist')], max_length=10)),
                 ('quantity', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(4)])),
                 ('quality', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(4)])),
-                ('note', emotipal.common.encryption.EncryptedTextField(blank=True)),
+                ('note', emotipal.platform.encryption.EncryptedTextField(blank=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='retro_ratings', to='accounts.clientprofile')),
                 ('rater', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),

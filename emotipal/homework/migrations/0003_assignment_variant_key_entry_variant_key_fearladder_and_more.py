@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import emotipal.common.encryption
+import emotipal.platform.encryption
 from django.conf import settings
 from django.db import migrations, models
 
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
             name='LadderStep',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', emotipal.common.encryption.EncryptedTextField()),
+                ('description', emotipal.platform.encryption.EncryptedTextField()),
                 ('expected_distress', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
                 ('position', models.PositiveIntegerField(default=0)),
                 ('status', models.CharField(choices=[('planned', 'Planned'), ('practising', 'Practising'), ('done', 'Done')], default='planned', max_length=12)),
@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('week_start', models.DateField()),
-                ('description', emotipal.common.encryption.EncryptedTextField()),
+                ('description', emotipal.platform.encryption.EncryptedTextField()),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('earned_at', models.DateTimeField(blank=True, null=True)),
                 ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rewards', to='homework.assignment')),

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import emotipal.common.encryption
+import emotipal.platform.encryption
 from django.conf import settings
 from django.db import migrations, models
 
@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                 ('due_date', models.DateField()),
                 ('expires_at', models.DateTimeField(blank=True, null=True)),
                 ('status', models.CharField(choices=[('due', 'Due'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('expired', 'Expired')], default='due', max_length=12)),
-                ('answers', emotipal.common.encryption.EncryptedJSONField(default=dict)),
+                ('answers', emotipal.platform.encryption.EncryptedJSONField(default=dict)),
                 ('started_at', models.DateTimeField(blank=True, null=True)),
                 ('completed_at', models.DateTimeField(blank=True, db_index=True, null=True)),
                 ('total', models.FloatField(blank=True, null=True)),
@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 ('items', models.JSONField(help_text='The risk items and the answers given.')),
                 ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
                 ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('action_note', emotipal.common.encryption.EncryptedTextField(blank=True)),
+                ('action_note', emotipal.platform.encryption.EncryptedTextField(blank=True)),
                 ('escalated_at', models.DateTimeField(blank=True, null=True)),
                 ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risk_alerts', to='accounts.clientprofile')),

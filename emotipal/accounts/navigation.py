@@ -1,0 +1,32 @@
+"""Navigation per role, for base.html."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from emotipal.accounts import access
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_authenticated:
+        return {"nav_items": []}
+    items: list[tuple[str, str]] = []
+    if access.is_client(user):
+        items.append((_("Today"), reverse("today")))
+        items.append((_("Ladders"), reverse("ladders")))
+    if access.is_clinician(user):
+        items.append((_("Clients"), reverse("caseload")))
+        items.append((_("Alerts"), reverse("alerts")))
+    if access.is_staff_member(user):
+        items.append((_("Library"), reverse("library")))
+    if access.is_clinic_admin(user):
+        items.append((_("Clinic"), reverse("clinic_admin")))
+    items.append((_("Settings"), reverse("settings")))
+    if access.is_client(user):
+        items.append((_("Help now"), reverse("support")))
+    return {"nav_items": items, "is_client": access.is_client(user)}

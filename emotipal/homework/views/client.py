@@ -1,0 +1,211 @@
+"""The client's pages: Today, doing an exercise (with drafts), and their own entries."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from emotipal.accounts.access import own_client_profile
+from emotipal.accounts.gates import client_required, request_user
+from emotipal.definitions.fields import parse_form_data
+from emotipal.homework import goals, reviews, services
+from emotipal.homework.models import Entry, LadderStep, RetroactiveRating, SelfReview
+from emotipal.homework.queries import today_items
+from emotipal.homework.reviews import record_opening
+from emotipal.library import variants
+from emotipal.library.exercise_form import RATING_QUESTIONS, bind_fields
+from emotipal.platform import extensions
+
+
+@client_required
+def today(request: HttpRequest) -> HttpResponse:
+    client = own_client_profile(request.user)
+    day = services.local_today(client)
+    items = today_items(client, day)
+    progress = goals.progress_for([i.assignment for i in items], day)
+    for item in items:
+        item.progress = progress[item.assignment.pk]  # type: ignore[attr-defined]
+    recent = (
+        Entry.objects.filter(assignment__client=client, status=Entry.Status.SUBMITTED)
+        .select_related("assignment__template_version", "review")
+        .order_by("-submitted_at")[:5]
+    )
+    return render(
+        request,
+        "homework/today.html",
+        {
+            "client": client,
+            "day": day,
+            "due": [i for i in items if i.due_today],
+            "other": [i for i in items if not i.due_today],
+            "recent": recent,
+            "to_self_review": _self_reviews_due(client, day),
+            "questionnaires": extensions.open_questionnaires.answer(client),
+            "missed": reviews.missed_practices(client, day),
+            "looking_back": client.discharged_on is not None
+            and not RetroactiveRating.objects.filter(client=client, rater_role="client").exists(),
+        },
+    )
+
+
+def _self_reviews_due(client: Any, day: dt.date) -> list[tuple[Any, Any]]:
+    """Homework to look back on before the next session (within a week), not yet self-reviewed."""
+    session = (
+        client.sessions.filter(date__gte=day, date__lte=day + dt.timedelta(days=7)).order_by("date").first()
+    )
+    if session is None:
+        return []
+    done = set(SelfReview.objects.filter(session=session).values_list("assignment_id", flat=True))
+    return [
+        (a, session)
+        for a in reviews.due_for_review(client, session)
+        if a.pk not in done and a.start_date <= day
+    ]
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw not in (None, "") else None
+    except ValueError:
+        return -1  # reported as out of range by the service, and the typed value is kept in the form
+
+
+def _active_seconds(request: HttpRequest) -> int:
+    try:
+        return max(0, int(request.POST.get("active_seconds", "0")))
+    except ValueError:
+        return 0
+
+
+def _form_context(
+    assignment: Any, answers: dict[str, Any], errors: dict[str, str], ratings: dict[str, Any], key: str
+) -> dict[str, Any]:
+    version = assignment.template_version
+    variant = variants.find(version.variants, assignment.variant_key)
+    fields = copy.deepcopy(variants.apply_to_fields(version.field_list, variant))
+    timed = version.template.kind in TIMED_KINDS
+    for spec in fields:  # exposure and relaxation time the practice with an on-page timer
+        if timed and spec["type"] == "duration" and not spec["id"].startswith("planned"):
+            spec["timer"] = True
+    steps = (
+        list(LadderStep.objects.filter(ladder__client=assignment.client).select_related("ladder"))
+        if version.template.kind == "exposure"
+        else []
+    )
+    return {
+        "assignment": assignment,
+        "version": version,
+        "texts": {
+            k: variants.text(version.__dict__, variant, k) for k in ("title", "rationale", "instructions")
+        },
+        "ladder_steps": steps,
+        "pacer": (version.extras or {}).get("pacer"),
+        "bound_fields": bind_fields(fields, answers, errors),
+        "errors": errors,
+        "ratings": [
+            (name, question, list(enumerate(labels)), ratings.get(name), errors.get(name))
+            for name, question, labels in RATING_QUESTIONS
+        ],
+        "idempotency_key": key,
+    }
+
+
+TIMED_KINDS = ("exposure", "relaxation")
+
+
+@client_required
+def do_exercise(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment = services.client_assignment(request.user, assignment_id)
+    if request.method == "POST":
+        answers = parse_form_data(assignment.template_version.field_list, request.POST)
+        ratings = {name: _int_or_none(request.POST.get(name)) for name, _q, _l in RATING_QUESTIONS}
+        key = request.POST.get("idempotency_key") or str(uuid.uuid4())
+        try:
+            entry, _created = services.submit_entry(
+                request.user,
+                assignment_id,
+                services.Submission(
+                    answers=answers,
+                    effort=ratings["effort"],
+                    difficulty=ratings["difficulty"],
+                    helpfulness=ratings["helpfulness"],
+                    active_seconds=_active_seconds(request),
+                    idempotency_key=key,
+                    ladder_step_id=request.POST.get("ladder_step") or None,
+                ),
+            )
+        except services.HomeworkError as exc:
+            shown = {k: ("" if v == -1 else v) for k, v in ratings.items()}
+            context = _form_context(assignment, answers, exc.errors, shown, key)
+            context["form_error"] = exc.message
+            return render(request, "homework/do_exercise.html", context, status=400)
+        return redirect("my_entry", entry_id=entry.pk)
+    if (
+        not assignment.is_active_on(services.local_today(assignment.client))
+        and not assignment.entries.filter(status=Entry.Status.DRAFT).exists()
+    ):
+        raise Http404("This homework is not open")
+    draft = services.open_draft(assignment)
+    record_opening(assignment)
+    return render(
+        request,
+        "homework/do_exercise.html",
+        _form_context(assignment, draft.answers or {}, {}, {}, str(uuid.uuid4())) | {"draft": draft},
+    )
+
+
+@client_required
+@require_POST
+def save_draft(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment = services.client_assignment(request.user, assignment_id)
+    answers = parse_form_data(assignment.template_version.field_list, request.POST)
+    draft = services.save_draft(request.user, assignment_id, answers, _active_seconds(request))
+    return render(request, "homework/_draft_status.html", {"draft": draft, "now": timezone.now()})
+
+
+@client_required
+def my_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
+    try:
+        entry = Entry.objects.select_related("assignment__template_version", "review").get(
+            pk=entry_id, assignment__client__user=request_user(request), status=Entry.Status.SUBMITTED
+        )
+    except Entry.DoesNotExist as exc:
+        raise Http404("No such entry") from exc
+    can_edit = entry.submitted_at is not None and timezone.now() - entry.submitted_at <= services.EDIT_WINDOW
+    return render(
+        request,
+        "homework/my_entry.html",
+        {"entry": entry, "fields": _answer_rows(entry), "can_edit": can_edit},
+    )
+
+
+def _answer_rows(entry: Entry) -> list[dict[str, Any]]:
+    from emotipal.homework.answers import answer_rows
+
+    return answer_rows(entry.assignment.template_version.field_list, entry.answers or {})
+
+
+def week_dates(day: dt.date) -> list[dt.date]:
+    start = day - dt.timedelta(days=day.weekday())
+    return [start + dt.timedelta(days=i) for i in range(7)]
+
+
+@client_required
+@require_POST
+def set_reward(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    try:
+        goals.set_reward(request.user, assignment_id, request.POST.get("reward", ""))
+    except services.HomeworkError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Reward set. You earn it when you reach this week's goal."))
+    return redirect("today")

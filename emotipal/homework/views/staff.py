@@ -1,0 +1,147 @@
+"""Therapist pages: caseload, a client's timeline, assigning homework and reviewing entries."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from emotipal.accounts.access import caseload, get_visible_client, note_reads, read_client
+from emotipal.accounts.gates import clinician_required
+from emotipal.homework import engagement_view, goals, services
+from emotipal.homework.answers import answer_rows
+from emotipal.homework.barriers import BARRIERS, STRATEGIES
+from emotipal.homework.forms import AssignForm
+from emotipal.homework.models import Assignment
+from emotipal.homework.queries import caseload_rows
+from emotipal.homework.review_forms import rating_questions
+from emotipal.homework.views.staff_review import retro_for
+from emotipal.library.exercise_form import RATING_NAMES, rating_label
+from emotipal.platform import extensions
+
+
+@clinician_required
+def caseload_view(request: HttpRequest) -> HttpResponse:
+    rows = caseload_rows(caseload(request.user), timezone.localdate())
+    flags = extensions.caseload_outcomes.answer([r.client.pk for r in rows])
+    for row in rows:
+        row.outcomes = flags[row.client.pk]  # type: ignore[attr-defined]
+    # Clients at risk or getting worse come first.
+    rows.sort(key=lambda r: (-r.outcomes.open_alerts, -len(r.outcomes.deteriorated)))  # type: ignore[attr-defined]
+    note_reads(request.user, [r.client for r in rows], "caseload")
+    return render(request, "homework/staff/caseload.html", {"rows": rows})
+
+
+@clinician_required
+def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_visible_client(request.user, client_id)
+    entries = list(services.entries_for_staff(request.user, client)[:100])
+    assignments = Assignment.objects.filter(client=client).select_related("template_version", "session")
+    progress = goals.progress_for(list(assignments), timezone.localdate())
+    for assignment in assignments:
+        assignment.progress = progress[assignment.pk]  # type: ignore[attr-defined]
+    for entry in entries:
+        entry.ratings = [  # type: ignore[attr-defined]
+            (RATING_NAMES[name], rating_label(name, getattr(entry, name)))
+            for name in ("effort", "difficulty", "helpfulness")
+        ]
+    today = timezone.localdate()
+    retro = retro_for(client.pk)
+    return render(
+        request,
+        "homework/staff/client_detail.html",
+        {
+            "client": client,
+            "entries": entries,
+            "assignments": assignments,
+            "engagement": engagement_view.build(client, today),
+            "sessions": list(client.sessions.order_by("-number")[:20]),
+            "barriers": list(client.barriers.select_related("assignment__template_version")[:20]),
+            "barrier_labels": BARRIERS,
+            "strategies": STRATEGIES,
+            "retro_client": retro.get("client"),
+            "retro_therapist": retro.get("therapist"),
+            "retro_questions": [
+                q for q in rating_questions("therapist") if q.name in ("r.quantity", "r.quality")
+            ],
+            "today": today,
+        },
+    )
+
+
+@clinician_required
+def assign(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = (
+        read_client(request.user, client_id, "assign")
+        if request.method == "GET"
+        else get_visible_client(request.user, client_id)
+    )
+    form = AssignForm(request.POST or None, client=client, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        plan = services.AssignmentPlan(
+            template_version=data["template_version"],
+            rationale=data["rationale"],
+            instructions=data["instructions"],
+            times_per_week=data["times_per_week"],
+            minutes_per_practice=data["minutes_per_practice"],
+            practice_days=list(data["practice_days"]),
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            session=data["session"],
+            variant_key=data["variant"],
+        )
+        try:
+            assignment = services.assign_homework(request.user, client, plan)
+        except services.HomeworkError as exc:
+            for name, message in exc.errors.items():
+                form.add_error(name if name in form.fields else None, message)
+        else:
+            messages.success(
+                request,
+                _("Assigned %(exercise)s to %(client)s.")
+                % {"exercise": assignment.template_version.title, "client": client},
+            )
+            return redirect("client_detail", client_id=client.pk)
+    return render(
+        request,
+        "homework/staff/assign.html",
+        {"client": client, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@clinician_required
+def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
+    entry = services.staff_entry(request.user, entry_id)
+    version = entry.assignment.template_version
+    return render(
+        request,
+        "homework/staff/entry_detail.html",
+        {
+            "entry": entry,
+            "client": entry.assignment.client,
+            "fields": answer_rows(version.field_list, entry.answers or {}),
+            "ratings": [
+                (RATING_NAMES[name], rating_label(name, getattr(entry, name)))
+                for name in ("effort", "difficulty", "helpfulness")
+            ],
+        },
+    )
+
+
+@clinician_required
+@require_POST
+def review(request: HttpRequest, entry_id: int) -> HttpResponse:
+    note = request.POST.get("note", "")
+    if len(note) > 5000:
+        messages.error(request, _("Keep the note to 5000 characters."))
+        return redirect("entry_detail", entry_id=entry_id)
+    review = services.review_entry(request.user, entry_id, note)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "homework/staff/_review.html", {"review": review, "entry": review.entry})
+    messages.success(request, _("Marked as reviewed."))
+    return redirect("client_detail", client_id=review.entry.assignment.client_id)

@@ -1,0 +1,172 @@
+"""Therapist pages for sessions and reviews: record a session, review homework in it, end treatment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from emotipal.accounts.access import caseload, get_visible_client, note_reads, read_client
+from emotipal.accounts.gates import clinician_required
+from emotipal.homework import reviews
+from emotipal.homework.barriers import BARRIERS, STRATEGIES
+from emotipal.homework.models import Barrier, RetroactiveRating, SelfReview, TherapistReview, TherapySession
+from emotipal.homework.review_forms import parse_ratings, rating_questions, rating_rows
+from emotipal.homework.services import HomeworkError
+
+
+def _date(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw or "")
+    except ValueError:
+        return None
+
+
+@clinician_required
+@require_POST
+def record_session(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_visible_client(request.user, client_id)
+    day = _date(request.POST.get("date"))
+    if day is None:
+        messages.error(request, _("Enter the session's date."))
+        return redirect("client_detail", client_id=client.pk)
+    try:
+        session = reviews.record_session(request.user, client, day)
+    except HomeworkError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Session %(number)s on %(date)s recorded.")
+            % {"number": session.number, "date": date_format(session.date, "j M Y")},
+        )
+    return redirect("client_detail", client_id=client.pk)
+
+
+@clinician_required
+def session_review(request: HttpRequest, client_id: int, session_id: int) -> HttpResponse:
+    """The homework due in this session: the client's self-review first, then the therapist's ratings."""
+    client = read_client(request.user, client_id, "session_review")
+    session = TherapySession.objects.filter(pk=session_id, client=client).first()
+    if session is None:
+        raise Http404("No such session")
+    errors: dict[int, dict[str, str]] = {}
+    posted: dict[int, dict[str, int | None]] = {}
+    if request.method == "POST":
+        try:
+            assignment_id = int(request.POST.get("assignment", ""))
+        except ValueError as exc:
+            raise Http404("No such assignment") from exc
+        posted[assignment_id] = parse_ratings(request.POST)
+        try:
+            reviews.submit_therapist_review(
+                request.user, assignment_id, session.pk, posted[assignment_id], request.POST.get("note", "")
+            )
+        except HomeworkError as exc:
+            errors[assignment_id] = exc.errors
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Review saved."))
+            return redirect("session_review", client_id=client.pk, session_id=session.pk)
+    assignments = reviews.due_for_review(client, session)
+    barriers_by_assignment: dict[int, list[Barrier]] = {}
+    for barrier in Barrier.objects.filter(assignment__in=assignments):  # one query, not one per assignment
+        barriers_by_assignment.setdefault(barrier.assignment_id, []).append(barrier)
+    self_reviews = {r.assignment_id: r for r in SelfReview.objects.filter(session=session)}
+    done = {
+        r.assignment_id: r for r in TherapistReview.objects.filter(session=session).select_related("reviewer")
+    }
+    items = [
+        {
+            "assignment": a,
+            "self_review": self_reviews.get(a.pk),
+            "self_rows": rating_rows(self_reviews[a.pk].ratings, "client") if a.pk in self_reviews else [],
+            "review": done.get(a.pk),
+            "review_rows": rating_rows(done[a.pk].ratings, "therapist") if a.pk in done else [],
+            "questions": rating_questions("therapist", posted.get(a.pk), errors.get(a.pk)),
+            "barriers": barriers_by_assignment.get(a.pk, []),
+        }
+        for a in assignments
+    ]
+    return render(
+        request,
+        "homework/staff/session_review.html",
+        {
+            "client": client,
+            "session": session,
+            "items": items,
+            "barrier_labels": BARRIERS,
+            "strategies": STRATEGIES,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@clinician_required
+@require_POST
+def end_treatment(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_visible_client(request.user, client_id)
+    day = _date(request.POST.get("date")) or timezone.localdate()
+    reviews.end_treatment(request.user, client, day)
+    messages.success(request, _("Treatment ended. Please rate the whole course of homework below."))
+    return redirect("client_detail", client_id=client.pk)
+
+
+@clinician_required
+@require_POST
+def retro_rating(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_visible_client(request.user, client_id)
+    ratings = parse_ratings(request.POST)
+    try:
+        reviews.rate_retroactively(
+            request.user,
+            client,
+            ratings.get("quantity"),
+            ratings.get("quality"),
+            request.POST.get("note", ""),
+        )
+    except HomeworkError as exc:
+        messages.error(request, exc.message + " " + " ".join(exc.errors.values()))
+    else:
+        messages.success(request, _("Course rated."))
+    return redirect("client_detail", client_id=client.pk)
+
+
+@clinician_required
+def caseload_barriers(request: HttpRequest) -> HttpResponse:
+    """What gets in the way across the caseload, and what clients chose to try."""
+    since = timezone.localdate() - dt.timedelta(weeks=8)
+    barriers = list(
+        Barrier.objects.filter(client__in=caseload(request.user), day__gte=since)
+        .select_related("client__user", "assignment__template_version")
+        .order_by("-day")
+    )
+    note_reads(request.user, {b.client for b in barriers[:30]}, "caseload_obstacles")
+    by_barrier = Counter(b.barrier for b in barriers)
+    by_strategy = Counter(b.strategy for b in barriers if b.strategy)
+    return render(
+        request,
+        "homework/staff/barriers.html",
+        {
+            "barriers": barriers[:30],
+            "by_barrier": [(BARRIERS.get(k, k), n) for k, n in by_barrier.most_common()],
+            "by_strategy": [
+                (STRATEGIES[k][0] if k in STRATEGIES else k, n) for k, n in by_strategy.most_common()
+            ],
+            "labels": BARRIERS,
+            "strategies": STRATEGIES,
+            "since": since,
+            "open_count": sum(1 for b in barriers if b.resolved_at is None),
+        },
+    )
+
+
+def retro_for(client_id: int) -> dict[str, RetroactiveRating]:
+    return {r.rater_role: r for r in RetroactiveRating.objects.filter(client_id=client_id)}

@@ -1,0 +1,145 @@
+"""The therapist's measures page for one client: scores with bands and reliable change next to engagement,
+mechanism ratings, schedules and alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from emotipal.accounts.models import ClientProfile
+from emotipal.analysis import engagement as eng
+from emotipal.analysis.outcomes import jacobson_truax, nhs_outcome
+from emotipal.homework import compliance
+from emotipal.homework.models import Entry
+from emotipal.homework.queries import week_start
+from emotipal.measures import charts as outcome_charts
+from emotipal.measures import services
+from emotipal.measures.models import Response, Schedule
+
+
+def _local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def score_series(responses: list[Response]) -> dict[str, dict[str, Any]]:
+    """Per instrument: points with reliable-change status against the first score, and a summary."""
+    by_key: dict[str, list[Response]] = defaultdict(list)
+    for r in responses:
+        if r.total is not None and r.completed_at is not None:
+            by_key[r.instrument_version.instrument.key].append(r)
+    series = {}
+    for key, items in by_key.items():
+        items.sort(key=lambda r: r.completed_at)  # type: ignore[arg-type,return-value]
+        definition = items[-1].instrument_version.definition
+        rc = definition.get("reliable_change")
+        direction = definition.get("direction", "lower_is_better")
+        baseline = items[0].total
+        points = []
+        for i, r in enumerate(items):
+            status = "baseline" if i == 0 else None
+            if rc and i > 0 and baseline is not None and r.total is not None:
+                status = jacobson_truax(
+                    baseline, r.total, sd=rc["sd"], reliability=rc["reliability"], direction=direction
+                ).status
+            day = _local_date(r.completed_at)  # type: ignore[arg-type]
+            points.append(
+                {"date": day, "week": week_start(day), "total": r.total, "band": r.band, "status": status}
+            )
+        nhs = definition.get("nhs")
+        latest = items[-1].total
+        summary = {
+            "name": definition.get("name", key),
+            "baseline": baseline,
+            "latest": latest,
+            "latest_band": items[-1].band,
+            "change": (latest - baseline) if latest is not None and baseline is not None else None,
+            "status": points[-1]["status"] if len(points) > 1 else None,
+            "nhs": nhs_outcome(
+                baseline,
+                latest,
+                caseness=nhs["caseness"],
+                reliable_change=nhs["reliable_change"],
+                direction=direction,
+            )
+            if nhs and len(items) > 1 and baseline is not None and latest is not None
+            else None,
+            "n": len(items),
+        }
+        bands = definition.get("bands") or []
+        top = max([float(b["max"]) for b in bands] or [float(p["total"] or 0) for p in points])  # type: ignore[arg-type]
+        series[key] = {"summary": summary, "points": points, "bands": bands, "max": top}
+    return series
+
+
+def thought_record_beliefs(client: ClientProfile) -> list[dict[str, Any]]:
+    """Belief in the hot thought before and after each thought record, weekly means (0-100)."""
+    before: dict[dt.date, list[float]] = defaultdict(list)
+    after: dict[dt.date, list[float]] = defaultdict(list)
+    entries = Entry.objects.filter(
+        assignment__client=client,
+        status=Entry.Status.SUBMITTED,
+        assignment__template_version__template__slug="thought-record",
+    ).only("answers", "practice_date")
+    for entry in entries:
+        answers = entry.answers or {}
+        thoughts = [t for t in answers.get("thoughts") or [] if isinstance(t.get("belief"), int | float)]
+        hot = [t for t in thoughts if t.get("hot") == "yes"] or thoughts
+        week = week_start(entry.practice_date)
+        if hot:
+            before[week].append(max(t["belief"] for t in hot))
+        if isinstance(answers.get("hot_thought_belief_after"), int | float):
+            after[week].append(answers["hot_thought_belief_after"])
+    rows = [
+        {"week": w, "name": _("Belief in hot thought, before"), "value": sum(v) / len(v)}
+        for w, v in before.items()
+    ]
+    rows += [
+        {"week": w, "name": _("Belief in hot thought, after"), "value": sum(v) / len(v)}
+        for w, v in after.items()
+    ]
+    return rows
+
+
+def build(actor: Any, client: ClientProfile) -> dict[str, Any]:
+    today = timezone.localdate()
+    responses = list(
+        Response.objects.filter(client=client)
+        .select_related("instrument_version__instrument")
+        .order_by("-due_date")
+    )
+    series = score_series(responses)
+    records = compliance.gather([client], until=today)[client.pk]
+    start = compliance.treatment_start(records) or today
+    by_week = compliance.weekly(
+        records, first_week=week_start(start), last_week=week_start(today), now=timezone.now()
+    )
+    engagement = [{"week": w, "value": eng.engagement_index(f).value} for w, f in sorted(by_week.items())]
+    charts = [
+        outcome_charts.symptom_trajectory(
+            s["summary"]["name"], s["points"], s["bands"], s["max"], engagement, f"chart-{key}"
+        )
+        for key, s in sorted(series.items())
+        if key != "skills_confidence"
+    ]
+    mechanism_rows = thought_record_beliefs(client)
+    for point in series.get("skills_confidence", {}).get("points", []):
+        mechanism_rows.append(
+            {"week": point["week"], "name": _("Skills confidence (x10)"), "value": point["total"] * 10}
+        )
+    charts.append(outcome_charts.mechanisms(mechanism_rows))
+    return {
+        "client": client,
+        "series": series,
+        "charts": charts,
+        "responses": responses[:60],
+        "schedules": list(
+            Schedule.objects.filter(client=client, is_active=True).select_related("instrument")
+        ),
+        "instruments": services.instruments_for(client.clinic),
+        "kinds": [(k.value, k.label) for k in Schedule.Kind],
+        "alerts": list(client.risk_alerts.select_related("response__instrument_version")[:10]),
+    }

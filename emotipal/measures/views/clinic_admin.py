@@ -1,0 +1,168 @@
+"""Clinic admin pages for questionnaires and safety: the instrument builder, REDCap import and export, crisis
+resources per language, and the alert policy."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from emotipal.accounts import access
+from emotipal.accounts.gates import clinic_admin_required
+from emotipal.accounts.models import Clinic, Role
+from emotipal.definitions.instruments import DefinitionError
+from emotipal.measures import builder, services
+from emotipal.measures.models import CrisisResource, Instrument
+from emotipal.measures.questionnaire_form import bind_items
+from emotipal.measures.redcap import RedcapError, export_dictionary, import_dictionary
+from emotipal.platform.audit.services import record
+
+MAX_UPLOAD = 2 * 1024 * 1024
+EXAMPLE = builder.__doc__.split("\n\n")[1] if builder.__doc__ else ""
+
+
+def _clinic(request: HttpRequest) -> Clinic:
+    clinic = access.clinics_where(request.user, Role.ADMIN).first()
+    assert clinic is not None  # the decorator let only clinic admins in
+    return clinic
+
+
+@clinic_admin_required
+def instruments(request: HttpRequest) -> HttpResponse:
+    clinic = _clinic(request)
+    text = request.POST.get("definition", "")
+    preview, error, report = None, None, []
+    if request.method == "POST" and request.POST.get("action") in ("preview", "save"):
+        try:
+            definition = builder.parse(text)
+        except builder.BuilderError as exc:
+            error = str(exc)
+        else:
+            if request.POST["action"] == "save":
+                version, created = services.store_instrument(definition, clinic)
+                record(request.user, "instrument.save", version, clinic_id=clinic.pk)
+                messages.success(
+                    request,
+                    _("%(name)s saved as version %(number)s.")
+                    % {"name": version.name, "number": version.number}
+                    if created
+                    else _("No changes."),
+                )
+                return redirect("clinic_instruments")
+            preview = {"definition": definition, "items": bind_items(definition, {}, {})}
+    elif request.method == "POST" and request.POST.get("action") == "import":
+        upload = request.FILES.get("file")
+        if upload is None or (upload.size or 0) > MAX_UPLOAD:
+            error = _("Choose a REDCap data dictionary CSV (at most 2 MB).")
+        else:
+            try:
+                result = import_dictionary(upload.read().decode("utf-8-sig"))
+                for definition in result.definitions:
+                    services.store_instrument(definition, clinic)
+            except (RedcapError, DefinitionError) as exc:
+                error = _("Nothing was imported: %(reason)s") % {"reason": exc}
+            except UnicodeDecodeError:
+                error = _("Nothing was imported: the file is not UTF-8 text.")
+            else:
+                report = result.report
+                record(
+                    request.user,
+                    "instrument.import_redcap",
+                    clinic,
+                    clinic_id=clinic.pk,
+                    forms=len(result.definitions),
+                )
+                messages.success(
+                    request,
+                    ngettext(
+                        "Imported %(count)d instrument.",
+                        "Imported %(count)d instruments.",
+                        len(result.definitions),
+                    )
+                    % {"count": len(result.definitions)},
+                )
+    return render(
+        request,
+        "measures/clinic_instruments.html",
+        {
+            "clinic": clinic,
+            "instruments": services.instruments_for(clinic),
+            "text": text or EXAMPLE,
+            "preview": preview,
+            "error": error,
+            "report": report,
+        },
+        status=400 if error else 200,
+    )
+
+
+@clinic_admin_required
+def export_redcap(request: HttpRequest, instrument_id: int) -> HttpResponse:
+    clinic = _clinic(request)
+    instrument = Instrument.objects.filter(pk=instrument_id).first()
+    if instrument is None or instrument.clinic_id not in (None, clinic.pk):
+        raise Http404("No such instrument")
+    response = HttpResponse(
+        export_dictionary(services.latest_version(instrument).definition),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{instrument.key}-redcap-dictionary.csv"'
+    return response
+
+
+@clinic_admin_required
+def safety(request: HttpRequest) -> HttpResponse:
+    clinic = _clinic(request)
+    error = None
+    if request.method == "POST" and request.POST.get("action") == "policy":
+        try:
+            hours = int(request.POST.get("alert_escalation_hours", ""))
+        except ValueError:
+            hours = 0
+        statement = request.POST.get("answers_read_statement", "").strip()
+        if not 1 <= hours <= 168 or not statement:
+            error = _("Give the escalation time in hours (1 to 168) and a statement for clients.")
+        else:
+            clinic.alert_escalation_hours, clinic.answers_read_statement = hours, statement[:2000]
+            clinic.save(update_fields=["alert_escalation_hours", "answers_read_statement"])
+            record(request.user, "clinic.safety_policy", clinic, clinic_id=clinic.pk, hours=hours)
+            messages.success(request, _("Safety policy saved."))
+            return redirect("clinic_safety")
+    elif request.method == "POST" and request.POST.get("action") == "add":
+        title, body = request.POST.get("title", "").strip(), request.POST.get("body", "").strip()
+        language = request.POST.get("language", "en").strip().lower()[:10] or "en"
+        if not title or not body:
+            error = _("A resource needs a title and what to do.")
+        else:
+            CrisisResource.objects.create(
+                clinic=clinic, language=language, title=title[:200], body=body[:4000]
+            )
+            record(request.user, "crisis_resource.add", clinic, clinic_id=clinic.pk, language=language)
+            messages.success(request, _("Crisis resource added."))
+            return redirect("clinic_safety")
+    return render(
+        request,
+        "measures/clinic_safety.html",
+        {
+            "clinic": clinic,
+            "resources": CrisisResource.objects.filter(clinic=clinic),
+            "error": error,
+            "default": services.DEFAULT_CRISIS,
+        },
+        status=400 if error else 200,
+    )
+
+
+@clinic_admin_required
+@require_POST
+def delete_crisis_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
+    clinic = _clinic(request)
+    deleted, _count = CrisisResource.objects.filter(pk=resource_id, clinic=clinic).delete()
+    if not deleted:
+        raise Http404("No such resource")
+    record(request.user, "crisis_resource.delete", clinic, clinic_id=clinic.pk, resource=resource_id)
+    messages.success(request, _("Removed."))
+    return redirect("clinic_safety")

@@ -1,0 +1,39 @@
+"""Extension points: a lower app asks a question that a higher app answers, so the lower one never imports it.
+
+The homework pages show what the questionnaires app knows (a client's open questionnaires on Today, risk alerts
+and reliable change on the caseload), but `homework` sits below `measures` in the layers. Each such question is
+a Slot here: the app that answers it fills it in its AppConfig.ready(); the page asks the slot. Features that a
+research experiment switches will be asked the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Slot(Generic[F]):
+    """One named question with exactly one answering function."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._answer: F | None = None
+
+    def provide(self, answer: F) -> None:
+        if self._answer is not None and self._answer is not answer:
+            raise RuntimeError(f"{self.name} is already answered by {self._answer!r}")
+        self._answer = answer
+
+    @property
+    def answer(self) -> F:
+        if self._answer is None:
+            raise LookupError(f"No installed app answers {self.name}")
+        return self._answer
+
+
+# client profile -> the questionnaires the client has open (shown on Today)
+open_questionnaires: Slot[Callable[[Any], list[Any]]] = Slot("open_questionnaires")
+# client ids -> {client id: outcome flags with .open_alerts and .deteriorated} (the caseload's risk columns)
+caseload_outcomes: Slot[Callable[[list[int]], dict[int, Any]]] = Slot("caseload_outcomes")

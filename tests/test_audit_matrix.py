@@ -1,0 +1,174 @@
+"""Every staff read of a client's data leaves an audit row for that client (who looked, at what, when).
+
+Walks the rows of the permission matrix: each page and API operation that client A's therapist may call
+successfully is either listed in READS_CLIENT_DATA (and must then write an audit row whose subject is client A,
+with the therapist as actor) or in NO_CLIENT_DATA. A new route or operation in neither set fails
+`test_every_route_is_classified`, so nobody can add a read that escapes the audit trail by accident. Writes
+are audited by their actions (`test_writes_name_their_client`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from emotipal.accounts.services import create_api_token
+from emotipal.platform.audit.models import AuditEvent
+from tests.factories import World
+from tests.test_permission_matrix import API_ROWS, PAGES, Objects, Row, _request, assignment_body
+
+# Page routes (name, row index) and API operations (method, path) whose answer shows a client's data to staff.
+READS_CLIENT_DATA: set[Any] = {
+    ("caseload", 0),
+    ("client_detail", 0),
+    ("assign", 0),
+    ("entry_detail", 0),
+    ("caseload_barriers", 0),
+    ("session_review", 0),
+    ("client_measures", 0),
+    ("alerts", 0),
+    ("ladders", 1),
+    ("ladder", 0),
+    ("GET", "/clients"),
+    ("GET", "/clients/{client_id}/entries"),
+    ("GET", "/clients/{client_id}/sessions"),
+    ("GET", "/clients/{client_id}/barriers"),
+    ("GET", "/clients/{client_id}/compliance"),
+}
+# What the therapist may open that holds no client's data (their own account, the library, the API's lists of
+# questions), and staff writes, which their actions audit.
+NO_CLIENT_DATA: set[Any] = {
+    ("home", 0),
+    ("healthz", 0),
+    ("settings", 0),
+    ("token_create", 0),
+    ("token_revoke", 0),
+    ("support", 0),
+    ("library", 0),
+    ("template_detail", 0),
+    ("template_clone", 0),
+    ("template_edit", 0),
+    ("GET", "/me"),
+    ("GET", "/tokens"),
+    ("POST", "/tokens"),
+    ("DELETE", "/tokens/{token_id}"),
+    ("GET", "/templates"),
+    ("GET", "/engagement-items"),
+}
+STAFF_WRITES: set[Any] = {
+    ("entry_review", 0),
+    ("record_session", 0),
+    ("end_treatment", 0),
+    ("retro_rating", 0),
+    ("add_schedule", 0),
+    ("stop_schedule", 0),
+    ("alert_acknowledge", 0),
+    ("POST", "/clients/{client_id}/assignments"),
+    ("POST", "/entries/{entry_id}/review"),
+    ("POST", "/clients/{client_id}/sessions"),
+    ("POST", "/assignments/{assignment_id}/therapist-reviews"),
+    ("POST", "/clients/{client_id}/retroactive"),
+}
+
+
+def therapist_successes() -> dict[Any, Row]:
+    """Every matrix row that client A's therapist may call with success."""
+    found: dict[Any, Row] = {}
+    for name, rows in PAGES.items():
+        for i, row in enumerate(rows):
+            if row.expect["therapist"] < 400:
+                found[(name, i)] = row
+    for key, row in API_ROWS.items():
+        if row.expect["therapist"] < 400:
+            found[key] = row
+    return found
+
+
+def test_every_route_is_classified() -> None:
+    found = set(therapist_successes())
+    classified = READS_CLIENT_DATA | NO_CLIENT_DATA | STAFF_WRITES
+    assert found == classified, f"unclassified: {found - classified}; stale: {classified - found}"
+    assert not (READS_CLIENT_DATA & NO_CLIENT_DATA) and not (READS_CLIENT_DATA & STAFF_WRITES)
+
+
+def _call(world: World, entry_a: Any, key: Any, row: Row) -> Any:
+    new = create_api_token(world.therapist, "audit")
+    o = Objects(world, entry_a.assignment, entry_a, new.token.pk)
+    if isinstance(key[0], str) and key[0].isupper():  # an API operation
+        http = world.login(None)
+        http.defaults["HTTP_AUTHORIZATION"] = f"Bearer {new.secret}"
+        data = (
+            assignment_body(o)
+            if row.data is None and key[0] == "POST"
+            else o.body(row.data)
+            if isinstance(row.data, str)
+            else row.data
+        )
+        return _request(http, row, row.path(o), data, api_call=True)
+    return _request(world.login(world.therapist), row, row.path(o), row.data, api_call=False)
+
+
+def _rows_about_a(world: World, after: int) -> Any:
+    return AuditEvent.objects.filter(
+        pk__gt=after, actor=world.therapist, subject_user_id=world.client_a.user_id
+    )
+
+
+@pytest.mark.parametrize("key", sorted(READS_CLIENT_DATA, key=str), ids=str)
+def test_each_read_of_client_data_is_audited(world: World, entry_a: Any, key: Any) -> None:
+    row = therapist_successes()[key]
+    Objects(world, entry_a.assignment, entry_a, 0)  # the objects exist before the mark
+    mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = _call(world, entry_a, key, row)
+    assert response.status_code == row.expect["therapist"], response.content[:300]
+    assert _rows_about_a(world, mark).exists(), f"{key}: no audit row for client A"
+    # Nobody else's data was shown, so no other client is named (client B belongs to the same therapist).
+    named = set(
+        AuditEvent.objects.filter(pk__gt=mark, actor=world.therapist).values_list(
+            "subject_user_id", flat=True
+        )
+    )
+    assert named <= {world.client_a.user_id, world.client_b.user_id, None}
+
+
+@pytest.mark.parametrize("key", sorted(STAFF_WRITES, key=str), ids=str)
+def test_writes_name_their_client(world: World, entry_a: Any, key: Any) -> None:
+    row = therapist_successes()[key]
+    Objects(world, entry_a.assignment, entry_a, 0)
+    mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = _call(world, entry_a, key, row)
+    assert response.status_code == row.expect["therapist"], response.content[:300]
+    assert _rows_about_a(world, mark).exists(), f"{key}: the write names no client in the audit trail"
+
+
+def test_a_client_reading_their_own_data_is_not_a_staff_read(world: World, entry_a: Any) -> None:
+    mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    world.login(world.client_a.user).get("/today/")
+    assert not AuditEvent.objects.filter(pk__gt=mark, action__startswith="read.").exists()
+
+
+def test_the_clinic_export_names_every_client_it_contains(world: World, entry_a: Any) -> None:
+    mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = world.login(world.admin).get("/clinic/export/compliance.csv")
+    assert response.status_code == 200
+    named = set(
+        AuditEvent.objects.filter(
+            pk__gt=mark, actor=world.admin, action="read.export.compliance"
+        ).values_list("subject_user_id", flat=True)
+    )
+    clinic_clients = set(world.clinic.clients.values_list("user_id", flat=True))
+    assert clinic_clients and named == clinic_clients
+
+
+@pytest.mark.parametrize("what", ["compliance", "fhir"])
+def test_command_line_exports_are_audited(world: World, entry_a: Any, what: str, tmp_path: Any) -> None:
+    from django.core.management import call_command
+
+    mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    call_command("export", what, "--out", str(tmp_path / "out"), "--clinic", world.clinic.slug)
+    rows = AuditEvent.objects.filter(pk__gt=mark, action=f"read.export.{what}")
+    assert set(rows.values_list("subject_user_id", flat=True)) == set(
+        world.clinic.clients.values_list("user_id", flat=True)
+    )
+    assert all(r.detail.get("via") == "command line" and r.actor_id is None for r in rows)
