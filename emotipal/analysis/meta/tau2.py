@@ -123,7 +123,9 @@ def tau2_reml(
     halving the step while it would make tau² negative; stop when the step changes tau² by less than
     ``threshold``. Copying metafor's start, step and stopping rule (rather than solving more tightly)
     reproduces its printed digits. Afterwards, like metafor, tau² = 0 is taken if it has a higher restricted
-    likelihood (Fisher scoring can stall at a local maximum). SE = sqrt(2 / tr(PP)) from the information.
+    likelihood (Fisher scoring can stall at a local maximum). A direct search of the whole range then makes
+    sure the answer is the global maximum (metafor does not; see the comment below). SE = sqrt(2 / tr(PP))
+    from the information.
 
     Fisher scoring can oscillate and diverge (e.g. one very precise study among imprecise ones); metafor
     then stops with an error. We instead maximise the restricted likelihood directly, which gives the
@@ -151,6 +153,14 @@ def tau2_reml(
                 adj /= 2.0
         tau2 = tau2 + adj
         change = abs(old - tau2)
+    if iterations:
+        # Fisher scoring climbs to the nearest maximum; the restricted likelihood can have two (one at or
+        # near 0 and one inside), and near a steep boundary the 1e-5 stopping rule can stop short. The REML
+        # estimate is the global maximum, so compare with a direct search and take it when it is better by
+        # more than metafor's own likelihood tolerance (so metafor's digits stay where both agree).
+        direct = _reml_direct(yi, vi, X)
+        if _reml_loglik(direct, yi, vi, X) - _reml_loglik(tau2, yi, vi, X) > LL0_TOL:
+            tau2, iterations = direct, 0
     if tau2 > threshold and _reml_loglik(0.0, yi, vi, X) - _reml_loglik(tau2, yi, vi, X) > LL0_TOL:
         tau2 = 0.0
     tau2 = max(0.0, tau2)

@@ -349,3 +349,29 @@ def test_reml_falls_back_to_direct_maximisation_when_fisher_scoring_diverges():
     best = optimize.minimize_scalar(neg_ll, bounds=(0.0, 10.0), method="bounded", options={"xatol": 1e-12})
     res = meta_analysis(yi, vi, "REML")
     assert res.tau2 == pytest.approx(best.x, abs=1e-6)
+
+
+# Restricted likelihoods with a maximum at the boundary (tau² = 0, where Fisher scoring from Hedges' start
+# stops, as metafor's does) and a higher one inside: found by the property test above.
+BIMODAL = [
+    ([-1.0, -0.25, -0.75, -0.25, -0.5, -0.25], [0.0625, 0.5, 1.0, 1.0, 0.25, 0.125]),
+    ([0.75, 0.25, 1.0, 0.25, 0.0, 0.5], [1.0, 1.0, 0.015625, 0.5, 0.03125, 0.25]),
+    ([1.0, 0.25, 0.5, 0.25, 0.25], [0.0078125, 0.5, 1.0, 0.5, 1.0]),
+]
+
+
+@pytest.mark.parametrize(("yi", "vi"), BIMODAL)
+def test_reml_takes_the_global_maximum_of_a_bimodal_likelihood(yi, vi):
+    yi, vi = np.array(yi), np.array(vi)
+
+    def neg_ll(t):
+        w = 1 / (vi + t)
+        mu = np.sum(w * yi) / np.sum(w)
+        return 0.5 * (np.sum(np.log(vi + t)) + math.log(np.sum(w)) + np.sum(w * (yi - mu) ** 2))
+
+    grid = np.linspace(0.0, 5.0, 50001)
+    best = grid[int(np.argmin([neg_ll(t) for t in grid]))]
+    assert best > 0.01 and neg_ll(best) < neg_ll(0.0)  # the inside maximum is the higher one
+    res = meta_analysis(yi, vi, "REML")
+    assert res.tau2 == pytest.approx(best, abs=2e-4)
+    assert neg_ll(res.tau2) <= neg_ll(best) + 1e-9
