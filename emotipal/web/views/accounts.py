@@ -87,7 +87,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             return _invitation_refused(request, str(exc), 410)
         messages.success(request, _("Welcome to %(clinic)s.") % {"clinic": invitation.clinic.name})
         # allauth's own login flow, not django.contrib.auth.login with a chosen backend: it runs the login
-        # stages and signals, and the MFA policy gate then sends staff of an MFA clinic to set it up first.
+        # stages and signals, and the MFA gate then sends staff of an MFA clinic to set it up first.
         return perform_login(request, user, redirect_url=reverse("home"))
     return render(
         request,
