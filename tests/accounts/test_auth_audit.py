@@ -9,6 +9,7 @@ from typing import Any
 
 import pyotp
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 from django.utils import timezone
 
@@ -112,3 +113,13 @@ def test_token_use_is_recorded_once_an_hour_and_last_use_kept(world: World) -> N
     services.revoke_api_token(world.therapist, token.pk)
     assert http.get("/api/v1/me", **auth).status_code == 401
     assert len(rows("api_token.use")) == 2
+
+
+def test_a_wrong_totp_code_is_recorded_against_the_account(world: World) -> None:
+    TOTP.activate(world.therapist, generate_totp_secret())
+    http = world.login(None)
+    http.post("/accounts/login/", {"login": world.therapist.email, "password": PASSWORD})
+    assert http.post("/accounts/2fa/authenticate/", {"code": "000000"}).status_code == 200
+    [failed] = rows("auth.mfa_failed")
+    assert failed.actor_id is None and failed.target_id == str(world.therapist.pk)
+    assert not rows("auth.login")
