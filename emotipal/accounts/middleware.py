@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import translation
 
-from emotipal.accounts.models import Membership
+from emotipal.accounts.mfa_policy import must_set_up_mfa
 
 ALLOWED_PREFIXES = ("/accounts/", "/static/", "/invite/")
 
@@ -26,8 +25,7 @@ class RequireStaffMFAMiddleware:
             user.is_authenticated
             and not request.path.startswith(ALLOWED_PREFIXES)
             and not request.path.startswith("/api/")  # the API answers for itself, never with a redirect
-            and Membership.objects.filter(user=user, clinic__require_staff_mfa=True).exists()
-            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+            and must_set_up_mfa(user)
         ):
             return redirect("mfa_activate_totp")
         return self.get_response(request)

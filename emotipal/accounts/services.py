@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from emotipal.accounts.mfa_policy import MFARequired, must_set_up_mfa
 from emotipal.accounts.models import ApiToken, ClientProfile, Clinic, Invitation, Membership, Role, User
 from emotipal.platform.audit.services import record
 
@@ -38,6 +39,10 @@ def invite(
     email = email.strip().lower()
     if role == Invitation.CLIENT and therapist is None:
         raise InvitationError(_("A client invitation needs a therapist."))
+    if already_in_clinic(clinic, email):
+        raise InvitationError(
+            _("%(email)s already has an account in this clinic. Nothing was sent.") % {"email": email}
+        )
     token = Invitation.new_token()
     invitation = Invitation.objects.create(
         clinic=clinic,
@@ -79,40 +84,94 @@ def find_invitation(token: str) -> Invitation:
     return invitation
 
 
-@transaction.atomic
-def accept_invitation(token: str, *, password: str, display_name: str = "", language: str = "en") -> User:
+def already_in_clinic(clinic: Clinic, email: str) -> bool:
+    """Whether the address belongs to a staff member or a client of this clinic already."""
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        return False
+    return (
+        Membership.objects.filter(user=user, clinic=clinic).exists()
+        or ClientProfile.objects.filter(user=user, clinic=clinic).exists()
+    )
+
+
+def account_exists_for(invitation: Invitation) -> bool:
+    return User.objects.filter(email__iexact=invitation.email).exists()
+
+
+def _lock_unused(token: str) -> Invitation:
     invitation = find_invitation(token)
-    # Lock the row so two clicks on the same link cannot both create an account.
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    # Lock the row so two clicks on the same link cannot both use it.
+    invitation = Invitation.objects.select_for_update().select_related("clinic").get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise InvitationError(
             _("This invitation has already been used. Log in with your e-mail and password.")
         )
-    user = User.objects.filter(email__iexact=invitation.email).first()
-    if user is None:
-        # A new account starts in the language the person's browser asked for (they can change it in Settings).
-        known = {code for code, _name in settings.LANGUAGES}
-        user = User.objects.create_user(
-            invitation.email,
-            password,
-            display_name=display_name,
-            language=language if language in known else "en",
-        )
-    # The person proved they read the mailbox by opening the link, so the address counts as verified.
-    EmailAddress.objects.update_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
+    return invitation
+
+
+def _grant(invitation: Invitation, user: User) -> None:
+    """Adds the invitation's role to the account and marks the invitation used (inside the caller's lock)."""
     if invitation.role == Invitation.CLIENT:
         assert invitation.therapist is not None
-        ClientProfile.objects.get_or_create(
-            user=user, defaults={"clinic": invitation.clinic, "therapist": invitation.therapist}
-        )
+        profile = ClientProfile.objects.filter(user=user).first()
+        # A person is a client of one clinic at a time: silently keeping the other clinic's profile would
+        # mark the invitation used while the inviting clinic gets nothing.
+        if profile is not None and profile.clinic_id != invitation.clinic_id:
+            raise InvitationError(
+                _("This account is already a client of another clinic. Ask the clinic that invited you.")
+            )
+        if profile is None:
+            ClientProfile.objects.create(user=user, clinic=invitation.clinic, therapist=invitation.therapist)
     else:
         Membership.objects.get_or_create(user=user, clinic=invitation.clinic, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     record(user, "invitation.accept", invitation, clinic_id=invitation.clinic_id, role=invitation.role)
+
+
+@transaction.atomic
+def accept_invitation(token: str, *, password: str, display_name: str = "", language: str = "en") -> User:
+    """Creates the account an invitation is for. Never touches an existing account: knowing the link is not
+    proof of owning the account, so an existing account accepts with `accept_invitation_as`, logged in."""
+    invitation = _lock_unused(token)
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationError(
+            _(
+                "An account with this e-mail address already exists. Log in to it, then open the invitation "
+                "link again to accept."
+            )
+        )
+    # A new account starts in the language the person's browser asked for (they can change it in Settings).
+    known = {code for code, _name in settings.LANGUAGES}
+    user = User.objects.create_user(
+        invitation.email,
+        password,
+        display_name=display_name,
+        language=language if language in known else "en",
+    )
+    # The person proved they read the mailbox by opening the link, so the address counts as verified.
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    _grant(invitation, user)
+    return user
+
+
+@transaction.atomic
+def accept_invitation_as(token: str, user: User) -> User:
+    """Adds the invitation's role to an existing account whose owner is logged in (password and, where
+    enrolled, MFA: the normal login). The invitation must be for that account's own address."""
+    invitation = _lock_unused(token)
+    if not user.is_authenticated or user.email.lower() != invitation.email.lower():
+        raise InvitationError(
+            _(
+                "This invitation is for another e-mail address. Log out, then log in with the address the "
+                "invitation was sent to."
+            )
+        )
+    _grant(invitation, user)
     return user
 
 
@@ -123,6 +182,9 @@ class NewToken:
 
 
 def create_api_token(user: User, name: str, *, days_valid: int | None = None) -> NewToken:
+    # A token is a way in that skips the login page, so it is not handed out before the MFA the clinic requires.
+    if must_set_up_mfa(user):
+        raise MFARequired()
     secret = ApiToken.PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -148,11 +210,29 @@ def user_for_token(secret: str) -> User | None:
     token = ApiToken.objects.select_related("user").filter(token_hash=ApiToken.hash_token(secret)).first()
     if token is None or not token.is_usable() or not token.user.is_active:
         return None
-    now = timezone.now()
-    # Write at most once a minute: tokens are used on every request of an API client.
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    _note_token_use(token)
     return token.user
+
+
+def _note_token_use(token: ApiToken) -> None:
+    """Keeps last_used_at current (to the minute) and writes one audit row per token per clock hour.
+
+    A script calls the API many times a minute: one audit row per request would bury every other event and
+    make each read a write. The first use in each hour still answers "was this token used, and when"; the
+    exact latest use is last_used_at. The update is conditional on the value read, so of two concurrent
+    requests only one writes the row.
+    """
+    now = timezone.now()
+    last = token.last_used_at
+    new_hour = last is None or last.replace(minute=0, second=0, microsecond=0) != now.replace(
+        minute=0, second=0, microsecond=0
+    )
+    if not new_hour and last is not None and now - last <= dt.timedelta(minutes=1):
+        return
+    updated = ApiToken.objects.filter(pk=token.pk, last_used_at=last).update(last_used_at=now)
+    token.last_used_at = now
+    if updated and new_hour:
+        record(token.user, "api_token.use", token)
 
 
 def staff_roles_for_invite() -> list[tuple[str, StrOrPromise]]:

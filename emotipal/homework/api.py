@@ -13,10 +13,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import HttpError
-from ninja.security import HttpBearer, SessionAuth
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
 
 from emotipal.accounts import access
 from emotipal.accounts import services as account_services
+from emotipal.accounts.mfa_policy import MFA_REQUIRED_MESSAGE, MFARequired, must_set_up_mfa
 from emotipal.accounts.models import ApiToken, User
 from emotipal.homework import services
 from emotipal.homework.models import Assignment, Entry
@@ -25,11 +27,29 @@ from emotipal.library.models import TemplateVersion
 from emotipal.library.services import latest_versions
 
 
+def _refuse_without_required_mfa(user: Any) -> None:
+    """The pages' MFA gate, for the API: 403 with a JSON message instead of a redirect.
+
+    Applied to tokens too, so a token made before the clinic required MFA does not get around it.
+    """
+    if must_set_up_mfa(user):
+        raise HttpError(403, str(MFA_REQUIRED_MESSAGE))
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = account_services.user_for_token(token)
         if user is not None:
+            _refuse_without_required_mfa(user)
             request.user = user
+        return user
+
+
+class SessionAuth(NinjaSessionAuth):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if user is not None:
+            _refuse_without_required_mfa(user)
         return user
 
 
@@ -56,6 +76,11 @@ def _mount_review_router() -> None:
 @api.exception_handler(services.HomeworkError)
 def homework_error(request: HttpRequest, exc: services.HomeworkError) -> Any:
     return api.create_response(request, {"detail": exc.message, "errors": exc.errors}, status=422)
+
+
+@api.exception_handler(MFARequired)
+def mfa_required(request: HttpRequest, exc: MFARequired) -> Any:
+    return api.create_response(request, {"detail": str(exc)}, status=403)
 
 
 # --- shapes -------------------------------------------------------------------------------------------------

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from allauth.account.utils import perform_login
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,6 +19,7 @@ from django.views.decorators.http import require_POST
 from emotipal.accounts import access, services
 from emotipal.accounts.forms import LanguageForm
 from emotipal.accounts.gates import clinic_admin_required, request_user
+from emotipal.accounts.mfa_policy import MFARequired
 from emotipal.accounts.models import ApiToken, ClientProfile, Invitation, Membership, Role, User
 from emotipal.accounts.signals import reminder_settings_changed
 from emotipal.homework.export import compliance_rows, write_csv
@@ -48,11 +52,28 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def _invitation_refused(request: HttpRequest, reason: str, status: int) -> HttpResponse:
+    return render(request, "accounts/invitation_invalid.html", {"reason": reason}, status=status)
+
+
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = services.find_invitation(token)
     except services.InvitationError as exc:
-        return render(request, "accounts/invitation_invalid.html", {"reason": str(exc)}, status=410)
+        return _invitation_refused(request, str(exc), 410)
+    current = request.user
+    if current.is_authenticated and current.email.lower() != invitation.email.lower():
+        return _invitation_refused(
+            request,
+            _(
+                "This invitation is for %(invited)s, but you are logged in as %(current)s. Log out, then open "
+                "the link again."
+            )
+            % {"invited": invitation.email, "current": current.email},
+            403,
+        )
+    if services.account_exists_for(invitation):
+        return _accept_as_existing_account(request, token, invitation)
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -63,16 +84,39 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 language=getattr(request, "LANGUAGE_CODE", "en"),
             )
         except services.InvitationError as exc:
-            return render(request, "accounts/invitation_invalid.html", {"reason": str(exc)}, status=410)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return _invitation_refused(request, str(exc), 410)
         messages.success(request, _("Welcome to %(clinic)s.") % {"clinic": invitation.clinic.name})
-        return redirect("home")
+        # allauth's own login flow, not django.contrib.auth.login with a chosen backend: it runs the login
+        # stages and signals, and the MFA gate then sends staff of an MFA clinic to set it up first.
+        return perform_login(request, user, redirect_url=reverse("home"))
     return render(
         request,
         "accounts/invitation_accept.html",
-        {"invitation": invitation, "form": form},
+        {"invitation": invitation, "form": form, "mode": "new"},
         status=400 if form.errors else 200,
     )
+
+
+def _accept_as_existing_account(request: HttpRequest, token: str, invitation: Invitation) -> HttpResponse:
+    """An invitation for an address that has an account: knowing the link does not prove owning the account,
+    so its owner logs in the normal way (password and, where enrolled, MFA) and comes back to accept."""
+    if not request.user.is_authenticated:
+        login_url = f"{reverse('account_login')}?{urlencode({'next': request.path})}"
+        return render(
+            request,
+            "accounts/invitation_accept.html",
+            {"invitation": invitation, "mode": "login", "login_url": login_url},
+            # Whatever was posted (a password, say) is ignored: nothing changes without that login.
+            status=403 if request.method == "POST" else 200,
+        )
+    if request.method == "POST":
+        try:
+            services.accept_invitation_as(token, request_user(request))
+        except services.InvitationError as exc:
+            return _invitation_refused(request, str(exc), 409)
+        messages.success(request, _("Welcome to %(clinic)s.") % {"clinic": invitation.clinic.name})
+        return redirect("home")
+    return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "mode": "confirm"})
 
 
 @login_required
@@ -132,9 +176,14 @@ def create_token(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Give the token a name (and at most 365 days)."))
         return redirect("settings")
     assert isinstance(request.user, User)
-    new = services.create_api_token(
-        request.user, form.cleaned_data["name"], days_valid=form.cleaned_data["days_valid"]
-    )
+    try:
+        new = services.create_api_token(
+            request.user, form.cleaned_data["name"], days_valid=form.cleaned_data["days_valid"]
+        )
+    except MFARequired as exc:
+        # The page middleware normally stops such a user before this view; the service refuses as well.
+        messages.error(request, str(exc))
+        return redirect("settings")
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
     return render(
         request,
@@ -172,16 +221,22 @@ def clinic_admin(request: HttpRequest) -> HttpResponse:
         invite_form = InviteForm(request.POST, therapists=therapists)
         if invite_form.is_valid():
             data = invite_form.cleaned_data
-            new = services.invite(
-                clinic=clinic,
-                email=data["email"],
-                role=data["role"],
-                invited_by=request.user,
-                therapist=data["therapist"] if data["role"] == Invitation.CLIENT else None,
-            )
-            new_link = new.url
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": new.invitation.email})
-            invite_form = InviteForm(therapists=therapists)
+            try:
+                new = services.invite(
+                    clinic=clinic,
+                    email=data["email"],
+                    role=data["role"],
+                    invited_by=request.user,
+                    therapist=data["therapist"] if data["role"] == Invitation.CLIENT else None,
+                )
+            except services.InvitationError as exc:
+                invite_form.add_error("email", str(exc))
+            else:
+                new_link = new.url
+                messages.success(
+                    request, _("Invitation sent to %(email)s.") % {"email": new.invitation.email}
+                )
+                invite_form = InviteForm(therapists=therapists)
     elif request.method == "POST" and request.POST.get("action") == "policy":
         policy_form = ClinicPolicyForm(request.POST)
         if policy_form.is_valid():

@@ -1,0 +1,65 @@
+"""Authentication events into the audit trail: logins, failed logins, logouts and MFA changes.
+
+API token use is recorded where tokens are checked (services.user_for_token), not here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.mfa.models import Authenticator
+
+from emotipal.accounts.models import User
+from emotipal.platform.audit.services import record
+
+
+def on_logged_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
+    record(user, "auth.login", user)
+
+
+def on_logged_out(sender: Any, request: Any, user: User | None, **kwargs: Any) -> None:
+    # Django sends user=None when the session was not logged in; there is nothing to record then.
+    if user is not None:
+        record(user, "auth.logout", user)
+
+
+def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    """Never the password (Django already masks it; we do not store credentials at all). An unknown address
+    stores no user and not the address itself: it may be a typo of someone else's, or a password typed
+    into the wrong box."""
+    login = str(credentials.get("email") or credentials.get("username") or "").strip()
+    user = User.objects.filter(email__iexact=login).first() if login else None
+    record(None, "auth.login_failed", user, known_account=user is not None)
+
+
+def _mfa_action(authenticator: Authenticator, event: str) -> str:
+    kind = authenticator.type
+    if kind == Authenticator.Type.TOTP:
+        return {"added": "mfa.totp.activate", "removed": "mfa.totp.deactivate"}.get(
+            event, f"mfa.totp.{event}"
+        )
+    if kind == Authenticator.Type.RECOVERY_CODES and event in {"added", "reset"}:
+        return "mfa.recovery_codes.generate"
+    return f"mfa.{kind}.{event}"
+
+
+def on_authenticator_added(
+    sender: Any, request: Any, user: User, authenticator: Authenticator, **kw: Any
+) -> None:
+    record(user, _mfa_action(authenticator, "added"), user, authenticator_type=authenticator.type)
+
+
+def on_authenticator_removed(
+    sender: Any, request: Any, user: User, authenticator: Authenticator, **kw: Any
+) -> None:
+    record(user, _mfa_action(authenticator, "removed"), user, authenticator_type=authenticator.type)
+
+
+def on_authenticator_reset(
+    sender: Any, request: Any, user: User, authenticator: Authenticator, **kw: Any
+) -> None:
+    record(user, _mfa_action(authenticator, "reset"), user, authenticator_type=authenticator.type)
+
+
+def on_mfa_failed(sender: Any, request: Any, user: User, authenticator: Authenticator, **kw: Any) -> None:
+    record(None, "auth.mfa_failed", user, authenticator_type=authenticator.type)
