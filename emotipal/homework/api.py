@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
@@ -24,7 +25,7 @@ from emotipal.homework import services
 from emotipal.homework.models import Assignment, Entry
 from emotipal.homework.queries import active_assignments, caseload_rows
 from emotipal.library.models import TemplateVersion
-from emotipal.library.services import latest_versions
+from emotipal.library.services import assignable_versions, latest_versions
 
 
 def _refuse_without_required_mfa(user: Any) -> None:
@@ -184,7 +185,7 @@ class AssignmentIn(Schema):
 
 
 class ReviewIn(Schema):
-    note: str = Field("", max_length=5000)
+    note: str = ""  # its length is review_entry's rule, refused there with the page's message
 
 
 class TokenIn(Schema):
@@ -398,16 +399,13 @@ def clients(request: HttpRequest) -> list[dict[str, Any]]:
 def create_assignment(request: HttpRequest, client_id: int, payload: AssignmentIn) -> Any:
     _require(access.is_clinician(request.user))
     client = access.get_visible_client(request.user, client_id)
-    visible = [v.template_id for v in latest_versions(client.clinic, request.user)]
-    versions = TemplateVersion.objects.filter(
-        template__slug=payload.template, template__is_active=True, template_id__in=visible
-    )
+    versions = assignable_versions(client.clinic, request.user).filter(template__slug=payload.template)
     if payload.template_version is not None:
         versions = versions.filter(number=payload.template_version)
-    version = versions.select_related("template").order_by("-number").first()
+    version = versions.order_by("-number").first()
     if version is None:
         raise services.HomeworkError(
-            "Unknown exercise.", {"template": "No exercise with this name and version."}
+            _("Unknown exercise."), {"template": _("No exercise with this name and version.")}
         )
     plan = services.AssignmentPlan(
         template_version=version,

@@ -9,9 +9,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from emotipal.accounts.models import Invitation, User
+from emotipal.homework import services
 from emotipal.homework.models import TherapySession
 from emotipal.library.models import TemplateVersion
 from emotipal.library.services import latest_versions
@@ -23,23 +23,28 @@ class ExerciseChoiceField(forms.ModelChoiceField):
 
 
 class AssignForm(forms.Form):
+    """Parses the page's fields only. Every rule (lengths, ranges, days against times a week, whose exercise)
+    is assign_homework's, so the page and the API refuse the same things with the same words; the limits
+    below are only hints for the browser."""
+
     template_version = ExerciseChoiceField(
         queryset=TemplateVersion.objects.none(), label=_("Exercise"), empty_label=_("Choose an exercise")
     )
     rationale = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "required": True, "maxlength": services.RATIONALE_LIMIT}),
+        required=False,  # an empty reason is refused by the service, with its own message
         label=_("Why this exercise (the client sees this first)"),
-        max_length=2000,
     )
     instructions = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": services.INSTRUCTIONS_LIMIT}),
         required=False,
         label=_("What, when, where: anything specific you agreed"),
-        max_length=4000,
     )
-    times_per_week = forms.IntegerField(min_value=1, max_value=14, initial=5, label=_("Times a week"))
+    times_per_week = forms.IntegerField(
+        initial=5, label=_("Times a week"), widget=forms.NumberInput(attrs={"min": 1, "max": 14})
+    )
     minutes_per_practice = forms.IntegerField(
-        min_value=1, max_value=240, initial=20, label=_("Minutes each time")
+        initial=20, label=_("Minutes each time"), widget=forms.NumberInput(attrs={"min": 1, "max": 240})
     )
     practice_days = forms.TypedMultipleChoiceField(
         choices=list(WEEKDAYS_ABBR.items()),  # Mon..Sun as 0..6, in the page's language
@@ -83,22 +88,6 @@ class AssignForm(forms.Form):
         today = timezone.localdate()
         self.fields["start_date"].initial = today
         self.fields["end_date"].initial = today + dt.timedelta(days=13)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        days = data.get("practice_days") or []
-        times = data.get("times_per_week")
-        if days and times and times <= 7 and len(days) != times:
-            self.add_error(
-                "practice_days",
-                ngettext(
-                    "Pick %(count)d day, or none to spread them out.",
-                    "Pick %(count)d days, or none to spread them out.",
-                    times,
-                )
-                % {"count": times},
-            )
-        return data
 
 
 class InviteForm(forms.Form):

@@ -91,11 +91,22 @@ def _renumber(ladder: FearLadder) -> None:
             LadderStep.objects.filter(pk=step.pk).update(position=position)
 
 
-def split_step(actor: Any, step_id: int, parts: list[tuple[str, Any]]) -> list[LadderStep]:
-    """Break a step into smaller ones, each expected to be less distressing than the step itself."""
-    step = LadderStep.objects.select_related("ladder__client").filter(pk=step_id).first()
+def _editable_step(actor: Any, step_id: int, ladder_id: int | None) -> LadderStep:
+    """A step the actor may change; with `ladder_id`, only a step of that ladder (the page it was sent from)."""
+    steps = LadderStep.objects.select_related("ladder__client").filter(pk=step_id)
+    if ladder_id is not None:
+        steps = steps.filter(ladder_id=ladder_id)
+    step = steps.first()
     if step is None or not may_edit(actor, step.ladder.client):
         raise Http404("No such step")
+    return step
+
+
+def split_step(
+    actor: Any, step_id: int, parts: list[tuple[str, Any]], *, ladder_id: int | None = None
+) -> list[LadderStep]:
+    """Break a step into smaller ones, each expected to be less distressing than the step itself."""
+    step = _editable_step(actor, step_id, ladder_id)
     parts = [(d.strip(), v) for d, v in parts if d.strip()]
     errors: dict[str, str] = {}
     if not parts:
@@ -122,10 +133,8 @@ def split_step(actor: Any, step_id: int, parts: list[tuple[str, Any]]) -> list[L
     return created
 
 
-def set_status(actor: Any, step_id: int, status: str) -> LadderStep:
-    step = LadderStep.objects.select_related("ladder__client").filter(pk=step_id).first()
-    if step is None or not may_edit(actor, step.ladder.client):
-        raise Http404("No such step")
+def set_status(actor: Any, step_id: int, status: str, *, ladder_id: int | None = None) -> LadderStep:
+    step = _editable_step(actor, step_id, ladder_id)
     if status not in LadderStep.Status.values:
         raise HomeworkError(_("Unknown status."), {"status": _("Choose planned, practising or done.")})
     step.status = status

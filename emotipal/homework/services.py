@@ -14,15 +14,20 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from emotipal.accounts.access import can_assign_to, visible_clients
 from emotipal.accounts.models import ClientProfile
 from emotipal.definitions.fields import validate_answers
 from emotipal.homework.models import Assignment, Entry, EntryReview, TherapySession
 from emotipal.library.models import TemplateVersion
+from emotipal.library.services import assignable_versions
 from emotipal.platform.audit.services import record
 
 MAX_ACTIVE_SECONDS_PER_SAVE = 15 * 60  # a single save cannot claim more than this: guards against bad clocks
+RATIONALE_LIMIT = 2000
+INSTRUCTIONS_LIMIT = 4000
+REVIEW_NOTE_LIMIT = 5000
 
 
 class HomeworkError(Exception):
@@ -57,9 +62,18 @@ def default_practice_days(times_per_week: int) -> list[int]:
 
 
 def check_plan(plan: AssignmentPlan) -> dict[str, str]:
+    """Every rule an assignment must meet, for the page and the API alike (the form only parses)."""
     errors: dict[str, str] = {}
     if not plan.rationale.strip():
         errors["rationale"] = _("Say why this exercise is being set: the client sees it first.")
+    elif len(plan.rationale.strip()) > RATIONALE_LIMIT:
+        errors["rationale"] = _("Keep the reason to %(limit)s characters or fewer.") % {
+            "limit": RATIONALE_LIMIT
+        }
+    if len(plan.instructions.strip()) > INSTRUCTIONS_LIMIT:
+        errors["instructions"] = _("Keep the instructions to %(limit)s characters or fewer.") % {
+            "limit": INSTRUCTIONS_LIMIT
+        }
     if not 1 <= plan.times_per_week <= 14:
         errors["times_per_week"] = _("Choose between 1 and 14 practices a week.")
     if not 1 <= plan.minutes_per_practice <= 240:
@@ -72,6 +86,17 @@ def check_plan(plan: AssignmentPlan) -> dict[str, str]:
         plan.practice_days
     ):
         errors["practice_days"] = _("Choose each practice day once.")
+    elif (
+        plan.practice_days
+        and 1 <= plan.times_per_week <= 7
+        and len(plan.practice_days) != plan.times_per_week
+    ):
+        # Chosen days are the plan the client sees: they must add up to the practices a week.
+        errors["practice_days"] = ngettext(
+            "Pick %(count)d day, or none to spread them out.",
+            "Pick %(count)d days, or none to spread them out.",
+            plan.times_per_week,
+        ) % {"count": plan.times_per_week}
     return errors
 
 
@@ -95,6 +120,9 @@ def assign_homework(actor: Any, client: ClientProfile, plan: AssignmentPlan) -> 
     if not can_assign_to(actor, client):
         raise Http404("No such client")
     errors = check_plan(plan)
+    if not assignable_versions(client.clinic, actor).filter(pk=plan.template_version.pk).exists():
+        # Another clinic's private exercise (or a retired one) is refused whatever the caller offered.
+        errors["template_version"] = _("Choose an exercise from your library.")
     if errors:
         raise HomeworkError(_("The assignment has problems."), errors)
     days = plan.practice_days or default_practice_days(plan.times_per_week)
@@ -328,6 +356,9 @@ def review_entry(actor: Any, entry_id: int, note: str) -> EntryReview:
     entry = staff_entry(actor, entry_id)
     if not can_assign_to(actor, entry.assignment.client):
         raise Http404("No such entry")
+    if len(note.strip()) > REVIEW_NOTE_LIMIT:
+        message = _("Keep the note to %(limit)s characters.") % {"limit": REVIEW_NOTE_LIMIT}
+        raise HomeworkError(message, {"note": message})
     review, created = EntryReview.objects.get_or_create(
         entry=entry, defaults={"reviewer": actor, "note": note.strip()}
     )

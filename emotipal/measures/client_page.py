@@ -17,7 +17,7 @@ from emotipal.homework import compliance
 from emotipal.homework.models import Entry
 from emotipal.homework.queries import week_start
 from emotipal.measures import charts as outcome_charts
-from emotipal.measures import services
+from emotipal.measures.availability import usable_instruments
 from emotipal.measures.models import Response, Schedule
 
 
@@ -139,7 +139,7 @@ def build(actor: Any, client: ClientProfile) -> dict[str, Any]:
         "schedules": list(
             Schedule.objects.filter(client=client, is_active=True).select_related("instrument")
         ),
-        "instruments": services.instruments_for(client.clinic),
+        "instruments": list(usable_instruments(actor, client).order_by("key")),
         "kinds": [(k.value, k.label) for k in Schedule.Kind],
         "alerts": list(client.risk_alerts.select_related("response__instrument_version")[:10]),
     }

@@ -29,6 +29,7 @@ from emotipal.definitions.instruments import (
     item_range,
 )
 from emotipal.definitions.scoring import score_response
+from emotipal.measures.availability import is_usable
 from emotipal.measures.models import (
     CrisisResource,
     Instrument,
@@ -389,6 +390,10 @@ def crisis_resources(clinic: Clinic, language: str) -> Sequence[tuple[StrOrPromi
 # --- schedules ----------------------------------------------------------------------------------------------------
 
 
+def _not_usable() -> str:
+    return gettext("Choose one of your clinic's questionnaires.")
+
+
 def add_schedule(
     actor: Any,
     client: ClientProfile,
@@ -407,8 +412,8 @@ def add_schedule(
         errors["weekday"] = gettext("Choose a day of the week.")
     if not 1 <= expires_after_days <= 14:
         errors["expires_after_days"] = gettext("Choose between 1 and 14 days.")
-    if instrument.clinic_id not in (None, client.clinic_id):
-        errors["instrument"] = gettext("Choose one of your clinic's questionnaires.")
+    if not is_usable(actor, client, instrument):
+        errors["instrument"] = _not_usable()
     if errors:
         raise MeasureError(gettext("The schedule has problems."), errors)
     schedule = Schedule.objects.create(
@@ -504,6 +509,8 @@ def ask_now(actor: Any, client: ClientProfile, instrument: Instrument, days_open
     """A one-off questionnaire for the client, due today."""
     if not can_assign_to(actor, client):
         raise Http404("No such client")
+    if not is_usable(actor, client, instrument):
+        raise MeasureError(gettext("The questionnaire cannot be sent."), {"instrument": _not_usable()})
     today = timezone.localdate()
     response = Response.objects.create(
         client=client,

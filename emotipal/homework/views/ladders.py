@@ -87,6 +87,11 @@ def _practices(ladder: FearLadder) -> list[dict[str, Any]]:
     return rows
 
 
+def _step_id(request: HttpRequest) -> int:
+    raw = request.POST.get("step", "")
+    return int(raw) if raw.isdigit() else 0  # not a number: no such step (404), not a server error
+
+
 def ladder(request: HttpRequest, ladder_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(f"/accounts/login/?next={request.path}")
@@ -108,11 +113,11 @@ def ladder(request: HttpRequest, ladder_id: int) -> HttpResponse:
                 parts = [
                     (request.POST.get(f"part_{i}", ""), request.POST.get(f"distress_{i}")) for i in range(3)
                 ]
-                ladders.split_step(user, int(request.POST.get("step", "0") or 0), parts)
+                ladders.split_step(user, _step_id(request), parts, ladder_id=ladder_obj.pk)
                 messages.success(request, _("Smaller steps added. There is always a smaller step."))
             elif action == "status":
                 ladders.set_status(
-                    user, int(request.POST.get("step", "0") or 0), request.POST.get("status", "")
+                    user, _step_id(request), request.POST.get("status", ""), ladder_id=ladder_obj.pk
                 )
             else:
                 raise Http404("Unknown action")

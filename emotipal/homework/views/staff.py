@@ -136,11 +136,11 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
 @clinician_required
 @require_POST
 def review(request: HttpRequest, entry_id: int) -> HttpResponse:
-    note = request.POST.get("note", "")
-    if len(note) > 5000:
-        messages.error(request, _("Keep the note to 5000 characters."))
+    try:
+        review = services.review_entry(request.user, entry_id, request.POST.get("note", ""))
+    except services.HomeworkError as exc:
+        messages.error(request, exc.message)
         return redirect("entry_detail", entry_id=entry_id)
-    review = services.review_entry(request.user, entry_id, note)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "homework/staff/_review.html", {"review": review, "entry": review.entry})
     messages.success(request, _("Marked as reviewed."))

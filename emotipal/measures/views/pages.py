@@ -16,7 +16,8 @@ from emotipal.accounts.access import get_visible_client, note_reads, own_client_
 from emotipal.accounts.gates import client_required, clinician_required, request_user
 from emotipal.measures import client_page as measures_view
 from emotipal.measures import services
-from emotipal.measures.models import Instrument, Response
+from emotipal.measures.availability import usable_instruments
+from emotipal.measures.models import Response
 from emotipal.measures.questionnaire_form import bind_items, parse_items
 
 
@@ -92,10 +93,16 @@ def client_measures(request: HttpRequest, client_id: int) -> HttpResponse:
 @require_POST
 def add_schedule(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_visible_client(request.user, client_id)
-    instrument = Instrument.objects.filter(pk=request.POST.get("instrument") or 0).first()
-    if instrument is None:
+    raw_id = request.POST.get("instrument") or ""
+    if not raw_id:
         messages.error(request, _("Choose a questionnaire."))
         return redirect("client_measures", client_id=client.pk)
+    # Only what the page offered can be asked: another clinic's private questionnaire is "not found".
+    instrument = (
+        usable_instruments(request.user, client).filter(pk=int(raw_id)).first() if raw_id.isdigit() else None
+    )
+    if instrument is None:
+        raise Http404("No such questionnaire")
     try:
         weekday = int(request.POST.get("weekday", "0"))
         days = int(request.POST.get("expires_after_days", "3"))
@@ -104,7 +111,7 @@ def add_schedule(request: HttpRequest, client_id: int) -> HttpResponse:
     try:
         if request.POST.get("kind") == "now":
             services.ask_now(request.user, client, instrument)
-            messages.success(request, "Sent: it is on the client's Today page now.")
+            messages.success(request, _("Sent: it is on the client's Today page now."))
         else:
             services.add_schedule(
                 request.user,
