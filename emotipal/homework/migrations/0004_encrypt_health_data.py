@@ -1,0 +1,65 @@
+"""Encrypt review ratings, barrier and strategy codes and fear-ladder titles, existing rows included."""
+
+from typing import Any
+
+from django.db import migrations
+
+import emotipal.common.encryption
+from emotipal.common.encryption import decrypt_column, encrypt_column
+
+COLUMNS = [
+    ("homework_barrier", "barrier"),
+    ("homework_barrier", "strategy"),
+    ("homework_fearladder", "title"),
+    ("homework_selfreview", "ratings"),
+    ("homework_therapistreview", "ratings"),
+]
+
+
+def encrypt(apps: Any, schema_editor: Any) -> None:
+    for table, column in COLUMNS:
+        encrypt_column(schema_editor, table, column)
+
+
+def decrypt(apps: Any, schema_editor: Any) -> None:
+    for table, column in COLUMNS:
+        decrypt_column(schema_editor, table, column)
+
+
+RATING_HELP = "Ratings 0-4 keyed by engagement dimension (see homework/engagement_items.py)."
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("homework", "0003_assignment_variant_key_entry_variant_key_fearladder_and_more"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="barrier",
+            name="barrier",
+            field=emotipal.common.encryption.EncryptedTextField(),
+        ),
+        migrations.AlterField(
+            model_name="barrier",
+            name="strategy",
+            field=emotipal.common.encryption.EncryptedTextField(blank=True),
+        ),
+        migrations.AlterField(
+            model_name="fearladder",
+            name="title",
+            field=emotipal.common.encryption.EncryptedTextField(),
+        ),
+        migrations.AlterField(
+            model_name="selfreview",
+            name="ratings",
+            field=emotipal.common.encryption.EncryptedJSONField(help_text=RATING_HELP),
+        ),
+        migrations.AlterField(
+            model_name="therapistreview",
+            name="ratings",
+            field=emotipal.common.encryption.EncryptedJSONField(help_text=RATING_HELP),
+        ),
+        # After the columns are text (so they may hold tokens); reversed before they turn back.
+        migrations.RunPython(encrypt, decrypt),
+    ]
