@@ -120,6 +120,16 @@ def _rewrite_column(schema_editor: Any, table: str, column: str, change: Any) ->
                     f"UPDATE {quoted_table} SET {quoted_column} = %s WHERE id = %s",  # noqa: S608
                     [new, row_id],
                 )
+    settle_constraints(schema_editor)
+
+
+def settle_constraints(schema_editor: Any) -> None:
+    """Check deferred constraints now, after a data migration's UPDATEs: PostgreSQL refuses to ALTER a table
+    with pending trigger events in the same transaction, and the schema change follows in this migration."""
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def encrypt_column(schema_editor: Any, table: str, column: str) -> None:

@@ -177,7 +177,8 @@ class SelfReview(models.Model):
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="self_reviews")
     session = models.ForeignKey(TherapySession, on_delete=models.CASCADE, related_name="self_reviews")
     ratings = EncryptedJSONField(help_text=RATING_HELP)
-    helpfulness = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING_VALIDATORS)
+    # A 0-4 rating (an int in JSON), encrypted like the ratings above; checked in homework/reviews.py.
+    helpfulness = EncryptedJSONField(null=True, blank=True, validators=RATING_VALIDATORS)
     what_i_did = EncryptedTextField(blank=True)
     what_i_learned = EncryptedTextField(blank=True)
     what_got_in_way = EncryptedTextField(blank=True)
@@ -223,8 +224,9 @@ class RetroactiveRating(models.Model):
     )
     rater_role = models.CharField(max_length=10, choices=Rater.choices)
     rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveSmallIntegerField(validators=RATING_VALIDATORS)
-    quality = models.PositiveSmallIntegerField(validators=RATING_VALIDATORS)
+    # 0-4 ratings (ints in JSON), encrypted like a review's ratings; checked in homework/reviews.py.
+    quantity = EncryptedJSONField(validators=RATING_VALIDATORS)
+    quality = EncryptedJSONField(validators=RATING_VALIDATORS)
     note = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import migrations
 
 import emotipal.common.encryption
+from emotipal.common.encryption import settle_constraints
 
 # Frozen copy of audit.services.PLAIN_DETAIL_KEYS as of this migration (a migration must not change meaning
 # when the code later does).
@@ -21,6 +22,7 @@ def seal(apps: Any, schema_editor: Any) -> None:
         if sealed:
             plain = {k: v for k, v in detail.items() if k in PLAIN_DETAIL_KEYS}
             AuditEvent.objects.filter(pk=pk).update(detail=plain, sealed_detail=sealed)
+    settle_constraints(schema_editor)
 
 
 def unseal(apps: Any, schema_editor: Any) -> None:
@@ -28,6 +30,7 @@ def unseal(apps: Any, schema_editor: Any) -> None:
     for pk, detail, sealed in AuditEvent.objects.values_list("id", "detail", "sealed_detail").iterator():
         if sealed:
             AuditEvent.objects.filter(pk=pk).update(detail={**(detail or {}), **sealed})
+    settle_constraints(schema_editor)
 
 
 class Migration(migrations.Migration):

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import django.core.validators
 from django.db import migrations
 
 import emotipal.common.encryption
@@ -12,6 +13,9 @@ COLUMNS = [
     ("homework_barrier", "strategy"),
     ("homework_fearladder", "title"),
     ("homework_selfreview", "ratings"),
+    ("homework_selfreview", "helpfulness"),
+    ("homework_retroactiverating", "quantity"),
+    ("homework_retroactiverating", "quality"),
     ("homework_therapistreview", "ratings"),
 ]
 
@@ -26,6 +30,10 @@ def decrypt(apps: Any, schema_editor: Any) -> None:
         decrypt_column(schema_editor, table, column)
 
 
+RATING_VALIDATORS = [
+    django.core.validators.MinValueValidator(0),
+    django.core.validators.MaxValueValidator(4),
+]
 RATING_HELP = "Ratings 0-4 keyed by engagement dimension (see homework/engagement_items.py)."
 
 
@@ -59,6 +67,23 @@ class Migration(migrations.Migration):
             model_name="therapistreview",
             name="ratings",
             field=emotipal.common.encryption.EncryptedJSONField(help_text=RATING_HELP),
+        ),
+        migrations.AlterField(
+            model_name="selfreview",
+            name="helpfulness",
+            field=emotipal.common.encryption.EncryptedJSONField(
+                blank=True, null=True, validators=RATING_VALIDATORS
+            ),
+        ),
+        migrations.AlterField(
+            model_name="retroactiverating",
+            name="quantity",
+            field=emotipal.common.encryption.EncryptedJSONField(validators=RATING_VALIDATORS),
+        ),
+        migrations.AlterField(
+            model_name="retroactiverating",
+            name="quality",
+            field=emotipal.common.encryption.EncryptedJSONField(validators=RATING_VALIDATORS),
         ),
         # After the columns are text (so they may hold tokens); reversed before they turn back.
         migrations.RunPython(encrypt, decrypt),

@@ -5,7 +5,7 @@ from typing import Any
 from django.db import migrations
 
 import emotipal.common.encryption
-from emotipal.common.encryption import decrypt_column, encrypt_column
+from emotipal.common.encryption import decrypt_column, encrypt_column, settle_constraints
 
 
 def scores_to_blob(apps: Any, schema_editor: Any) -> None:
@@ -13,6 +13,7 @@ def scores_to_blob(apps: Any, schema_editor: Any) -> None:
     for pk, total, band, subscales in Response.objects.values_list("id", "total", "band", "subscales"):
         scores = {"total": total, "band": band or "", "subscales": subscales or {}}
         Response.objects.filter(pk=pk).update(scores=scores)
+    settle_constraints(schema_editor)
 
 
 def blob_to_scores(apps: Any, schema_editor: Any) -> None:
@@ -22,6 +23,7 @@ def blob_to_scores(apps: Any, schema_editor: Any) -> None:
         Response.objects.filter(pk=pk).update(
             total=scores.get("total"), band=scores.get("band") or "", subscales=scores.get("subscales") or {}
         )
+    settle_constraints(schema_editor)
 
 
 def encrypt_items(apps: Any, schema_editor: Any) -> None:
