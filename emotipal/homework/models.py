@@ -307,9 +307,9 @@ class LadderStep(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="smaller"
     )
     description = EncryptedTextField()
-    expected_distress = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(0), MaxValueValidator(100)]
-    )
+    # 0-100 (an int in JSON): how frightening the client expects the situation to be; encrypted, and ordered
+    # in Python (homework/ladders.py).
+    expected_distress = EncryptedJSONField(validators=[MinValueValidator(0), MaxValueValidator(100)])
     position = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
     created_at = models.DateTimeField(default=timezone.now)

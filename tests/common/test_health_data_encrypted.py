@@ -59,7 +59,7 @@ def assert_sealed(value: str, *clinical: str, key: str | None = None) -> None:
     try:
         (Fernet(key.encode()) if key else fernet()).decrypt(value.encode())
     except InvalidToken:
-        pytest.fail(f"not encrypted: {value[:120]}")
+        pytest.fail(f"not a token this key opens: {value[:120]}")
     for text in clinical:
         assert text not in value
 
@@ -89,6 +89,7 @@ def write_everything(world: World) -> Written:
         world.therapist, assignment.pk, second.pk, THERAPIST_RATINGS
     )
     ladder = ladders.create_ladder(world.therapist, world.client_a, LADDER_TITLE)
+    ladders.add_step(world.therapist, ladder.pk, "Say one sentence", 40)
     reviews.end_treatment(world.therapist, world.client_a, today)
     retro = reviews.rate_retroactively(world.client_a.user, world.client_a, 3, 1)
     return Written(result.response, result.alert, self_review, therapist_review, barrier, ladder, retro)
@@ -106,6 +107,7 @@ def assert_all_sealed(w: Written, key: str | None = None) -> None:
     assert_sealed(raw("homework_barrier", "barrier", w.barrier.pk), "too_hard", key=key)
     assert_sealed(raw("homework_barrier", "strategy", w.barrier.pk), "smaller_step", key=key)
     assert_sealed(raw("homework_fearladder", "title", w.ladder.pk), LADDER_TITLE, key=key)
+    assert_sealed(raw("homework_ladderstep", "expected_distress", w.ladder.steps.get().pk), key=key)
 
 
 def assert_reads_back(w: Written) -> None:
@@ -119,7 +121,8 @@ def assert_reads_back(w: Written) -> None:
     assert TherapistReview.objects.get(pk=w.therapist_review.pk).ratings == THERAPIST_RATINGS
     barrier = Barrier.objects.get(pk=w.barrier.pk)
     assert (barrier.barrier, barrier.strategy, barrier.detail) == ("too_hard", "smaller_step", "panicked")
-    assert FearLadder.objects.get(pk=w.ladder.pk).title == LADDER_TITLE
+    ladder = FearLadder.objects.get(pk=w.ladder.pk)
+    assert (ladder.title, ladder.steps.get().expected_distress) == (LADDER_TITLE, 40)
 
 
 def test_health_data_is_not_stored_in_plain_text(world: World) -> None:

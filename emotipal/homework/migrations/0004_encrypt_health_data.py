@@ -1,4 +1,5 @@
-"""Encrypt review ratings, barrier and strategy codes and fear-ladder titles, existing rows included."""
+"""Encrypt review ratings, barrier and strategy codes, fear-ladder titles and expected distress, existing rows
+included."""
 
 from typing import Any
 
@@ -12,6 +13,7 @@ COLUMNS = [
     ("homework_barrier", "barrier"),
     ("homework_barrier", "strategy"),
     ("homework_fearladder", "title"),
+    ("homework_ladderstep", "expected_distress"),
     ("homework_selfreview", "ratings"),
     ("homework_selfreview", "helpfulness"),
     ("homework_retroactiverating", "quantity"),
@@ -84,6 +86,16 @@ class Migration(migrations.Migration):
             model_name="retroactiverating",
             name="quality",
             field=emotipal.common.encryption.EncryptedJSONField(validators=RATING_VALIDATORS),
+        ),
+        migrations.AlterField(
+            model_name="ladderstep",
+            name="expected_distress",
+            field=emotipal.common.encryption.EncryptedJSONField(
+                validators=[
+                    django.core.validators.MinValueValidator(0),
+                    django.core.validators.MaxValueValidator(100),
+                ]
+            ),
         ),
         # After the columns are text (so they may hold tokens); reversed before they turn back.
         migrations.RunPython(encrypt, decrypt),
