@@ -12,7 +12,7 @@ from django.utils import timezone
 from emotipal.accounts.models import ClientProfile
 from emotipal.analysis.simulate import SimClinic
 from emotipal.definitions.scoring import score_response
-from emotipal.measures.models import Instrument, Response, RiskAlert, Schedule
+from emotipal.measures.models import Instrument, Response, RiskAlert, Schedule, score_blob
 from emotipal.measures.services import latest_version, sync_instruments
 
 ACK_NOTES = [
@@ -91,9 +91,7 @@ def store(
                         answers=answers,
                         started_at=completed - dt.timedelta(minutes=4),
                         completed_at=completed,
-                        total=result.total,
-                        band=result.band or "",
-                        subscales=result.subscales,
+                        scores=score_blob(result.total, result.band, result.subscales),
                         prorated=result.prorated,
                     )
                 )

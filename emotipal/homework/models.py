@@ -176,8 +176,9 @@ class SelfReview(models.Model):
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="self_reviews")
     session = models.ForeignKey(TherapySession, on_delete=models.CASCADE, related_name="self_reviews")
-    ratings = models.JSONField(help_text=RATING_HELP)
-    helpfulness = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING_VALIDATORS)
+    ratings = EncryptedJSONField(help_text=RATING_HELP)
+    # A 0-4 rating (an int in JSON), encrypted like the ratings above; checked in homework/reviews.py.
+    helpfulness = EncryptedJSONField(null=True, blank=True, validators=RATING_VALIDATORS)
     what_i_did = EncryptedTextField(blank=True)
     what_i_learned = EncryptedTextField(blank=True)
     what_got_in_way = EncryptedTextField(blank=True)
@@ -198,7 +199,7 @@ class TherapistReview(models.Model):
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="therapist_reviews")
     session = models.ForeignKey(TherapySession, on_delete=models.CASCADE, related_name="therapist_reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    ratings = models.JSONField(help_text=RATING_HELP)
+    ratings = EncryptedJSONField(help_text=RATING_HELP)
     note = EncryptedTextField(blank=True)
     reviewed_at = models.DateTimeField(default=timezone.now)
 
@@ -223,8 +224,9 @@ class RetroactiveRating(models.Model):
     )
     rater_role = models.CharField(max_length=10, choices=Rater.choices)
     rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveSmallIntegerField(validators=RATING_VALIDATORS)
-    quality = models.PositiveSmallIntegerField(validators=RATING_VALIDATORS)
+    # 0-4 ratings (ints in JSON), encrypted like a review's ratings; checked in homework/reviews.py.
+    quantity = EncryptedJSONField(validators=RATING_VALIDATORS)
+    quality = EncryptedJSONField(validators=RATING_VALIDATORS)
     note = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -243,9 +245,11 @@ class Barrier(models.Model):
     client = models.ForeignKey("accounts.ClientProfile", on_delete=models.CASCADE, related_name="barriers")
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="barriers")
     day = models.DateField(help_text="The planned practice day that did not happen.")
-    barrier = models.CharField(max_length=20)
+    # Codes from homework/barriers.py ("avoided_distress", ...): what got in the way is clinical, so encrypted;
+    # counts per code are made in Python (web/views/staff_review.py).
+    barrier = EncryptedTextField()
     detail = EncryptedTextField(blank=True)
-    strategy = models.CharField(max_length=20, blank=True)
+    strategy = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True, help_text="Talked through with the therapist.")
 
@@ -277,7 +281,9 @@ class FearLadder(models.Model):
     """A list of feared situations, built by client and therapist, climbed one step at a time."""
 
     client = models.ForeignKey("accounts.ClientProfile", on_delete=models.CASCADE, related_name="ladders")
-    title = models.CharField(max_length=200)
+    # The feared situation named in the title is clinical ("Speaking in the team meeting"): encrypted.
+    # Services cut it to 200 characters.
+    title = EncryptedTextField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -301,9 +307,9 @@ class LadderStep(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="smaller"
     )
     description = EncryptedTextField()
-    expected_distress = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(0), MaxValueValidator(100)]
-    )
+    # 0-100 (an int in JSON): how frightening the client expects the situation to be; encrypted, and ordered
+    # in Python (homework/ladders.py).
+    expected_distress = EncryptedJSONField(validators=[MinValueValidator(0), MaxValueValidator(100)])
     position = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
     created_at = models.DateTimeField(default=timezone.now)

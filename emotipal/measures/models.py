@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -69,6 +71,13 @@ class Schedule(models.Model):
         return f"{self.instrument} {self.get_kind_display()} for {self.client_id}"
 
 
+def score_blob(
+    total: float | None, band: str | None, subscales: dict[str, float | None] | None
+) -> dict[str, Any]:
+    """The value of Response.scores: a response's total, severity band and subscale scores."""
+    return {"total": total, "band": band or "", "subscales": subscales or {}}
+
+
 class Response(models.Model):
     """One administration of an instrument: due, in progress (saved partly), completed or expired."""
 
@@ -89,9 +98,11 @@ class Response(models.Model):
     answers = EncryptedJSONField(default=dict)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    total = models.FloatField(null=True, blank=True)
-    band = models.CharField(max_length=60, blank=True)
-    subscales = models.JSONField(default=dict, blank=True)
+    # The scores are health data: total, severity band and subscales are kept together in one encrypted blob
+    # ({"total", "band", "subscales"}) so that reading a response's scores costs one decryption, not three.
+    # Read and set them through the `total`, `band` and `subscales` properties; they cannot be filtered or
+    # ordered on in SQL (do that in Python after loading, see measures/queries.py).
+    scores = EncryptedJSONField(default=dict, blank=True)
     prorated = models.BooleanField(default=False)
 
     class Meta:
@@ -108,6 +119,37 @@ class Response(models.Model):
     def __str__(self) -> str:
         return f"{self.instrument_version} for {self.client_id} due {self.due_date}"
 
+    def _score(self, key: str, empty: Any) -> Any:
+        value = (self.scores or {}).get(key)
+        return empty if value is None else value
+
+    def _set_score(self, key: str, value: Any) -> None:
+        self.scores = {**(self.scores or {}), key: value}
+
+    @property
+    def total(self) -> float | None:
+        return self._score("total", None)
+
+    @total.setter
+    def total(self, value: float | None) -> None:
+        self._set_score("total", value)
+
+    @property
+    def band(self) -> str:
+        return str(self._score("band", ""))
+
+    @band.setter
+    def band(self, value: str | None) -> None:
+        self._set_score("band", value or "")
+
+    @property
+    def subscales(self) -> dict[str, float | None]:
+        return self._score("subscales", {})
+
+    @subscales.setter
+    def subscales(self, value: dict[str, float | None] | None) -> None:
+        self._set_score("subscales", value or {})
+
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.DUE, self.Status.IN_PROGRESS) and (
@@ -120,7 +162,7 @@ class RiskAlert(models.Model):
 
     client = models.ForeignKey("accounts.ClientProfile", on_delete=models.CASCADE, related_name="risk_alerts")
     response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="alert")
-    items = models.JSONField(help_text="The risk items and the answers given.")
+    items = EncryptedJSONField(help_text="The risk items and the answers given.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(

@@ -19,7 +19,7 @@ class OutcomeFlags:
 
 
 def caseload_flags(client_ids: list[int]) -> dict[int, OutcomeFlags]:
-    """Three queries: open alerts, completed totals (answers are not decrypted), the definitions used."""
+    """Three queries: open alerts, completed scores (answers are not decrypted), the definitions used."""
     flags: dict[int, OutcomeFlags] = defaultdict(OutcomeFlags)
     for row in (
         RiskAlert.objects.filter(client_id__in=client_ids)
@@ -27,15 +27,15 @@ def caseload_flags(client_ids: list[int]) -> dict[int, OutcomeFlags]:
         .annotate(n=Count("id", filter=Q(acknowledged_at__isnull=True)))
     ):
         flags[row["client_id"]].open_alerts = row["n"]
-    totals = (
-        Response.objects.filter(
-            client_id__in=client_ids, status=Response.Status.COMPLETED, total__isnull=False
-        )
+    # The total is inside the encrypted scores blob, so responses without a total are skipped here in Python.
+    scored = (
+        Response.objects.filter(client_id__in=client_ids, status=Response.Status.COMPLETED)
         .order_by("completed_at")
-        .values_list("client_id", "instrument_version_id", "instrument_version__instrument_id", "total")
+        .values_list("client_id", "instrument_version_id", "instrument_version__instrument_id", "scores")
     )
     series: dict[tuple[int, int], list[tuple[int, float]]] = defaultdict(list)
-    for client_id, version_id, instrument_id, total in totals:
+    for client_id, version_id, instrument_id, scores in scored:
+        total = (scores or {}).get("total")
         if total is not None:
             series[(client_id, instrument_id)].append((version_id, total))
     version_ids = {v for values in series.values() for v, _ in values}

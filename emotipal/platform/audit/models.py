@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from emotipal.platform.encryption import EncryptedJSONField
+
 
 class AuditEvent(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -17,7 +19,11 @@ class AuditEvent(models.Model):
     # The client whose data was touched, when there is one: answers "who looked at my data?".
     subject_user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     clinic_id = models.BigIntegerField(null=True, blank=True)
+    # Only keys known to carry no clinical content stay readable (audit/services.py PLAIN_DETAIL_KEYS: the
+    # language chosen, a role, a session number, ...); every other detail, e.g. a barrier's code, an assigned
+    # exercise or a discharge date, goes into `sealed_detail`, encrypted like the data it describes.
     detail = models.JSONField(default=dict, blank=True)
+    sealed_detail = EncryptedJSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]

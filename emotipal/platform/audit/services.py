@@ -9,6 +9,31 @@ from django.db import models
 
 from emotipal.platform.audit.models import AuditEvent
 
+# Detail keys that stay in plain text in the audit row: settings and ids that say nothing about a client's
+# health. Any other key given to `record` is encrypted (AuditEvent.sealed_detail), so a new call site that
+# passes clinical content is safe by default.
+PLAIN_DETAIL_KEYS = frozenset(
+    {
+        "forms",  # how many REDCap forms were imported
+        "hours",  # a clinic's alert escalation time
+        "language",  # a user's or a crisis resource's language
+        "mfa",  # a clinic's staff MFA policy
+        "number",  # a session's ordinal number
+        "resource",  # id of a crisis resource
+        "role",  # membership role, or who gave a retroactive rating (client / therapist)
+        "source",  # id of the template version a clinic copied
+        "token_id",  # id of an API token
+        "version",  # a template version's number
+    }
+)
+
+
+def split_detail(detail: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(plain, sealed): the keys allowed in plain text, and all the others."""
+    plain = {k: v for k, v in detail.items() if k in PLAIN_DETAIL_KEYS}
+    sealed = {k: v for k, v in detail.items() if k not in PLAIN_DETAIL_KEYS}
+    return plain, sealed
+
 
 def record(
     actor: Any,
@@ -19,6 +44,7 @@ def record(
     clinic_id: int | None = None,
     **detail: Any,
 ) -> AuditEvent:
+    plain, sealed = split_detail(detail)
     actor_id = getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None
     return AuditEvent.objects.create(
         actor_id=actor_id,
@@ -27,7 +53,8 @@ def record(
         target_id=str(target.pk) if target is not None else "",
         subject_user_id=subject_user_id,
         clinic_id=clinic_id,
-        detail=detail,
+        detail=plain,
+        sealed_detail=sealed,
     )
 
 
