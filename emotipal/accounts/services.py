@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from emotipal.accounts.models import ApiToken, ClientProfile, Clinic, Invitation, Membership, Role, User
 from emotipal.audit.services import record
+from emotipal.common import clock
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -104,8 +105,15 @@ def accept_invitation(token: str, *, password: str, display_name: str = "", lang
     )
     if invitation.role == Invitation.CLIENT:
         assert invitation.therapist is not None
+        # A new client starts in the clinic's zone (they can change it in Settings), so their days and
+        # reminders are the clinic's days, not the server's UTC ones.
         ClientProfile.objects.get_or_create(
-            user=user, defaults={"clinic": invitation.clinic, "therapist": invitation.therapist}
+            user=user,
+            defaults={
+                "clinic": invitation.clinic,
+                "therapist": invitation.therapist,
+                "timezone": clock.zone_for_clinic(invitation.clinic).key,
+            },
         )
     else:
         Membership.objects.get_or_create(user=user, clinic=invitation.clinic, role=invitation.role)

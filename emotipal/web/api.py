@@ -10,7 +10,6 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
@@ -349,7 +348,7 @@ def templates(request: HttpRequest) -> list[dict[str, Any]]:
 @api.get("/clients", response=list[ClientRowOut], tags=["therapist"])
 def clients(request: HttpRequest) -> list[dict[str, Any]]:
     _require(permissions.is_clinician(request.user))
-    rows = caseload_rows(permissions.caseload(request.user), timezone.localdate())
+    rows = caseload_rows(permissions.caseload(request.user))  # each client's own today
     return [
         {
             "id": r.client.pk,

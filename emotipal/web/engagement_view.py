@@ -6,12 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.analysis import engagement as eng
+from emotipal.common import clock
 from emotipal.homework import compliance
 from emotipal.homework.queries import week_start
 from emotipal.web import charts, index_text
@@ -60,8 +60,8 @@ def _quality_points(by_week: dict[dt.date, list[eng.Figure]]) -> list[dict[str, 
 
 
 def build(client: ClientProfile, today: dt.date, weeks: int = 16) -> EngagementPage:
-    now = timezone.now()
-    records = compliance.gather([client], until=today)[client.pk]
+    now = clock.now()
+    records = compliance.gather([client], until=today, now=now)[client.pk]
     start = compliance.treatment_start(records) or today
     figures = compliance.figures(records, start=start, end=today, now=now)
     last_week = week_start(today)
