@@ -179,5 +179,7 @@ class ClinicPolicyForm(forms.Form):
         max_length=clock.MAX_ZONE_LENGTH,
         validators=[clock.validate_zone],
         label=_("Clinic time zone"),
-        help_text=_("An IANA name such as Europe/Berlin. New clients start in it; exports use it."),
+        help_text=_(
+            "An IANA name such as Europe/Berlin. New clients start in it, and it is the day of clients without a zone of their own."
+        ),
     )
