@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from emotipal.accounts.mfa_policy import MFARequired, must_set_up_mfa
 from emotipal.accounts.models import ApiToken, ClientProfile, Clinic, Invitation, Membership, Role, User
+from emotipal.platform import clock
 from emotipal.platform.audit.services import record
 
 if TYPE_CHECKING:
@@ -122,7 +123,14 @@ def _grant(invitation: Invitation, user: User) -> None:
                 _("This account is already a client of another clinic. Ask the clinic that invited you.")
             )
         if profile is None:
-            ClientProfile.objects.create(user=user, clinic=invitation.clinic, therapist=invitation.therapist)
+            # A new client starts in the clinic's zone (they can change it in Settings), so their days and
+            # reminders are the clinic's days, not the server's UTC ones.
+            ClientProfile.objects.create(
+                user=user,
+                clinic=invitation.clinic,
+                therapist=invitation.therapist,
+                timezone=clock.zone_for_clinic(invitation.clinic).key,
+            )
     else:
         Membership.objects.get_or_create(user=user, clinic=invitation.clinic, role=invitation.role)
     invitation.accepted_at = timezone.now()

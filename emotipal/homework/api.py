@@ -10,7 +10,6 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import HttpError
@@ -375,7 +374,7 @@ def templates(request: HttpRequest) -> list[dict[str, Any]]:
 @api.get("/clients", response=list[ClientRowOut], tags=["therapist"])
 def clients(request: HttpRequest) -> list[dict[str, Any]]:
     _require(access.is_clinician(request.user))
-    rows = caseload_rows(access.caseload(request.user), timezone.localdate())
+    rows = caseload_rows(access.caseload(request.user))  # each client's own today
     access.note_reads(request.user, [r.client for r in rows], "api.clients")
     return [
         {

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -15,6 +14,7 @@ from emotipal.analysis import engagement as eng
 from emotipal.homework import compliance, reviews
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
 from emotipal.homework.engagement_items import ITEMS
+from emotipal.platform import clock
 
 router = Router()
 
@@ -227,9 +227,9 @@ def client_retro(request: HttpRequest, payload: RetroIn) -> Any:
 
 
 def _compliance(client: Any, period: str) -> dict[str, Any]:
-    today = timezone.localdate()
-    now = timezone.now()
-    rec = compliance.gather([client], until=today)[client.pk]
+    now = clock.now()
+    rec = compliance.gather([client], now=now)[client.pk]
+    today = rec.today  # the client's own date
     start = compliance.treatment_start(rec) or today
     if period == "week":
         figures = compliance.figures(

@@ -24,6 +24,7 @@ from emotipal.homework.models import (
     TherapistReview,
     TherapySession,
 )
+from emotipal.platform import clock
 
 
 @dataclass
@@ -31,6 +32,7 @@ class ClientRecords:
     """Everything the compliance figures of one client are computed from."""
 
     client: ClientProfile
+    today: dt.date  # the last day counted: the client's own today unless the caller chose a day
     assignments: dict[int, Assignment] = field(default_factory=dict)
     planned: list[eng.PlannedPractice] = field(default_factory=list)
     attempts: list[eng.Attempt] = field(default_factory=list)
@@ -39,11 +41,14 @@ class ClientRecords:
     practice_days: dict[dt.date, int] = field(default_factory=dict)  # submitted practices per day
 
 
-def planned_days(assignment: Assignment, until: dt.date) -> list[dt.date]:
-    """Days the plan asked for a practice, from its start to its end or `until`, whichever is first."""
+def planned_days(assignment: Assignment, until: dt.date, tz: dt.tzinfo = clock.UTC) -> list[dt.date]:
+    """Days the plan asked for a practice, from its start to its end or `until`, whichever is first.
+
+    `tz` is the client's zone: homework ended at 23:00 in Honolulu ended on that day there, not the next.
+    """
     last = min(assignment.end_date, until)
     if assignment.ended_at is not None:
-        last = min(last, assignment.ended_at.date())
+        last = min(last, clock.local_date(assignment.ended_at, tz))
     weekdays = set(assignment.weekdays)
     days, day = [], assignment.start_date
     while day <= last:
@@ -53,15 +58,28 @@ def planned_days(assignment: Assignment, until: dt.date) -> list[dt.date]:
     return days
 
 
-def gather(clients: Iterable[ClientProfile], *, until: dt.date) -> dict[int, ClientRecords]:
-    """Seven queries in all, however many clients and records."""
-    records = {c.pk: ClientRecords(client=c) for c in clients}
+def gather(
+    clients: Iterable[ClientProfile], *, until: dt.date | None = None, now: dt.datetime | None = None
+) -> dict[int, ClientRecords]:
+    """Seven queries in all, however many clients and records.
+
+    Without `until` each client's records run to their own local today (at `now`), so a client in Auckland,
+    already on tomorrow by the server's clock, has that day counted, and one in Honolulu, still on
+    yesterday, is not yet asked for today's practice.
+    """
+    at = now or clock.now()
+    profiles = list(clients)
+    zones = {c.pk: clock.zone_for_client(c) for c in profiles}
+    records = {
+        c.pk: ClientRecords(client=c, today=until or clock.local_today(zones[c.pk], at)) for c in profiles
+    }
     ids = list(records)
     for a in Assignment.objects.filter(client_id__in=ids).select_related("template_version"):
         rec = records[a.client_id]
         rec.assignments[a.pk] = a
         rec.planned += [
-            eng.PlannedPractice(a.pk, day, a.minutes_per_practice) for day in planned_days(a, until)
+            eng.PlannedPractice(a.pk, day, a.minutes_per_practice)
+            for day in planned_days(a, rec.today, zones[a.client_id])
         ]
     owner = {a_id: c_id for c_id, rec in records.items() for a_id in rec.assignments}
     entries = Entry.objects.filter(assignment_id__in=owner).only(
@@ -98,7 +116,12 @@ def gather(clients: Iterable[ClientProfile], *, until: dt.date) -> dict[int, Cli
     for retro in RetroactiveRating.objects.filter(client_id__in=ids):
         records[retro.client_id].ratings.append(
             eng.Rating(
-                None, retro.rater_role, "retroactive", retro.created_at.date(), retro.quantity, retro.quality
+                None,
+                retro.rater_role,
+                "retroactive",
+                clock.local_date(retro.created_at, zones[retro.client_id]),
+                retro.quantity,
+                retro.quality,
             )
         )
     delays: dict[int, list[float]] = defaultdict(list)
@@ -108,7 +131,9 @@ def gather(clients: Iterable[ClientProfile], *, until: dt.date) -> dict[int, Cli
     for a_id, c_id in owner.items():
         a = records[c_id].assignments[a_id]
         opened = a.first_opened_at if a.first_opened_at and a.first_opened_at >= a.created_at else None
-        records[c_id].openings.append(eng.Opening(a_id, a.created_at, opened, tuple(delays[a_id])))
+        # In the client's zone, so the pure code's assigned_at.date() is the client's day of it.
+        assigned_at = a.created_at.astimezone(zones[c_id])
+        records[c_id].openings.append(eng.Opening(a_id, assigned_at, opened, tuple(delays[a_id])))
     return records
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -14,7 +13,7 @@ from emotipal.accounts.models import ClientProfile
 from emotipal.analysis import engagement as eng
 from emotipal.homework import compliance, index_text
 from emotipal.homework.queries import week_start
-from emotipal.platform import charts
+from emotipal.platform import charts, clock
 
 LIKERT_TO_PERCENT = 25  # ratings 0-4 drawn on the same 0-100 axis as percentages: 4 = 100
 
@@ -60,8 +59,8 @@ def _quality_points(by_week: dict[dt.date, list[eng.Figure]]) -> list[dict[str, 
 
 
 def build(client: ClientProfile, today: dt.date, weeks: int = 16) -> EngagementPage:
-    now = timezone.now()
-    records = compliance.gather([client], until=today)[client.pk]
+    now = clock.now()
+    records = compliance.gather([client], until=today, now=now)[client.pk]
     start = compliance.treatment_start(records) or today
     figures = compliance.figures(records, start=start, end=today, now=now)
     last_week = week_start(today)

@@ -10,12 +10,11 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
-from django.utils import timezone
-
 from emotipal.accounts.models import ClientProfile
 from emotipal.analysis import engagement as eng
 from emotipal.homework import compliance
 from emotipal.homework.queries import week_start
+from emotipal.platform import clock
 
 COLUMNS = [
     "client_id",
@@ -61,19 +60,23 @@ def _row(client: ClientProfile, figure: eng.Figure, exercise: str) -> dict[str, 
 def compliance_rows(
     clients: Iterable[ClientProfile], today: dt.date | None = None
 ) -> Iterator[dict[str, Any]]:
-    """Treatment-so-far, per-assignment and per-week figures for every client."""
-    today = today or timezone.localdate()
-    now = timezone.now()
+    """Treatment-so-far, per-assignment and per-week figures for every client.
+
+    Each client's figures run to their own local today (their zone, else the clinic's): a practice done
+    this morning in Auckland counts although the clinic's or server's date may still be yesterday.
+    """
+    now = clock.now()
     profiles = list(clients)
-    for client_id, rec in compliance.gather(profiles, until=today).items():
+    for client_id, rec in compliance.gather(profiles, until=today, now=now).items():
         client = rec.client
+        last_day = rec.today
         start = compliance.treatment_start(rec)
         if start is None:
             continue
-        for figure in compliance.figures(rec, start=start, end=today, now=now):
+        for figure in compliance.figures(rec, start=start, end=last_day, now=now):
             yield _row(client, figure, "")
         for a in rec.assignments.values():
-            end = min(a.end_date, today)
+            end = min(a.end_date, last_day)
             if a.start_date > end:
                 continue
             title = a.template_version.title
@@ -81,7 +84,9 @@ def compliance_rows(
                 rec, start=a.start_date, end=end, now=now, period="assignment", assignment_id=a.pk
             ):
                 yield _row(client, figure, title)
-        by_week = compliance.weekly(rec, first_week=week_start(start), last_week=week_start(today), now=now)
+        by_week = compliance.weekly(
+            rec, first_week=week_start(start), last_week=week_start(last_day), now=now
+        )
         for figures in by_week.values():
             for figure in figures:
                 yield _row(client, figure, "")

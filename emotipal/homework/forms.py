@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +14,7 @@ from emotipal.homework import services
 from emotipal.homework.models import TherapySession
 from emotipal.library.models import TemplateVersion
 from emotipal.library.services import latest_versions
+from emotipal.platform import clock
 
 
 class ExerciseChoiceField(forms.ModelChoiceField):
@@ -72,9 +72,11 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         session_field = self.fields["session"]
         assert isinstance(session_field, forms.ModelChoiceField)
+        # Dates on this form are the client's (their zone): the plan is for their days.
+        today = clock.client_today(client) if client is not None else clock.local_today(clock.UTC)
         if client is not None:
             session_field.queryset = client.sessions.order_by("-number")
-            latest = client.sessions.filter(date__lte=timezone.localdate()).order_by("-number").first()
+            latest = client.sessions.filter(date__lte=today).order_by("-number").first()
             session_field.initial = latest
         versions = latest_versions(client.clinic if client is not None else None, user)
         labels = {"auto": "Automatic", "base": "English (original)"}
@@ -85,7 +87,6 @@ class AssignForm(forms.Form):
         field = self.fields["template_version"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = TemplateVersion.objects.filter(pk__in=[v.pk for v in versions]).order_by("title")
-        today = timezone.localdate()
         self.fields["start_date"].initial = today
         self.fields["end_date"].initial = today + dt.timedelta(days=13)
 
@@ -160,4 +161,14 @@ class TokenForm(forms.Form):
 class ClinicPolicyForm(forms.Form):
     require_staff_mfa = forms.BooleanField(
         required=False, label=_("Staff must use two-factor authentication")
+    )
+    # Empty keeps the clinic's zone; anything else must be a real IANA zone (the clinic's days hang on it).
+    timezone = forms.CharField(
+        required=False,
+        max_length=clock.MAX_ZONE_LENGTH,
+        validators=[clock.validate_zone],
+        label=_("Clinic time zone"),
+        help_text=_(
+            "An IANA name such as Europe/Berlin. New clients start in it, and it is the day of clients without a zone of their own."
+        ),
     )

@@ -6,12 +6,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q, QuerySet
-from django.utils import timezone
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.analysis.engagement import EngagementIndex, engagement_index
 from emotipal.homework import compliance
 from emotipal.homework.models import Assignment, Entry
+from emotipal.platform import clock
 
 
 def week_start(day: dt.date) -> dt.date:
@@ -84,37 +84,43 @@ class CaseloadRow:
         return min(100, round(100 * self.done_this_week / self.planned_this_week))
 
 
-def caseload_rows(clients: QuerySet[ClientProfile], today: dt.date, weeks: int = 4) -> list[CaseloadRow]:
-    """One row per client from a fixed number of queries (see compliance.gather)."""
-    profiles = list(clients.select_related("user", "therapist"))
+def caseload_rows(
+    clients: QuerySet[ClientProfile], today: dt.date | None = None, weeks: int = 4
+) -> list[CaseloadRow]:
+    """One row per client from a fixed number of queries (see compliance.gather).
+
+    Each client's week and today are their own (in their zone) unless `today` is given for all.
+    """
+    profiles = list(clients.select_related("user", "therapist", "clinic"))
     rows = {c.pk: CaseloadRow(client=c) for c in profiles}
     ids = list(rows)
-    now = timezone.now()
-    start = week_start(today)
-    first_week = start - dt.timedelta(weeks=weeks - 1)
-    records = compliance.gather(profiles, until=today)
+    now = clock.now()
+    records = compliance.gather(profiles, until=today, now=now)
     sessions = compliance.sessions_by_client(ids)
     status = compliance.review_status(ids)
     for client_id, rec in records.items():
         row = rows[client_id]
+        client_today = rec.today
+        start = week_start(client_today)
+        first_week = start - dt.timedelta(weeks=weeks - 1)
         by_week = compliance.weekly(rec, first_week=first_week, last_week=start, now=now)
         row.weekly_index = [engagement_index(by_week[w]).value for w in sorted(by_week)]
         row.index = engagement_index(
-            compliance.figures(rec, start=first_week, end=today, now=now, period="week")
+            compliance.figures(rec, start=first_week, end=client_today, now=now, period="week")
         )
         row.planned_this_week = sum(1 for p in rec.planned if p.day >= start)
-        row.active_assignments = sum(1 for a in rec.assignments.values() if a.is_active_on(today))
-        row.homework_to_review = len(compliance.unreviewed_homework(rec, sessions[client_id], today))
+        # Counted here, not in SQL: each client's week starts on their own Monday.
+        row.done_this_week = sum(n for day, n in rec.practice_days.items() if start <= day <= client_today)
+        row.active_assignments = sum(1 for a in rec.assignments.values() if a.is_active_on(client_today))
+        row.homework_to_review = len(compliance.unreviewed_homework(rec, sessions[client_id], client_today))
         row.last_self_review = status[client_id].last_self_review
         row.open_barriers = status[client_id].open_barriers
     submitted = Entry.objects.filter(assignment__client_id__in=ids, status=Entry.Status.SUBMITTED)
     stats = submitted.values("assignment__client_id").annotate(
         unreviewed=Count("id", filter=Q(review__isnull=True)),
         last=Max("submitted_at"),
-        this_week=Count("id", filter=Q(practice_date__gte=start, practice_date__lte=today)),
     )
     for stat in stats:
         row = rows[stat["assignment__client_id"]]
         row.unreviewed, row.last_submitted_at = stat["unreviewed"], stat["last"]
-        row.done_this_week = stat["this_week"]
     return sorted(rows.values(), key=lambda r: (-r.homework_to_review, -r.open_barriers, str(r.client)))

@@ -12,7 +12,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -22,6 +21,7 @@ from emotipal.definitions.fields import validate_answers
 from emotipal.homework.models import Assignment, Entry, EntryReview, TherapySession
 from emotipal.library.models import TemplateVersion
 from emotipal.library.services import assignable_versions
+from emotipal.platform import clock
 from emotipal.platform.audit.services import record
 
 MAX_ACTIVE_SECONDS_PER_SAVE = 15 * 60  # a single save cannot claim more than this: guards against bad clocks
@@ -173,9 +173,8 @@ def client_assignment(user: Any, assignment_id: int) -> Assignment:
 
 
 def local_today(client: ClientProfile) -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return timezone.now().astimezone(ZoneInfo(client.timezone)).date()
+    """The client's date now, in their zone (else their clinic's): the day their practice counts on."""
+    return clock.client_today(client)
 
 
 def open_draft(assignment: Assignment) -> Entry:
@@ -203,7 +202,7 @@ def save_draft(user: Any, assignment_id: int, answers: dict[str, Any], active_se
         draft = open_draft(assignment)
         draft = Entry.objects.select_for_update().get(pk=draft.pk)
         draft.answers = answers
-        draft.last_saved_at = timezone.now()
+        draft.last_saved_at = clock.now()
         draft.draft_saves += 1
         _add_active_time(draft, active_seconds)
         draft.save()
@@ -267,7 +266,7 @@ def submit_entry(user: Any, assignment_id: int, submission: Submission) -> tuple
                 raise IntegrityError("draft already submitted")
             entry.answers = result.cleaned
             entry.status = Entry.Status.SUBMITTED
-            entry.submitted_at = timezone.now()
+            entry.submitted_at = clock.now()
             entry.practice_date = practice_date
             entry.effort = submission.effort
             entry.difficulty = submission.difficulty
@@ -311,7 +310,7 @@ def edit_entry(user: Any, entry_id: int, answers: dict[str, Any]) -> Entry:
     )
     if entry is None:
         raise Http404("No such entry")
-    if entry.submitted_at is not None and timezone.now() - entry.submitted_at > EDIT_WINDOW:
+    if entry.submitted_at is not None and clock.now() - entry.submitted_at > EDIT_WINDOW:
         raise HomeworkError(
             _("Entries can be changed for a week after sending."), {"__all__": _("Too late to edit.")}
         )
@@ -320,7 +319,7 @@ def edit_entry(user: Any, entry_id: int, answers: dict[str, Any]) -> Entry:
         raise HomeworkError(_("Some answers need another look."), result.errors)
     entry.answers = result.cleaned
     entry.edits_after_submit += 1
-    entry.last_edited_at = timezone.now()
+    entry.last_edited_at = clock.now()
     entry.save(update_fields=["answers", "edits_after_submit", "last_edited_at"])
     client = entry.assignment.client
     record(user, "entry.edit", entry, subject_user_id=client.user_id, clinic_id=client.clinic_id)

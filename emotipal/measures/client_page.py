@@ -7,7 +7,6 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from emotipal.accounts.models import ClientProfile
@@ -19,13 +18,10 @@ from emotipal.homework.queries import week_start
 from emotipal.measures import charts as outcome_charts
 from emotipal.measures.availability import usable_instruments
 from emotipal.measures.models import Response, Schedule
+from emotipal.platform import clock
 
 
-def _local_date(moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment).date()
-
-
-def score_series(responses: list[Response]) -> dict[str, dict[str, Any]]:
+def score_series(responses: list[Response], tz: dt.tzinfo = clock.UTC) -> dict[str, dict[str, Any]]:
     """Per instrument: points with reliable-change status against the first score, and a summary."""
     by_key: dict[str, list[Response]] = defaultdict(list)
     for r in responses:
@@ -45,7 +41,7 @@ def score_series(responses: list[Response]) -> dict[str, dict[str, Any]]:
                 status = jacobson_truax(
                     baseline, r.total, sd=rc["sd"], reliability=rc["reliability"], direction=direction
                 ).status
-            day = _local_date(r.completed_at)  # type: ignore[arg-type]
+            day = clock.local_date(r.completed_at, tz)  # type: ignore[arg-type]  # the client's day of it
             points.append(
                 {"date": day, "week": week_start(day), "total": r.total, "band": r.band, "status": status}
             )
@@ -105,18 +101,18 @@ def thought_record_beliefs(client: ClientProfile) -> list[dict[str, Any]]:
 
 
 def build(actor: Any, client: ClientProfile) -> dict[str, Any]:
-    today = timezone.localdate()
+    zone = clock.zone_for_client(client)
+    now = clock.now()
+    today = clock.local_today(zone, now)
     responses = list(
         Response.objects.filter(client=client)
         .select_related("instrument_version__instrument")
         .order_by("-due_date")
     )
-    series = score_series(responses)
-    records = compliance.gather([client], until=today)[client.pk]
+    series = score_series(responses, zone)
+    records = compliance.gather([client], until=today, now=now)[client.pk]
     start = compliance.treatment_start(records) or today
-    by_week = compliance.weekly(
-        records, first_week=week_start(start), last_week=week_start(today), now=timezone.now()
-    )
+    by_week = compliance.weekly(records, first_week=week_start(start), last_week=week_start(today), now=now)
     engagement = [{"week": w, "value": eng.engagement_index(f).value} for w, f in sorted(by_week.items())]
     charts = [
         outcome_charts.symptom_trajectory(

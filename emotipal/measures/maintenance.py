@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 
 from emotipal.measures.models import Heartbeat
 from emotipal.measures.services import expire_old, generate_due
+from emotipal.platform import clock
 
 NAME = "questionnaires"
 EVERY = dt.timedelta(minutes=15)
@@ -18,13 +18,13 @@ EVERY = dt.timedelta(minutes=15)
 def run(expected_run: str | None) -> str:
     from emotipal.measures.tasks import questionnaire_maintenance
 
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         beat, _ = Heartbeat.objects.select_for_update().get_or_create(name=NAME)
         scheduled = beat.next_run_at.isoformat() if beat.next_run_at else None
         if expected_run is not None and scheduled is not None and expected_run != scheduled:
             return "superseded"
-        created = generate_due()
+        created = generate_due(now=now)
         expired = expire_old(now)
         beat.last_run_at = now
         beat.next_run_at = now + EVERY
@@ -39,7 +39,7 @@ def ensure_scheduled() -> bool:
     from emotipal.measures.tasks import questionnaire_maintenance
 
     beat = Heartbeat.objects.filter(name=NAME).first()
-    if beat is not None and beat.next_run_at is not None and beat.next_run_at > timezone.now():
+    if beat is not None and beat.next_run_at is not None and beat.next_run_at > clock.now():
         return False
     questionnaire_maintenance.enqueue(None)
     return True

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from emotipal.accounts.access import can_assign_to, visible_clients
@@ -38,6 +37,7 @@ from emotipal.measures.models import (
     RiskAlert,
     Schedule,
 )
+from emotipal.platform import clock
 from emotipal.platform.audit.services import record
 
 if TYPE_CHECKING:
@@ -209,7 +209,7 @@ def save_answers(user: Any, response_id: int, raw: dict[str, Any], *, submit: bo
     cleaned, errors = clean_answers(definition, raw)
     if errors:
         raise MeasureError(gettext("Some answers need another look."), errors)
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         response = Response.objects.select_for_update().get(pk=response.pk)
         response.answers = {**(response.answers or {}), **cleaned}
@@ -312,7 +312,7 @@ def acknowledge_alert(actor: Any, alert_id: int, note: str) -> RiskAlert:
         raise MeasureError(
             gettext("This alert was already acknowledged."), {"note": gettext("Already acknowledged.")}
         )
-    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_at = clock.now()
     alert.acknowledged_by = actor
     alert.action_note = note
     alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_note"])
@@ -338,7 +338,7 @@ def escalate(alert_id: int, now: dt.datetime | None = None) -> str:
     """Send an unacknowledged alert to the clinic admins once its time is up."""
     from django.core.mail import send_mail
 
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         alert = (
             RiskAlert.objects.select_for_update()
@@ -423,9 +423,10 @@ def add_schedule(
         weekday=weekday,
         expires_after_days=expires_after_days,
         created_by=actor,
+        created_at=clock.now(),
     )
     record(actor, "schedule.create", schedule, subject_user_id=client.user_id, clinic_id=client.clinic_id)
-    generate_due([schedule], today=timezone.localdate())
+    generate_due([schedule])  # what is due today, the client's today
     return schedule
 
 
@@ -444,16 +445,20 @@ def stop_schedule(actor: Any, client: ClientProfile, schedule_id: int) -> Schedu
     return schedule
 
 
-def _due_dates(schedule: Schedule, today: dt.date) -> list[dt.date]:
-    """The dates, up to today, on which this schedule asks for a response (only the latest one matters)."""
+def _due_dates(schedule: Schedule, today: dt.date, zone: dt.tzinfo) -> list[dt.date]:
+    """The dates, up to today, on which this schedule asks for a response (only the latest one matters).
+
+    Dates are the client's: `today` and the day the schedule was made are both in the client's zone.
+    """
     client = schedule.client
+    created_on = clock.local_date(schedule.created_at, zone)
     if schedule.kind == Schedule.Kind.INTAKE:
-        return [schedule.created_at.date()]
+        return [created_on]
     if schedule.kind == Schedule.Kind.DISCHARGE:
         return [client.discharged_on] if client.discharged_on and client.discharged_on <= today else []
     if schedule.kind == Schedule.Kind.WEEKLY:
         last = today - dt.timedelta(days=(today.weekday() - schedule.weekday) % 7)
-        return [last] if last >= schedule.created_at.date() else []
+        return [last] if last >= created_on else []
     # Before each session: asked two days before, open until the session.
     upcoming = client.sessions.filter(date__gte=today, date__lte=today + dt.timedelta(days=2)).order_by(
         "date"
@@ -461,28 +466,34 @@ def _due_dates(schedule: Schedule, today: dt.date) -> list[dt.date]:
     return [s.date - dt.timedelta(days=2) for s in upcoming[:1]]
 
 
-def generate_due(schedules: list[Schedule] | None = None, today: dt.date | None = None) -> int:
-    """Create the responses that schedules ask for today (idempotent: one per schedule and date)."""
-    today = today or timezone.localdate()
+def generate_due(
+    schedules: list[Schedule] | None = None, today: dt.date | None = None, now: dt.datetime | None = None
+) -> int:
+    """Create the responses that schedules ask for today (idempotent: one per schedule and date).
+
+    "Today" is each client's own date (their zone, else their clinic's) unless `today` is given: a weekly
+    questionnaire for Friday opens when it is Friday where the client is, and closes at 23:59 there.
+    """
+    now = now or clock.now()
     schedules = (
         schedules
         if schedules is not None
         else list(
             Schedule.objects.filter(is_active=True, client__discharged_on__isnull=True).select_related(
-                "client", "instrument"
+                "client__clinic", "instrument"
             )
             | Schedule.objects.filter(is_active=True, kind=Schedule.Kind.DISCHARGE).select_related(
-                "client", "instrument"
+                "client__clinic", "instrument"
             )
         )
     )
     created = 0
     for schedule in schedules:
-        for due in _due_dates(schedule, today):
-            expires = timezone.make_aware(
-                dt.datetime.combine(due + dt.timedelta(days=schedule.expires_after_days), dt.time(23, 59))
-            )
-            if expires < timezone.now():
+        zone = clock.zone_for_client(schedule.client)
+        client_today = today or clock.local_today(zone, now)
+        for due in _due_dates(schedule, client_today, zone):
+            expires = clock.end_of_local_day(due + dt.timedelta(days=schedule.expires_after_days), zone)
+            if expires < now:
                 continue
             _, made = Response.objects.get_or_create(
                 schedule=schedule,
@@ -499,7 +510,7 @@ def generate_due(schedules: list[Schedule] | None = None, today: dt.date | None 
 
 def expire_old(now: dt.datetime | None = None) -> int:
     """Close questionnaires past their window. Partial answers are kept (and were checked for risk)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return Response.objects.filter(
         status__in=[Response.Status.DUE, Response.Status.IN_PROGRESS], expires_at__lt=now
     ).update(status=Response.Status.EXPIRED)
@@ -511,21 +522,20 @@ def ask_now(actor: Any, client: ClientProfile, instrument: Instrument, days_open
         raise Http404("No such client")
     if not is_usable(actor, client, instrument):
         raise MeasureError(gettext("The questionnaire cannot be sent."), {"instrument": _not_usable()})
-    today = timezone.localdate()
+    zone = clock.zone_for_client(client)
+    today = clock.local_today(zone)
     response = Response.objects.create(
         client=client,
         instrument_version=latest_version(instrument),
         due_date=today,
-        expires_at=timezone.make_aware(
-            dt.datetime.combine(today + dt.timedelta(days=days_open), dt.time(23, 59))
-        ),
+        expires_at=clock.end_of_local_day(today + dt.timedelta(days=days_open), zone),
     )
     record(actor, "response.ask", response, subject_user_id=client.user_id, clinic_id=client.clinic_id)
     return response
 
 
 def open_responses(client: ClientProfile) -> list[Response]:
-    now = timezone.now()
+    now = clock.now()
     return list(
         Response.objects.filter(
             client=client, status__in=[Response.Status.DUE, Response.Status.IN_PROGRESS], expires_at__gt=now

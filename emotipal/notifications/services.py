@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework.queries import today_items
 from emotipal.homework.reviews import note_reminders_sent
 from emotipal.measures.services import open_responses
 from emotipal.notifications.models import ScheduledReminder
+from emotipal.platform import clock
 from emotipal.platform.audit.services import record
 
 # A task that wakes up this long before its reminder's time belongs to an older schedule: the client has
@@ -24,16 +23,20 @@ EARLY_TOLERANCE = dt.timedelta(minutes=1)
 
 
 def next_run_at(client: ClientProfile, now: dt.datetime) -> tuple[dt.date, dt.datetime] | None:
-    """The client's next reminder moment: today at their chosen time if still ahead, else tomorrow."""
+    """The client's next reminder moment: today at their chosen time if still ahead, else tomorrow.
+
+    Both the day and the time are the client's (their zone, else their clinic's), so the reminder keeps its
+    local hour across a daylight-saving change. The moment is returned in UTC and compared in UTC: two
+    datetimes sharing one zone compare by wall clock, which is wrong in the repeated autumn hour.
+    """
     if client.reminder_time is None:
         return None
-    zone = ZoneInfo(client.timezone)
-    local_now = now.astimezone(zone)
-    day = local_now.date()
-    run_at = dt.datetime.combine(day, client.reminder_time, tzinfo=zone)
-    if run_at <= local_now:
+    zone = clock.zone_for_client(client)
+    day = clock.local_today(zone, now)
+    run_at = clock.at_local_time(day, client.reminder_time, zone)
+    if run_at <= now:
         day += dt.timedelta(days=1)
-        run_at = dt.datetime.combine(day, client.reminder_time, tzinfo=zone)
+        run_at = clock.at_local_time(day, client.reminder_time, zone)
     return day, run_at
 
 
@@ -41,7 +44,7 @@ def schedule_next_reminder(client: ClientProfile, now: dt.datetime | None = None
     """Make sure the next reminder is queued; calling it again changes nothing unless the time moved."""
     from emotipal.notifications.tasks import send_homework_reminder
 
-    moment = next_run_at(client, now or timezone.now())
+    moment = next_run_at(client, now or clock.now())
     if moment is None:
         return None
     day, run_at = moment
@@ -60,7 +63,7 @@ def schedule_next_reminder(client: ClientProfile, now: dt.datetime | None = None
 
 def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> str:
     """Send one reminder if homework is still due; return what happened (stored as the outcome)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         reminder = (
             ScheduledReminder.objects.select_for_update()

@@ -215,7 +215,9 @@ def clinic_admin(request: HttpRequest) -> HttpResponse:
     assert clinic is not None
     therapists = User.objects.filter(memberships__clinic=clinic, memberships__role=Role.THERAPIST).distinct()
     invite_form = InviteForm(therapists=therapists)
-    policy_form = ClinicPolicyForm(initial={"require_staff_mfa": clinic.require_staff_mfa})
+    policy_form = ClinicPolicyForm(
+        initial={"require_staff_mfa": clinic.require_staff_mfa, "timezone": clinic.timezone}
+    )
     new_link = None
     if request.method == "POST" and request.POST.get("action") == "invite":
         invite_form = InviteForm(request.POST, therapists=therapists)
@@ -241,8 +243,16 @@ def clinic_admin(request: HttpRequest) -> HttpResponse:
         policy_form = ClinicPolicyForm(request.POST)
         if policy_form.is_valid():
             clinic.require_staff_mfa = policy_form.cleaned_data["require_staff_mfa"]
-            clinic.save(update_fields=["require_staff_mfa"])
-            record(request.user, "clinic.policy", clinic, clinic_id=clinic.pk, mfa=clinic.require_staff_mfa)
+            clinic.timezone = policy_form.cleaned_data["timezone"] or clinic.timezone
+            clinic.save(update_fields=["require_staff_mfa", "timezone"])
+            record(
+                request.user,
+                "clinic.policy",
+                clinic,
+                clinic_id=clinic.pk,
+                mfa=clinic.require_staff_mfa,
+                timezone=clinic.timezone,
+            )
             messages.success(request, _("Clinic policy saved."))
             return redirect("clinic_admin")
     members = Membership.objects.filter(clinic=clinic).select_related("user").order_by("role", "user__email")
@@ -259,7 +269,7 @@ def clinic_admin(request: HttpRequest) -> HttpResponse:
             "new_link": new_link,
             "client_count": ClientProfile.objects.filter(clinic=clinic).count(),
         },
-        status=400 if invite_form.errors else 200,
+        status=400 if invite_form.errors or policy_form.errors else 200,
     )
 
 
@@ -268,7 +278,7 @@ def export_compliance(request: HttpRequest) -> HttpResponse:
     """Every compliance figure of the clinic's clients, as CSV (source, type and timing on every row)."""
     clinic = access.clinics_where(request.user, Role.ADMIN).first()
     assert clinic is not None
-    clients = list(ClientProfile.objects.filter(clinic=clinic).select_related("user", "therapist"))
+    clients = list(ClientProfile.objects.filter(clinic=clinic).select_related("user", "therapist", "clinic"))
     record(request.user, "export.compliance", clinic, clinic_id=clinic.pk)
     access.note_reads(request.user, clients, "export.compliance")
     response = HttpResponse(content_type="text/csv; charset=utf-8")

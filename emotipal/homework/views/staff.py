@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +24,7 @@ from emotipal.platform import extensions
 
 @clinician_required
 def caseload_view(request: HttpRequest) -> HttpResponse:
-    rows = caseload_rows(caseload(request.user), timezone.localdate())
+    rows = caseload_rows(caseload(request.user))  # each client's own today
     flags = extensions.caseload_outcomes.answer([r.client.pk for r in rows])
     for row in rows:
         row.outcomes = flags[row.client.pk]  # type: ignore[attr-defined]
@@ -40,7 +39,9 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_visible_client(request.user, client_id)
     entries = list(services.entries_for_staff(request.user, client)[:100])
     assignments = Assignment.objects.filter(client=client).select_related("template_version", "session")
-    progress = goals.progress_for(list(assignments), timezone.localdate())
+    # The client's days, in the client's zone: the server's date is nobody's day.
+    today = services.local_today(client)
+    progress = goals.progress_for(list(assignments), today)
     for assignment in assignments:
         assignment.progress = progress[assignment.pk]  # type: ignore[attr-defined]
     for entry in entries:
@@ -48,7 +49,6 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             (RATING_NAMES[name], rating_label(name, getattr(entry, name)))
             for name in ("effort", "difficulty", "helpfulness")
         ]
-    today = timezone.localdate()
     retro = retro_for(client.pk)
     return render(
         request,

@@ -8,18 +8,18 @@ from collections import Counter
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from emotipal.accounts.access import caseload, get_visible_client, note_reads, read_client
+from emotipal.accounts.access import caseload, get_visible_client, note_reads, read_client, staff_clinic
 from emotipal.accounts.gates import clinician_required
 from emotipal.homework import reviews
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
 from emotipal.homework.models import Barrier, RetroactiveRating, SelfReview, TherapistReview, TherapySession
 from emotipal.homework.review_forms import parse_ratings, rating_questions, rating_rows
 from emotipal.homework.services import HomeworkError
+from emotipal.platform import clock
 
 
 def _date(raw: str | None) -> dt.date | None:
@@ -113,7 +113,7 @@ def session_review(request: HttpRequest, client_id: int, session_id: int) -> Htt
 @require_POST
 def end_treatment(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_visible_client(request.user, client_id)
-    day = _date(request.POST.get("date")) or timezone.localdate()
+    day = _date(request.POST.get("date")) or clock.client_today(client)
     reviews.end_treatment(request.user, client, day)
     messages.success(request, _("Treatment ended. Please rate the whole course of homework below."))
     return redirect("client_detail", client_id=client.pk)
@@ -142,7 +142,7 @@ def retro_rating(request: HttpRequest, client_id: int) -> HttpResponse:
 @clinician_required
 def caseload_barriers(request: HttpRequest) -> HttpResponse:
     """What gets in the way across the caseload, and what clients chose to try."""
-    since = timezone.localdate() - dt.timedelta(weeks=8)
+    since = clock.local_today(clock.zone_for_clinic(staff_clinic(request.user))) - dt.timedelta(weeks=8)
     barriers = list(
         Barrier.objects.filter(client__in=caseload(request.user), day__gte=since)
         .select_related("client__user", "assignment__template_version")

@@ -14,16 +14,20 @@ from emotipal.platform.audit.models import AuditEvent
 # passes clinical content is safe by default.
 PLAIN_DETAIL_KEYS = frozenset(
     {
+        "authenticator_type",  # which MFA method was added or removed (totp, recovery codes)
         "forms",  # how many REDCap forms were imported
         "hours",  # a clinic's alert escalation time
+        "known_account",  # whether a failed login named an existing account
         "language",  # a user's or a crisis resource's language
         "mfa",  # a clinic's staff MFA policy
         "number",  # a session's ordinal number
+        "os_user",  # the operating-system account that ran a command-line export
         "resource",  # id of a crisis resource
         "role",  # membership role, or who gave a retroactive rating (client / therapist)
         "source",  # id of the template version a clinic copied
         "token_id",  # id of an API token
         "version",  # a template version's number
+        "via",  # how a read happened (the command line, for exports)
     }
 )
 
@@ -63,6 +67,7 @@ def record_many(
 ) -> int:
     """One row per (target, subject user id, clinic id), written in a single INSERT (a caseload of 500 clients
     costs one query, not 500). Returns the number of rows."""
+    plain, sealed = split_detail(detail)
     actor_id = getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None
     rows = [
         AuditEvent(
@@ -72,7 +77,8 @@ def record_many(
             target_id=str(target.pk),
             subject_user_id=subject_user_id,
             clinic_id=clinic_id,
-            detail=detail,
+            detail=plain,
+            sealed_detail=sealed,
         )
         for target, subject_user_id, clinic_id in touched
     ]

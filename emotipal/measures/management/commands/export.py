@@ -27,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--fhir-version", choices=["R4B", "R5"], default="R4B")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        clients = ClientProfile.objects.select_related("user", "therapist")
+        clients = ClientProfile.objects.select_related("user", "therapist", "clinic")
         if options["clinic"]:
             clinic = Clinic.objects.filter(slug=options["clinic"]).first()
             if clinic is None:
