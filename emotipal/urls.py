@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from emotipal.accounts.views import pages as accounts
 from emotipal.homework.api import api
-from emotipal.homework.views import client, client_review, ladders, staff, staff_review
+from emotipal.homework.views import client, client_review, export, ladders, staff, staff_review
 from emotipal.library.views import pages as library
 from emotipal.library.views import templates_admin
 from emotipal.measures.views import clinic_admin as clinic_measures
@@ -19,7 +19,7 @@ urlpatterns = [
     path("settings/tokens/", accounts.create_token, name="token_create"),
     path("settings/tokens/<int:token_id>/revoke/", accounts.revoke_token, name="token_revoke"),
     path("clinic/", accounts.clinic_admin, name="clinic_admin"),
-    path("clinic/export/compliance.csv", accounts.export_compliance, name="export_compliance"),
+    path("clinic/export/compliance.csv", export.export_compliance, name="export_compliance"),
     path("clinic/questionnaires/", clinic_measures.instruments, name="clinic_instruments"),
     path(
         "clinic/questionnaires/<int:instrument_id>/redcap.csv",

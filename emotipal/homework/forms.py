@@ -1,4 +1,4 @@
-"""Django forms for staff pages. Validation rules that matter live in the service functions."""
+"""Django forms for the homework pages. Validation rules that matter live in the service functions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from django import forms
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 
-from emotipal.accounts.models import Invitation, User
 from emotipal.homework import services
 from emotipal.homework.models import TherapySession
 from emotipal.library.models import TemplateVersion
@@ -89,86 +88,3 @@ class AssignForm(forms.Form):
         field.queryset = TemplateVersion.objects.filter(pk__in=[v.pk for v in versions]).order_by("title")
         self.fields["start_date"].initial = today
         self.fields["end_date"].initial = today + dt.timedelta(days=13)
-
-
-class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
-    role = forms.ChoiceField(label=_("Role"), choices=Invitation.ROLE_CHOICES, initial=Invitation.CLIENT)
-    therapist = forms.ModelChoiceField(
-        queryset=User.objects.none(),
-        required=False,
-        label=_("Therapist"),
-        help_text=_("For a client: who looks after them."),
-    )
-
-    def __init__(self, *args: Any, therapists: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["therapist"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = therapists
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("role") == Invitation.CLIENT and not data.get("therapist"):
-            self.add_error("therapist", _("Choose the client's therapist."))
-        return data
-
-
-class AcceptInvitationForm(forms.Form):
-    display_name = forms.CharField(
-        max_length=120, required=False, label=_("Your name (as you like to be called)")
-    )
-    password1 = forms.CharField(widget=forms.PasswordInput, label=_("Choose a password"))
-    password2 = forms.CharField(widget=forms.PasswordInput, label=_("The same password again"))
-
-    def clean(self) -> dict[str, Any]:
-        from django.contrib.auth.password_validation import validate_password
-
-        data = super().clean() or {}
-        if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", _("The two passwords are not the same."))
-        elif data.get("password1"):
-            try:
-                validate_password(data["password1"])
-            except forms.ValidationError as exc:
-                self.add_error("password1", exc)
-        return data
-
-
-class ClientSettingsForm(forms.Form):
-    reminder_time = forms.TimeField(
-        required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}),
-        label=_("Daily reminder time (leave empty for no reminders)"),
-    )
-    timezone = forms.ChoiceField(label=_("Time zone"))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        import zoneinfo
-
-        super().__init__(*args, **kwargs)
-        zones = sorted(zoneinfo.available_timezones())
-        self.fields["timezone"].choices = [(z, z) for z in zones]  # type: ignore[attr-defined]
-
-
-class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, label=_("What is this token for?"))
-    days_valid = forms.IntegerField(
-        min_value=1, max_value=365, required=False, label=_("Expires after (days)")
-    )
-
-
-class ClinicPolicyForm(forms.Form):
-    require_staff_mfa = forms.BooleanField(
-        required=False, label=_("Staff must use two-factor authentication")
-    )
-    # Empty keeps the clinic's zone; anything else must be a real IANA zone (the clinic's days hang on it).
-    timezone = forms.CharField(
-        required=False,
-        max_length=clock.MAX_ZONE_LENGTH,
-        validators=[clock.validate_zone],
-        label=_("Clinic time zone"),
-        help_text=_(
-            "An IANA name such as Europe/Berlin. New clients start in it, and it is the day of clients without a zone of their own."
-        ),
-    )

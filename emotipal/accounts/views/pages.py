@@ -17,19 +17,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts import access, services
-from emotipal.accounts.forms import LanguageForm
-from emotipal.accounts.gates import clinic_admin_required, request_user
-from emotipal.accounts.mfa_policy import MFARequired
-from emotipal.accounts.models import ApiToken, ClientProfile, Invitation, Membership, Role, User
-from emotipal.accounts.signals import reminder_settings_changed
-from emotipal.homework.export import compliance_rows, write_csv
-from emotipal.homework.forms import (
+from emotipal.accounts.forms import (
     AcceptInvitationForm,
     ClientSettingsForm,
     ClinicPolicyForm,
     InviteForm,
+    LanguageForm,
     TokenForm,
 )
+from emotipal.accounts.gates import clinic_admin_required, request_user
+from emotipal.accounts.mfa_policy import MFARequired
+from emotipal.accounts.models import ApiToken, ClientProfile, Invitation, Membership, Role, User
+from emotipal.accounts.signals import reminder_settings_changed
 from emotipal.platform.audit.services import record
 
 
@@ -271,17 +270,3 @@ def clinic_admin(request: HttpRequest) -> HttpResponse:
         },
         status=400 if invite_form.errors or policy_form.errors else 200,
     )
-
-
-@clinic_admin_required
-def export_compliance(request: HttpRequest) -> HttpResponse:
-    """Every compliance figure of the clinic's clients, as CSV (source, type and timing on every row)."""
-    clinic = access.clinics_where(request.user, Role.ADMIN).first()
-    assert clinic is not None
-    clients = list(ClientProfile.objects.filter(clinic=clinic).select_related("user", "therapist", "clinic"))
-    record(request.user, "export.compliance", clinic, clinic_id=clinic.pk)
-    access.note_reads(request.user, clients, "export.compliance")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{clinic.slug}-compliance.csv"'
-    write_csv(compliance_rows(clients), response)
-    return response
