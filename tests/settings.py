@@ -5,9 +5,18 @@ tests/accounts/test_security_settings.py checks that the real settings use Argon
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("EMOTIPAL_ENV", "test")
 
 from emotipal.platform.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not Django's default shared-cache in-memory database: threads in the concurrency tests then
+    # lock the way production SQLite does (busy timeout, IMMEDIATE transactions) instead of failing with
+    # "database table is locked". One file per test process, so parallel runs do not share it.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"emotipal-test-{os.getpid()}.sqlite3")
+    }

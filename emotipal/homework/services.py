@@ -177,18 +177,32 @@ def local_today(client: ClientProfile) -> dt.date:
     return clock.client_today(client)
 
 
+def lock_assignment(assignment: Assignment) -> None:
+    """Serialise the writers of one assignment's entries until the surrounding transaction ends.
+
+    Two submits, or a submit and an autosave, each read the open draft and then change it; without a lock the
+    second acts on what the first already changed (a 500, or a lost practice). On PostgreSQL this is a row
+    lock; on SQLite select_for_update is a no-op, and the "IMMEDIATE" transactions in settings already make
+    every writer wait for the database's write lock (with a busy timeout instead of "database is locked").
+    """
+    assert transaction.get_connection().in_atomic_block, "lock_assignment needs a transaction"
+    list(Assignment.objects.select_for_update().filter(pk=assignment.pk).values_list("pk", flat=True))
+
+
 def open_draft(assignment: Assignment) -> Entry:
     """The client's draft for this assignment, created on first use (one open draft per assignment)."""
     draft = assignment.entries.filter(status=Entry.Status.DRAFT).first()
     if draft is not None:
         return draft
-    try:
-        with transaction.atomic():
-            return Entry.objects.create(
-                assignment=assignment, practice_date=local_today(assignment.client), answers={}
-            )
-    except IntegrityError:  # two tabs opened at once: the other one created it
-        return assignment.entries.get(status=Entry.Status.DRAFT)
+    with transaction.atomic():
+        lock_assignment(assignment)
+        # Read again under the lock: a parallel request may have created (or submitted) it meanwhile.
+        draft = assignment.entries.filter(status=Entry.Status.DRAFT).first()
+        if draft is not None:
+            return draft
+        return Entry.objects.create(
+            assignment=assignment, practice_date=local_today(assignment.client), answers={}
+        )
 
 
 def _add_active_time(entry: Entry, active_seconds: int) -> None:
@@ -199,8 +213,8 @@ def save_draft(user: Any, assignment_id: int, answers: dict[str, Any], active_se
     """Store what the client typed so far, exactly as typed. Never validates: nothing typed is lost."""
     assignment = client_assignment(user, assignment_id)
     with transaction.atomic():
+        lock_assignment(assignment)  # so a submit cannot take this draft away while we write it
         draft = open_draft(assignment)
-        draft = Entry.objects.select_for_update().get(pk=draft.pk)
         draft.answers = answers
         draft.last_saved_at = clock.now()
         draft.draft_saves += 1
@@ -259,11 +273,19 @@ def submit_entry(user: Any, assignment_id: int, submission: Submission) -> tuple
         save_draft(user, assignment_id, submission.answers, submission.active_seconds)
         raise HomeworkError(_("Some answers need another look."), errors)
     try:
+        # One transaction for the entry, its side effects and its audit row: a crash half way leaves none of
+        # them, so a replay of the same key creates the entry again, audited once (never an unaudited entry).
         with transaction.atomic():
+            lock_assignment(assignment)
+            if key:  # checked again under the lock: a parallel request with this key may have just finished
+                existing = assignment.entries.filter(
+                    idempotency_key=key, status=Entry.Status.SUBMITTED
+                ).first()
+                if existing is not None:
+                    return existing, False
+            # The open draft as it is now: a parallel submit with another key may have just sent the one we
+            # saw, and then this practice gets a draft of its own (two keys are two practices, both kept).
             entry = open_draft(assignment)
-            entry = Entry.objects.select_for_update().get(pk=entry.pk)
-            if entry.status != Entry.Status.DRAFT:  # a parallel request submitted this draft a moment ago
-                raise IntegrityError("draft already submitted")
             entry.answers = result.cleaned
             entry.status = Entry.Status.SUBMITTED
             entry.submitted_at = clock.now()
@@ -276,25 +298,26 @@ def submit_entry(user: Any, assignment_id: int, submission: Submission) -> tuple
             entry.ladder_step = step
             _add_active_time(entry, submission.active_seconds)
             entry.save()
+            from emotipal.homework.goals import mark_earned
+
+            mark_earned(assignment)
+            if step is not None and step.status == step.Status.PLANNED:
+                step.status = step.Status.PRACTISING
+                step.save(update_fields=["status"])
+            record(
+                user,
+                "entry.submit",
+                entry,
+                subject_user_id=assignment.client.user_id,
+                clinic_id=assignment.client.clinic_id,
+            )
     except IntegrityError:
+        # The unique key still holds if some writer skipped the lock: that key's entry is the answer.
         if key:
-            existing = assignment.entries.filter(idempotency_key=key).first()
+            existing = assignment.entries.filter(idempotency_key=key, status=Entry.Status.SUBMITTED).first()
             if existing is not None:
                 return existing, False
         raise
-    from emotipal.homework.goals import mark_earned
-
-    mark_earned(assignment)
-    if step is not None and step.status == step.Status.PLANNED:
-        step.status = step.Status.PRACTISING
-        step.save(update_fields=["status"])
-    record(
-        user,
-        "entry.submit",
-        entry,
-        subject_user_id=assignment.client.user_id,
-        clinic_id=assignment.client.clinic_id,
-    )
     return entry, True
 
 

@@ -93,6 +93,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("EMOTIPAL_DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue instead of failing: a transaction takes the write lock when it begins (IMMEDIATE), so
+    # it never has to upgrade a read lock half way (which SQLite refuses at once with "database is locked"),
+    # and a writer waits up to `timeout` seconds for the lock instead of giving up after the default 5.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
