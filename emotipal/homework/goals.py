@@ -11,9 +11,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from emotipal.homework.access import client_assignment
+from emotipal.homework.errors import HomeworkError
 from emotipal.homework.models import Assignment, Entry, Reward
-from emotipal.homework.services import HomeworkError, client_assignment, local_today
 from emotipal.platform.audit.services import record
+from emotipal.platform.clock import client_today as local_today
 
 # Fields whose answer is the practice's own timed duration (exposure, relaxation); otherwise active time counts.
 DURATION_FIELDS = ("actual_minutes", "duration", "minutes")

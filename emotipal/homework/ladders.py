@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from emotipal.accounts.access import can_assign_to
 from emotipal.accounts.models import ClientProfile
+from emotipal.homework.errors import HomeworkError
 from emotipal.homework.models import FearLadder, LadderStep
-from emotipal.homework.services import HomeworkError
 from emotipal.platform.audit.services import record
 
 MAX_STEPS = 40

@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 
 from emotipal.accounts.access import can_assign_to
 from emotipal.accounts.models import ClientProfile
+from emotipal.homework.access import client_assignment
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
 from emotipal.homework.engagement_items import KEYS, check_ratings
+from emotipal.homework.errors import HomeworkError
 from emotipal.homework.models import (
     Assignment,
     Barrier,
@@ -30,8 +32,8 @@ from emotipal.homework.models import (
     TherapistReview,
     TherapySession,
 )
-from emotipal.homework.services import HomeworkError, client_assignment, local_today
 from emotipal.platform.audit.services import record
+from emotipal.platform.clock import client_today as local_today
 
 TEXT_LIMIT = 3000
 

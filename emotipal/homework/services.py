@@ -18,7 +18,12 @@ from django.utils.translation import ngettext
 from emotipal.accounts.access import can_assign_to, visible_clients
 from emotipal.accounts.models import ClientProfile
 from emotipal.definitions.fields import validate_answers
+from emotipal.homework.access import client_assignment
+from emotipal.homework.errors import HomeworkError
+from emotipal.homework.goals import mark_earned
+from emotipal.homework.ladders import step_for_practice
 from emotipal.homework.models import Assignment, Entry, EntryReview, TherapySession
+from emotipal.homework.signals import assignment_created
 from emotipal.library.models import TemplateVersion
 from emotipal.library.services import assignable_versions
 from emotipal.platform import clock
@@ -28,15 +33,6 @@ MAX_ACTIVE_SECONDS_PER_SAVE = 15 * 60  # a single save cannot claim more than th
 RATIONALE_LIMIT = 2000
 INSTRUCTIONS_LIMIT = 4000
 REVIEW_NOTE_LIMIT = 5000
-
-
-class HomeworkError(Exception):
-    """A request that cannot be carried out; `errors` maps field paths to messages for the form."""
-
-    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or {}
 
 
 @dataclass
@@ -156,20 +152,9 @@ def assign_homework(actor: Any, client: ClientProfile, plan: AssignmentPlan) -> 
         template=plan.template_version.template.slug,
         version=plan.template_version.number,
     )
-    from emotipal.homework.signals import assignment_created
 
     assignment_created.send(sender=Assignment, assignment=assignment)
     return assignment
-
-
-def client_assignment(user: Any, assignment_id: int) -> Assignment:
-    """An assignment of the logged-in client; anyone else's is 'not found'."""
-    try:
-        return Assignment.objects.select_related("template_version__template", "client").get(
-            pk=assignment_id, client__user=user
-        )
-    except (Assignment.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such assignment") from exc
 
 
 def local_today(client: ClientProfile) -> dt.date:
@@ -262,7 +247,6 @@ def submit_entry(user: Any, assignment_id: int, submission: Submission) -> tuple
         errors["practice_date"] = _("The practice date cannot be in the future.")
     elif practice_date < assignment.start_date - dt.timedelta(days=7):
         errors["practice_date"] = _("That date is long before this homework started.")
-    from emotipal.homework.ladders import step_for_practice
 
     step = None
     try:
@@ -298,7 +282,6 @@ def submit_entry(user: Any, assignment_id: int, submission: Submission) -> tuple
             entry.ladder_step = step
             _add_active_time(entry, submission.active_seconds)
             entry.save()
-            from emotipal.homework.goals import mark_earned
 
             mark_earned(assignment)
             if step is not None and step.status == step.Status.PLANNED:

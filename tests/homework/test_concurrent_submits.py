@@ -17,9 +17,9 @@ from django.db import connection
 from django.test import Client
 
 from emotipal.accounts.services import create_api_token
-from emotipal.audit.models import AuditEvent
 from emotipal.homework import services
 from emotipal.homework.models import Assignment, Entry
+from emotipal.platform.audit.models import AuditEvent
 from tests.factories import World, complete_thought_record
 
 THREADS = 8
@@ -131,15 +131,13 @@ def test_a_submit_that_crashes_half_way_leaves_nothing_and_its_replay_is_audited
 ) -> None:
     """The entry and its audit row are written together: a crash after the entry but before the audit row
     must not leave an unaudited entry that a replay of the same key then returns as if all were well."""
-    from emotipal.homework import goals
-
     def crash(assignment: Assignment) -> None:
         raise RuntimeError("worker killed")
 
     submission = services.Submission(
         answers=complete_thought_record(), effort=3, difficulty=2, helpfulness=3, idempotency_key="once"
     )
-    monkeypatch.setattr(goals, "mark_earned", crash)
+    monkeypatch.setattr(services, "mark_earned", crash)  # the step after the entry, before the audit row
     with pytest.raises(RuntimeError):
         services.submit_entry(world.client_a.user, assignment_a.pk, submission)
     monkeypatch.undo()
