@@ -58,6 +58,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "emotipal.accounts.middleware.UserLanguageMiddleware",
+    # After the language is known (its messages are translated), before any view reads the input.
+    "emotipal.common.middleware.BadInputMiddleware",
+    "emotipal.common.middleware.ApiJsonErrorsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from emotipal.accounts.permissions import get_visible_client, is_client, is_clinician, own_client_profile
+from emotipal.common.input_rules import parse_id
 from emotipal.homework import ladders
 from emotipal.homework.models import Entry, FearLadder
 from emotipal.homework.services import HomeworkError
@@ -30,7 +31,7 @@ def my_ladders(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     client_id = request.GET.get("client") or request.POST.get("client")
     if client_id and is_clinician(user):
-        client = get_visible_client(user, int(client_id) if str(client_id).isdigit() else 0)
+        client = get_visible_client(user, parse_id(client_id) or 0)  # "٣" or "1e3" is no client
     elif is_client(user):
         client = own_client_profile(user)
     else:
@@ -102,11 +103,11 @@ def ladder(request: HttpRequest, ladder_id: int) -> HttpResponse:
                 parts = [
                     (request.POST.get(f"part_{i}", ""), request.POST.get(f"distress_{i}")) for i in range(3)
                 ]
-                ladders.split_step(user, int(request.POST.get("step", "0") or 0), parts)
+                ladders.split_step(user, parse_id(request.POST.get("step")) or 0, parts)
                 messages.success(request, _("Smaller steps added. There is always a smaller step."))
             elif action == "status":
                 ladders.set_status(
-                    user, int(request.POST.get("step", "0") or 0), request.POST.get("status", "")
+                    user, parse_id(request.POST.get("step")) or 0, request.POST.get("status", "")
                 )
             else:
                 raise Http404("Unknown action")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts.permissions import get_visible_client, own_client_profile
+from emotipal.common.input_rules import parse_id, parse_index
 from emotipal.measures import services
 from emotipal.measures.models import Instrument, Response, Schedule
 from emotipal.web import measures_view
@@ -92,15 +93,16 @@ def client_measures(request: HttpRequest, client_id: int) -> HttpResponse:
 @require_POST
 def add_schedule(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_visible_client(request.user, client_id)
-    instrument = Instrument.objects.filter(pk=request.POST.get("instrument") or 0).first()
+    instrument_id = parse_id(request.POST.get("instrument"))
+    instrument = Instrument.objects.filter(pk=instrument_id).first() if instrument_id else None
     if instrument is None:
         messages.error(request, _("Choose a questionnaire."))
         return redirect("client_measures", client_id=client.pk)
-    try:
-        weekday = int(request.POST.get("weekday", "0"))
-        days = int(request.POST.get("expires_after_days", "3"))
-    except ValueError:
-        weekday, days = -1, -1
+    # Out-of-range or non-ASCII numbers become -1, which the service refuses with its own message.
+    weekday = parse_index(request.POST.get("weekday", "0"), maximum=1000)
+    days = parse_index(request.POST.get("expires_after_days", "3"), maximum=1000)
+    weekday = -1 if weekday is None else weekday
+    days = -1 if days is None else days
     try:
         if request.POST.get("kind") == "now":
             services.ask_now(request.user, client, instrument)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts.permissions import caseload, get_visible_client
+from emotipal.common.input_rules import parse_id
 from emotipal.homework import reviews
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
 from emotipal.homework.models import Barrier, RetroactiveRating, SelfReview, TherapistReview, TherapySession
@@ -60,10 +61,9 @@ def session_review(request: HttpRequest, client_id: int, session_id: int) -> Htt
     errors: dict[int, dict[str, str]] = {}
     posted: dict[int, dict[str, int | None]] = {}
     if request.method == "POST":
-        try:
-            assignment_id = int(request.POST.get("assignment", ""))
-        except ValueError as exc:
-            raise Http404("No such assignment") from exc
+        assignment_id = parse_id(request.POST.get("assignment"))
+        if assignment_id is None:  # "٣", "1e3" or a number past any id
+            raise Http404("No such assignment")
         posted[assignment_id] = parse_ratings(request.POST)
         try:
             reviews.submit_therapist_review(
