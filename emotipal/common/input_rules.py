@@ -136,7 +136,7 @@ def check_json_shape(data: Any, *, max_chars: int, max_depth: int, max_keys: int
     try:
         size = len(json.dumps(data, ensure_ascii=False, allow_nan=False))
     except (TypeError, ValueError):
-        return _("The data is not plain JSON.")
+        return _("The data is not plain JSON (NaN and Infinity are not numbers JSON can hold).")
     if size > max_chars:
         return _("The data is too large (at most %(size)s characters).") % {"size": max_chars}
     return find_text_problem(data)

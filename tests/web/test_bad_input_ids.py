@@ -166,3 +166,15 @@ def test_huge_ids_in_api_paths_are_not_found(world: World, path: str) -> None:
 @pytest.mark.parametrize("path", ["/my/entries/99999999999999999999/", "/ladders/99999999999999999999/"])
 def test_huge_ids_in_page_paths_are_not_found(world: World, path: str) -> None:
     assert world.login(world.client_a.user).get(path).status_code == 404
+
+
+@pytest.mark.parametrize("raw", ["١٠", "1e1", "99999999999999999999", "24.0"])
+def test_escalation_hours_must_be_ascii_digits(world: World, raw: str) -> None:
+    http = world.login(world.admin)
+    before = snapshot()
+    response = http.post(
+        "/clinic/safety/",
+        {"action": "policy", "alert_escalation_hours": raw, "answers_read_statement": "Read within a day."},
+    )
+    assert response.status_code == 400 and b"Give the escalation time in hours (1 to 168)" in response.content
+    assert snapshot() == before
