@@ -31,6 +31,16 @@ def test_api_errors_are_json(world: World, method: str, path: str, status: int) 
     assert response.json()["detail"]
 
 
+def test_a_request_body_over_the_upload_limit_is_a_json_400(world: World, assignment_a: Assignment) -> None:
+    from django.conf import settings
+
+    body = '{"answers": {"situation": "' + "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + '"}}'
+    response = api_client(world.client_a.user).put(
+        f"/api/v1/assignments/{assignment_a.pk}/draft", body, content_type="application/json"
+    )
+    assert response.status_code == 400 and response["Content-Type"].startswith("application/json")
+
+
 def test_a_crash_in_the_api_is_a_json_500(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(user: Any) -> set[str]:
         raise RuntimeError("a bug")
