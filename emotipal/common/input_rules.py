@@ -51,43 +51,23 @@ def text_problem(value: str) -> str | None:
     )
 
 
-def find_text_problem(data: Any, _depth: int = 0) -> str | None:
-    """The first `text_problem` in a JSON-like value (strings, dict keys, lists), or None."""
-    if isinstance(data, str):
-        return text_problem(data)
-    if _depth > 100:  # deeper documents are refused by `check_json_shape`; do not recurse without end here
-        return None
-    if isinstance(data, dict):
-        for key, value in data.items():
-            problem = (text_problem(key) if isinstance(key, str) else None) or find_text_problem(
-                value, _depth + 1
-            )
+def find_text_problem(data: Any) -> str | None:
+    """The first `text_problem` in a JSON-like value (strings, dict keys, lists), or None.
+
+    Iterative, so a deeply nested document is searched to the bottom without hitting the recursion limit."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            problem = text_problem(value)
             if problem:
                 return problem
-    elif isinstance(data, (list, tuple)):
-        for value in data:
-            problem = find_text_problem(value, _depth + 1)
-            if problem:
-                return problem
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
     return None
-
-
-def clean_text(value: str) -> str:
-    """`value` unchanged, or BadInput if it cannot be stored."""
-    problem = text_problem(value)
-    if problem:
-        raise BadInput(problem)
-    return value
-
-
-def validate_storable_text(value: Any) -> None:
-    """A Django validator (forms and model fields): refuse NUL and lone surrogates with a clear message."""
-    from django.core.exceptions import ValidationError
-
-    if isinstance(value, str):
-        problem = text_problem(value)
-        if problem:
-            raise ValidationError(problem, code="unstorable_text")
 
 
 def parse_index(raw: Any, *, maximum: int = MAX_ID) -> int | None:

@@ -234,3 +234,19 @@ def test_bad_text_in_api_json_is_refused_and_changes_nothing(o: SimpleNamespace,
     assert response["Content-Type"].startswith("application/json")
     assert ("NUL" if bad == NUL else "surrogate") in response.json()["detail"]
     assert snapshot() == before
+
+
+def test_nul_deep_inside_api_json_is_found(o: SimpleNamespace) -> None:
+    """The check walks the whole document, however deep (json.loads itself allows about 1000 levels)."""
+    deep: Any = NUL
+    for _ in range(500):
+        deep = [deep]
+    http = api_client(o.world.client_a.user)
+    before = snapshot()
+    response = http.put(
+        f"/api/v1/assignments/{o.assignment.pk}/draft",
+        {"answers": {"situation": deep}},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "NUL" in response.json()["detail"]
+    assert snapshot() == before
