@@ -261,6 +261,14 @@ def validate_answers(fields: list[dict[str, Any]], answers: Any) -> ValidationRe
     return result
 
 
+MAX_FORM_INDEX = 999  # a row index in a form name: more rows than any group allows, far fewer than "1e20"
+
+
+def _form_index(text: str) -> bool:
+    """A row index as the page writes it: ASCII digits ("١" and "²" pass str.isdigit) and at most 999."""
+    return text.isascii() and text.isdigit() and len(text) <= 3 and int(text) <= MAX_FORM_INDEX
+
+
 def parse_form_data(fields: list[dict[str, Any]], data: Any, prefix: str = "a.") -> dict[str, Any]:
     """Read raw answers from form data (a QueryDict-like object with getlist) into the answers shape.
 
@@ -274,9 +282,10 @@ def parse_form_data(fields: list[dict[str, Any]], data: Any, prefix: str = "a.")
         if spec["type"] == "group":
             indexes = sorted(
                 {
-                    int(key[len(name) + 1 :].split(".", 1)[0])
+                    int(index)
                     for key in data
-                    if key.startswith(name + ".") and key[len(name) + 1 :].split(".", 1)[0].isdigit()
+                    if key.startswith(name + ".")
+                    and _form_index(index := key[len(name) + 1 :].split(".", 1)[0])
                 }
             )
             answers[fid] = [parse_form_data(spec["fields"], data, f"{name}.{i}.") for i in indexes]

@@ -14,6 +14,7 @@ from emotipal.accounts.models import ClientProfile
 from emotipal.homework.errors import HomeworkError
 from emotipal.homework.models import FearLadder, LadderStep
 from emotipal.platform.audit.services import record
+from emotipal.platform.input_rules import parse_id, parse_index
 
 MAX_STEPS = 40
 
@@ -42,9 +43,8 @@ def get_ladder(actor: Any, ladder_id: int) -> FearLadder:
 
 
 def _check_distress(value: Any, name: str = "expected_distress") -> tuple[int | None, dict[str, str]]:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
+    number = parse_index(value.strip() if isinstance(value, str) else value)
+    if number is None:
         return None, {name: "Give the expected distress as a number from 0 to 100."}
     if not 0 <= number <= 100:
         return None, {name: "Expected distress goes from 0 (none) to 100 (the most you can imagine)."}
@@ -147,10 +147,8 @@ def step_for_practice(client: ClientProfile, step_id: Any) -> LadderStep | None:
     """The ladder step a practice is linked to; a step of another client's ladder is refused."""
     if step_id in (None, ""):
         return None
-    try:
-        step = LadderStep.objects.filter(pk=int(step_id), ladder__client=client).first()
-    except (TypeError, ValueError):
-        step = None
+    pk = parse_id(step_id)  # ASCII digits only: "٣" or "1e3" is not a step, and a huge number not either
+    step = LadderStep.objects.filter(pk=pk, ladder__client=client).first() if pk is not None else None
     if step is None:
         raise HomeworkError(
             "Choose a step of your own ladder.", {"ladder_step": "Choose a step of your own ladder."}

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from emotipal.homework.engagement_items import ITEMS
+from emotipal.platform.input_rules import parse_index
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -17,10 +18,8 @@ def parse_rating(raw: str | None) -> int | None:
     """'' -> None; a number -> int; anything else -> -1, which the service reports as out of range."""
     if raw in (None, ""):
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        return -1
+    value = parse_index(raw, maximum=1000)  # ASCII digits only; "٣" or "1e3" is not a rating
+    return -1 if value is None else value
 
 
 def parse_ratings(data: Any) -> dict[str, int | None]:

@@ -45,6 +45,9 @@ def _audit(actor: Any, action: str, obj: Any, client: ClientProfile, **detail: A
 # --- sessions -------------------------------------------------------------------------------------------------
 
 
+MAX_SESSION_NUMBER = 32767  # TherapySession.number is a PositiveSmallIntegerField
+
+
 def record_session(
     actor: Any, client: ClientProfile, date: dt.date, number: int | None = None
 ) -> TherapySession:
@@ -55,6 +58,9 @@ def record_session(
         number = (client.sessions.aggregate(n=Max("number"))["n"] or 0) + 1
     if number < 1:
         raise HomeworkError(_("Session numbers start at 1."), {"number": _("Session numbers start at 1.")})
+    if number > MAX_SESSION_NUMBER:  # the column is a smallint: PostgreSQL would fail on a larger one
+        message = _("Session numbers go up to %(max)s.") % {"max": MAX_SESSION_NUMBER}
+        raise HomeworkError(message, {"number": message})
     try:
         with transaction.atomic():
             session = TherapySession.objects.create(client=client, therapist=actor, number=number, date=date)

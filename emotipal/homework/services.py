@@ -28,11 +28,20 @@ from emotipal.library.models import TemplateVersion
 from emotipal.library.services import assignable_versions
 from emotipal.platform import clock
 from emotipal.platform.audit.services import record
+from emotipal.platform.input_rules import check_json_shape, text_problem
 
 MAX_ACTIVE_SECONDS_PER_SAVE = 15 * 60  # a single save cannot claim more than this: guards against bad clocks
 RATIONALE_LIMIT = 2000
 INSTRUCTIONS_LIMIT = 4000
 REVIEW_NOTE_LIMIT = 5000
+
+# A draft is the answers dict as typed: {field: value or [values] or [{field: value}]} is 4 levels deep. The
+# limits leave room for the largest template (20 group rows of long texts) and stop a client from storing
+# megabytes or deeply nested junk in a row that every page of the client's therapist decrypts.
+MAX_DRAFT_CHARS = 500_000
+MAX_DRAFT_DEPTH = 6
+MAX_DRAFT_KEYS = 2_000
+IDEMPOTENCY_KEY_MAX = 80  # the column's length: a longer key is refused, never cut (two keys would collide)
 
 
 @dataclass
@@ -195,8 +204,12 @@ def _add_active_time(entry: Entry, active_seconds: int) -> None:
 
 
 def save_draft(user: Any, assignment_id: int, answers: dict[str, Any], active_seconds: int = 0) -> Entry:
-    """Store what the client typed so far, exactly as typed. Never validates: nothing typed is lost."""
+    """Store what the client typed so far, exactly as typed; only its size and shape are checked.
+
+    A draft that is too large, too deep or holds text that cannot be stored is refused (HomeworkError) and the
+    draft saved before stays as it was."""
     assignment = client_assignment(user, assignment_id)
+    check_draft(answers)
     with transaction.atomic():
         lock_assignment(assignment)  # so a submit cannot take this draft away while we write it
         draft = open_draft(assignment)
@@ -206,6 +219,35 @@ def save_draft(user: Any, assignment_id: int, answers: dict[str, Any], active_se
         _add_active_time(draft, active_seconds)
         draft.save()
     return draft
+
+
+def check_draft(answers: Any) -> None:
+    """Raise HomeworkError if the answers are not a dict of a sane size and shape."""
+    if not isinstance(answers, dict):
+        problem: str | None = _("Answers must be an object keyed by field id.")
+    else:
+        problem = check_json_shape(
+            answers, max_chars=MAX_DRAFT_CHARS, max_depth=MAX_DRAFT_DEPTH, max_keys=MAX_DRAFT_KEYS
+        )
+    if problem:
+        raise HomeworkError(
+            _("The draft was not saved: %(reason)s") % {"reason": problem}, {"__all__": problem}
+        )
+
+
+def check_idempotency_key(raw: str | None) -> str | None:
+    """The key as sent (blank means none), or HomeworkError if it is too long to store or holds bad text."""
+    key = (raw or "").strip() or None
+    if key is None:
+        return None
+    problem = text_problem(key)
+    if problem is None and len(key) > IDEMPOTENCY_KEY_MAX:
+        problem = _("The Idempotency-Key is too long (at most %(max)s characters).") % {
+            "max": IDEMPOTENCY_KEY_MAX
+        }
+    if problem:
+        raise HomeworkError(problem, {"idempotency_key": problem})
+    return key
 
 
 @dataclass
@@ -232,7 +274,8 @@ def submit_entry(user: Any, assignment_id: int, submission: Submission) -> tuple
     On a validation error the draft keeps the submitted answers, so the client loses nothing.
     """
     assignment = client_assignment(user, assignment_id)
-    key = (submission.idempotency_key or "").strip()[:80] or None
+    key = check_idempotency_key(submission.idempotency_key)
+    check_draft(submission.answers)  # refused before validation, so that the draft kept is the earlier one
     if key:
         existing = assignment.entries.filter(idempotency_key=key, status=Entry.Status.SUBMITTED).first()
         if existing is not None:

@@ -60,6 +60,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "emotipal.accounts.middleware.UserLanguageMiddleware",
+    # After the language is known (their messages are translated). ApiJsonErrors goes first (outside), so
+    # it also turns the 400 for a request body over DATA_UPLOAD_MAX_MEMORY_SIZE, raised in BadInput, into JSON.
+    "emotipal.platform.middleware.ApiJsonErrorsMiddleware",
+    "emotipal.platform.middleware.BadInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

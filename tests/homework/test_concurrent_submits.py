@@ -131,6 +131,7 @@ def test_a_submit_that_crashes_half_way_leaves_nothing_and_its_replay_is_audited
 ) -> None:
     """The entry and its audit row are written together: a crash after the entry but before the audit row
     must not leave an unaudited entry that a replay of the same key then returns as if all were well."""
+
     def crash(assignment: Assignment) -> None:
         raise RuntimeError("worker killed")
 

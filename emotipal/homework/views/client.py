@@ -24,6 +24,7 @@ from emotipal.homework.reviews import record_opening
 from emotipal.library import variants
 from emotipal.library.exercise_form import RATING_QUESTIONS, bind_fields
 from emotipal.platform import extensions
+from emotipal.platform.input_rules import parse_index
 
 
 @client_required
@@ -73,17 +74,14 @@ def _self_reviews_due(client: Any, day: dt.date) -> list[tuple[Any, Any]]:
 
 
 def _int_or_none(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw not in (None, "") else None
-    except ValueError:
-        return -1  # reported as out of range by the service, and the typed value is kept in the form
+    if raw in (None, ""):
+        return None
+    value = parse_index(raw, maximum=1000)
+    return -1 if value is None else value  # -1 is reported as out of range by the service
 
 
 def _active_seconds(request: HttpRequest) -> int:
-    try:
-        return max(0, int(request.POST.get("active_seconds", "0")))
-    except ValueError:
-        return 0
+    return parse_index(request.POST.get("active_seconds", "0"), maximum=10**6) or 0
 
 
 def _form_context(
@@ -140,7 +138,7 @@ def do_exercise(request: HttpRequest, assignment_id: int) -> HttpResponse:
                     helpfulness=ratings["helpfulness"],
                     active_seconds=_active_seconds(request),
                     idempotency_key=key,
-                    ladder_step_id=request.POST.get("ladder_step") or None,
+                    ladder_step_id=request.POST.get("ladder_step") or None,  # checked by the service
                 ),
             )
         except services.HomeworkError as exc:
@@ -168,7 +166,10 @@ def do_exercise(request: HttpRequest, assignment_id: int) -> HttpResponse:
 def save_draft(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = services.client_assignment(request.user, assignment_id)
     answers = parse_form_data(assignment.template_version.field_list, request.POST)
-    draft = services.save_draft(request.user, assignment_id, answers, _active_seconds(request))
+    try:
+        draft = services.save_draft(request.user, assignment_id, answers, _active_seconds(request))
+    except services.HomeworkError as exc:  # too large or malformed: the earlier draft stays as it was
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
     return render(request, "homework/_draft_status.html", {"draft": draft, "now": timezone.now()})
 
 

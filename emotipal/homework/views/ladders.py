@@ -21,6 +21,7 @@ from emotipal.accounts.gates import request_user
 from emotipal.homework import exposure_charts, ladders
 from emotipal.homework.models import Entry, FearLadder
 from emotipal.homework.services import HomeworkError
+from emotipal.platform.input_rules import parse_id
 
 
 def _login_required(request: HttpRequest) -> None:
@@ -35,7 +36,7 @@ def my_ladders(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     client_id = request.GET.get("client") or request.POST.get("client")
     if client_id and is_clinician(user):
-        client = get_visible_client(user, int(client_id) if str(client_id).isdigit() else 0)
+        client = get_visible_client(user, parse_id(client_id) or 0)  # "٣" or "1e3" is no client
         note_reads(user, [client], "ladders")
     elif is_client(user):
         client = own_client_profile(user)
@@ -88,8 +89,9 @@ def _practices(ladder: FearLadder) -> list[dict[str, Any]]:
 
 
 def _step_id(request: HttpRequest) -> int:
-    raw = request.POST.get("step", "")
-    return int(raw) if raw.isdigit() else 0  # not a number: no such step (404), not a server error
+    return (
+        parse_id(request.POST.get("step")) or 0
+    )  # not an ASCII number: no such step (404), not a server error
 
 
 def ladder(request: HttpRequest, ladder_id: int) -> HttpResponse:

@@ -20,6 +20,7 @@ from emotipal.homework.models import Barrier, RetroactiveRating, SelfReview, The
 from emotipal.homework.review_forms import parse_ratings, rating_questions, rating_rows
 from emotipal.homework.services import HomeworkError
 from emotipal.platform import clock
+from emotipal.platform.input_rules import parse_id
 
 
 def _date(raw: str | None) -> dt.date | None:
@@ -60,10 +61,9 @@ def session_review(request: HttpRequest, client_id: int, session_id: int) -> Htt
     errors: dict[int, dict[str, str]] = {}
     posted: dict[int, dict[str, int | None]] = {}
     if request.method == "POST":
-        try:
-            assignment_id = int(request.POST.get("assignment", ""))
-        except ValueError as exc:
-            raise Http404("No such assignment") from exc
+        assignment_id = parse_id(request.POST.get("assignment"))
+        if assignment_id is None:  # "٣", "1e3" or a number past any id
+            raise Http404("No such assignment")
         posted[assignment_id] = parse_ratings(request.POST)
         try:
             reviews.submit_therapist_review(

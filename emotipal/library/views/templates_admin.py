@@ -3,18 +3,18 @@ Every save is a new version, so homework already assigned or answered keeps the 
 
 from __future__ import annotations
 
-import json
-
 import yaml
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts.access import staff_clinic
 from emotipal.accounts.gates import clinician_required, request_user
 from emotipal.library.models import ExerciseTemplate, TemplateVersion
 from emotipal.library.services import CustomTemplateError, clone_template, save_custom_version
+from emotipal.platform.input_rules import BadInput, safe_yaml_load
 
 
 @clinician_required
@@ -59,15 +59,14 @@ def edit(request: HttpRequest, template_id: int) -> HttpResponse:
         }
         values["shared"] = request.POST.get("shared") == "on"
         try:
-            fields = yaml.safe_load(str(values["fields"] or ""))
-        except yaml.YAMLError as exc:
-            error = f"The fields are not valid YAML: {exc}"
+            # No tags, anchors/aliases, dates or deep nesting, and a size limit: see safe_yaml_load.
+            fields = safe_yaml_load(str(values["fields"] or ""))
+        except BadInput as exc:
+            error = _("The fields were not saved: %(reason)s") % {"reason": exc.message}
         else:
             try:
                 version = save_custom_version(
-                    request_user(request),
-                    template,
-                    {**values, "fields": json.loads(json.dumps(fields)), "variants": latest.variants},
+                    request_user(request), template, {**values, "fields": fields, "variants": latest.variants}
                 )
             except CustomTemplateError as exc:
                 error = f"Not saved: {exc.message}"

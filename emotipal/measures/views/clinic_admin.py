@@ -19,6 +19,7 @@ from emotipal.measures.models import CrisisResource, Instrument
 from emotipal.measures.questionnaire_form import bind_items
 from emotipal.measures.redcap import RedcapError, export_dictionary, import_dictionary
 from emotipal.platform.audit.services import record
+from emotipal.platform.input_rules import parse_index, text_problem
 
 MAX_UPLOAD = 2 * 1024 * 1024
 EXAMPLE = builder.__doc__.split("\n\n")[1] if builder.__doc__ else ""
@@ -59,7 +60,11 @@ def instruments(request: HttpRequest) -> HttpResponse:
             error = _("Choose a REDCap data dictionary CSV (at most 2 MB).")
         else:
             try:
-                result = import_dictionary(upload.read().decode("utf-8-sig"))
+                text = upload.read().decode("utf-8-sig")
+                problem = text_problem(text)  # PostgreSQL cannot store NUL in the definitions' JSON
+                if problem:
+                    raise RedcapError(problem)
+                result = import_dictionary(text)
                 for definition in result.definitions:
                     services.store_instrument(definition, clinic)
             except (RedcapError, DefinitionError) as exc:
@@ -118,10 +123,7 @@ def safety(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(request)
     error = None
     if request.method == "POST" and request.POST.get("action") == "policy":
-        try:
-            hours = int(request.POST.get("alert_escalation_hours", ""))
-        except ValueError:
-            hours = 0
+        hours = parse_index(request.POST.get("alert_escalation_hours", "").strip(), maximum=1000) or 0
         statement = request.POST.get("answers_read_statement", "").strip()
         if not 1 <= hours <= 168 or not statement:
             error = _("Give the escalation time in hours (1 to 168) and a statement for clients.")

@@ -19,6 +19,7 @@ from emotipal.measures import services
 from emotipal.measures.availability import usable_instruments
 from emotipal.measures.models import Response
 from emotipal.measures.questionnaire_form import bind_items, parse_items
+from emotipal.platform.input_rules import parse_id, parse_index
 
 
 @client_required
@@ -98,16 +99,17 @@ def add_schedule(request: HttpRequest, client_id: int) -> HttpResponse:
         messages.error(request, _("Choose a questionnaire."))
         return redirect("client_measures", client_id=client.pk)
     # Only what the page offered can be asked: another clinic's private questionnaire is "not found".
+    instrument_id = parse_id(raw_id)
     instrument = (
-        usable_instruments(request.user, client).filter(pk=int(raw_id)).first() if raw_id.isdigit() else None
+        usable_instruments(request.user, client).filter(pk=instrument_id).first() if instrument_id else None
     )
     if instrument is None:
         raise Http404("No such questionnaire")
-    try:
-        weekday = int(request.POST.get("weekday", "0"))
-        days = int(request.POST.get("expires_after_days", "3"))
-    except ValueError:
-        weekday, days = -1, -1
+    # Out-of-range or non-ASCII numbers become -1, which the service refuses with its own message.
+    weekday = parse_index(request.POST.get("weekday", "0"), maximum=1000)
+    days = parse_index(request.POST.get("expires_after_days", "3"), maximum=1000)
+    weekday = -1 if weekday is None else weekday
+    days = -1 if days is None else days
     try:
         if request.POST.get("kind") == "now":
             services.ask_now(request.user, client, instrument)
