@@ -35,8 +35,14 @@ def test_call_command_refuses_in_production_and_writes_nothing(db: Any) -> None:
 
 def test_emotipal_load_demo_exits_non_zero_under_production_env(tmp_path: Path) -> None:
     """The real command line, with a production environment built from the variables, as an operator runs it."""
+    # Start from a clean slate: a DATABASE_URL_FILE (or similar) in the caller's environment must not leak in.
+    inherited = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("EMOTIPAL_", "DATABASE_URL", "REDIS_URL", "EMAIL_", "DJANGO_"))
+    }
     env = {
-        **os.environ,
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "emotipal.settings",
         "EMOTIPAL_ENV": "production",
         "EMOTIPAL_SECRET_KEY": secrets.token_urlsafe(48),
