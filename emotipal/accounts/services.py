@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -15,11 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from emotipal.accounts.emails import language_of, send_in_language
-from emotipal.accounts.models import ApiToken, ClientProfile, Clinic, Invitation, Membership, Role, User
+from emotipal.accounts.models import ApiToken, ClientProfile, Clinic, Invitation, Membership, User
 from emotipal.audit.services import record
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
 
 
 class InvitationError(Exception):
@@ -164,7 +161,3 @@ def user_for_token(secret: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
-
-
-def staff_roles_for_invite() -> list[tuple[str, StrOrPromise]]:
-    return list(Role.choices)

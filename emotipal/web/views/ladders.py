@@ -18,11 +18,6 @@ from emotipal.web import exposure_charts
 from emotipal.web.decorators import request_user
 
 
-def _login_required(request: HttpRequest) -> None:
-    if not request.user.is_authenticated:
-        raise Http404("Not found")
-
-
 def my_ladders(request: HttpRequest) -> HttpResponse:
     """A client's ladders (or, for a therapist, a client's ladders via ?client=)."""
     if not request.user.is_authenticated:
