@@ -1,11 +1,22 @@
 """The `emotipal` command line.
 
-emotipal serve [--port 8000]        web server (development server; use gunicorn in production)
-emotipal worker                     background task worker (database queue, or RQ when REDIS_URL is set)
-emotipal demo [--reset]             migrate, load the exercise library and the simulated demo clinic
-emotipal simulate ...               write a simulated data set with known truth (no database needed)
-emotipal meta FILE.csv ...          meta-analysis (no database needed)
-emotipal <django command> ...       any other management command (migrate, sync_library, ...)
+emotipal serve [--port 8000]     development web server (production: gunicorn emotipal.wsgi)
+emotipal worker [--batch]        task worker (database queue, or RQ when REDIS_URL is set)
+emotipal load_demo               the library, the questionnaires and the demo clinic (once; never in production)
+emotipal sync_library            load exercise templates from emotipal/library/exercises/*.yaml
+emotipal instruments list|sync   questionnaires (PHQ-9, GAD-7, skills confidence and clinics' own)
+emotipal instruments import-redcap FILE.csv [--clinic SLUG]    import a REDCap data dictionary
+emotipal instruments export-redcap NAME > FILE.csv             export one as a REDCap data dictionary
+emotipal export compliance --out FILE.csv                      every compliance figure, labelled
+emotipal export fhir --out FILE.json [--fhir-version R5]       questionnaires, responses, scores (FHIR Bundle)
+emotipal rotate_field_keys       re-encrypt every encrypted field with the first of EMOTIPAL_FIELD_KEYS
+emotipal simulate --clients N --weeks W --true-r R --halo H --seed S --out DIR   data set with known truth
+emotipal analyse DIR [--format json|text] [--html report.html] compliance-outcome analysis of a data set
+emotipal meta FILE.csv --r COL --n COL | --yi COL --vi COL [--method REML|DL|PM|EE] [--moderator COL]
+                                 meta-analysis (matches R's metafor on the BCG trials)
+emotipal <any Django command>    migrate, createsuperuser, makemessages, ...
+
+simulate, analyse and meta need no database. `emotipal COMMAND --help` shows a command's options.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The one rule "this user must set up MFA before doing anything else", shared by pages and the API.
 
 The page middleware (RequireStaffMFAMiddleware) redirects such a user to the TOTP set-up page; the API
-(emotipal/web/api.py) answers 403 with a JSON message, for a session and for a token alike. Keeping the rule in
+(emotipal/homework/api.py) answers 403 with a JSON message, for a session and for a token alike. Keeping the rule in
 one function means the two can never disagree about who is let through.
 """
 

@@ -5,23 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from emotipal.accounts.emails import language_of, send_in_language
 from emotipal.accounts.mfa_policy import MFARequired, must_set_up_mfa
-from emotipal.accounts.models import ApiToken, ClientProfile, Clinic, Invitation, Membership, Role, User
+from emotipal.accounts.models import ApiToken, ClientProfile, Clinic, Invitation, Membership, User
 from emotipal.platform import clock
 from emotipal.platform.audit.services import record
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
 
 
 class InvitationError(Exception):
@@ -55,16 +52,27 @@ def invite(
         expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_DAYS_VALID),
     )
     url = settings.SITE_URL + reverse("invitation_accept", args=[token])
-    send_mail(
-        subject=f"You are invited to {clinic.name} on EmotiPal",
-        message=(
-            f"Hello,\n\n{invited_by} has invited you to join {clinic.name} on EmotiPal.\n"
-            f"Open this link to choose your password (it works once, for {settings.INVITATION_DAYS_VALID} days):"
-            f"\n\n{url}\n\nIf you were not expecting this, you can ignore this e-mail.\n"
-        ),
-        from_email=None,
-        recipient_list=[email],
-    )
+    # The invitee has no account yet (or has one in another clinic): write in their language if we know it,
+    # else in the inviter's, who chose to invite them and most likely shares it.
+    existing = User.objects.filter(email__iexact=email).first()
+    days = settings.INVITATION_DAYS_VALID
+
+    def render() -> tuple[str, str]:
+        subject = _("You are invited to %(clinic)s on EmotiPal") % {"clinic": clinic.name}
+        body = _(
+            "Hello,\n\n%(inviter)s has invited you to join %(clinic)s on EmotiPal (%(role)s).\n"
+            "Open this link to choose your password (it works once, for %(days)s days):\n\n%(url)s\n\n"
+            "If you were not expecting this, you can ignore this e-mail.\n"
+        ) % {
+            "inviter": invited_by,
+            "clinic": clinic.name,
+            "role": invitation.get_role_display(),
+            "days": days,
+            "url": url,
+        }
+        return subject, body
+
+    send_in_language(language_of(existing or invited_by), [email], render)
     record(invited_by, "invitation.create", invitation, clinic_id=clinic.pk, role=role)
     return NewInvitation(invitation, url)
 
@@ -241,7 +249,3 @@ def _note_token_use(token: ApiToken) -> None:
     token.last_used_at = now
     if updated and new_hour:
         record(token.user, "api_token.use", token)
-
-
-def staff_roles_for_invite() -> list[tuple[str, StrOrPromise]]:
-    return list(Role.choices)

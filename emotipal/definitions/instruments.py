@@ -10,6 +10,9 @@ emotipal/measures/instruments/):
     loinc:        LOINC code of the panel, optional ("44249-1")
     total_loinc:  LOINC code of the total score, optional ("44261-6")
     direction:    "lower_is_better" | "higher_is_better"  (symptom scales: lower is better)
+    role:         "outcome" (default: symptoms, charted with bands against engagement) | "mechanism" (a
+                  process of change such as skills confidence, drawn on the 0-100 mechanisms chart); a
+                  clinic's copy keeps the role, so pages select by role and never by key
     options:      default answer options for choice items: [{"value": 0, "label": "Not at all"}, ...]
     items:        list of items, each:
         id:       unique identifier, [a-z][a-z0-9_]*  ("phq9_1")
@@ -43,6 +46,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+OUTCOME, MECHANISM = "outcome", "mechanism"
+ROLES = (OUTCOME, MECHANISM)
 ITEM_TYPES = ("choice", "multi_choice", "scale", "number", "short_text", "long_text", "descriptive")
 KEY_RE = re.compile(r"^[a-z0-9_]+$")
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -92,6 +97,8 @@ def check_definition(definition: Any) -> None:
         raise DefinitionError(f"key {definition['key']!r} may hold only a-z, 0-9 and _")
     if definition.get("direction", "lower_is_better") not in ("lower_is_better", "higher_is_better"):
         raise DefinitionError("direction must be lower_is_better or higher_is_better")
+    if definition.get("role", OUTCOME) not in ROLES:
+        raise DefinitionError("role must be outcome or mechanism")
     seen: set[str] = set()
     for item in definition["items"]:
         _check_item(definition, item, seen)

@@ -7,7 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -119,10 +118,3 @@ def mark_earned(assignment: Assignment) -> Reward | None:
         reward.save(update_fields=["earned_at"])
         return reward
     return None
-
-
-def own_reward(user: Any, reward_id: int) -> Reward:
-    reward = Reward.objects.filter(pk=reward_id, assignment__client__user=user).first()
-    if reward is None:
-        raise Http404("No such reward")
-    return reward

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -26,13 +25,6 @@ def _audit(actor: Any, action: str, obj: Any, client: ClientProfile) -> None:
 def may_edit(actor: Any, client: ClientProfile) -> bool:
     """The client and their clinicians build the ladder together."""
     return client.user_id == getattr(actor, "pk", None) or can_assign_to(actor, client)
-
-
-def ladders_of(actor: Any) -> QuerySet[FearLadder]:
-    """Ladders this user may see: their own (as a client) and their clients' (as a clinician)."""
-    from emotipal.accounts.access import visible_clients
-
-    return FearLadder.objects.filter(Q(client__user=actor) | Q(client__in=visible_clients(actor))).distinct()
 
 
 def get_ladder(actor: Any, ladder_id: int) -> FearLadder:

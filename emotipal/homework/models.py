@@ -246,7 +246,7 @@ class Barrier(models.Model):
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="barriers")
     day = models.DateField(help_text="The planned practice day that did not happen.")
     # Codes from homework/barriers.py ("avoided_distress", ...): what got in the way is clinical, so encrypted;
-    # counts per code are made in Python (web/views/staff_review.py).
+    # counts per code are made in Python (homework/views/staff_review.py).
     barrier = EncryptedTextField()
     detail = EncryptedTextField(blank=True)
     strategy = EncryptedTextField(blank=True)

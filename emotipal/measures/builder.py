@@ -6,6 +6,7 @@
     Options: 0 = Never | 1 = Sometimes | 2 = Often | 3 = Always
     Scoring: sum                          (sum or mean; optional, default sum)
     Bands: 0-3 Low | 4-6 Medium | 7-9 High  (optional)
+    Role: mechanism                       (optional: outcome, the default, or mechanism)
     Items:
     How often did you wake in the night?
     [reverse] I woke up rested
@@ -25,7 +26,7 @@ from typing import Any
 
 from emotipal.definitions.instruments import DefinitionError, check_definition
 
-HEADER_RE = re.compile(r"^(name|key|preamble|options|scoring|bands|items)\s*:\s*(.*)$", re.IGNORECASE)
+HEADER_RE = re.compile(r"^(name|key|preamble|options|scoring|bands|role|items)\s*:\s*(.*)$", re.IGNORECASE)
 TAG_RE = re.compile(
     r"^\[(?P<tag>[a-z ]+?)(?:\s+(?P<lo>-?\d+)\s*-\s*(?P<hi>-?\d+))?\]\s*(?P<text>.+)$", re.IGNORECASE
 )
@@ -129,6 +130,8 @@ def parse(text: str) -> dict[str, Any]:
                 {"min": _number(band.group(1)), "max": _number(band.group(2)), "label": band.group(3)}
             )
         definition["bands"] = bands
+    if header.get("role"):
+        definition["role"] = header["role"].strip().lower()
     try:
         check_definition(definition)
     except DefinitionError as exc:

@@ -12,13 +12,18 @@ from django.utils.translation import gettext as _
 from emotipal.accounts.models import ClientProfile
 from emotipal.analysis import engagement as eng
 from emotipal.analysis.outcomes import jacobson_truax, nhs_outcome
+from emotipal.definitions.instruments import MECHANISM, OUTCOME, item_range, scored_items
 from emotipal.homework import compliance
 from emotipal.homework.models import Entry
 from emotipal.homework.queries import week_start
 from emotipal.measures import charts as outcome_charts
+from emotipal.measures import services
 from emotipal.measures.availability import usable_instruments
 from emotipal.measures.models import Response, Schedule
 from emotipal.platform import clock
+
+# The kind (not the slug) that marks a thought record, shipped or a clinic's copy.
+THOUGHT_RECORD_KIND = "thought_record"
 
 
 def score_series(responses: list[Response], tz: dt.tzinfo = clock.UTC) -> dict[str, dict[str, Any]]:
@@ -67,8 +72,27 @@ def score_series(responses: list[Response], tz: dt.tzinfo = clock.UTC) -> dict[s
         }
         bands = definition.get("bands") or []
         top = max([float(b["max"]) for b in bands] or [float(p["total"] or 0) for p in points])  # type: ignore[arg-type]
-        series[key] = {"summary": summary, "points": points, "bands": bands, "max": top}
+        # The role is the instrument's, not the response's: read it from the newest version, so responses
+        # given before a definition gained its role are drawn the same way as newer ones.
+        newest = services.latest_version(items[-1].instrument_version.instrument).definition
+        series[key] = {
+            "summary": summary,
+            "points": points,
+            "bands": bands,
+            "max": top,
+            "role": newest.get("role", OUTCOME),
+            "score_top": score_top(newest),
+        }
     return series
+
+
+def score_top(definition: dict[str, Any]) -> float | None:
+    """The highest total an instrument can score (mean: the highest item; sum: all items at their highest)."""
+    highs = [item_range(definition, item)[1] for item in scored_items(definition)]
+    if not highs:
+        return None
+    method = (definition.get("scoring") or {}).get("method", "sum")
+    return float(max(highs) if method == "mean" else sum(highs))
 
 
 def thought_record_beliefs(client: ClientProfile) -> list[dict[str, Any]]:
@@ -78,7 +102,8 @@ def thought_record_beliefs(client: ClientProfile) -> list[dict[str, Any]]:
     entries = Entry.objects.filter(
         assignment__client=client,
         status=Entry.Status.SUBMITTED,
-        assignment__template_version__template__slug="thought-record",
+        # By kind, not slug: a clinic's own copy of the thought record has another slug but the same kind.
+        assignment__template_version__template__kind=THOUGHT_RECORD_KIND,
     ).only("answers", "practice_date")
     for entry in entries:
         answers = entry.answers or {}
@@ -119,13 +144,20 @@ def build(actor: Any, client: ClientProfile) -> dict[str, Any]:
             s["summary"]["name"], s["points"], s["bands"], s["max"], engagement, f"chart-{key}"
         )
         for key, s in sorted(series.items())
-        if key != "skills_confidence"
+        if s["role"] != MECHANISM
     ]
     mechanism_rows = thought_record_beliefs(client)
-    for point in series.get("skills_confidence", {}).get("points", []):
-        mechanism_rows.append(
-            {"week": point["week"], "name": _("Skills confidence (x10)"), "value": point["total"] * 10}
-        )
+    # Mechanism questionnaires (the shipped skills confidence, or a clinic's own copy of it: selected by the
+    # definition's role, not its key) share the 0-100 mechanisms chart with the belief ratings.
+    for s in series.values():
+        top = s["score_top"]
+        if s["role"] != MECHANISM or not top:
+            continue
+        factor = 100 / top
+        name = _("%(name)s (x%(factor)s)") % {"name": s["summary"]["name"], "factor": f"{factor:g}"}
+        for point in s["points"]:
+            if point["total"] is not None:
+                mechanism_rows.append({"week": point["week"], "name": name, "value": point["total"] * factor})
     charts.append(outcome_charts.mechanisms(mechanism_rows))
     return {
         "client": client,

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils.translation import gettext, gettext_lazy
 
 from emotipal.accounts.access import can_assign_to, visible_clients
+from emotipal.accounts.emails import send_to_users
 from emotipal.accounts.models import ClientProfile, Clinic, Role, User
 from emotipal.definitions.instruments import (
     DefinitionError,
@@ -336,8 +337,6 @@ def clinic_admins(clinic: Clinic) -> list[User]:
 
 def escalate(alert_id: int, now: dt.datetime | None = None) -> str:
     """Send an unacknowledged alert to the clinic admins once its time is up."""
-    from django.core.mail import send_mail
-
     now = now or clock.now()
     with transaction.atomic():
         alert = (
@@ -356,16 +355,26 @@ def escalate(alert_id: int, now: dt.datetime | None = None) -> str:
         if now < due - dt.timedelta(minutes=1):
             return "not yet"
         admins = clinic_admins(alert.client.clinic)
-        send_mail(
-            subject="EmotiPal: a risk alert has not been acknowledged",
-            message=(
-                f"A risk alert for a client of {alert.client.therapist} raised at {alert.created_at:%Y-%m-%d %H:%M} "
-                f"has not been acknowledged within {alert.client.clinic.alert_escalation_hours} hours.\n"
-                "Please open EmotiPal's Alerts page and make sure someone acts on it.\n"
-            ),
-            from_email=None,
-            recipient_list=[a.email for a in admins] or [alert.client.therapist.email],
-        )
+        clinic = alert.client.clinic
+
+        def render() -> tuple[str, str]:
+            subject = gettext("EmotiPal: a risk alert has not been acknowledged")
+            body = gettext(
+                "A risk alert for a client of %(therapist)s raised at %(raised)s has not been acknowledged "
+                "within %(hours)s hours.\nPlease open EmotiPal's %(alerts)s page and make sure someone acts "
+                "on it.\n"
+            ) % {
+                "therapist": alert.client.therapist,
+                "raised": f"{alert.created_at:%Y-%m-%d %H:%M}",
+                "hours": clinic.alert_escalation_hours,
+                "alerts": gettext("Alerts"),
+            }
+            return subject, body
+
+        # Each admin reads it in their own language; with no admin it goes back to the therapist. Sent once the
+        # escalation is committed, never while the alert row is locked.
+        recipients = admins or [alert.client.therapist]
+        transaction.on_commit(lambda: send_to_users(recipients, render))
         alert.escalated_at = now
         alert.save(update_fields=["escalated_at"])
         record(

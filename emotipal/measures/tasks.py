@@ -8,25 +8,28 @@ from django_tasks import task
 @task()
 def email_risk_alert(alert_id: int) -> str:
     from django.conf import settings
-    from django.core.mail import send_mail
     from django.urls import reverse
+    from django.utils.translation import gettext as _
 
+    from emotipal.accounts.emails import language_of, send_in_language
     from emotipal.measures.models import RiskAlert
     from emotipal.measures.services import alert_recipients
 
     alert = RiskAlert.objects.select_related("client__therapist").filter(pk=alert_id).first()
     if alert is None:
         return "missing"
+
     # No answers or names in the e-mail: it only says where to look.
-    send_mail(
-        subject="EmotiPal: a client's answer needs your attention",
-        message=(
+    def render() -> tuple[str, str]:
+        subject = _("EmotiPal: a client's answer needs your attention")
+        body = _(
             "A questionnaire answer from one of your clients suggests risk.\n"
-            f"Please open the alert and acknowledge it with what you did: {settings.SITE_URL}{reverse('alerts')}\n"
-        ),
-        from_email=None,
-        recipient_list=alert_recipients(alert),
-    )
+            "Please open the alert (%(alerts)s) and acknowledge it with what you did: %(url)s\n"
+        ) % {"alerts": _("Alerts"), "url": f"{settings.SITE_URL}{reverse('alerts')}"}
+        return subject, body
+
+    # Written in the therapist's language, whoever's answer (and whichever worker) triggered it.
+    send_in_language(language_of(alert.client.therapist), alert_recipients(alert), render)
     return "sent"
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from emotipal.accounts.emails import language_of, send_in_language
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework.queries import today_items
 from emotipal.homework.reviews import note_reminders_sent
@@ -81,23 +82,32 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> str:
         due = [item for item in today_items(client, reminder.for_date) if item.due_today]
         questionnaires = open_responses(client)
         if due or questionnaires:
-            lines = "\n".join(
-                [
-                    f"- {i.assignment.template_version.title} ({i.assignment.minutes_per_practice} min)"
-                    for i in due
-                ]
-                + [f"- Questionnaire: {r.instrument_version.name}" for r in questionnaires]
-            )
-            send_mail(
-                subject="Your EmotiPal practice for today",
-                message=(
-                    f"Hello {client.user},\n\nHere is what is waiting for you today:\n{lines}\n\n"
-                    f"Open Today: {settings.SITE_URL}{reverse('today')}\n\n"
-                    "You chose to get this reminder. You can change its time or turn it off in Settings.\n"
-                ),
-                from_email=None,
-                recipient_list=[client.user.email],
-            )
+            user = client.user
+
+            def render() -> tuple[str, str]:
+                # Inside the client's language: gettext here, and the template's and questionnaire's labels.
+                lines = "\n".join(
+                    [
+                        f"- {i.assignment.template_version.title} ({i.assignment.minutes_per_practice} min)"
+                        for i in due
+                    ]
+                    + [f"- {_('Questionnaire')}: {r.instrument_version.name}" for r in questionnaires]
+                )
+                subject = _("Your EmotiPal practice for today")
+                body = _(
+                    "Hello %(name)s,\n\nHere is what is waiting for you today:\n%(lines)s\n\n"
+                    "Open %(today)s: %(url)s\n\n"
+                    "You chose to get this reminder. You can change its time or turn it off in %(settings)s.\n"
+                ) % {
+                    "name": user,
+                    "lines": lines,
+                    "today": _("Today"),
+                    "url": f"{settings.SITE_URL}{reverse('today')}",
+                    "settings": _("Settings"),
+                }
+                return subject, body
+
+            send_in_language(language_of(user), [user.email], render)
             note_reminders_sent([i.assignment for i in due], now)
         reminder.sent_at = now
         reminder.outcome = "sent" if due or questionnaires else "nothing due"

@@ -24,11 +24,45 @@ def environment() -> str:
     return value
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
-    if raw is None or raw == "":
+    if raw is None or raw.strip() == "":
         return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    # A typo such as EMOTIPAL_DEBUG=ture must not silently mean "off" (or, for a safety switch, "on").
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off (or unset for the default), not {raw!r}"
+    )
+
+
+def env_secret(name: str, default: str = "") -> str:
+    """A secret from the variable NAME or from the file named by NAME_FILE (Docker/Kubernetes secrets).
+
+    The file's trailing newline is stripped (editors and `echo` add one). Both set at once is ambiguous,
+    so it is refused rather than one silently winning.
+    """
+    value = os.environ.get(name)
+    file_name = os.environ.get(f"{name}_FILE", "").strip()
+    if not file_name:
+        return default if value is None else value
+    if value is not None and value.strip():
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both.")
+    path = Path(file_name)
+    try:
+        text = path.read_text()
+    except FileNotFoundError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE names {file_name!r}, which does not exist.") from exc
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE names {file_name!r}, which cannot be read: {exc}") from exc
+    return text.rstrip("\r\n")
 
 
 def _local_file(local_dir: Path, name: str, make: str) -> str:
@@ -42,7 +76,7 @@ def _local_file(local_dir: Path, name: str, make: str) -> str:
 
 
 def secret_key(env: str, local_dir: Path) -> str:
-    key = os.environ.get("EMOTIPAL_SECRET_KEY", "").strip()
+    key = env_secret("EMOTIPAL_SECRET_KEY").strip()
     if env == "production":
         if not key or key.startswith(DEMO_SECRET_PREFIX) or len(key) < MIN_SECRET_LENGTH:
             raise ImproperlyConfigured(
@@ -55,7 +89,7 @@ def secret_key(env: str, local_dir: Path) -> str:
 
 def field_keys(env: str, local_dir: Path) -> list[str]:
     """Fernet keys for encrypted fields: the first encrypts, all decrypt (rotation, see README)."""
-    raw = os.environ.get("EMOTIPAL_FIELD_KEYS", "").strip()
+    raw = env_secret("EMOTIPAL_FIELD_KEYS").strip()
     if not raw:
         if env == "production":
             raise ImproperlyConfigured(

@@ -93,7 +93,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{LOCAL_DIR / 'db.sqlite3'}",
+        config.env_secret("DATABASE_URL").strip() or f"sqlite:///{LOCAL_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("EMOTIPAL_DB_CONN_MAX_AGE", "60")),
     )
 }
@@ -160,13 +160,13 @@ if os.environ.get("EMAIL_HOST"):
     EMAIL_HOST = os.environ["EMAIL_HOST"]
     EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_HOST_PASSWORD = config.env_secret("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = config.env_bool("EMAIL_USE_TLS", True)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # Background work: the database backend by default, RQ on Redis when REDIS_URL is set (same task code).
-REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+REDIS_URL = config.env_secret("REDIS_URL").strip()
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}}
 if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}

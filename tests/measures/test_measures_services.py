@@ -119,12 +119,18 @@ def test_acknowledge_needs_a_note_and_the_right_therapist(world: World, response
     assert services.escalate(alert.pk, now=timezone.now() + dt.timedelta(days=3)) == "acknowledged"
 
 
-def test_unacknowledged_alert_escalates_to_the_admins(world: World, response: Response) -> None:
+def test_unacknowledged_alert_escalates_to_the_admins(
+    world: World, response: Response, django_capture_on_commit_callbacks: Any
+) -> None:
     alert = services.save_answers(world.client_a.user, response.pk, ALL_ONES, submit=True).alert
     assert alert is not None
     assert services.escalate(alert.pk) == "not yet"
     later = alert.created_at + dt.timedelta(hours=world.clinic.alert_escalation_hours, minutes=1)
-    assert services.escalate(alert.pk, now=later) == "escalated"
+    sent_before = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert services.escalate(alert.pk, now=later) == "escalated"
+        assert len(mail.outbox) == sent_before  # nothing is sent while the alert row is locked
+    assert len(callbacks) == 1
     assert mail.outbox[-1].to == [world.admin.email]
     assert services.escalate(alert.pk, now=later) == "already escalated"
 

@@ -1,4 +1,4 @@
-"""Charts for the therapist's client page (emotipal/web/charts.py, templates/charts/): valid Vega-Lite with
+"""Charts for the therapist's client page (emotipal/platform/charts.py, platform/templates/charts/): valid Vega-Lite with
 the data inline, a table with the same numbers, a template that always shows that table, and the vendored
 vega scripts served from static/."""
 

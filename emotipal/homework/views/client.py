@@ -195,11 +195,6 @@ def _answer_rows(entry: Entry) -> list[dict[str, Any]]:
     return answer_rows(entry.assignment.template_version.field_list, entry.answers or {})
 
 
-def week_dates(day: dt.date) -> list[dt.date]:
-    start = day - dt.timedelta(days=day.weekday())
-    return [start + dt.timedelta(days=i) for i in range(7)]
-
-
 @client_required
 @require_POST
 def set_reward(request: HttpRequest, assignment_id: int) -> HttpResponse:

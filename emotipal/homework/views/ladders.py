@@ -24,11 +24,6 @@ from emotipal.homework.services import HomeworkError
 from emotipal.platform.input_rules import parse_id
 
 
-def _login_required(request: HttpRequest) -> None:
-    if not request.user.is_authenticated:
-        raise Http404("Not found")
-
-
 def my_ladders(request: HttpRequest) -> HttpResponse:
     """A client's ladders (or, for a therapist, a client's ladders via ?client=)."""
     if not request.user.is_authenticated:

@@ -1,4 +1,4 @@
-"""Shared test helpers: the BCG trials (metafor's dat.bcg) from ../shared/reference beside the repository.
+"""Test helpers: the BCG trials (metafor's dat.bcg) and metafor's published figures, from tests/data/.
 
 Not a test module itself (no ``test_`` prefix); the meta-analysis tests import it by name, which works
 because pytest puts this directory on sys.path for test directories without ``__init__.py``.
@@ -25,14 +25,15 @@ def _repo_root() -> Path:
     raise RuntimeError("tests directory not found above " + str(here))
 
 
-REFERENCE_DIR = _repo_root().parent / "shared" / "reference"
+# Kept inside the repository so the tests pass in a clone with nothing beside it.
+REFERENCE_DIR = _repo_root() / "tests" / "data"
 
 
 def reference_file(name: str) -> Path:
     path = REFERENCE_DIR / name
     if not path.is_file():
         # Fail rather than skip: silently skipping would hide that nothing was checked against metafor.
-        pytest.fail(f"reference file {path} is missing (the tests expect ../shared beside the repository)")
+        pytest.fail(f"reference file {path} is missing (it belongs in tests/data/ of the repository)")
     return path
 
 

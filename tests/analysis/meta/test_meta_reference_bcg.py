@@ -1,4 +1,4 @@
-"""Every published metafor figure in ../shared/reference/metafor-bcg.md, reproduced from dat.bcg.txt.
+"""Every published metafor figure in tests/data/metafor-bcg.md, reproduced from dat.bcg.txt.
 
 Figures printed with four decimals are compared at 5e-4 (the reference's tolerance); figures printed
 with two decimals (I², H², R²) at half a unit of their last digit, via ``printed``.

@@ -1,6 +1,7 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from emotipal.demo.loader import load_demo
 from emotipal.library.services import sync_library
@@ -15,6 +16,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Fictional people with a published password must never appear in a real clinic's database, so
+        # refuse before anything (even the library) is written. CommandError exits non-zero.
+        if settings.PRODUCTION:
+            raise CommandError(
+                "load_demo refuses to run with EMOTIPAL_ENV=production: the demo clinic's accounts share a "
+                "published password. Nothing was loaded."
+            )
         sync_library()
         sync_instruments()
         result = load_demo(clients=options["clients"], seed=options["seed"])
