@@ -29,6 +29,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy emotipal
+	$(BIN)/lint-imports --no-cache
 
 # Schemathesis over /api/v1/openapi.json on a fresh test database (DATABASE_URL picks it): 0 server errors.
 fuzz: install

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from emotipal.accounts.emails import language_of, send_in_language
 from emotipal.accounts.mfa_policy import MFARequired, must_set_up_mfa
 from emotipal.accounts.models import ApiToken, ClientProfile, Clinic, Invitation, Membership, User
+from emotipal.accounts.signals import reminder_settings_changed
 from emotipal.platform import clock
 from emotipal.platform.audit.services import record
 
@@ -249,3 +250,39 @@ def _note_token_use(token: ApiToken) -> None:
     token.last_used_at = now
     if updated and new_hour:
         record(token.user, "api_token.use", token)
+
+
+# --- settings ---------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_language(user: User, language: str) -> None:
+    """The language the user reads EmotiPal (and its e-mails) in."""
+    user.language = language
+    user.save(update_fields=["language"])
+    record(user, "settings.language", user, language=language)
+
+
+@transaction.atomic
+def save_reminder_settings(
+    user: User, profile: ClientProfile, reminder_time: Any, timezone_name: str
+) -> None:
+    """A client's reminder time and time zone; notifications re-queue the next reminder (in this transaction)."""
+    if clock.zone(timezone_name) is None:
+        raise ValueError(f"not a time zone: {timezone_name!r}")  # the form offers only real zones
+    profile.reminder_time = reminder_time
+    profile.timezone = timezone_name
+    profile.save(update_fields=["reminder_time", "timezone"])
+    record(user, "settings.update", profile, subject_user_id=user.pk, clinic_id=profile.clinic_id)
+    reminder_settings_changed.send(sender=ClientProfile, profile=profile)
+
+
+@transaction.atomic
+def set_clinic_policy(actor: User, clinic: Clinic, *, require_staff_mfa: bool, timezone: str) -> None:
+    """The clinic's staff-MFA rule and time zone (the day its exports and fall-back schedules use)."""
+    if clock.zone(timezone) is None:
+        raise ValueError(f"not a time zone: {timezone!r}")  # the form validates it with a clear message
+    clinic.require_staff_mfa = require_staff_mfa
+    clinic.timezone = timezone
+    clinic.save(update_fields=["require_staff_mfa", "timezone"])
+    record(actor, "clinic.policy", clinic, clinic_id=clinic.pk, mfa=require_staff_mfa, timezone=timezone)

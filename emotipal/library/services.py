@@ -178,3 +178,14 @@ def save_custom_version(actor: Any, template: ExerciseTemplate, data: dict[str, 
     )
     record(actor, "template.version", version, clinic_id=template.clinic_id)
     return version
+
+
+@transaction.atomic
+def set_shared(actor: Any, template: ExerciseTemplate, shared: bool) -> None:
+    """Whether the clinic's other therapists may use this copy; only its author (or for a clinic-wide copy,
+    anyone who may edit it) decides."""
+    if template.owner_id not in (None, actor.pk) or template.shared_with_clinic == shared:
+        return
+    template.shared_with_clinic = shared
+    template.save(update_fields=["shared_with_clinic"])
+    record(actor, "template.share" if shared else "template.unshare", template, clinic_id=template.clinic_id)

@@ -8,38 +8,24 @@ import datetime as dt
 from django.db import transaction
 
 from emotipal.measures.models import Heartbeat
-from emotipal.measures.services import expire_old, generate_due
+from emotipal.measures.schedules import expire_old, generate_due
 from emotipal.platform import clock
 
 NAME = "questionnaires"
 EVERY = dt.timedelta(minutes=15)
 
 
-def run(expected_run: str | None) -> str:
-    from emotipal.measures.tasks import questionnaire_maintenance
-
+def run(expected_run: str | None) -> tuple[str, dt.datetime | None]:
+    """(what was done, when the next run is due); no next run when this one belongs to an older chain."""
     now = clock.now()
     with transaction.atomic():
         beat, _ = Heartbeat.objects.select_for_update().get_or_create(name=NAME)
         scheduled = beat.next_run_at.isoformat() if beat.next_run_at else None
         if expected_run is not None and scheduled is not None and expected_run != scheduled:
-            return "superseded"
+            return "superseded", None
         created = generate_due(now=now)
         expired = expire_old(now)
         beat.last_run_at = now
         beat.next_run_at = now + EVERY
         beat.save()
-        next_run = beat.next_run_at
-    questionnaire_maintenance.using(run_after=next_run).enqueue(next_run.isoformat())
-    return f"created {created}, expired {expired}"
-
-
-def ensure_scheduled() -> bool:
-    """Called when a worker starts: start the chain unless a run is already due in the future."""
-    from emotipal.measures.tasks import questionnaire_maintenance
-
-    beat = Heartbeat.objects.filter(name=NAME).first()
-    if beat is not None and beat.next_run_at is not None and beat.next_run_at > clock.now():
-        return False
-    questionnaire_maintenance.enqueue(None)
-    return True
+    return f"created {created}, expired {expired}", beat.next_run_at

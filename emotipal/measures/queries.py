@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from emotipal.analysis.outcomes import jacobson_truax
-from emotipal.measures.models import InstrumentVersion, Response, RiskAlert
+from emotipal.measures.errors import MeasureError
+from emotipal.measures.models import Instrument, InstrumentVersion, Response, RiskAlert
 
 
 @dataclass
@@ -56,3 +57,10 @@ def caseload_flags(client_ids: list[int]) -> dict[int, OutcomeFlags]:
             if change.status == "reliable_deterioration":
                 flags[client_id].deteriorated.append(name)
     return flags
+
+
+def latest_version(instrument: Instrument) -> InstrumentVersion:
+    version = instrument.versions.order_by("-number").first()
+    if version is None:
+        raise MeasureError(f"Instrument {instrument.key} has no version.")
+    return version

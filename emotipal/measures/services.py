@@ -19,8 +19,7 @@ from django.http import Http404
 from django.utils.translation import gettext, gettext_lazy
 
 from emotipal.accounts.access import can_assign_to, visible_clients
-from emotipal.accounts.emails import send_to_users
-from emotipal.accounts.models import ClientProfile, Clinic, Role, User
+from emotipal.accounts.models import ClientProfile, Clinic
 from emotipal.definitions.instruments import (
     DefinitionError,
     check_definition,
@@ -29,7 +28,9 @@ from emotipal.definitions.instruments import (
     item_range,
 )
 from emotipal.definitions.scoring import score_response
+from emotipal.measures import tasks
 from emotipal.measures.availability import is_usable
+from emotipal.measures.errors import MeasureError
 from emotipal.measures.models import (
     CrisisResource,
     Instrument,
@@ -38,6 +39,8 @@ from emotipal.measures.models import (
     RiskAlert,
     Schedule,
 )
+from emotipal.measures.queries import latest_version
+from emotipal.measures.schedules import generate_due
 from emotipal.platform import clock
 from emotipal.platform.audit.services import record
 
@@ -57,13 +60,6 @@ DEFAULT_CRISIS = (  # translated lazily: shown in the client's language
         "with you."
     ),
 )
-
-
-class MeasureError(Exception):
-    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or {}
 
 
 # --- instruments ------------------------------------------------------------------------------------------------
@@ -105,13 +101,6 @@ def sync_instruments(directory: Path = INSTRUMENTS_DIR) -> list[str]:
         if created:
             changed.append(version.instrument.key)
     return changed
-
-
-def latest_version(instrument: Instrument) -> InstrumentVersion:
-    version = instrument.versions.order_by("-number").first()
-    if version is None:
-        raise MeasureError(f"Instrument {instrument.key} has no version.")
-    return version
 
 
 def instruments_for(clinic: Clinic | None) -> list[Instrument]:
@@ -279,11 +268,9 @@ def _raise_alert_if_needed(response: Response, definition: dict[str, Any]) -> Ri
 
 
 def _queue_alert_tasks(alert: RiskAlert) -> None:
-    from emotipal.measures.tasks import email_risk_alert, escalate_risk_alert
-
-    email_risk_alert.enqueue(alert.pk)
+    tasks.email_risk_alert.enqueue(alert.pk)
     hours = alert.client.clinic.alert_escalation_hours
-    escalate_risk_alert.using(run_after=alert.created_at + dt.timedelta(hours=hours)).enqueue(alert.pk)
+    tasks.escalate_risk_alert.using(run_after=alert.created_at + dt.timedelta(hours=hours)).enqueue(alert.pk)
 
 
 # --- alerts -----------------------------------------------------------------------------------------------------
@@ -327,64 +314,42 @@ def acknowledge_alert(actor: Any, alert_id: int, note: str) -> RiskAlert:
     return alert
 
 
-def alert_recipients(alert: RiskAlert) -> list[str]:
-    return [alert.client.therapist.email]
-
-
-def clinic_admins(clinic: Clinic) -> list[User]:
-    return list(User.objects.filter(memberships__clinic=clinic, memberships__role=Role.ADMIN).distinct())
-
-
-def escalate(alert_id: int, now: dt.datetime | None = None) -> str:
-    """Send an unacknowledged alert to the clinic admins once its time is up."""
-    now = now or clock.now()
-    with transaction.atomic():
-        alert = (
-            RiskAlert.objects.select_for_update()
-            .select_related("client__clinic", "client__user")
-            .filter(pk=alert_id)
-            .first()
+@transaction.atomic
+def set_safety_policy(actor: Any, clinic: Clinic, hours: int, statement: str) -> None:
+    """How long an alert may wait before the admins hear of it, and what clients are told about who reads."""
+    statement = statement.strip()
+    if not 1 <= hours <= 168 or not statement or len(statement) > 2000:
+        raise MeasureError(
+            gettext(
+                "Give the escalation time in hours (1 to 168) and a statement for clients (up to 2000 characters)."
+            )
         )
-        if alert is None:
-            return "missing"
-        if alert.acknowledged_at is not None:
-            return "acknowledged"
-        if alert.escalated_at is not None:
-            return "already escalated"
-        due = alert.created_at + dt.timedelta(hours=alert.client.clinic.alert_escalation_hours)
-        if now < due - dt.timedelta(minutes=1):
-            return "not yet"
-        admins = clinic_admins(alert.client.clinic)
-        clinic = alert.client.clinic
+    clinic.alert_escalation_hours, clinic.answers_read_statement = hours, statement
+    clinic.save(update_fields=["alert_escalation_hours", "answers_read_statement"])
+    record(actor, "clinic.safety_policy", clinic, clinic_id=clinic.pk, hours=hours)
 
-        def render() -> tuple[str, str]:
-            subject = gettext("EmotiPal: a risk alert has not been acknowledged")
-            body = gettext(
-                "A risk alert for a client of %(therapist)s raised at %(raised)s has not been acknowledged "
-                "within %(hours)s hours.\nPlease open EmotiPal's %(alerts)s page and make sure someone acts "
-                "on it.\n"
-            ) % {
-                "therapist": alert.client.therapist,
-                "raised": f"{alert.created_at:%Y-%m-%d %H:%M}",
-                "hours": clinic.alert_escalation_hours,
-                "alerts": gettext("Alerts"),
-            }
-            return subject, body
 
-        # Each admin reads it in their own language; with no admin it goes back to the therapist. Sent once the
-        # escalation is committed, never while the alert row is locked.
-        recipients = admins or [alert.client.therapist]
-        transaction.on_commit(lambda: send_to_users(recipients, render))
-        alert.escalated_at = now
-        alert.save(update_fields=["escalated_at"])
-        record(
-            None,
-            "risk_alert.escalate",
-            alert,
-            subject_user_id=alert.client.user_id,
-            clinic_id=alert.client.clinic_id,
-        )
-    return "escalated"
+@transaction.atomic
+def add_crisis_resource(
+    actor: Any, clinic: Clinic, *, language: str, title: str, body: str
+) -> CrisisResource:
+    """A crisis resource clients of this clinic see in this language. Too long is refused, never cut short."""
+    title, body, language = title.strip(), body.strip(), language.strip().lower() or "en"
+    if not title or not body:
+        raise MeasureError(gettext("A resource needs a title and what to do."))
+    if len(title) > 200 or len(body) > 4000 or len(language) > 10:
+        raise MeasureError(gettext("Keep the title to 200 characters and what to do to 4000."))
+    resource = CrisisResource.objects.create(clinic=clinic, language=language, title=title, body=body)
+    record(actor, "crisis_resource.add", clinic, clinic_id=clinic.pk, language=language)
+    return resource
+
+
+@transaction.atomic
+def delete_crisis_resource(actor: Any, clinic: Clinic, resource_id: int) -> None:
+    deleted, _count = CrisisResource.objects.filter(pk=resource_id, clinic=clinic).delete()
+    if not deleted:
+        raise Http404("No such resource")
+    record(actor, "crisis_resource.delete", clinic, clinic_id=clinic.pk, resource=resource_id)
 
 
 def crisis_resources(clinic: Clinic, language: str) -> Sequence[tuple[StrOrPromise, StrOrPromise]]:
@@ -452,77 +417,6 @@ def stop_schedule(actor: Any, client: ClientProfile, schedule_id: int) -> Schedu
         schedule.save(update_fields=["is_active"])
         record(actor, "schedule.stop", schedule, subject_user_id=client.user_id, clinic_id=client.clinic_id)
     return schedule
-
-
-def _due_dates(schedule: Schedule, today: dt.date, zone: dt.tzinfo) -> list[dt.date]:
-    """The dates, up to today, on which this schedule asks for a response (only the latest one matters).
-
-    Dates are the client's: `today` and the day the schedule was made are both in the client's zone.
-    """
-    client = schedule.client
-    created_on = clock.local_date(schedule.created_at, zone)
-    if schedule.kind == Schedule.Kind.INTAKE:
-        return [created_on]
-    if schedule.kind == Schedule.Kind.DISCHARGE:
-        return [client.discharged_on] if client.discharged_on and client.discharged_on <= today else []
-    if schedule.kind == Schedule.Kind.WEEKLY:
-        last = today - dt.timedelta(days=(today.weekday() - schedule.weekday) % 7)
-        return [last] if last >= created_on else []
-    # Before each session: asked two days before, open until the session.
-    upcoming = client.sessions.filter(date__gte=today, date__lte=today + dt.timedelta(days=2)).order_by(
-        "date"
-    )
-    return [s.date - dt.timedelta(days=2) for s in upcoming[:1]]
-
-
-def generate_due(
-    schedules: list[Schedule] | None = None, today: dt.date | None = None, now: dt.datetime | None = None
-) -> int:
-    """Create the responses that schedules ask for today (idempotent: one per schedule and date).
-
-    "Today" is each client's own date (their zone, else their clinic's) unless `today` is given: a weekly
-    questionnaire for Friday opens when it is Friday where the client is, and closes at 23:59 there.
-    """
-    now = now or clock.now()
-    schedules = (
-        schedules
-        if schedules is not None
-        else list(
-            Schedule.objects.filter(is_active=True, client__discharged_on__isnull=True).select_related(
-                "client__clinic", "instrument"
-            )
-            | Schedule.objects.filter(is_active=True, kind=Schedule.Kind.DISCHARGE).select_related(
-                "client__clinic", "instrument"
-            )
-        )
-    )
-    created = 0
-    for schedule in schedules:
-        zone = clock.zone_for_client(schedule.client)
-        client_today = today or clock.local_today(zone, now)
-        for due in _due_dates(schedule, client_today, zone):
-            expires = clock.end_of_local_day(due + dt.timedelta(days=schedule.expires_after_days), zone)
-            if expires < now:
-                continue
-            _, made = Response.objects.get_or_create(
-                schedule=schedule,
-                due_date=due,
-                defaults={
-                    "client": schedule.client,
-                    "instrument_version": latest_version(schedule.instrument),
-                    "expires_at": expires,
-                },
-            )
-            created += int(made)
-    return created
-
-
-def expire_old(now: dt.datetime | None = None) -> int:
-    """Close questionnaires past their window. Partial answers are kept (and were checked for risk)."""
-    now = now or clock.now()
-    return Response.objects.filter(
-        status__in=[Response.Status.DUE, Response.Status.IN_PROGRESS], expires_at__lt=now
-    ).update(status=Response.Status.EXPIRED)
 
 
 def ask_now(actor: Any, client: ClientProfile, instrument: Instrument, days_open: int = 3) -> Response:

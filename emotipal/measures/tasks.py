@@ -1,20 +1,24 @@
-"""Background tasks for questionnaires and risk alerts (Django Tasks API)."""
+"""Background tasks for questionnaires and risk alerts (Django Tasks API).
+
+Thin: each task calls the module that does the work (escalation, maintenance). The actions in services.py
+enqueue these tasks on commit; nothing here imports services, so the app has no import circle.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django_tasks import task
+
+from emotipal.accounts.emails import language_of, send_in_language
+from emotipal.measures import escalation, maintenance
+from emotipal.measures.models import Heartbeat, RiskAlert
+from emotipal.platform import clock
 
 
 @task()
 def email_risk_alert(alert_id: int) -> str:
-    from django.conf import settings
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
-    from emotipal.accounts.emails import language_of, send_in_language
-    from emotipal.measures.models import RiskAlert
-    from emotipal.measures.services import alert_recipients
-
     alert = RiskAlert.objects.select_related("client__therapist").filter(pk=alert_id).first()
     if alert is None:
         return "missing"
@@ -29,20 +33,28 @@ def email_risk_alert(alert_id: int) -> str:
         return subject, body
 
     # Written in the therapist's language, whoever's answer (and whichever worker) triggered it.
-    send_in_language(language_of(alert.client.therapist), alert_recipients(alert), render)
+    send_in_language(language_of(alert.client.therapist), escalation.alert_recipients(alert), render)
     return "sent"
 
 
 @task()
 def escalate_risk_alert(alert_id: int) -> str:
-    from emotipal.measures.services import escalate
-
-    return escalate(alert_id)
+    return escalation.escalate(alert_id)
 
 
 @task()
 def questionnaire_maintenance(expected_run: str | None = None) -> str:
     """Every 15 minutes: create due questionnaires, close expired ones. Keeps one chain (see Heartbeat)."""
-    from emotipal.measures.maintenance import run
+    outcome, next_run = maintenance.run(expected_run)
+    if next_run is not None:  # this run is the chain's: it queues the next one
+        questionnaire_maintenance.using(run_after=next_run).enqueue(next_run.isoformat())
+    return outcome
 
-    return run(expected_run)
+
+def ensure_scheduled() -> bool:
+    """Called when a worker starts: start the chain unless a run is already due in the future."""
+    beat = Heartbeat.objects.filter(name=maintenance.NAME).first()
+    if beat is not None and beat.next_run_at is not None and beat.next_run_at > clock.now():
+        return False
+    questionnaire_maintenance.enqueue(None)
+    return True

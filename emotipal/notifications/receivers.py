@@ -4,7 +4,7 @@ from typing import Any
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework.models import Assignment
-from emotipal.notifications.services import schedule_next_reminder
+from emotipal.notifications.tasks import schedule_next_reminder
 
 
 def on_assignment_created(sender: Any, assignment: Assignment, **kwargs: Any) -> None:

@@ -1,8 +1,9 @@
-"""Scheduling homework reminders at the time each client chose, through the Tasks API."""
+"""Homework reminders at the time each client chose: when the next one is due, and sending one."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -41,29 +42,21 @@ def next_run_at(client: ClientProfile, now: dt.datetime) -> tuple[dt.date, dt.da
     return day, run_at
 
 
-def schedule_next_reminder(client: ClientProfile, now: dt.datetime | None = None) -> ScheduledReminder | None:
-    """Make sure the next reminder is queued; calling it again changes nothing unless the time moved."""
-    from emotipal.notifications.tasks import send_homework_reminder
+@dataclass(frozen=True)
+class Sent:
+    """What happened to one reminder, and whose next reminder to queue after (None: nothing to queue)."""
 
-    moment = next_run_at(client, now or clock.now())
-    if moment is None:
-        return None
-    day, run_at = moment
-    with transaction.atomic():
-        reminder, created = ScheduledReminder.objects.select_for_update().get_or_create(
-            client=client, for_date=day, defaults={"run_at": run_at}
-        )
-        if reminder.sent_at is not None or (not created and reminder.run_at == run_at and reminder.task_id):
-            return reminder
-        reminder.run_at = run_at
-        result = send_homework_reminder.using(run_after=run_at).enqueue(reminder.pk)
-        reminder.task_id = str(result.id)
-        reminder.save(update_fields=["run_at", "task_id"])
-    return reminder
+    outcome: str
+    client: ClientProfile | None = None
+    after: dt.datetime | None = None
 
 
-def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> str:
-    """Send one reminder if homework is still due; return what happened (stored as the outcome)."""
+def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> Sent:
+    """Send one reminder if homework is still due; say what happened (stored as the outcome).
+
+    The e-mail goes out once the row that says it was sent is committed, never while that row is locked.
+    Queuing the client's next reminder is the caller's (notifications.tasks), so this module never imports
+    the tasks that call it."""
     now = now or clock.now()
     with transaction.atomic():
         reminder = (
@@ -73,11 +66,11 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> str:
             .first()
         )
         if reminder is None:
-            return "missing"
+            return Sent("missing")
         if reminder.sent_at is not None:
-            return "already sent"
+            return Sent("already sent")
         if now < reminder.run_at - EARLY_TOLERANCE:
-            return "superseded"
+            return Sent("superseded")
         client = reminder.client
         due = [item for item in today_items(client, reminder.for_date) if item.due_today]
         questionnaires = open_responses(client)
@@ -107,7 +100,7 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> str:
                 }
                 return subject, body
 
-            send_in_language(language_of(user), [user.email], render)
+            transaction.on_commit(lambda: send_in_language(language_of(user), [user.email], render))
             note_reminders_sent([i.assignment for i in due], now)
         reminder.sent_at = now
         reminder.outcome = "sent" if due or questionnaires else "nothing due"
@@ -115,14 +108,4 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> str:
         record(
             None, "reminder." + reminder.outcome.replace(" ", "_"), reminder, subject_user_id=client.user_id
         )
-    schedule_next_reminder(client, now=max(now, reminder.run_at) + dt.timedelta(seconds=1))
-    return reminder.outcome
-
-
-def schedule_all_reminders(now: dt.datetime | None = None) -> int:
-    """Queue the next reminder of every client who chose a time (run when a worker starts)."""
-    count = 0
-    for client in ClientProfile.objects.filter(reminder_time__isnull=False):
-        if schedule_next_reminder(client, now) is not None:
-            count += 1
-    return count
+    return Sent(reminder.outcome, client, max(now, reminder.run_at) + dt.timedelta(seconds=1))

@@ -13,9 +13,9 @@ from django.http import Http404
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from emotipal.measures import services
-from emotipal.measures.maintenance import ensure_scheduled
+from emotipal.measures import escalation, schedules, services
 from emotipal.measures.models import CrisisResource, Heartbeat, Instrument, Response, RiskAlert, Schedule
+from emotipal.measures.tasks import ensure_scheduled
 from emotipal.platform.audit.models import AuditEvent
 from tests.factories import World
 
@@ -116,7 +116,7 @@ def test_acknowledge_needs_a_note_and_the_right_therapist(world: World, response
         services.acknowledge_alert(world.foreign_therapist, alert.pk, "called")
     done = services.acknowledge_alert(world.therapist, alert.pk, "Called the client; safety plan reviewed.")
     assert done.acknowledged_by == world.therapist and done.action_note.startswith("Called")
-    assert services.escalate(alert.pk, now=timezone.now() + dt.timedelta(days=3)) == "acknowledged"
+    assert escalation.escalate(alert.pk, now=timezone.now() + dt.timedelta(days=3)) == "acknowledged"
 
 
 def test_unacknowledged_alert_escalates_to_the_admins(
@@ -124,15 +124,15 @@ def test_unacknowledged_alert_escalates_to_the_admins(
 ) -> None:
     alert = services.save_answers(world.client_a.user, response.pk, ALL_ONES, submit=True).alert
     assert alert is not None
-    assert services.escalate(alert.pk) == "not yet"
+    assert escalation.escalate(alert.pk) == "not yet"
     later = alert.created_at + dt.timedelta(hours=world.clinic.alert_escalation_hours, minutes=1)
     sent_before = len(mail.outbox)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert services.escalate(alert.pk, now=later) == "escalated"
+        assert escalation.escalate(alert.pk, now=later) == "escalated"
         assert len(mail.outbox) == sent_before  # nothing is sent while the alert row is locked
     assert len(callbacks) == 1
     assert mail.outbox[-1].to == [world.admin.email]
-    assert services.escalate(alert.pk, now=later) == "already escalated"
+    assert escalation.escalate(alert.pk, now=later) == "already escalated"
 
 
 def test_crisis_resources_by_language_with_a_default(world: World) -> None:
@@ -153,9 +153,9 @@ def test_weekly_schedule_creates_one_response_and_it_expires(world: World) -> No
         world.therapist, world.client_a, phq9(world), "weekly", weekday=today.weekday()
     )
     assert Response.objects.filter(schedule=schedule, due_date=today).count() == 1
-    assert services.generate_due(today=today) == 0  # idempotent
+    assert schedules.generate_due(today=today) == 0  # idempotent
     assert [r.pk for r in services.open_responses(world.client_a)] == [Response.objects.get().pk]
-    assert services.expire_old(timezone.now() + dt.timedelta(days=10)) == 1
+    assert schedules.expire_old(timezone.now() + dt.timedelta(days=10)) == 1
     assert services.open_responses(world.client_a) == []
 
 
@@ -185,4 +185,4 @@ def test_maintenance_keeps_one_chain(world: World) -> None:
     assert ensure_scheduled() is False  # a restarted worker does not start a second chain
     from emotipal.measures.maintenance import run
 
-    assert run("1999-01-01T00:00:00+00:00") == "superseded"
+    assert run("1999-01-01T00:00:00+00:00") == ("superseded", None)

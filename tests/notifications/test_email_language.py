@@ -8,16 +8,17 @@ from typing import Any
 
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
-from django.test import override_settings
+from django.test import TestCase, override_settings
 from django.utils import timezone, translation
 
 from emotipal.accounts.models import Invitation, Membership, Role
 from emotipal.accounts.services import invite
 from emotipal.homework import services as homework
+from emotipal.measures import escalation
 from emotipal.measures import services as measures
 from emotipal.measures.models import Instrument
 from emotipal.measures.tasks import email_risk_alert
-from emotipal.notifications.services import schedule_next_reminder, send_reminder
+from emotipal.notifications.tasks import deliver_reminder, schedule_next_reminder
 from tests.factories import World, make_user, plan_for
 
 
@@ -28,6 +29,12 @@ class LanguageRecordingBackend(EmailBackend):
         for message in messages:
             message.language = translation.get_language()
         return super().send_messages(messages)
+
+
+def deliver_now(reminder_id: int, now: dt.datetime | None = None) -> str:
+    """Deliver a reminder and run what waits for the commit (the e-mail), as a worker's transaction would."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return deliver_reminder(reminder_id, now)
 
 
 RECORDING = override_settings(EMAIL_BACKEND=f"{__name__}.LanguageRecordingBackend")
@@ -62,7 +69,7 @@ def test_reminder_is_in_the_clients_language(world: World) -> None:
     assert reminder is not None
     mail.outbox.clear()
     with translation.override("ar"):  # the worker's active language must not leak into the e-mail
-        assert send_reminder(reminder.pk) == "sent"
+        assert deliver_now(reminder.pk) == "sent"
     [message] = mail.outbox
     assert message.language == "es"  # type: ignore[attr-defined]
     assert "Cuestionario: GAD-7" in message.body
@@ -81,7 +88,7 @@ def test_reminder_in_english_for_an_english_client(world: World) -> None:
     assert reminder is not None
     mail.outbox.clear()
     with translation.override("es"):
-        send_reminder(reminder.pk)
+        deliver_now(reminder.pk)
     [message] = mail.outbox
     assert message.language == "en"  # type: ignore[attr-defined]
     assert "Open Today" in message.body and "Settings" in message.body
@@ -109,7 +116,7 @@ def test_escalation_reaches_each_admin_in_their_own_language(
     alert = _risk_alert(world)
     later = alert.created_at + dt.timedelta(hours=world.clinic.alert_escalation_hours, minutes=1)
     with translation.override("ar"), django_capture_on_commit_callbacks(execute=True):
-        assert measures.escalate(alert.pk, now=later) == "escalated"
+        assert escalation.escalate(alert.pk, now=later) == "escalated"
     by_recipient = {tuple(m.to): m for m in mail.outbox}
     assert set(by_recipient) == {(world.admin.email,), (second.email,)}
     spanish, english = by_recipient[(world.admin.email,)], by_recipient[(second.email,)]

@@ -8,15 +8,21 @@ import os
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import TestCase, override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from emotipal.homework import services
 from emotipal.notifications.models import ScheduledReminder
-from emotipal.notifications.services import next_run_at, schedule_next_reminder, send_reminder
-from emotipal.notifications.tasks import send_homework_reminder
+from emotipal.notifications.services import next_run_at
+from emotipal.notifications.tasks import deliver_reminder, schedule_next_reminder, send_homework_reminder
 from tests.factories import World, complete_thought_record, plan_for
+
+
+def deliver_now(reminder_id: int, now: dt.datetime | None = None) -> str:
+    """Deliver a reminder and run what waits for the commit (the e-mail), as a worker's transaction would."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return deliver_reminder(reminder_id, now)
 
 
 def choose_time(world: World, at: dt.datetime) -> None:
@@ -63,7 +69,7 @@ def test_worker_sends_the_due_reminder_and_queues_the_next(world: World) -> None
     assert len(mail.outbox) == 1 and "Thought record" in mail.outbox[0].body
     assert mail.outbox[0].to == [world.client_a.user.email]
     assert ScheduledReminder.objects.filter(client=world.client_a, for_date__gt=reminder.for_date).exists()
-    assert send_reminder(reminder.pk) == "already sent" and len(mail.outbox) == 1
+    assert deliver_now(reminder.pk) == "already sent" and len(mail.outbox) == 1
 
 
 def test_no_email_when_the_practice_is_already_done(world: World) -> None:
@@ -78,7 +84,7 @@ def test_no_email_when_the_practice_is_already_done(world: World) -> None:
         for_date=services.local_today(world.client_a),
         run_at=now - dt.timedelta(minutes=5),
     )
-    assert send_reminder(reminder.pk, now=now) == "nothing due"
+    assert deliver_now(reminder.pk, now=now) == "nothing due"
     assert not mail.outbox
 
 
@@ -87,7 +93,7 @@ def test_a_moved_reminder_time_supersedes_the_old_task(world: World) -> None:
     reminder = ScheduledReminder.objects.create(
         client=world.client_a, for_date=now.date(), run_at=now + dt.timedelta(hours=3)
     )
-    assert send_reminder(reminder.pk, now=now) == "superseded"
+    assert deliver_now(reminder.pk, now=now) == "superseded"
     assert not mail.outbox
 
 
@@ -143,8 +149,10 @@ def test_rq_backend_runs_the_reminder_task(world: World, rq_backend) -> None:  #
         run_at=now - dt.timedelta(minutes=1),
     )
     result = send_homework_reminder.enqueue(due.pk)
-    # SimpleWorker runs jobs in this process, so it sees this test's database transaction.
-    SimpleWorker([rq_backend], connection=rq_backend.connection, job_class=Job).work(burst=True)
+    # SimpleWorker runs jobs in this process, so it sees this test's database transaction (whose commit
+    # would send the e-mail: run those callbacks too).
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        SimpleWorker([rq_backend], connection=rq_backend.connection, job_class=Job).work(burst=True)
     result.refresh()
     assert result.status.name == "SUCCESSFUL", result.errors
     assert result.return_value == "sent"
@@ -162,5 +170,5 @@ def test_reminder_lists_open_questionnaires(world: World) -> None:
         for_date=services.local_today(world.client_a),
         run_at=now - dt.timedelta(minutes=1),
     )
-    assert send_reminder(reminder.pk, now=now) == "sent"
+    assert deliver_now(reminder.pk, now=now) == "sent"
     assert "Questionnaire: GAD-7" in mail.outbox[0].body

@@ -9,21 +9,30 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.test import TestCase
 from django.urls import reverse
 
 from emotipal.accounts import services as account_services
 from emotipal.accounts.models import ClientProfile, Clinic, Invitation
 from emotipal.homework import services
+from emotipal.measures import schedules
 from emotipal.measures import services as measures
 from emotipal.measures.models import Instrument, Response
 from emotipal.notifications.models import ScheduledReminder
-from emotipal.notifications.services import next_run_at, schedule_next_reminder, send_reminder
+from emotipal.notifications.services import next_run_at
+from emotipal.notifications.tasks import deliver_reminder, schedule_next_reminder
 from emotipal.platform import clock
 from tests.factories import World, plan_for
 
 AUCKLAND, HONOLULU, BERLIN = "Pacific/Auckland", "Pacific/Honolulu", "Europe/Berlin"
 # 09:30 UTC on Thursday 10 December 2026: Wednesday 23:30 in Honolulu, Thursday 22:30 in Auckland.
 INSTANT = dt.datetime(2026, 12, 10, 9, 30, tzinfo=dt.UTC)
+
+
+def deliver_now(reminder_id: int, now: dt.datetime | None = None) -> str:
+    """Deliver a reminder and run what waits for the commit (the e-mail), as a worker's transaction would."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return deliver_reminder(reminder_id, now)
 
 
 @pytest.fixture
@@ -134,7 +143,7 @@ def test_a_weekly_questionnaire_opens_on_the_clients_day(world: World, frozen: A
     measures.add_schedule(world.therapist, honolulu, phq9, "weekly", weekday=3)
     assert not Response.objects.filter(client=honolulu).exists()
     frozen(utc(2026, 12, 10, 10, 30))  # Thursday 00:30 in Honolulu
-    assert measures.generate_due() == 1
+    assert schedules.generate_due() == 1
     response = Response.objects.get(client=honolulu)
     assert response.due_date == dt.date(2026, 12, 10)
     assert response.expires_at == utc(2026, 12, 14, 9, 59)  # Sunday 23:59 in Honolulu
@@ -171,7 +180,7 @@ def test_a_reminder_fires_at_the_clients_hour_on_the_clients_day(world: World) -
     assert reminder.for_date == dt.date(2026, 12, 9)
     assert reminder.run_at == utc(2026, 12, 10, 5, 0)  # 19:00 in Honolulu
     mail.outbox.clear()
-    assert send_reminder(reminder.pk, now=reminder.run_at) == "sent"
+    assert deliver_now(reminder.pk, now=reminder.run_at) == "sent"
     assert assignment.template_version.title in mail.outbox[0].body
     following = ScheduledReminder.objects.get(client=client, for_date=dt.date(2026, 12, 10))
     assert following.run_at == utc(2026, 12, 11, 5, 0)
@@ -191,7 +200,7 @@ def test_the_reminder_keeps_its_local_hour_over_the_spring_change(world: World) 
     client = in_zone(world.client_a, BERLIN, dt.time(19, 0))
     saturday = schedule_next_reminder(client, now=utc(2027, 3, 27, 12, 0))
     assert saturday is not None and saturday.run_at == utc(2027, 3, 27, 18, 0)
-    send_reminder(saturday.pk, now=saturday.run_at)
+    deliver_now(saturday.pk, now=saturday.run_at)
     sunday = ScheduledReminder.objects.get(client=client, for_date=dt.date(2027, 3, 28))
     assert sunday.run_at == utc(2027, 3, 28, 17, 0)  # still 19:00 on the wall clock
     assert sunday.run_at.astimezone(clock.zone(BERLIN)).hour == 19

@@ -28,8 +28,6 @@ from emotipal.accounts.forms import (
 from emotipal.accounts.gates import clinic_admin_required, request_user
 from emotipal.accounts.mfa_policy import MFARequired
 from emotipal.accounts.models import ApiToken, ClientProfile, Invitation, Membership, Role, User
-from emotipal.accounts.signals import reminder_settings_changed
-from emotipal.platform.audit.services import record
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -125,9 +123,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "language":
         language_form = LanguageForm(request.POST)
         if language_form.is_valid():
-            user.language = language_form.cleaned_data["language"]
-            user.save(update_fields=["language"])
-            record(user, "settings.language", user, language=user.language)
+            services.set_language(user, language_form.cleaned_data["language"])
             translation.activate(user.language)  # the confirmation is already in the new language
             messages.success(request, _("Language saved."))
             response = redirect("settings")
@@ -151,11 +147,9 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         initial = {"reminder_time": profile.reminder_time, "timezone": profile.timezone}
         form = ClientSettingsForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
-            profile.reminder_time = form.cleaned_data["reminder_time"]
-            profile.timezone = form.cleaned_data["timezone"]
-            profile.save(update_fields=["reminder_time", "timezone"])
-            record(request.user, "settings.update", profile, subject_user_id=request.user.pk)
-            reminder_settings_changed.send(sender=ClientProfile, profile=profile)
+            services.save_reminder_settings(
+                user, profile, form.cleaned_data["reminder_time"], form.cleaned_data["timezone"]
+            )
             messages.success(request, _("Settings saved."))
             return redirect("settings")
     tokens = ApiToken.objects.filter(user=user).order_by("-created_at")
@@ -241,16 +235,11 @@ def clinic_admin(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST" and request.POST.get("action") == "policy":
         policy_form = ClinicPolicyForm(request.POST)
         if policy_form.is_valid():
-            clinic.require_staff_mfa = policy_form.cleaned_data["require_staff_mfa"]
-            clinic.timezone = policy_form.cleaned_data["timezone"] or clinic.timezone
-            clinic.save(update_fields=["require_staff_mfa", "timezone"])
-            record(
-                request.user,
-                "clinic.policy",
+            services.set_clinic_policy(
+                request_user(request),
                 clinic,
-                clinic_id=clinic.pk,
-                mfa=clinic.require_staff_mfa,
-                timezone=clinic.timezone,
+                require_staff_mfa=policy_form.cleaned_data["require_staff_mfa"],
+                timezone=policy_form.cleaned_data["timezone"] or clinic.timezone,
             )
             messages.success(request, _("Clinic policy saved."))
             return redirect("clinic_admin")

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from emotipal.accounts.access import staff_clinic
 from emotipal.accounts.gates import clinician_required, request_user
 from emotipal.library.models import ExerciseTemplate, TemplateVersion
-from emotipal.library.services import CustomTemplateError, clone_template, save_custom_version
+from emotipal.library.services import CustomTemplateError, clone_template, save_custom_version, set_shared
 from emotipal.platform.input_rules import BadInput, safe_yaml_load
 
 
@@ -69,13 +69,13 @@ def edit(request: HttpRequest, template_id: int) -> HttpResponse:
                     request_user(request), template, {**values, "fields": fields, "variants": latest.variants}
                 )
             except CustomTemplateError as exc:
-                error = f"Not saved: {exc.message}"
+                error = _("Not saved: %(reason)s") % {"reason": exc.message}
             else:
-                if template.owner_id == request.user.pk or template.owner_id is None:
-                    template.shared_with_clinic = bool(values["shared"])
-                    template.save(update_fields=["shared_with_clinic"])
+                set_shared(request_user(request), template, bool(values["shared"]))
                 messages.success(
-                    request, f"Saved as version {version.number}. Earlier homework keeps its version."
+                    request,
+                    _("Saved as version %(number)s. Earlier homework keeps its version.")
+                    % {"number": version.number},
                 )
                 return redirect("template_edit", template_id=template.pk)
     return render(

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts import access
-from emotipal.accounts.gates import clinic_admin_required
+from emotipal.accounts.gates import clinic_admin_required, request_user
 from emotipal.accounts.models import Clinic, Role
 from emotipal.definitions.instruments import DefinitionError
 from emotipal.measures import builder, services
@@ -124,25 +124,27 @@ def safety(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST" and request.POST.get("action") == "policy":
         hours = parse_index(request.POST.get("alert_escalation_hours", "").strip(), maximum=1000) or 0
-        statement = request.POST.get("answers_read_statement", "").strip()
-        if not 1 <= hours <= 168 or not statement:
-            error = _("Give the escalation time in hours (1 to 168) and a statement for clients.")
+        try:
+            services.set_safety_policy(
+                request_user(request), clinic, hours, request.POST.get("answers_read_statement", "")
+            )
+        except services.MeasureError as exc:
+            error = exc.message
         else:
-            clinic.alert_escalation_hours, clinic.answers_read_statement = hours, statement[:2000]
-            clinic.save(update_fields=["alert_escalation_hours", "answers_read_statement"])
-            record(request.user, "clinic.safety_policy", clinic, clinic_id=clinic.pk, hours=hours)
             messages.success(request, _("Safety policy saved."))
             return redirect("clinic_safety")
     elif request.method == "POST" and request.POST.get("action") == "add":
-        title, body = request.POST.get("title", "").strip(), request.POST.get("body", "").strip()
-        language = request.POST.get("language", "en").strip().lower()[:10] or "en"
-        if not title or not body:
-            error = _("A resource needs a title and what to do.")
-        else:
-            CrisisResource.objects.create(
-                clinic=clinic, language=language, title=title[:200], body=body[:4000]
+        try:
+            services.add_crisis_resource(
+                request_user(request),
+                clinic,
+                language=request.POST.get("language", "en"),
+                title=request.POST.get("title", ""),
+                body=request.POST.get("body", ""),
             )
-            record(request.user, "crisis_resource.add", clinic, clinic_id=clinic.pk, language=language)
+        except services.MeasureError as exc:
+            error = exc.message
+        else:
             messages.success(request, _("Crisis resource added."))
             return redirect("clinic_safety")
     return render(
@@ -162,9 +164,6 @@ def safety(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delete_crisis_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
     clinic = _clinic(request)
-    deleted, _count = CrisisResource.objects.filter(pk=resource_id, clinic=clinic).delete()
-    if not deleted:
-        raise Http404("No such resource")
-    record(request.user, "crisis_resource.delete", clinic, clinic_id=clinic.pk, resource=resource_id)
+    services.delete_crisis_resource(request_user(request), clinic, resource_id)
     messages.success(request, _("Removed."))
     return redirect("clinic_safety")

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from emotipal.measures.maintenance import ensure_scheduled
-from emotipal.notifications.services import schedule_all_reminders
+from emotipal.measures.tasks import ensure_scheduled
+from emotipal.notifications.tasks import schedule_all_reminders
 
 
 class Command(BaseCommand):
