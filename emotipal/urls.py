@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from emotipal.accounts.views import pages as accounts
-from emotipal.homework.api import api
+from emotipal.api import api
 from emotipal.homework.views import client, client_review, export, ladders, staff, staff_review
 from emotipal.library.views import pages as library
 from emotipal.library.views import templates_admin

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from emotipal.accounts.models import ClientProfile
-from emotipal.homework.api import api
+from emotipal.api import api
 from emotipal.homework.models import Assignment, Barrier, FearLadder, TherapySession
 from emotipal.library.models import TemplateVersion
 from emotipal.library.services import clone_template

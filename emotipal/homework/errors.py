@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
+from emotipal.platform.api import ActionError
 
-class HomeworkError(Exception):
-    """A request that cannot be carried out; `errors` maps field paths to messages for the form."""
 
-    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or {}
+class HomeworkError(ActionError):
+    """A homework request that cannot be carried out (see ActionError)."""

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
+from emotipal.platform.api import ActionError
 
-class MeasureError(Exception):
-    """A request that cannot be carried out; `errors` maps field names to messages."""
 
-    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or {}
+class MeasureError(ActionError):
+    """A questionnaire request that cannot be carried out (see ActionError)."""

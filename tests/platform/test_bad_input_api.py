@@ -45,7 +45,7 @@ def test_a_crash_in_the_api_is_a_json_500(world: World, monkeypatch: pytest.Monk
     def broken(user: Any) -> set[str]:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("emotipal.homework.api.access.roles_of", broken)
+    monkeypatch.setattr("emotipal.accounts.access.roles_of", broken)
     response = api_client(world.client_a.user).get("/api/v1/me")
     assert response.status_code == 500
     assert response["Content-Type"].startswith("application/json")
@@ -155,3 +155,19 @@ def test_a_draft_too_large_in_the_form_is_refused_and_the_old_one_kept(
     assert response.status_code == 400 and b"The draft was not saved" in response.content
     old_draft.refresh_from_db()
     assert old_draft.answers == {"situation": "the old draft"}
+
+
+def test_a_request_that_does_not_parse_gets_the_same_422_shape_as_a_refusal(
+    world: World, assignment_a: Assignment
+) -> None:
+    http = api_client(world.client_a.user)
+    response = http.post(
+        f"/api/v1/assignments/{assignment_a.pk}/entries",
+        data={"answers": "not a dict"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert isinstance(body["detail"], str) and body["errors"]
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in body["errors"].items())
+    assert "answers" in body["errors"]

@@ -1,0 +1,21 @@
+"""The one root API (/api/v1): each app's router mounted on the platform's plumbing (composition root)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from emotipal.accounts import api as accounts_api
+from emotipal.accounts.mfa_policy import MFARequired
+from emotipal.homework import api as homework_api
+from emotipal.homework import api_review
+from emotipal.library import api as library_api
+from emotipal.platform.api import build_api
+
+api = build_api(auth=[accounts_api.TokenAuth(), accounts_api.SessionAuth()])
+for router in (accounts_api.router, library_api.router, homework_api.router, api_review.router):
+    api.add_router("", router)
+
+
+@api.exception_handler(MFARequired)
+def mfa_required(request: HttpRequest, exc: MFARequired) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=403)

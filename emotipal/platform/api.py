@@ -1,0 +1,67 @@
+"""The plumbing every app's API router shares: the root API's shape, its error answers, the role check.
+
+The root API itself is put together in emotipal/api.py (the composition root), which mounts each app's router.
+Every error answer is JSON with one shape, `ErrorOut`: what went wrong, and a message per field when the
+request's fields were at fault (422), whether an action refused it or the request did not even parse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as RequestValidationError
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, str] = {}
+
+
+class ActionError(Exception):
+    """An action that refuses a request: `message` for the person, `errors` maps field paths to messages.
+
+    Each app's error (HomeworkError, MeasureError) is one of these, so pages show it as form errors and the
+    API answers it with a 422 in the ErrorOut shape.
+    """
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+def require(check: bool) -> None:
+    """403 unless the caller's role allows the operation (object checks are each app's access.py)."""
+    if not check:
+        raise HttpError(403, _("Your role does not allow this."))
+
+
+def _field_path(location: Sequence[Any]) -> str:
+    # ninja says where a bad value was: ("path", "assignment_id") or ("body", "payload", "answers", "x").
+    parts = [str(p) for p in location if p not in ("body", "payload", "path", "query", "header")]
+    return ".".join(parts) or "request"
+
+
+def build_api(auth: list[Any]) -> NinjaAPI:
+    api = NinjaAPI(title="EmotiPal API", version="1", urls_namespace="api", auth=auth, docs_url="/docs")
+
+    @api.exception_handler(ActionError)
+    def action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
+        return api.create_response(request, {"detail": exc.message, "errors": exc.errors}, status=422)
+
+    @api.exception_handler(RequestValidationError)
+    def request_error(request: HttpRequest, exc: RequestValidationError) -> HttpResponse:
+        # The same shape as an action's refusal, so a client of the API handles one kind of 422.
+        errors: dict[str, str] = {}
+        for problem in exc.errors:
+            errors.setdefault(_field_path(problem.get("loc", ())), str(problem.get("msg", _("Not valid."))))
+        return api.create_response(
+            request, {"detail": _("Some fields need another look."), "errors": errors}, status=422
+        )
+
+    return api
