@@ -29,8 +29,9 @@ from emotipal.homework.models import (
     TherapySession,
 )
 from emotipal.homework.services import default_practice_days
+from emotipal.library.access import latest_versions
 from emotipal.library.models import TemplateVersion
-from emotipal.library.services import latest_versions, sync_library
+from emotipal.library.services import sync_library
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (printed at start; demo accounts only)

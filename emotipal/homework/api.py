@@ -17,8 +17,8 @@ from emotipal.accounts import access
 from emotipal.homework import services
 from emotipal.homework.models import Assignment, Entry
 from emotipal.homework.queries import active_assignments, caseload_rows
+from emotipal.library.access import assignable_versions
 from emotipal.library.api import TemplateOut, template_out
-from emotipal.library.services import assignable_versions
 from emotipal.platform.api import ErrorOut, require
 
 router = Router()

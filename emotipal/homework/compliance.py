@@ -24,6 +24,7 @@ from emotipal.homework.models import (
     TherapistReview,
     TherapySession,
 )
+from emotipal.homework.reviews import review_session_for
 from emotipal.platform import clock
 
 
@@ -226,8 +227,6 @@ def unreviewed_homework(
     rec: ClientRecords, sessions: list[TherapySession], today: dt.date
 ) -> list[tuple[Assignment, TherapySession]]:
     """Homework whose review session has come without a therapist review in it (flagged for the therapist)."""
-    from emotipal.homework.reviews import review_session_for
-
     reviewed = {
         (r.assignment_id, r.session_id) for r in rec.ratings if r.source == "therapist" and r.session_id
     }

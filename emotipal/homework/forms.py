@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from emotipal.homework import services
 from emotipal.homework.models import TherapySession
+from emotipal.library.access import latest_versions
 from emotipal.library.models import TemplateVersion
-from emotipal.library.services import latest_versions
 from emotipal.platform import clock
 
 

@@ -12,6 +12,7 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from emotipal.library.variants import find
 from emotipal.platform.encryption import EncryptedJSONField, EncryptedTextField
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # shown through WEEKDAYS_ABBR (translated)
@@ -77,8 +78,6 @@ class Assignment(models.Model):
     @property
     def display_title(self) -> str:
         """The exercise's title in the variant chosen for this client (their language, their framing)."""
-        from emotipal.library.variants import find
-
         variant = find(self.template_version.variants, self.variant_key)
         return str((variant or {}).get("title") or self.template_version.title)
 

@@ -24,8 +24,8 @@ from emotipal.homework.goals import mark_earned
 from emotipal.homework.ladders import step_for_practice
 from emotipal.homework.models import Assignment, Entry, EntryReview, TherapySession
 from emotipal.homework.signals import assignment_created
+from emotipal.library.access import assignable_versions
 from emotipal.library.models import TemplateVersion
-from emotipal.library.services import assignable_versions
 from emotipal.platform import clock
 from emotipal.platform.audit.services import record
 from emotipal.platform.input_rules import check_json_shape, text_problem

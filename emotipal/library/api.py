@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from emotipal.accounts import access
+from emotipal.library.access import latest_versions
 from emotipal.library.models import TemplateVersion
-from emotipal.library.services import latest_versions
 from emotipal.platform.api import require
 
 router = Router()

@@ -18,7 +18,7 @@ from emotipal.homework.models import Entry
 from emotipal.homework.queries import week_start
 from emotipal.measures import charts as outcome_charts
 from emotipal.measures import services
-from emotipal.measures.availability import usable_instruments
+from emotipal.measures.access import usable_instruments
 from emotipal.measures.models import Response, Schedule
 from emotipal.platform import clock
 

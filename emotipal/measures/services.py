@@ -29,7 +29,7 @@ from emotipal.definitions.instruments import (
 )
 from emotipal.definitions.scoring import score_response
 from emotipal.measures import tasks
-from emotipal.measures.availability import is_usable
+from emotipal.measures.access import is_usable
 from emotipal.measures.errors import MeasureError
 from emotipal.measures.models import (
     CrisisResource,

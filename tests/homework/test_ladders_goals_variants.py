@@ -10,13 +10,9 @@ from django.utils import timezone
 
 from emotipal.homework import goals, ladders, services
 from emotipal.homework.models import Entry, LadderStep
+from emotipal.library.access import latest_versions
 from emotipal.library.models import TemplateVersion
-from emotipal.library.services import (
-    CustomTemplateError,
-    clone_template,
-    latest_versions,
-    save_custom_version,
-)
+from emotipal.library.services import CustomTemplateError, clone_template, save_custom_version
 from tests.factories import World, complete_thought_record, plan_for
 
 EXPOSURE = {

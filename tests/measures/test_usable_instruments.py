@@ -8,7 +8,7 @@ import copy
 import pytest
 
 from emotipal.measures import services
-from emotipal.measures.availability import usable_instruments
+from emotipal.measures.access import usable_instruments
 from emotipal.measures.models import Instrument, Response, Schedule
 from tests.factories import World
 

@@ -18,6 +18,7 @@ from emotipal.accounts.access import own_client_profile
 from emotipal.accounts.gates import client_required, request_user
 from emotipal.definitions.fields import parse_form_data
 from emotipal.homework import goals, reviews, services
+from emotipal.homework.answers import answer_rows
 from emotipal.homework.models import Entry, LadderStep, RetroactiveRating, SelfReview
 from emotipal.homework.queries import today_items
 from emotipal.homework.reviews import record_opening
@@ -190,8 +191,6 @@ def my_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 
 def _answer_rows(entry: Entry) -> list[dict[str, Any]]:
-    from emotipal.homework.answers import answer_rows
-
     return answer_rows(entry.assignment.template_version.field_list, entry.answers or {})
 
 

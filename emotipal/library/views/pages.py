@@ -8,9 +8,9 @@ from django.shortcuts import render
 from emotipal.accounts.access import is_clinician, staff_clinic
 from emotipal.accounts.gates import staff_required
 from emotipal.library import variants
+from emotipal.library.access import latest_versions
 from emotipal.library.exercise_form import bind_fields
 from emotipal.library.models import TemplateVersion
-from emotipal.library.services import latest_versions
 
 
 @staff_required

@@ -16,7 +16,7 @@ from emotipal.accounts.access import get_visible_client, note_reads, own_client_
 from emotipal.accounts.gates import client_required, clinician_required, request_user
 from emotipal.measures import client_page as measures_view
 from emotipal.measures import services
-from emotipal.measures.availability import usable_instruments
+from emotipal.measures.access import usable_instruments
 from emotipal.measures.models import Response
 from emotipal.measures.questionnaire_form import bind_items, parse_items
 from emotipal.platform.input_rules import parse_id, parse_index
