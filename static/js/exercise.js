@@ -45,6 +45,8 @@
   var pending = 0;
   document.body.addEventListener("htmx:configRequest", function (event) {
     if (event.detail.elt !== form) { return; }
+    // While a send is queued, a draft save reaching the server after it would open a second draft.
+    if (outbox.find(form.dataset.assignment)) { event.preventDefault(); return; }
     pending = unsent;
     event.detail.parameters.active_seconds = String(pending);
   });
@@ -60,25 +62,128 @@
       statusLine.textContent = form.dataset.offlineText;
     }
   });
-  window.addEventListener("online", function () { htmx.trigger(form, "retry-save"); });
+  window.addEventListener("online", function () {
+    if (localStorage.getItem(storeKey)) { htmx.trigger(form, "retry-save"); }
+  });
   setInterval(function () { if (localStorage.getItem(storeKey)) { htmx.trigger(form, "retry-save"); } }, 15000);
 
-  var local = localStorage.getItem(storeKey);
-  if (local) {
-    try {
-      var saved = JSON.parse(local);
-      if (saved.savedAt >= parseInt(form.dataset.serverSaved || "0", 10)) {
-        restore(saved);
-        htmx.trigger(form, "retry-save");
-      }
-    } catch (e) { localStorage.removeItem(storeKey); }
+  // --- sending: the answers stay on the device (the outbox, outbox.js) until the server has the entry ------
+  var outbox = window.EmotiPalOutbox;
+  var keyInput = form.querySelector('[name="idempotency_key"]');
+  var button = document.getElementById("submit-entry");
+  var buttonText = button.textContent;
+  var sentSeconds = 0;
+
+  function showQueued() {
+    statusLine.classList.add("offline");
+    statusLine.textContent = form.dataset.queuedText;
+  }
+  function ready() { button.disabled = false; button.textContent = buttonText; }
+
+  // The server's answer to a send with field errors is this page with the errors marked: copy the marks
+  // over, keeping what the client typed (and the timers and rows of this page) as they are.
+  function showErrors(html) {
+    var fresh = new DOMParser().parseFromString(html, "text/html");
+    var freshForm = fresh.getElementById("exercise-form");
+    form.querySelectorAll("p.error").forEach(function (p) { p.remove(); });
+    form.querySelectorAll(".has-error").forEach(function (el) { el.classList.remove("has-error"); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
+    var old = document.getElementById("form-error");
+    if (old) { old.remove(); }
+    var alert = fresh.getElementById("form-error");
+    if (alert) { form.before(document.importNode(alert, true)); }
+    if (freshForm) {
+      freshForm.querySelectorAll("p.error").forEach(function (p) {
+        var box = p.parentElement;
+        var target = null;
+        if (box.matches("[data-group]")) {
+          target = form.querySelector('[data-group="' + CSS.escape(box.dataset.group) + '"]');
+        } else {
+          var named = box.querySelector("[name]");
+          var mine = named && form.querySelector('[name="' + CSS.escape(named.name) + '"]');
+          target = mine && mine.closest(".field");
+        }
+        if (!target) { return; }
+        target.classList.add("has-error");
+        var copy = document.importNode(p, true);
+        var head = target.querySelector(":scope > legend, :scope > label");
+        if (head) { head.after(copy); } else { target.prepend(copy); }
+        target.querySelectorAll(":scope > input, :scope > textarea").forEach(function (el) {
+          el.setAttribute("aria-invalid", "true");
+        });
+      });
+    }
+    statusLine.classList.remove("offline");
+    statusLine.textContent = form.dataset.keptText;
+    var shown = document.getElementById("form-error") || form.querySelector(".has-error");
+    if (shown) { shown.scrollIntoView({ block: "center" }); }
   }
 
-  form.addEventListener("submit", function () {
+  document.addEventListener("emotipal:outbox", function (event) {
+    var detail = event.detail;
+    if (detail.item.assignment !== form.dataset.assignment) { return; }
+    event.preventDefault();
+    if (detail.result.status === "sent") { window.location.assign(detail.result.url); return; }
+    ready();
+    if (detail.result.status === "invalid") {
+      unsent = Math.max(0, unsent - sentSeconds);  // the server counted them with the draft it kept
+      showErrors(detail.result.html);
+    } else { showQueued(); }
+  });
+
+  // Another tab delivered this page's queued send (each tab flushes the whole outbox): go where it landed.
+  window.addEventListener("storage", function (event) {
+    if (event.key !== outbox.SENT) { return; }
+    var url = outbox.sentTo(keyInput.value);
+    if (url) { window.location.assign(url); }
+  });
+
+  // Typing after a queued send changes what will be sent, as typing changes a draft.
+  function updateQueued() {
+    var item = outbox.find(form.dataset.assignment);
+    if (item) { item.values = snapshot().values; outbox.put(item); }
+  }
+  form.addEventListener("input", updateQueued);
+  form.addEventListener("change", updateQueued);
+
+  var queued = outbox.find(form.dataset.assignment);
+  if (queued) {
+    // Sent earlier without a connection: show what is waiting and keep its key, so it arrives once.
+    restore(queued);
+    keyInput.value = queued.key;
+    showQueued();
+  } else {
+    // Made on the device, not in the page: a send queued before a reload keeps its key across page loads.
+    keyInput.value = outbox.newKey();
+    var local = localStorage.getItem(storeKey);
+    if (local) {
+      try {
+        var saved = JSON.parse(local);
+        if (saved.savedAt >= parseInt(form.dataset.serverSaved || "0", 10)) {
+          restore(saved);
+          htmx.trigger(form, "retry-save");
+        }
+      } catch (e) { localStorage.removeItem(storeKey); }
+    }
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();  // fetch, not a page load: offline, the browser's error page would replace this one
     document.getElementById("active-seconds").value = String(unsent);
-    localStorage.removeItem(storeKey);
-    var button = document.getElementById("submit-entry");
+    var values = snapshot().values;
+    outbox.put({
+      key: keyInput.value,
+      user: outbox.user,
+      assignment: form.dataset.assignment,
+      url: new URL(form.action, window.location.href).pathname,
+      values: values,
+      queuedAt: Math.floor(Date.now() / 1000),
+    });
+    localStorage.removeItem(storeKey);  // the outbox holds the answers now
+    sentSeconds = unsent;
     // Double taps send one entry anyway (idempotency key); this just shows that it is on its way.
-    setTimeout(function () { button.disabled = true; button.textContent = form.dataset.sendingText; }, 0);
+    button.disabled = true;
+    button.textContent = form.dataset.sendingText;
+    outbox.flush();
   });
 })();

@@ -183,11 +183,16 @@ def my_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
     except Entry.DoesNotExist as exc:
         raise Http404("No such entry") from exc
     can_edit = entry.submitted_at is not None and timezone.now() - entry.submitted_at <= services.EDIT_WINDOW
-    return render(
+    response = render(
         request,
         "homework/my_entry.html",
         {"entry": entry, "fields": _answer_rows(entry), "can_edit": can_edit},
     )
+    # The exercise page sends with fetch, which follows the redirect here: this header tells it that the
+    # server has the entry (a login page after an expired session also answers 200), so the copy kept on
+    # the device can go (static/js/outbox.js).
+    response["X-EmotiPal-Sent-Entry"] = str(entry.pk)
+    return response
 
 
 def _answer_rows(entry: Entry) -> list[dict[str, Any]]:
