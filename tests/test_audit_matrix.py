@@ -106,7 +106,8 @@ def _call(world: World, entry_a: Any, key: Any, row: Row) -> Any:
             else row.data
         )
         return _request(http, row, row.path(o), data, api_call=True)
-    return _request(world.login(world.therapist), row, row.path(o), row.data, api_call=False)
+    data = o.body(row.data) if isinstance(row.data, str) else row.data
+    return _request(world.login(world.therapist), row, row.path(o), data, api_call=False)
 
 
 def _rows_about_a(world: World, after: int) -> Any:
