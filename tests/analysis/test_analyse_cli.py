@@ -62,7 +62,13 @@ def test_json_has_the_pooled_and_moderator_results(json_report: dict[str, Any]) 
     assert len(r["figures"]) == 8 and len(r["studies"]) == 24
     for f in r["figures"]:
         assert {"name", "source", "type", "timing", "r", "ci_low", "ci_high", "n", "pooled"} <= set(f)
-    assert set(r["mixed_model"]["coefficients"]) == {"intercept", "week", "within", "between"}
+    assert set(r["mixed_model"]["coefficients"]) == {
+        "intercept",
+        "week",
+        "within",
+        "between",
+        "week_x_between",
+    }
     assert {"estimate", "ci_low", "ci_high"} <= set(r["mediation"]["indirect"])
     assert r["mediation"]["bootstrap"]["resamples"] == 200
     assert r["truth"]["true_r"] == 0.5 and r["truth"]["halo"] == 0.5

@@ -16,18 +16,22 @@ from emotipal.analysis.compliance.mediation import _paths
 def _panel(
     within: float, between: float, *, clients: int = 80, weeks: int = 10, seed: int = 0
 ) -> list[WeekRow]:
-    """Weekly PHQ-9 with known effects per 10 points of engagement (percent of planned practice)."""
+    """Weekly PHQ-9 with known effects per 10 points of the previous week's engagement.
+
+    Clients differ in their intercept (SD 3) and in their time slope (SD 0.2 points per week).
+    """
     rng = np.random.default_rng(seed)
     usual = rng.uniform(20, 90, size=clients)  # each client's usual engagement
     grand = usual.mean()
     rows = []
     for i in range(clients):
-        intercept = rng.normal(0, 3)
-        for week in range(weeks):
-            x = float(np.clip(usual[i] + rng.normal(0, 15), 0, 100))
+        intercept, slope = rng.normal(0, 3), rng.normal(-0.4, 0.2)
+        practice = np.clip(usual[i] + rng.normal(0, 15, size=weeks), 0, 100)
+        for week in range(1, weeks + 1):
+            x = float(practice[week - 1])  # practice in the week before the score
             phq = (
                 15.0
-                - 0.4 * week
+                + slope * week
                 + within * (x - usual[i]) / 10
                 + between * (usual[i] - grand) / 10
                 + intercept
@@ -44,12 +48,16 @@ def test_mixed_model_separates_within_from_between_person_effects() -> None:
     assert result["converged"] and result["n_clients"] == 80 and result["n_observations"] == 800
     assert coef["within"]["estimate"] == pytest.approx(0.6, abs=0.2)  # SE about 0.05
     assert coef["between"]["estimate"] == pytest.approx(-1.5, abs=0.5)  # SE about 0.2
-    assert coef["week"]["estimate"] == pytest.approx(-0.4, abs=0.1)
+    assert coef["week"]["estimate"] == pytest.approx(-0.4, abs=0.1)  # SE about 0.03
+    assert coef["week_x_between"]["ci_low"] < 0 < coef["week_x_between"]["ci_high"]  # none simulated
     for term in coef.values():
         assert term["ci_low"] < term["estimate"] < term["ci_high"]
     assert coef["within"]["ci_low"] > 0 > coef["between"]["ci_high"]
     assert result["random_intercept_variance"] == pytest.approx(9.0, rel=0.5)
+    assert result["random_slope_sd"] == pytest.approx(0.2, rel=0.35)
     assert result["residual_variance"] == pytest.approx(4.0, rel=0.25)
+    assert result["random_slope_test"]["p"] < 0.001
+    assert "previous week" in result["model"] and "own time slope" in result["model"]
 
 
 def test_mixed_model_reports_what_it_cannot_fit() -> None:

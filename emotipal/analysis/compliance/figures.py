@@ -175,13 +175,16 @@ def mean_mastery(data: Dataset) -> dict[str, float]:
 @dataclass(frozen=True)
 class WeekRow:
     client: str
-    week: int
+    week: int  # the week of the PHQ-9 score
     phq9: float
-    engagement: float  # percent of the week's planned practices submitted (capped at 100)
+    engagement: float  # percent of the previous week's planned practices submitted (capped at 100)
 
 
 def weekly_panel(data: Dataset) -> list[WeekRow]:
-    """One row per client and week with both a PHQ-9 score and at least one planned practice."""
+    """One row per client and week t + 1 with a PHQ-9 score after a week t with planned practice.
+
+    Practice is lagged by one week: the score it is set against was taken after the practice was done.
+    """
     rows: list[WeekRow] = []
     for c in data.clients:
         planned: dict[int, int] = {}
@@ -191,7 +194,7 @@ def weekly_panel(data: Dataset) -> list[WeekRow]:
         for d in c.submitted_days:
             done[d // 7] = done.get(d // 7, 0) + 1
         for week in sorted(c.scores):
-            if planned.get(week):
-                pct = min(100.0, 100.0 * done.get(week, 0) / planned[week])
+            if planned.get(week - 1):
+                pct = min(100.0, 100.0 * done.get(week - 1, 0) / planned[week - 1])
                 rows.append(WeekRow(c.key, week, c.scores[week], pct))
     return rows

@@ -114,20 +114,29 @@ def _mixed(m: dict[str, Any]) -> str:
         return _p(f"Not computed: {m['error']}.")
     words = {
         "intercept": "Intercept (week 0, a client of average engagement)",
-        "week": "Week (change per week)",
-        "within": "Within-person: a week 10 points above the client's own average",
+        "week": "Week (change per week, a client of average engagement)",
+        "within": "Within-person: the week after a week 10 points above the client's own average",
         "between": "Between-person: a client 10 points above the average client",
+        "week_x_between": "Between-person, on the slope: change per week for 10 points more",
     }
     rows = [
         [words[name], fmt(c["estimate"], 3), fmt(c["se"], 3), fmt_ci(c), fmt_p(c["p"])]
         for name, c in m["coefficients"].items()
     ]
     warn = f" Fitting warnings: {'; '.join(m['warnings'])}." if m["warnings"] else ""
-    return _table(["Term (PHQ-9 points)", "Estimate", "SE", "95% CI", "p"], rows) + _p(
-        f"{m['n_observations']} client-weeks of {m['n_clients']} clients. Random intercept variance "
-        f"{fmt(m['random_intercept_variance'], 2)}, residual variance {fmt(m['residual_variance'], 2)}; "
-        f"the fit {'converged' if m['converged'] else 'did NOT converge'}.{warn}",
-        "note",
+    slope = m["random_slope_test"]
+    return (
+        _p(m["model"])
+        + _table(["Term (PHQ-9 points)", "Estimate", "SE", "95% CI", "p"], rows)
+        + _p(
+            f"{m['n_observations']} client-weeks of {m['n_clients']} clients. Random intercept variance "
+            f"{fmt(m['random_intercept_variance'], 2)}; clients' own time slopes vary with SD "
+            f"{fmt(m['random_slope_sd'], 3)} points per week (likelihood-ratio test against a random "
+            f"intercept only: LR = {fmt(slope['lr'], 2)}, {p_clause(slope['p'])}); residual variance "
+            f"{fmt(m['residual_variance'], 2)}; the fit {'converged' if m['converged'] else 'did NOT converge'}."
+            f"{warn}",
+            "note",
+        )
     )
 
 
@@ -199,12 +208,19 @@ def _methods(r: dict[str, Any]) -> str:
         "narrow. Ratings made with knowledge of how the client is doing - above all retroactive ratings at "
         "the end of treatment - may be inflated by that knowledge, which makes their correlations larger "
         "without compliance mattering more.",
-        "The mixed-effects model relates each week's PHQ-9 score to that week's engagement (the share of "
-        "the week's planned practices that were submitted), for weeks with planned practice. Each client's "
-        "weekly engagement is split into their own average (the between-person part, centred on the average "
-        "client) and the week's deviation from it (the within-person part). A random intercept lets clients "
-        "differ in their usual score, and the week number takes out the common trend over treatment. It was "
-        "fitted by REML with statsmodels' MixedLM; engagement is counted in steps of 10 percentage points.",
+        "The mixed-effects model relates each week's PHQ-9 score to the practice of the week before (the "
+        "share of that week's planned practices that were submitted), so that practice comes before the "
+        "score it is meant to change. Each client's weekly practice is split into their own average (the "
+        "between-person part, centred on the average client) and the week's deviation from it (the "
+        "within-person part): the within-person slope answers whether a client's next score is lower after "
+        "a week in which they practised more than they usually do, and is free of every stable difference "
+        "between clients. The week number carries the common trend, an interaction of week with the "
+        "between-person part asks whether clients who practise more improve faster, and each client has "
+        "their own intercept and their own time slope (correlated random effects), since clients improve "
+        "at different rates. It was fitted by REML with statsmodels' MixedLM; engagement is counted in steps "
+        "of 10 percentage points. Weeks without a score are left out rather than filled in: the likelihood "
+        "of the observed scores gives valid estimates when scores are missing at random given the model's "
+        "terms and the scores already seen.",
         "The mediation analysis asks whether engagement relates to improvement through a mechanism. No "
         "mechanism ratings are collected yet, so the therapist's mean rating of the client's mastery "
         "(0-4) over the therapist reviews stands in for it. Path a regresses mastery on engagement (the "

@@ -278,19 +278,24 @@ def render_text(r: dict[str, Any]) -> str:
 
 
 def render_mixed_text(m: dict[str, Any]) -> list[str]:
-    head = "Mixed model: weekly PHQ-9 on weekly engagement (within- and between-person), random intercept"
+    head = (
+        "Mixed model: next week's PHQ-9 on this week's practice (within- and between-person), random slopes"
+    )
     if "error" in m:
         return [head, f"  not computed: {m['error']}"]
     rows = [
         [name, fmt(c["estimate"]), fmt(c["se"]), fmt_ci(c), fmt_p(c["p"])]
         for name, c in m["coefficients"].items()
     ]
+    slope = m["random_slope_test"]
     return [
         head,
+        f"  {m['model']}",
         f"  {m['n_observations']} client-weeks of {m['n_clients']} clients; engagement per {m['engagement_unit']}",
         *_table(["term", "estimate", "se", "95% CI", "p"], rows),
-        f"  random intercept variance {fmt(m['random_intercept_variance'])}, residual variance "
-        f"{fmt(m['residual_variance'])}, converged: {'yes' if m['converged'] else 'no'}",
+        f"  random intercept variance {fmt(m['random_intercept_variance'])}, random slope SD "
+        f"{fmt(m['random_slope_sd'])} per week (LR = {fmt(slope['lr'], 2)}, {p_clause(slope['p'])}), "
+        f"residual variance {fmt(m['residual_variance'])}, converged: {'yes' if m['converged'] else 'no'}",
     ]
 
 
