@@ -55,6 +55,7 @@ from typing import Any
 
 import numpy as np
 
+from emotipal.analysis.adjusted_change import baseline_adjusted_change
 from emotipal.definitions import codes
 
 SIM_START = dt.date(2026, 1, 5)  # a Monday; only used to give datetime answers a calendar date
@@ -185,6 +186,35 @@ class SimRetroRating:
 
 
 @dataclass(frozen=True)
+class Missingness:
+    """Which weekly PHQ-9 questionnaires go unanswered.
+
+    The week-0 (intake) questionnaire is always answered. After an early discharge no more are sent when
+    `after_discharge` is set. Each later week, a client still answering first drops out for good (answers
+    no more questionnaires) with a probability whose log-odds are logit(`dropout_rate`) + `per_point` *
+    (the last answered score - SKIP_REFERENCE); otherwise they skip that week's questionnaire with log-odds
+    logit(`skip_rate`) + `per_point` * (the same difference). With `per_point` above 0, clients who felt
+    worse at their last answer skip and drop out more often: the scores are missing at random (MAR) given
+    the scores already seen, not completely at random (MCAR, `per_point` = 0).
+    """
+
+    after_discharge: bool = True
+    skip_rate: float = 0.1
+    dropout_rate: float = 0.0
+    per_point: float = 0.05
+
+    def __post_init__(self) -> None:
+        for name in ("skip_rate", "dropout_rate"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must lie in 0..1 (1 excluded)")
+
+
+NO_MISSING = Missingness(after_discharge=False, skip_rate=0.0, dropout_rate=0.0, per_point=0.0)
+SKIP_REFERENCE = 14.0  # the PHQ-9 score at which a questionnaire is skipped with probability skip_rate
+MISSING_STREAM = 0x5343  # the missingness draws come from their own stream, so the rest never shifts
+
+
+@dataclass(frozen=True)
 class SimClinic:
     name: str
     therapists: tuple[SimTherapist, ...]
@@ -201,6 +231,10 @@ class SimClinic:
     barriers: tuple[SimBarrier, ...] = ()
     retro_ratings: tuple[SimRetroRating, ...] = ()
     halo: float = 0.3
+    # Every weekly PHQ-9 as it would have been answered; `scores` holds the ones actually answered.
+    complete_scores: tuple[SimScore, ...] = ()
+    missing: Missingness = Missingness()
+    practice_effect: float = 0.0
 
 
 # --- obviously fictional people --------------------------------------------------------------------------
@@ -598,6 +632,8 @@ def simulate_clinic(
     seed: int = 7,
     true_r: float = 0.5,
     halo: float = HALO_DEFAULT,
+    missing: Missingness | None = None,
+    practice_effect: float = 0.0,
     templates: Mapping[str, list[dict[str, Any]]],
 ) -> SimClinic:
     """Simulate a clinic. The same arguments always give the same clinic.
@@ -605,7 +641,17 @@ def simulate_clinic(
     `halo` (0..1) is how strongly the subjective ratings (self-reviews, therapist reviews, retroactive
     ratings) are inflated by the client's observed improvement (see the module docstring): 0 means they
     track the objective figures plus noise; the retroactive ratings are inflated most.
+
+    `missing` says which weekly PHQ-9 questionnaires go unanswered (default `Missingness()`: none after a
+    discharge, and about one in ten skipped, more often after a high score; `NO_MISSING` for none). The
+    missingness has its own random stream: a clinic with and one without missing scores are otherwise
+    the same, so an analysis of the incomplete data can be compared with one of the complete data.
+
+    `practice_effect` is the within-person effect of practice on the next week's score: PHQ-9 points added
+    to a client's week t + 1 score per 10 percentage points of week t's planned practices submitted
+    (negative: practice helps; 0, the default, leaves the scores on each client's straight line).
     """
+    missing = Missingness() if missing is None else missing
     if not templates:
         raise ValueError("at least one template is needed")
     if n_therapists < 1 or n_clients < 1:
@@ -636,6 +682,7 @@ def simulate_clinic(
     # One independent stream per client: a change in one client's draws (e.g. a longer template) does
     # not shift every client after it.
     client_rngs = rng.spawn(n_clients)
+    skip_draws = np.random.default_rng([seed, MISSING_STREAM]).random((n_clients, weeks, 2))
 
     phi = NormalDist().cdf
     therapists = tuple(
@@ -652,6 +699,7 @@ def simulate_clinic(
     assignments: list[SimAssignment] = []
     entries: list[SimEntry] = []
     scores: list[SimScore] = []
+    complete_scores: list[SimScore] = []
     self_reviews: list[SimSelfReview] = []
     therapist_reviews: list[SimTherapistReview] = []
     barriers: list[SimBarrier] = []
@@ -691,8 +739,10 @@ def simulate_clinic(
             review_lag=int(review_lags[t]),
             week_effect=week_effect,
         )
-        client_scores = _scores(client, weeks, crng)
-        scores.extend(client_scores)
+        shift = practice_effect * _weekly_shares(client_assignments, client_entries, weeks)
+        client_scores = _scores(client, weeks, crng, shift=np.concatenate([[0.0], shift[:-1]]))
+        complete_scores.extend(client_scores)
+        scores.extend(_answered(client_scores, discharge_week, missing, skip_draws[i]))
         # What raters can see of the outcome: the observed PHQ-9 drop from week 0, week by week.
         seen = _improvement_seen(client_scores, weeks)
 
@@ -740,6 +790,9 @@ def simulate_clinic(
         barriers=tuple(barriers),
         retro_ratings=tuple(retro_ratings),
         halo=halo,
+        complete_scores=tuple(complete_scores),
+        missing=missing,
+        practice_effect=practice_effect,
     )
 
 
@@ -927,9 +980,16 @@ def _rating(mean: float, sd: float, rng: np.random.Generator) -> int:
     return _round_within(mean + rng.normal(0.0, sd), 0, 4)
 
 
-def _scores(client: SimClient, weeks: int, rng: np.random.Generator) -> list[SimScore]:
-    """Weekly PHQ-9: a straight line from baseline down by `improvement`, plus measurement noise."""
+def _scores(
+    client: SimClient, weeks: int, rng: np.random.Generator, *, shift: np.ndarray | None = None
+) -> list[SimScore]:
+    """Weekly PHQ-9: a straight line from baseline down by `improvement`, plus measurement noise.
+
+    `shift` (per week, PHQ-9 points) is added before rounding: the effect of the previous week's practice.
+    """
     noise = rng.normal(0.0, 2.0, size=weeks)
+    if shift is not None:
+        noise = noise + shift
     return [
         SimScore(
             client_key=client.key,
@@ -938,6 +998,57 @@ def _scores(client: SimClient, weeks: int, rng: np.random.Generator) -> list[Sim
         )
         for w in range(weeks)
     ]
+
+
+def _weekly_shares(
+    assignments: Sequence[SimAssignment], entries: Sequence[SimEntry], weeks: int
+) -> np.ndarray:
+    """Per week: tenths of the week's planned practices submitted (capped at 1 = 10 tenths; 0 if none planned).
+
+    The analysis's weekly engagement, in its unit of 10 percentage points.
+    """
+    planned, done = np.zeros(weeks), np.zeros(weeks)
+    for a in assignments:
+        for d in planned_practice_days(a):
+            if d // 7 < weeks:
+                planned[d // 7] += 1
+    for e in entries:
+        if e.submitted and e.day // 7 < weeks:
+            done[e.day // 7] += 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(planned > 0, np.minimum(1.0, done / planned), 0.0)
+    return 10.0 * share
+
+
+def _answered(
+    scores: Sequence[SimScore], discharge_week: int | None, missing: Missingness, draws: np.ndarray
+) -> list[SimScore]:
+    """The weekly scores the client actually gave (see `Missingness`); week 0 is always answered.
+
+    `draws` holds two uniforms per week: for dropping out and for skipping.
+    """
+    skip, dropout = _log_odds(missing.skip_rate), _log_odds(missing.dropout_rate)
+    answered: list[SimScore] = []
+    for s in scores:
+        if s.week == 0:
+            answered.append(s)
+            continue
+        if missing.after_discharge and discharge_week is not None and s.week > discharge_week:
+            break
+        shift = missing.per_point * (answered[-1].phq9 - SKIP_REFERENCE)
+        if draws[s.week, 0] < _logistic(dropout + shift):
+            break
+        if draws[s.week, 1] >= _logistic(skip + shift):
+            answered.append(s)
+    return answered
+
+
+def _log_odds(p: float) -> float:
+    return math.log(p / (1.0 - p)) if p > 0 else -math.inf
+
+
+def _logistic(log_odds: float) -> float:
+    return 0.0 if log_odds == -math.inf else 1.0 / (1.0 + math.exp(-log_odds))
 
 
 # --- around the homework: first openings, barriers, reviews, end-of-treatment ratings ---------------------
@@ -1271,15 +1382,25 @@ def weekly_completion(clinic: SimClinic) -> dict[tuple[str, str], tuple[int, int
 
 
 def observed_improvements(clinic: SimClinic) -> dict[str, float]:
-    """Per client: the observed week-0 PHQ-9 minus the last week's (positive = better)."""
+    """Per client: the baseline-adjusted PHQ-9 change from week 0 to the last week (positive = better).
+
+    Computed on the complete scores, before any questionnaire goes unanswered: what the analysis would
+    find without missing data. The change (week 0 minus last week) is adjusted to the average baseline by
+    the regression of the last score on the week-0 score across clients, the analysis's definition (see
+    `emotipal.analysis.compliance.figures.improvements`).
+    """
     first: dict[str, int] = {}
     last: dict[str, int] = {}
-    for s in clinic.scores:
+    for s in clinic.complete_scores or clinic.scores:
         if s.week == 0:
             first[s.client_key] = s.phq9
         if s.week == clinic.weeks - 1:
             last[s.client_key] = s.phq9
-    return {c.key: float(first[c.key] - last[c.key]) for c in clinic.clients}
+    keys = [c.key for c in clinic.clients]
+    adjusted = baseline_adjusted_change(
+        np.array([first[k] for k in keys], dtype=float), np.array([last[k] for k in keys], dtype=float)
+    )
+    return dict(zip(keys, (float(v) for v in adjusted), strict=True))
 
 
 def _corr(x: Sequence[float], y: Sequence[float]) -> float:
@@ -1385,11 +1506,25 @@ def write_dataset(clinic: SimClinic, out_dir: Path) -> list[Path]:
         "halo_weights": {"weekly": HALO_WEEKLY_WEIGHT, "retroactive": HALO_RETRO_WEIGHT},
         "realised_r": _json_float(realised_correlation(clinic)),
         "latent_r": _json_float(latent_correlation(clinic)),
+        **_trajectory_truth(clinic),
         "definitions": {
             "true_r": "population correlation of the normal engagement latent and the improvement latent",
             "realised_r": "sample correlation across clients of engagement (submitted entries / planned "
-            "practice days) and improvement (week-0 PHQ-9 minus last-week PHQ-9)",
+            "practice days) and improvement (week-0 PHQ-9 minus last-week PHQ-9, adjusted to the average "
+            "baseline by regression), on the complete scores (before any went unanswered)",
             "latent_r": "sample correlation of probit(truth_engagement) and truth_improvement",
+            "time_slope_mean": "truth: population mean across clients of the weekly PHQ-9 slope of their "
+            "straight-line trajectory (points per week; negative = improving)",
+            "time_slope_sd": "truth: population SD across clients of that slope",
+            "lagged_within_effect": "truth: PHQ-9 points added to a week's score per 10 percentage points of "
+            "the previous week's planned practices submitted (the within-person effect of practice)",
+            "missing_after_discharge": "no weekly PHQ-9 after an early discharge",
+            "skip_rate, dropout_rate, missing_per_point": "each week after week 0 a client still answering "
+            "stops answering for good with log-odds logit(dropout_rate) + missing_per_point * (last answered "
+            "score - 14), or else skips that week with log-odds logit(skip_rate) + the same shift: missing at "
+            "random given the scores already seen",
+            "realised_share_missing": "realised: share of the client-weeks (every client, every week) "
+            "without a PHQ-9 score in scores.csv",
             "halo": "how strongly every subjective rating (weekly self-review and therapist review, end-of-"
             "treatment retroactive rating) is inflated by the client's observed improvement: a rating's 0..1 "
             "value is the objective figure + halo * weight * (observed PHQ-9 drop since week 0 - the drop "
@@ -1400,6 +1535,36 @@ def write_dataset(clinic: SimClinic, out_dir: Path) -> list[Path]:
     truth_path = out_dir / "truth.json"
     truth_path.write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return [*written, truth_path]
+
+
+def time_slope_truth(weeks: int) -> tuple[float, float]:
+    """The population mean and SD across clients of the true weekly PHQ-9 slope (points per week).
+
+    Each client's scores lie on a straight line falling by their `improvement` over the weeks - 1 steps of
+    the course, and the improvement is IMPROVEMENT_MEAN + IMPROVEMENT_SD * a standard normal.
+    """
+    return -IMPROVEMENT_MEAN / (weeks - 1), IMPROVEMENT_SD / (weeks - 1)
+
+
+def share_missing(clinic: SimClinic) -> float:
+    """The realised share of the client-weeks (every client, weeks 0 .. weeks - 1) without a PHQ-9 score."""
+    expected = len(clinic.clients) * clinic.weeks
+    return 1.0 - len(clinic.scores) / expected if expected else 0.0
+
+
+def _trajectory_truth(clinic: SimClinic) -> dict[str, Any]:
+    mean, sd = time_slope_truth(clinic.weeks)
+    m = clinic.missing
+    return {
+        "time_slope_mean": round(mean, 6),
+        "time_slope_sd": round(sd, 6),
+        "lagged_within_effect": clinic.practice_effect,
+        "missing_after_discharge": m.after_discharge,
+        "skip_rate": m.skip_rate,
+        "dropout_rate": m.dropout_rate,
+        "missing_per_point": m.per_point,
+        "realised_share_missing": round(share_missing(clinic), 6),
+    }
 
 
 def _json_float(value: float) -> float | None:
@@ -1467,6 +1632,37 @@ def main(argv: list[str] | None = None) -> int:
         "improvement (0 = none)",
     )
     parser.add_argument("--seed", type=int, default=7)
+    defaults = Missingness()
+    parser.add_argument(
+        "--skip-rate",
+        type=float,
+        default=defaults.skip_rate,
+        help="chance that a weekly PHQ-9 (after week 0) is skipped, at a last score of 14 (0 = none)",
+    )
+    parser.add_argument(
+        "--dropout-rate",
+        type=float,
+        default=defaults.dropout_rate,
+        help="weekly chance of stopping the PHQ-9 for good while in treatment, at a last score of 14",
+    )
+    parser.add_argument(
+        "--missing-per-point",
+        type=float,
+        default=defaults.per_point,
+        help="change in the log-odds of skipping or dropping out per PHQ-9 point of the last answered score "
+        "(0 = completely at random)",
+    )
+    parser.add_argument(
+        "--scores-after-discharge",
+        action="store_true",
+        help="keep sending the weekly PHQ-9 after an early discharge (default: none after it)",
+    )
+    parser.add_argument(
+        "--practice-effect",
+        type=float,
+        default=0.0,
+        help="PHQ-9 points added to next week's score per 10 percentage points of this week's practice",
+    )
     parser.add_argument("--out", type=Path, required=True, help="directory to write into")
     parser.add_argument(
         "--templates", type=Path, default=TEMPLATE_DIR, help="directory of exercise YAML files"
@@ -1485,6 +1681,13 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             true_r=args.true_r,
             halo=args.halo,
+            missing=Missingness(
+                after_discharge=not args.scores_after_discharge,
+                skip_rate=args.skip_rate,
+                dropout_rate=args.dropout_rate,
+                per_point=args.missing_per_point,
+            ),
+            practice_effect=args.practice_effect,
             templates=templates,
         )
     except ValueError as exc:
@@ -1494,7 +1697,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(clinic.clients)} clients, {len(clinic.entries)} entries over {clinic.weeks} weeks; "
         f"realised r = {realised_correlation(clinic):.3f} (true_r = {clinic.true_r}); "
         f"{len(clinic.sessions)} sessions, {len(clinic.self_reviews)} self-reviews, "
-        f"{len(clinic.therapist_reviews)} therapist reviews, {len(clinic.barriers)} barriers (halo = {clinic.halo})"
+        f"{len(clinic.therapist_reviews)} therapist reviews, {len(clinic.barriers)} barriers (halo = {clinic.halo}); "
+        f"{share_missing(clinic):.1%} of the weekly PHQ-9 scores missing"
     )
     for path in paths:
         print(path)

@@ -85,7 +85,13 @@ def test_mediation_recovers_the_indirect_effect_with_a_bootstrap_ci() -> None:
     assert 0 < ind["ci_low"] < ind["estimate"] < ind["ci_high"]
     # In least squares the total effect is the direct plus the indirect effect exactly.
     assert result["c"]["estimate"] == pytest.approx(result["c_prime"]["estimate"] + ind["estimate"])
-    assert result["bootstrap"] == {"method": "percentile", "resamples": 1000, "seed": 7, "failed": 0}
+    assert result["bootstrap"] == {
+        "method": "percentile",
+        "resampling": "clients",
+        "resamples": 1000,
+        "seed": 7,
+        "failed": 0,
+    }
     # Seeded: the same CI every time, another one with another seed.
     assert mediation(x, m, y, resamples=1000, seed=7)["indirect"] == ind
     assert mediation(x, m, y, resamples=1000, seed=8)["indirect"]["ci_low"] != ind["ci_low"]
@@ -99,12 +105,19 @@ def test_mediation_without_an_indirect_path_has_a_ci_around_zero() -> None:
 
 def test_vectorised_paths_match_least_squares() -> None:
     x, m, y = (np.asarray(v) for v in _mediated(40, a=0.3, b=0.4, direct=0.2, seed=3))
-    a, b, c_prime, c = (float(v) for v in _paths(x, m, y))
-    ones = np.ones(len(x))
-    ref_a = np.linalg.lstsq(np.column_stack([ones, x]), m, rcond=None)[0][1]
-    ref_b = np.linalg.lstsq(np.column_stack([ones, x, m]), y, rcond=None)[0]
-    ref_c = np.linalg.lstsq(np.column_stack([ones, x]), y, rcond=None)[0][1]
-    assert (a, b, c_prime, c) == pytest.approx((ref_a, ref_b[2], ref_b[1], ref_c))
+    rng = np.random.default_rng(4)
+    cov = rng.normal(size=(40, 2))
+    weights = rng.integers(0, 3, size=40).astype(float)  # a bootstrap resample's counts
+    a, b, c_prime, c = (float(v) for v in _paths(x[None], m[None], y[None], cov[None], weights[None])[0])
+    # The same fit on the resample written out row by row.
+    rows = np.repeat(np.arange(40), weights.astype(int))
+    ones = np.ones(len(rows))
+    base = np.column_stack([ones, x[rows], cov[rows]])
+    ref_a = np.linalg.lstsq(base, m[rows], rcond=None)[0][1]
+    ref_b = np.linalg.lstsq(np.column_stack([base, m[rows]]), y[rows], rcond=None)[0]
+    ref_c = np.linalg.lstsq(base, y[rows], rcond=None)[0][1]
+    assert (a, b, c_prime, c) == pytest.approx((ref_a, ref_b[-1], ref_b[1], ref_c))
+    assert c == pytest.approx(c_prime + a * b)  # with common covariates, still exactly
 
 
 def test_mediation_refuses_too_little_or_degenerate_data() -> None:

@@ -45,6 +45,7 @@ from emotipal.analysis.compliance import (
 )
 from emotipal.analysis.meta import fisher_z, meta_analysis
 from emotipal.analysis.simulate import (
+    NO_MISSING,
     engagement_fractions,
     observed_improvements,
     realised_correlation,
@@ -72,8 +73,9 @@ def observed_truth() -> float:
 
 
 def test_objective_figures_match_the_simulator(tmp_path: Path) -> None:
-    sim = clinic(seed=3, halo=0.4)
-    data = load_dataset(dataset_dir(tmp_path / "d", seed=3, halo=0.4))
+    # On complete data: the simulator's realised quantities are defined on the complete scores.
+    sim = clinic(seed=3, halo=0.4, missing=NO_MISSING)
+    data = load_dataset(dataset_dir(tmp_path / "d", seed=3, halo=0.4, missing=NO_MISSING))
     figures, outcome = client_figures(data), improvements(data)
     fractions, observed = engagement_fractions(sim), observed_improvements(sim)
     assert outcome == pytest.approx(observed)

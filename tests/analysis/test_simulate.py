@@ -165,8 +165,14 @@ def test_scores_are_weekly_and_within_phq9_range(clinic: SimClinic) -> None:
     for c in clinic.clients:
         assert 10 <= c.baseline_phq9 <= 22
         assert 0.0 <= c.engagement <= 1.0 and 0.0 <= c.quality <= 1.0
+        complete = [s.week for s in clinic.complete_scores if s.client_key == c.key]
+        assert complete == list(range(clinic.weeks))
+        # The answered ones: week 0 always, none after an early discharge (the default missingness).
         weeks = [s.week for s in clinic.scores if s.client_key == c.key]
-        assert weeks == list(range(clinic.weeks))
+        assert weeks[0] == 0 and set(weeks) <= set(complete)
+        if c.discharged_day is not None:
+            assert max(weeks) <= c.discharged_day // 7
+    assert set(clinic.scores) < set(clinic.complete_scores)
 
 
 def test_assignments_are_plausible(clinic: SimClinic) -> None:
@@ -255,9 +261,16 @@ def test_realised_quantities(clinic: SimClinic) -> None:
     improvements = observed_improvements(clinic)
     assert set(fractions) == set(improvements) == {c.key for c in clinic.clients}
     assert all(0.0 <= f <= 1.0 for f in fractions.values())
-    first = next(c for c in clinic.clients)
-    scores = [s.phq9 for s in clinic.scores if s.client_key == first.key]
-    assert improvements[first.key] == scores[0] - scores[-1]
+    # On the complete scores: week 0 minus the last week, adjusted to the average baseline by the
+    # least-squares slope of the last score on the week-0 score.
+    keys = [c.key for c in clinic.clients]
+    phq = {(s.client_key, s.week): s.phq9 for s in clinic.complete_scores}
+    first = np.array([phq[k, 0] for k in keys], dtype=float)
+    last = np.array([phq[k, clinic.weeks - 1] for k in keys], dtype=float)
+    slope = np.polyfit(first, last, 1)[0]
+    expected = first - last - (1 - slope) * (first - first.mean())
+    assert [improvements[k] for k in keys] == pytest.approx(list(expected))
+    assert np.mean(list(improvements.values())) == pytest.approx(np.mean(first - last))
 
 
 def test_simulation_is_fast() -> None:
@@ -515,7 +528,7 @@ def test_clients_rate_themselves_slightly_higher(big_clinic: SimClinic) -> None:
 
 def _unexpected_improvement(clinic: SimClinic, week_of: dict[str, int] | None = None) -> dict[str, float]:
     """Per client: the observed PHQ-9 drop from week 0 to `week_of[client]` (default the last week)."""
-    phq = {(s.client_key, s.week): s.phq9 for s in clinic.scores}
+    phq = {(s.client_key, s.week): s.phq9 for s in clinic.complete_scores}
     last = clinic.weeks - 1
     out = {}
     for c in clinic.clients:
@@ -548,7 +561,7 @@ def _weekly_halo(clinic: SimClinic) -> tuple[float, float]:
     due = weekly_completion(clinic)
     sessions = {s.key: s for s in clinic.sessions}
     client_of = {a.key: a.client_key for a in clinic.assignments}
-    phq = {(s.client_key, s.week): s.phq9 for s in clinic.scores}
+    phq = {(s.client_key, s.week): s.phq9 for s in clinic.complete_scores}
     last = clinic.weeks - 1
     ratings, fractions, seen = [], [], []
     for r in clinic.therapist_reviews:

@@ -6,14 +6,15 @@ line (line 1 is the header) and the column, as an :class:`AnalysisInputError`.
 
 Files and the columns read:
 
-* ``clients.csv``: ``key``, ``therapist_key``
+* ``clients.csv``: ``key``, ``therapist_key``, optionally ``discharged_day`` (empty: still in treatment)
 * ``therapists.csv`` (optional): ``key``, ``display_name`` (labels only)
 * ``scores.csv``: ``client_key``, ``week``, ``phq9`` (0..27)
 * ``assignments.csv``: ``key``, ``client_key``, ``start_day``, ``end_day``, ``practice_weekdays``
   (a JSON list of weekdays, 0 = Monday)
 * ``entries.csv``: ``assignment_key``, ``day``, ``submitted`` (True/False)
 * ``self_reviews.csv``: ``client_key``, ``assignment_key``, ``session_key``, ``quantity`` (0..4)
-* ``therapist_reviews.csv``: ``assignment_key``, ``session_key``, ``quantity``, ``mastery`` (0..4)
+* ``therapist_reviews.csv``: ``assignment_key``, ``session_key``, ``quantity``, ``mastery`` (0..4), optionally
+  ``day`` (when the review was made; the mediation analysis needs it to put the mediator in time order)
 * ``retro_ratings.csv``: ``client_key``, ``rater`` (client/therapist), ``quantity`` (0..4)
 * ``truth.json`` (optional): the simulator's ground truth, shown alongside the results
 
@@ -57,6 +58,8 @@ class ClientData:
     self_quantity: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # (assignment, session)
     therapist_quantity: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     therapist_mastery: list[float] = field(default_factory=list)
+    therapist_mastery_days: list[tuple[int, float]] = field(default_factory=list)  # (review day, mastery)
+    discharged_week: int | None = None  # the week of an early discharge; None: not discharged (or unknown)
     retro_quantity: dict[str, list[float]] = field(default_factory=dict)  # rater -> ratings
 
 
@@ -180,6 +183,8 @@ def load_dataset(directory: str | Path) -> Dataset:
         if key in clients:
             raise AnalysisInputError(f"{clients_t.where(i, 'key')}: client '{key}' appears twice")
         clients[key] = ClientData(key, _text(clients_t, i, "therapist_key"))
+        if "discharged_day" in clients_t.columns and not is_missing(_raw(clients_t, i, "discharged_day")):
+            clients[key].discharged_week = _integer(clients_t, i, "discharged_day") // 7
 
     def client_of(table: Table, i: int, col: str = "client_key") -> ClientData:
         client = clients.get(_text(table, i, col))
@@ -249,6 +254,8 @@ def load_dataset(directory: str | Path) -> Dataset:
         mastery = _optional_number(therapist_t, i, "mastery", 0, RATING_MAX)
         if mastery is not None:
             client.therapist_mastery.append(mastery)
+            if "day" in therapist_t.columns and not is_missing(_raw(therapist_t, i, "day")):
+                client.therapist_mastery_days.append((_integer(therapist_t, i, "day"), mastery))
 
     retro_t = _read(root, "retro_ratings.csv", ("client_key", "rater", "quantity"), may_be_empty=True)
     for i in range(len(retro_t)):

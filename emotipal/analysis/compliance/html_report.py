@@ -141,22 +141,45 @@ def _mixed(m: dict[str, Any]) -> str:
 
 
 def _mediation(m: dict[str, Any]) -> str:
+    described = _p(
+        f"Engagement: {m['engagement']}. Mechanism: {m['mechanism']}. Outcome: {m['outcome']}. "
+        f"Covariates in every path: {m['covariates']}."
+    ) + _p(f"Warning: {m['warning']}", "note")
     if "error" in m:
-        return _p(f"Not computed: {m['error']}.")
+        return described + _p(f"Not computed: {m['error']}.")
     words = {
         "a": "a: mastery on engagement",
-        "b": "b: improvement on mastery (engagement held fixed)",
-        "c_prime": "c′: improvement on engagement (mastery held fixed; direct effect)",
-        "c": "c: improvement on engagement (total effect)",
+        "b": "b: later improvement on mastery (engagement held fixed)",
+        "c_prime": "c′: later improvement on engagement (mastery held fixed; direct effect)",
+        "c": "c: later improvement on engagement (total effect)",
     }
-    rows = [[words[k], fmt(m[k]["estimate"], 3), fmt(m[k]["se"], 3), fmt_p(m[k]["p"])] for k in words]
+    rows = [
+        [words[k], fmt(m[k]["estimate"], 3), fmt(m[k]["se"], 3), fmt_ci(m[k]), fmt_p(m[k]["p"])]
+        for k in words
+    ]
     ind, boot = m["indirect"], m["bootstrap"]
-    return _table(["Path", "Estimate", "SE", "p"], rows) + _p(
-        f"Indirect effect a×b = {fmt(ind['estimate'], 3)} PHQ-9 points per 10 percentage points of "
-        f"engagement, {round(100 * ind['level'])}% CI {fmt_ci(ind)} (percentile bootstrap, "
-        f"{boot['resamples']} resamples of the {m['n']} clients, seed {boot['seed']}"
-        + (f"; {boot['failed']} resamples could not be fitted" if boot["failed"] else "")
-        + f"). Standardised indirect effect: {fmt(ind['standardised'], 3)}.",
+    return (
+        described
+        + _table(["Path", "Estimate", "SE", "95% CI", "p"], rows)
+        + _p(
+            f"Indirect effect a×b = {fmt(ind['estimate'], 3)} PHQ-9 points per 10 percentage points of "
+            f"engagement, {round(100 * ind['level'])}% CI {fmt_ci(ind)} (percentile bootstrap resampling "
+            f"{boot['resampling']}: {boot['resamples']} resamples of the {m['n']} clients of "
+            f"{m['n_clusters']} therapists over {m['imputations']} imputations, seed {boot['seed']}"
+            + (f"; {boot['failed']} resamples could not be fitted" if boot["failed"] else "")
+            + f"). Standardised indirect effect: {fmt(ind['standardised'], 3)}.",
+            "note",
+        )
+    )
+
+
+def _missing(m: dict[str, Any]) -> str:
+    return _p(
+        f"Weekly PHQ-9 scores missing: {m['missing']} of {m['client_weeks']} client-weeks "
+        f"({100 * m['share_missing']:.1f}%): {m['missing_after_discharge']} after an early discharge and "
+        f"{m['missing_in_treatment']} in treatment. The end-of-course score is missing for "
+        f"{m['clients_end_score_missing']} of {m['clients']} clients ({100 * m['share_end_score_missing']:.1f}%) "
+        f"and is imputed. Handling: {m['handling']}.",
         "note",
     )
 
@@ -182,8 +205,26 @@ def _methods(r: dict[str, Any]) -> str:
         for f in FIGURES
     )
     paragraphs = [
-        "Improvement is each client's first PHQ-9 score minus their last (by week), so a positive number "
-        "means fewer depressive symptoms at the end. Clients with fewer than two scores are left out.",
+        "Improvement is each client's change in PHQ-9 from week 0 to the last week of the course (week 0 "
+        "minus the last week, so a positive number means fewer depressive symptoms at the end), adjusted to "
+        "the average baseline: the change minus (1 − b) times the client's distance from the mean baseline, "
+        "where b is the least-squares slope of the end score on the week-0 score across clients. It is the "
+        "ANCOVA form of change (Vickers & Altman 2001): a raw change is larger for clients who start high, "
+        "partly by regression to the mean, and would correlate with anything that goes with the baseline. "
+        "The end is the same week for every client, so a client who left early is compared with the others "
+        "at the same point.",
+        "Missing scores: questionnaires are skipped, and none are sent after an early discharge. The weekly "
+        "mixed model uses the observed scores only, which gives valid estimates when scores are missing at "
+        "random (given the scores already seen and the model's terms). Where a per-client figure needs a "
+        "score that is missing (the end-of-course score above; the scores of the mediation design), the "
+        "scores are multiply imputed: a linear mixed model of the weekly scores with a random intercept "
+        "and time slope per client, the share of planned practices done predicting level and slope (and, "
+        "with enough early discharges, discharge and its interaction with it; for the mediation design its "
+        "engagement and mastery instead), fitted by Gibbs sampling; each imputation takes one draw of every parameter (a proper "
+        "imputation; Schafer & Yucel 2002). No rating enters the imputation of the outcome: a rater who "
+        "sees the scores would carry their view of the outcome into it. Figures are computed on every "
+        "imputed data set and pooled by Rubin's rules (Rubin 1987), with the degrees of freedom of Barnard "
+        "& Rubin (1999).",
         "Compliance is described by several figures, each labelled by who produced it (source: the client, "
         "the therapist, both averaged, or the platform's own record), how (type: a 0-4 rating, a count, or "
         "a percentage of the planned practices) and when (timing: at each session, or once at the end of "
@@ -221,14 +262,23 @@ def _methods(r: dict[str, Any]) -> str:
         "of 10 percentage points. Weeks without a score are left out rather than filled in: the likelihood "
         "of the observed scores gives valid estimates when scores are missing at random given the model's "
         "terms and the scores already seen.",
-        "The mediation analysis asks whether engagement relates to improvement through a mechanism. No "
-        "mechanism ratings are collected yet, so the therapist's mean rating of the client's mastery "
-        "(0-4) over the therapist reviews stands in for it. Path a regresses mastery on engagement (the "
-        "percentage of planned practices done, per 10 points), path b regresses improvement on mastery with "
-        "engagement held fixed, and the indirect effect is a×b. Its confidence interval comes from "
-        f"{r['mediation'].get('bootstrap', {}).get('resamples', 'many')} bootstrap resamples of clients "
-        "(the 2.5th and 97.5th percentiles of the resampled a×b). The analysis is cross-sectional: it shows "
-        "whether the numbers are consistent with mediation, not that mastery causes improvement.",
+        "The mediation analysis asks whether engagement relates to later improvement through a "
+        "mechanism. No mechanism ratings are collected yet, so the therapist's rating of the client's "
+        "mastery (0-4) stands in for it. The design is time-ordered: the course is split at its middle "
+        "week h; engagement is the share of the planned practices of the first h weeks that were done, the "
+        "mechanism is the mean mastery rated in the reviews of weeks 1 to h, and the outcome is the "
+        "improvement after that, from the mean PHQ-9 of weeks 1 to h to the end-of-course score. Every path "
+        "is adjusted for the week-0 score and the mean PHQ-9 of weeks 1 to h - the scores the therapist had "
+        "seen when rating - so that a rating which follows the scores seen so far cannot predict the later "
+        "improvement through them. Path a regresses mastery on engagement, path b the later improvement on "
+        "mastery with engagement held fixed, and the indirect effect is a×b. Its confidence interval comes "
+        f"from {r['mediation'].get('bootstrap', {}).get('resamples', 'many')} bootstrap resamples that draw "
+        "therapists with replacement and then clients within each drawn therapist's caseload (clients of one "
+        "therapist are not independent), spread over the imputations and pooled (the 2.5th and 97.5th "
+        "percentiles of the resampled a×b). The therapist sees the client's PHQ-9 scores, so mastery may "
+        "be rated up for clients who are doing well in ways the adjustment does not capture; and the "
+        "analysis is observational: it shows whether the numbers are consistent with mediation, not that "
+        "mastery causes improvement.",
     ]
     return (
         "<h2>Methods</h2>"
@@ -259,9 +309,10 @@ def render_html(a: Analysis) -> str:
         _p(
             f"Data set: {d['path']} — {d['n_clients']} clients ({d['n_clients_with_improvement']} with an "
             f"improvement score), {d['n_therapists']} therapists, {d['weeks']} weeks. Improvement: "
-            f"{r['improvement']['definition']} (mean {fmt(r['improvement']['mean'], 1)}, "
-            f"SD {fmt(r['improvement']['sd'], 1)})."
+            f"{r['improvement']['definition']} (mean {fmt(r['improvement']['mean'], 1)}, 95% CI "
+            f"{fmt_ci(r['improvement'])}, SD {fmt(r['improvement']['sd'], 1)})."
         ),
+        _missing(r["missing"]),
         _p(summary),
         "<h2>Compliance figures and improvement</h2>",
         _figures_table(r),
@@ -279,7 +330,7 @@ def render_html(a: Analysis) -> str:
         "and highest third of the share of planned practices done.</figcaption></figure>",
         "<h2>Within- and between-person effects (mixed model)</h2>",
         _mixed(r["mixed_model"]),
-        "<h2>Mediation: engagement → mastery → improvement</h2>",
+        "<h2>Mediation: engagement → therapist-rated mastery → later improvement</h2>",
         _mediation(r["mediation"]),
         _truth(r.get("truth")),
         _methods(r),

@@ -1,111 +1,166 @@
-"""A simple mediation analysis: engagement -> mechanism -> improvement, with a percentile bootstrap CI.
+"""Mediation: engagement -> mechanism -> later improvement, with a therapist-then-client bootstrap CI.
 
-Three least-squares regressions across clients (Baron & Kenny's paths; Hayes 2018 for the bootstrap):
+Three least-squares regressions across clients (Baron & Kenny's paths; Hayes 2018 for the bootstrap), each
+with the same covariates C (e.g. the scores already seen when the mechanism was rated):
 
-* a: mechanism on engagement,
-* b and c': improvement on mechanism and engagement together,
-* c: improvement on engagement alone (the total effect; c = c' + a*b exactly in OLS).
+* a: mechanism on engagement and C,
+* b and c': outcome on mechanism, engagement and C together,
+* c: outcome on engagement and C (the total effect; c = c' + a*b exactly in OLS with common covariates).
 
-The indirect effect a*b has no normal sampling distribution, so its CI comes from resampling clients with
-replacement (percentile bootstrap, seeded so the report is reproducible). Resamples in which engagement or
-the mechanism does not vary cannot be fitted and are left out (their number is reported).
+The indirect effect a*b has no normal sampling distribution, so its CI comes from resampling (percentile
+bootstrap, seeded so the report is reproducible). Clients of one therapist are not independent (they share
+the therapist's way of working and of rating), so each resample first draws therapists with replacement
+and then clients with replacement within each drawn therapist's caseload (the two-stage bootstrap of
+Davison & Hinkley 1997, section 3.8); with no clusters given every client is their own. The path SEs and
+p-values come from the same resamples, not from formulas that assume independent clients.
+
+With multiply imputed data (x, m, y, covariates given once per imputation) the point estimates are the
+means over the imputations (Rubin's rules) and the resamples are spread over the imputations, their
+draws pooled into one percentile interval (Schomaker & Heumann 2018). Resamples in which engagement or the
+mechanism does not vary cannot be fitted and are left out (their number is reported).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 DEFAULT_RESAMPLES = 1000
 DEFAULT_SEED = 2026
 MIN_CLIENTS = 8
+BATCH = 200  # resamples solved at once (memory: BATCH x clients x terms)
 
 
-def _paths(x: np.ndarray, m: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
-    """a, b, c' and c for each row of x, m, y (arrays of shape (resamples, n)), from centred sums."""
-    xc = x - x.mean(axis=-1, keepdims=True)
-    mc = m - m.mean(axis=-1, keepdims=True)
-    yc = y - y.mean(axis=-1, keepdims=True)
-    sxx, smm = (xc * xc).sum(-1), (mc * mc).sum(-1)
-    sxm, sxy, smy = (xc * mc).sum(-1), (xc * yc).sum(-1), (mc * yc).sum(-1)
-    det = sxx * smm - sxm * sxm
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a = sxm / sxx
-        b = (sxx * smy - sxm * sxy) / det
-        c_prime = (smm * sxy - sxm * smy) / det
-        c = sxy / sxx
-    bad = (sxx <= 1e-12) | (np.abs(det) <= 1e-12 * np.maximum(sxx * smm, 1e-300))
-    return tuple(np.where(bad, np.nan, v) for v in (a, b, c_prime, c))
+def _as_stack(values: Sequence[float] | Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
+    """(imputations, n) from one list of n values or one list per imputation."""
+    a = np.asarray(values, dtype=float)
+    return a[None] if a.ndim == 1 else a
 
 
-def _ols(design: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Coefficients, standard errors and two-sided t-test p-values of an OLS fit."""
-    n, p = design.shape
-    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-    resid = y - design @ coef
-    sigma2 = float(resid @ resid) / (n - p)
-    cov = sigma2 * np.linalg.inv(design.T @ design)
-    se = np.sqrt(np.diag(cov))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pvals = 2.0 * stats.t.sf(np.abs(coef / se), n - p)
-    return coef, se, pvals
+def _solve(design: np.ndarray, target: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted least squares per stacked problem: design (B, n, p), target (B, n), weights (B, n).
+
+    Count weights make it the OLS fit of a bootstrap resample. Rank-deficient problems give NaN.
+    """
+    wd = design * weights[..., None]
+    xtx = np.einsum("bnp,bnq->bpq", wd, design)
+    xty = np.einsum("bnp,bn->bp", wd, target)
+    p = design.shape[-1]
+    scale = np.maximum(np.abs(np.diagonal(xtx, axis1=1, axis2=2)).max(axis=1), 1e-300)
+    ok = np.linalg.matrix_rank(xtx / scale[:, None, None], tol=1e-10) == p
+    out = np.full(xty.shape, np.nan)
+    if ok.any():
+        out[ok] = np.linalg.solve(xtx[ok], xty[ok][..., None])[..., 0]
+    return out
+
+
+def _paths(x: np.ndarray, m: np.ndarray, y: np.ndarray, c: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """a, b, c' and c for each stacked problem (B, n) with covariates (B, n, k); returns (B, 4)."""
+    ones = np.ones((*x.shape, 1))
+    base = np.concatenate([ones, x[..., None], c], axis=-1)  # intercept, engagement, covariates
+    coef_a = _solve(base, m, w)
+    coef_b = _solve(np.concatenate([base, m[..., None]], axis=-1), y, w)
+    coef_c = _solve(base, y, w)
+    return np.stack([coef_a[:, 1], coef_b[:, -1], coef_b[:, 1], coef_c[:, 1]], axis=1)
+
+
+def _resample_counts(
+    cluster_members: list[np.ndarray], n: int, size: int, rng: np.random.Generator
+) -> np.ndarray:
+    """(size, n) counts: therapists drawn with replacement, then that many caseloads of clients each."""
+    k = len(cluster_members)
+    picks = rng.integers(0, k, size=(size, k))
+    times = (picks[..., None] == np.arange(k)).sum(axis=1)  # (size, k): how often each was drawn
+    counts = np.zeros((size, n))
+    for j, members in enumerate(cluster_members):
+        nj = len(members)
+        counts[:, members] = rng.multinomial(times[:, j] * nj, np.full(nj, 1.0 / nj))
+    return counts
 
 
 def mediation(
-    x: list[float],
-    m: list[float],
-    y: list[float],
+    x: Sequence[float] | Sequence[Sequence[float]] | np.ndarray,
+    m: Sequence[float] | Sequence[Sequence[float]] | np.ndarray,
+    y: Sequence[float] | Sequence[Sequence[float]] | np.ndarray,
     *,
+    covariates: np.ndarray | None = None,
+    clusters: Sequence[str] | None = None,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     level: float = 0.95,
 ) -> dict[str, Any]:
-    """The paths, the indirect effect a*b and its percentile bootstrap CI; JSON-ready."""
-    n = len(x)
+    """The paths, the indirect effect a*b and their bootstrap CIs; JSON-ready.
+
+    ``x``, ``m`` and ``y`` are per client (or per imputation and client); ``covariates`` is (n, k) or
+    (imputations, n, k); ``clusters`` names each client's therapist.
+    """
+    xs, ms, ys = _as_stack(x), _as_stack(m), _as_stack(y)
+    n_imp, n = ys.shape
     if n < MIN_CLIENTS:
-        return {"error": f"too few clients with engagement, mechanism and improvement ({n} < {MIN_CLIENTS})"}
-    xa, ma, ya = (np.asarray(v, dtype=float) for v in (x, m, y))
-    a, b, c_prime, c = (float(v) for v in _paths(xa, ma, ya))
-    if any(math.isnan(v) for v in (a, b, c_prime, c)):
-        return {"error": "engagement and the mechanism must both vary (and not be collinear)"}
-    ones = np.ones(n)
-    coef_a, se_a, p_a = _ols(np.column_stack([ones, xa]), ma)
-    coef_b, se_b, p_b = _ols(np.column_stack([ones, xa, ma]), ya)
-    coef_c, se_c, p_c = _ols(np.column_stack([ones, xa]), ya)
+        return {"error": f"too few clients with engagement, mechanism and outcome ({n} < {MIN_CLIENTS})"}
+    xs, ms = np.broadcast_to(xs, ys.shape), np.broadcast_to(ms, ys.shape)
+    cov = np.zeros((n_imp, n, 0)) if covariates is None else np.asarray(covariates, dtype=float)
+    cov = np.broadcast_to(cov if cov.ndim == 3 else cov[None], (n_imp, n, cov.shape[-1]))
+    estimates = _paths(xs, ms, ys, cov, np.ones((n_imp, n)))
+    if np.isnan(estimates).any():
+        return {
+            "error": "engagement and the mechanism must both vary (and not be collinear with the covariates)"
+        }
+    point = estimates.mean(axis=0)
+    a, b, c_prime, c = (float(v) for v in point)
+    indirect = float(np.mean(estimates[:, 0] * estimates[:, 1]))
 
+    labels = list(clusters) if clusters is not None else [str(i) for i in range(n)]
+    members = [np.flatnonzero(np.array(labels) == lab) for lab in sorted(set(labels))]
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(resamples, n))
-    ba, bb, _, _ = _paths(xa[idx], ma[idx], ya[idx])
-    boot = ba * bb
-    ok = boot[np.isfinite(boot)]
+    draws = []
+    for start in range(0, resamples, BATCH):
+        size = min(BATCH, resamples - start)
+        which = (start + np.arange(size)) % n_imp  # spread over the imputations
+        counts = _resample_counts(members, n, size, rng)
+        draws.append(_paths(xs[which], ms[which], ys[which], cov[which], counts))
+    boot = np.concatenate(draws)
+    ok = np.isfinite(boot).all(axis=1)
+    boot = boot[ok]
     tail = 100.0 * (1.0 - level) / 2.0
-    ci_low, ci_high = (float(v) for v in np.percentile(ok, [tail, 100.0 - tail])) if ok.size else (None, None)
-    sd_x, sd_y = float(np.std(xa, ddof=1)), float(np.std(ya, ddof=1))
 
-    def path(coef: float, se: float, p: float) -> dict[str, float | None]:
-        return {"estimate": _num(coef), "se": _num(se), "p": _num(p)}
+    def summary(estimate: float, values: np.ndarray) -> dict[str, float | None]:
+        if values.size < 2:
+            return {"estimate": _num(estimate), "se": None, "p": None, "ci_low": None, "ci_high": None}
+        low, high = np.percentile(values, [tail, 100.0 - tail])
+        below, above = int((values <= 0).sum()), int((values >= 0).sum())
+        p = min(1.0, 2.0 * (1 + min(below, above)) / (values.size + 1))
+        return {
+            "estimate": _num(estimate),
+            "se": _num(float(np.std(values, ddof=1))),
+            "p": _num(p),
+            "ci_low": _num(float(low)),
+            "ci_high": _num(float(high)),
+        }
 
+    sd_x, sd_y = float(np.std(xs[0], ddof=1)), float(np.std(ys.mean(axis=0), ddof=1))
     return {
         "n": n,
-        "a": path(coef_a[1], se_a[1], p_a[1]),
-        "b": path(coef_b[2], se_b[2], p_b[2]),
-        "c_prime": path(coef_b[1], se_b[1], p_b[1]),
-        "c": path(coef_c[1], se_c[1], p_c[1]),
+        "n_clusters": len(members),
+        "imputations": n_imp,
+        "a": summary(a, boot[:, 0]),
+        "b": summary(b, boot[:, 1]),
+        "c_prime": summary(c_prime, boot[:, 2]),
+        "c": summary(c, boot[:, 3]),
         "indirect": {
-            "estimate": _num(a * b),
-            "ci_low": _num(ci_low),
-            "ci_high": _num(ci_high),
+            **summary(indirect, boot[:, 0] * boot[:, 1]),
             "level": level,
-            "standardised": _num(a * b * sd_x / sd_y) if sd_y > 0 else None,
+            "standardised": _num(indirect * sd_x / sd_y) if sd_y > 0 else None,
         },
         "bootstrap": {
             "method": "percentile",
+            "resampling": "therapists, then clients within therapists" if clusters is not None else "clients",
             "resamples": resamples,
             "seed": seed,
-            "failed": int(resamples - ok.size),
+            "failed": int(resamples - boot.shape[0]),
         },
     }
 

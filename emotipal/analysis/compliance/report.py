@@ -6,7 +6,6 @@ The text (and the HTML report) are rendered from the dict, so every output forma
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,11 +14,12 @@ from emotipal.analysis.meta import MetaResult, SubgroupAnalysis
 
 from .correlations import METHOD, ComplianceOutcome, Correlation, compliance_outcome, level_order
 from .dataset import Dataset
-from .figures import MODERATORS, client_figures, improvements, mean_mastery, weekly_panel
-from .mediation import DEFAULT_RESAMPLES, DEFAULT_SEED, mediation
-from .mixed import UNIT, within_between_model
+from .figures import MODERATORS, weekly_panel
+from .mediation import DEFAULT_RESAMPLES, DEFAULT_SEED
+from .mediation_design import time_ordered_mediation
+from .missing import improvement_summary, missing_summary
+from .mixed import within_between_model
 
-IMPROVEMENT_DEFINITION = "first minus last PHQ-9 score (by week); positive = improved"
 DEFINITIONS = {
     "study": "one compliance figure within one therapist's caseload: the correlation across that "
     "therapist's clients between the figure and improvement, analysed as Fisher's z with variance 1/(n - 3)",
@@ -103,29 +103,9 @@ def _moderator_json(sub: SubgroupAnalysis) -> dict[str, Any]:
     }
 
 
-def _mediation_json(data: Dataset, seed: int, resamples: int) -> dict[str, Any]:
-    engagement = client_figures(data)["objective_percentage"]
-    mechanism, outcome = mean_mastery(data), improvements(data)
-    keys = [c.key for c in data.clients if c.key in engagement and c.key in mechanism and c.key in outcome]
-    result = mediation(
-        [engagement[k] / UNIT for k in keys],
-        [mechanism[k] for k in keys],
-        [outcome[k] for k in keys],
-        seed=seed,
-        resamples=resamples,
-    )
-    return {
-        "engagement": f"planned practices done over the course, per {UNIT:g} percentage points",
-        "mechanism": "therapist-rated mastery (0-4), mean over the client's therapist reviews",
-        "outcome": f"improvement: {IMPROVEMENT_DEFINITION}",
-        **result,
-    }
-
-
 def analyse(data: Dataset, *, seed: int = DEFAULT_SEED, resamples: int = DEFAULT_RESAMPLES) -> Analysis:
     """Run every part of the analysis on a loaded data set."""
     co = compliance_outcome(data)
-    outcome = list(improvements(data).values())
     report: dict[str, Any] = {
         "dataset": {
             "path": data.path,
@@ -135,12 +115,8 @@ def analyse(data: Dataset, *, seed: int = DEFAULT_SEED, resamples: int = DEFAULT
             "weeks": data.weeks,
         },
         "truth": data.truth,
-        "improvement": {
-            "definition": IMPROVEMENT_DEFINITION,
-            "n": len(outcome),
-            "mean": _num(statistics.fmean(outcome)),
-            "sd": _num(statistics.stdev(outcome)) if len(outcome) > 1 else None,
-        },
+        "improvement": improvement_summary(data),
+        "missing": missing_summary(data),
         "method": f"random-effects meta-analysis of Fisher's z, tau^2 by {METHOD}",
         "definitions": DEFINITIONS,
         "overall": _overall_json(co.overall),
@@ -175,7 +151,7 @@ def analyse(data: Dataset, *, seed: int = DEFAULT_SEED, resamples: int = DEFAULT
         {"figure": s.figure, "therapist": s.therapist, "n": s.n, "reason": s.reason} for s in co.skipped
     ]
     report["mixed_model"] = within_between_model(weekly_panel(data))
-    report["mediation"] = _mediation_json(data, seed, resamples)
+    report["mediation"] = time_ordered_mediation(data, seed=seed, resamples=resamples)
     return Analysis(data, co, report)
 
 
@@ -225,8 +201,9 @@ def render_text(r: dict[str, Any]) -> str:
         f"Compliance and outcome: {d['path']}",
         f"{d['n_clients']} clients ({d['n_clients_with_improvement']} with an improvement score), "
         f"{d['n_therapists']} therapists, {d['weeks']} weeks",
-        f"Improvement: {r['improvement']['definition']}; mean {fmt(r['improvement']['mean'], 2)}, "
-        f"SD {fmt(r['improvement']['sd'], 2)}",
+        f"Improvement: {r['improvement']['definition']}; mean {fmt(r['improvement']['mean'], 2)} "
+        f"{fmt_ci(r['improvement'])}, SD {fmt(r['improvement']['sd'], 2)}",
+        *render_missing_text(r["missing"]),
     ]
     if r.get("truth"):
         t = r["truth"]
@@ -299,19 +276,33 @@ def render_mixed_text(m: dict[str, Any]) -> list[str]:
     ]
 
 
+def render_missing_text(m: dict[str, Any]) -> list[str]:
+    return [
+        f"Missing weekly PHQ-9: {m['missing']} of {m['client_weeks']} client-weeks "
+        f"({100 * m['share_missing']:.1f}%; {m['missing_after_discharge']} after an early discharge, "
+        f"{m['missing_in_treatment']} in treatment); end-of-course score missing for "
+        f"{m['clients_end_score_missing']} of {m['clients']} clients. Handling: {m['handling']}",
+    ]
+
+
 def render_mediation_text(m: dict[str, Any]) -> list[str]:
-    head = "Mediation: engagement -> therapist-rated mastery -> improvement"
+    head = f"Mediation ({m.get('design', 'time-ordered')}): engagement -> {m.get('mechanism_rater', '')}-rated mastery -> later improvement"
     if "error" in m:
         return [head, f"  not computed: {m['error']}"]
     ind, boot = m["indirect"], m["bootstrap"]
     rows = [
-        [name, fmt(m[name]["estimate"]), fmt(m[name]["se"]), fmt_p(m[name]["p"])]
+        [name, fmt(m[name]["estimate"]), fmt(m[name]["se"]), fmt_ci(m[name]), fmt_p(m[name]["p"])]
         for name in ("a", "b", "c_prime", "c")
     ]
     return [
         head,
-        f"  n = {m['n']} clients",
-        *_table(["path", "estimate", "se", "p"], rows),
+        f"  engagement: {m['engagement']}",
+        f"  mechanism: {m['mechanism']}",
+        f"  outcome: {m['outcome']}; covariates: {m['covariates']}",
+        f"  n = {m['n']} clients of {m['n_clusters']} therapists, {m['imputations']} imputations",
+        *_table(["path", "estimate", "se", "95% CI", "p"], rows),
         f"  indirect effect a*b = {fmt(ind['estimate'])}, {round(100 * ind['level'])}% CI {fmt_ci(ind)} "
-        f"({boot['method']} bootstrap, {boot['resamples']} resamples, seed {boot['seed']})",
+        f"({boot['method']} bootstrap resampling {boot['resampling']}, {boot['resamples']} resamples, "
+        f"seed {boot['seed']})",
+        f"  WARNING: {m['warning']}",
     ]
