@@ -742,9 +742,10 @@ def simulate_clinic(
         shift = practice_effect * _weekly_shares(client_assignments, client_entries, weeks)
         client_scores = _scores(client, weeks, crng, shift=np.concatenate([[0.0], shift[:-1]]))
         complete_scores.extend(client_scores)
-        scores.extend(_answered(client_scores, discharge_week, missing, skip_draws[i]))
+        answered = _answered(client_scores, discharge_week, missing, skip_draws[i])
+        scores.extend(answered)
         # What raters can see of the outcome: the observed PHQ-9 drop from week 0, week by week.
-        seen = _improvement_seen(client_scores, weeks)
+        seen = _improvement_seen(answered, weeks)
 
         # What the platform records around the homework: first openings, barriers, reviews, retro ratings.
         client_assignments = _with_first_open(client, client_assignments, client_entries, crng)
@@ -1164,8 +1165,16 @@ _NOT_REVERSED = np.zeros(2, dtype=bool)
 
 
 def _improvement_seen(scores: Sequence[SimScore], weeks: int) -> np.ndarray:
-    """Per week: the observed PHQ-9 drop since week 0 minus the drop expected by then (PHQ-9 points)."""
-    phq = np.array([s.phq9 for s in scores], dtype=float)
+    """Per week: the observed PHQ-9 drop since week 0 minus the drop expected by then (PHQ-9 points).
+
+    `scores` are the answered ones (week 0 first): a rater sees the latest score answered by then.
+    """
+    by_week = {s.week: s.phq9 for s in scores}
+    phq = np.empty(weeks)
+    latest = float(by_week[0])
+    for w in range(weeks):
+        latest = float(by_week.get(w, latest))
+        phq[w] = latest
     expected = IMPROVEMENT_MEAN * np.arange(weeks) / (weeks - 1)
     return (phq[0] - phq) - expected
 

@@ -87,7 +87,9 @@ def test_mediation_recovers_the_indirect_effect_with_a_bootstrap_ci() -> None:
     assert result["c"]["estimate"] == pytest.approx(result["c_prime"]["estimate"] + ind["estimate"])
     assert result["bootstrap"] == {
         "method": "percentile",
-        "resampling": "clients",
+        "resampling": "clients with replacement",
+        "scheme": "clients",
+        "therapist_fixed_effects": False,
         "resamples": 1000,
         "seed": 7,
         "failed": 0,

@@ -526,9 +526,21 @@ def test_clients_rate_themselves_slightly_higher(big_clinic: SimClinic) -> None:
     assert np.mean([sr.ratings["quantity"] != tr.ratings["quantity"] for sr, tr in pairs]) > 0.3
 
 
+def _latest_answered(clinic: SimClinic) -> dict[tuple[str, int], int]:
+    """(client, week) -> the latest PHQ-9 answered by that week: what a rater sees (skips carry forward)."""
+    answered = {(s.client_key, s.week): s.phq9 for s in clinic.scores}
+    latest: dict[tuple[str, int], int] = {}
+    for c in clinic.clients:
+        value = answered[c.key, 0]
+        for w in range(clinic.weeks):
+            value = answered.get((c.key, w), value)
+            latest[c.key, w] = value
+    return latest
+
+
 def _unexpected_improvement(clinic: SimClinic, week_of: dict[str, int] | None = None) -> dict[str, float]:
     """Per client: the observed PHQ-9 drop from week 0 to `week_of[client]` (default the last week)."""
-    phq = {(s.client_key, s.week): s.phq9 for s in clinic.complete_scores}
+    phq = _latest_answered(clinic)
     last = clinic.weeks - 1
     out = {}
     for c in clinic.clients:
@@ -561,7 +573,7 @@ def _weekly_halo(clinic: SimClinic) -> tuple[float, float]:
     due = weekly_completion(clinic)
     sessions = {s.key: s for s in clinic.sessions}
     client_of = {a.key: a.client_key for a in clinic.assignments}
-    phq = {(s.client_key, s.week): s.phq9 for s in clinic.complete_scores}
+    phq = _latest_answered(clinic)
     last = clinic.weeks - 1
     ratings, fractions, seen = [], [], []
     for r in clinic.therapist_reviews:

@@ -297,5 +297,15 @@ def _truth(root: Path) -> dict[str, Any] | None:
         raise AnalysisInputError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(doc, dict):
         raise AnalysisInputError(f"{path}: expected a JSON object")
-    keys = ("true_r", "halo", "realised_r", "latent_r", "seed", "n_clients", "n_therapists", "weeks")
+    keys: tuple[str, ...] = (
+        "true_r",
+        "halo",
+        "realised_r",
+        "latent_r",
+        "seed",
+        "n_clients",
+        "n_therapists",
+        "weeks",
+    )
+    keys += ("time_slope_mean", "time_slope_sd", "lagged_within_effect", "realised_share_missing")
     return {k: doc[k] for k in keys if isinstance(doc.get(k), int | float) and not isinstance(doc[k], bool)}

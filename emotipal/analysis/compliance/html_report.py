@@ -124,7 +124,7 @@ def _mixed(m: dict[str, Any]) -> str:
         for name, c in m["coefficients"].items()
     ]
     warn = f" Fitting warnings: {'; '.join(m['warnings'])}." if m["warnings"] else ""
-    slope = m["random_slope_test"]
+    slope = m["random_slope_test"] or {"lr": None, "p": None}
     return (
         _p(m["model"])
         + _table(["Term (PHQ-9 points)", "Estimate", "SE", "95% CI", "p"], rows)

@@ -5,10 +5,10 @@ The course is split at week h = weeks // 2:
 * **engagement** (x): the share of the planned practices of weeks 0 .. h - 1 that were submitted;
 * **mechanism** (m): the therapist's mastery ratings given in the reviews of weeks 1 .. h (which review
   the practice of those weeks), averaged;
-* **outcome** (y): the improvement *after* the mechanism was rated: the mean PHQ-9 of weeks 1 .. h minus
-  the PHQ-9 at the end (week weeks - 1);
-* **covariates**: the week-0 score and the mean PHQ-9 of weeks 1 .. h - the scores the rater had seen
-  when rating.
+* **outcome** (y): the improvement *after* the mechanism was rated: the scores seen (below) minus the
+  PHQ-9 at the end (week weeks - 1);
+* **covariates**: the week-0 score and the scores the rater had seen when rating: for each rating, the
+  latest PHQ-9 the client had answered by then, averaged over the ratings.
 
 Why: a mechanism averaged over the whole course and set against the whole course's improvement is partly
 measured *after* the outcome it is said to cause, and a rater who sees the client getting better rates
@@ -18,8 +18,11 @@ rating that follows the scores seen so far cannot predict the later improvement 
 still sees the client: anything else they notice about how the client is doing is not held fixed, which
 the report says.
 
-Missing weekly scores are multiply imputed with x and m as auxiliaries (so the imputation model contains
-every variable of the analysis) and the bootstrap resamples therapists, then clients.
+A missing end score is multiply imputed with x as the auxiliary figure. The mechanism is left out of the
+imputation model on purpose: a rating made by someone who saw the scores responds to their noise, which
+the model cannot represent, and it would carry the rating into the imputed outcome - a path b from
+nothing. Leaving it out can only pull b towards 0 for the clients whose end score is imputed. The
+bootstrap resamples therapists, then clients, and every path has a fixed effect per therapist.
 """
 
 from __future__ import annotations
@@ -58,8 +61,20 @@ def _window_mastery(c: ClientData, half: int) -> float | None:
     return statistics.fmean(values) if values else None
 
 
+def _scores_seen(c: ClientData, half: int) -> float | None:
+    """Mean over the window's mastery ratings of the latest PHQ-9 answered by the rating's week."""
+    seen = []
+    for day, _value in c.therapist_mastery_days:
+        week = day // 7
+        if 1 <= week <= half:
+            answered = [w for w in c.scores if w <= week]
+            if answered:
+                seen.append(c.scores[max(answered)])
+    return statistics.fmean(seen) if seen else None
+
+
 def time_ordered_mediation(
-    data: Dataset, *, seed: int = DEFAULT_SEED, resamples: int = DEFAULT_RESAMPLES
+    data: Dataset, *, seed: int = DEFAULT_SEED, resamples: int = DEFAULT_RESAMPLES, **options: Any
 ) -> dict[str, Any]:
     """The mediation analysis of the design above; JSON-ready, with its variables described."""
     weeks = data.weeks
@@ -73,9 +88,10 @@ def time_ordered_mediation(
         "mechanism_rater": MEDIATOR_RATER,
         "rater_sees_outcome": True,
         "warning": RATER_WARNING,
-        "outcome": f"improvement after week {half}: mean PHQ-9 of weeks 1-{half} minus the PHQ-9 of week "
-        f"{weeks - 1} (positive = improved); missing scores multiply imputed",
-        "covariates": f"week-0 PHQ-9 and the mean PHQ-9 of weeks 1-{half} (the scores seen by the rater)",
+        "outcome": f"improvement after the ratings: the scores seen when rating minus the PHQ-9 of week "
+        f"{weeks - 1} (positive = improved; a missing end score multiply imputed)",
+        "covariates": "week-0 PHQ-9 and the scores seen when rating (per rating, the latest PHQ-9 answered "
+        "by then; averaged)",
         "improvement_definition": IMPROVEMENT_DEFINITION,
     }
     if half < 2 or weeks - 1 <= half:
@@ -90,14 +106,17 @@ def time_ordered_mediation(
         }
     practice = {c.key: v for c in data.clients if (v := _first_half_practice(c, half)) is not None}
     mastery = {c.key: v for c in data.clients if (v := _window_mastery(c, half)) is not None}
-    imp = impute_scores(data, {"practice_first_half": practice, "mastery_first_half": mastery}, seed=seed)
-    rows = [i for i, k in enumerate(imp.clients) if k in practice and k in mastery]
+    seen = {c.key: v for c in data.clients if (v := _scores_seen(c, half)) is not None}
+    # Mastery stays out of the imputation model: it is rated by someone who saw the scores, so it answers
+    # to their noise, and the model would carry that into the imputed outcome (a spurious path b).
+    imp = impute_scores(data, {"practice_first_half": practice}, seed=seed)
+    rows = [i for i, k in enumerate(imp.clients) if k in practice and k in mastery and k in seen]
     keys = [imp.clients[i] for i in rows]
     therapist = {c.key: c.therapist_key for c in data.clients}
     completed = imp.completed[:, rows, :]  # (imputations, clients, weeks)
-    seen = completed[:, :, 1 : half + 1].mean(axis=2)
-    outcome = seen - completed[:, :, -1]
-    covariates = np.stack([completed[:, :, 0], seen], axis=2)
+    seen_scores = np.broadcast_to(np.array([seen[k] for k in keys]), completed.shape[:2])
+    outcome = seen_scores - completed[:, :, -1]
+    covariates = np.stack([completed[:, :, 0], seen_scores], axis=2)
     result = mediation(
         [practice[k] / UNIT for k in keys],
         [mastery[k] for k in keys],
@@ -106,6 +125,7 @@ def time_ordered_mediation(
         clusters=[therapist[k] for k in keys],
         seed=seed,
         resamples=resamples,
+        **options,
     )
     observed_end = imp.observed[rows, -1]
     return {

@@ -52,8 +52,11 @@ MODEL_IN_WORDS = (
 )
 
 
-def within_between_model(rows: list[WeekRow]) -> dict[str, Any]:
-    """Fit the model; returns a JSON-ready dict (``{"error": ...}`` when it cannot be fitted)."""
+def within_between_model(rows: list[WeekRow], *, test_random_slope: bool = True) -> dict[str, Any]:
+    """Fit the model; returns a JSON-ready dict (``{"error": ...}`` when it cannot be fitted).
+
+    ``test_random_slope=False`` skips the second (random-intercept) fit behind the random-slope test.
+    """
     clients = sorted({r.client for r in rows})
     if len(clients) < 3 or len(rows) < 2 * len(clients) + len(TERMS):
         return {"error": "too few client-weeks with a PHQ-9 score after a week of planned practice"}
@@ -74,7 +77,7 @@ def within_between_model(rows: list[WeekRow]) -> dict[str, Any]:
         warnings.simplefilter("always")
         try:
             result = _fit(endog, exog, groups, exog_re)
-            intercept_only = _fit(endog, exog, groups, None)
+            intercept_only = _fit(endog, exog, groups, None) if test_random_slope else None
         except (np.linalg.LinAlgError, ValueError) as exc:
             return {"error": f"the mixed model could not be fitted ({exc})"}
     k = len(TERMS)
@@ -96,7 +99,14 @@ def within_between_model(rows: list[WeekRow]) -> dict[str, Any]:
     sd_slope = math.sqrt(max(float(cov_re[1, 1]), 0.0))
     sd_intercept = math.sqrt(max(float(cov_re[0, 0]), 0.0))
     corr = float(cov_re[0, 1]) / (sd_slope * sd_intercept) if sd_slope > 0 and sd_intercept > 0 else None
-    lr = max(0.0, 2.0 * (float(result.llf) - float(intercept_only.llf)))
+    slope_test: dict[str, Any] | None = None
+    if intercept_only is not None:
+        lr = max(0.0, 2.0 * (float(result.llf) - float(intercept_only.llf)))
+        slope_test = {
+            "lr": _num(lr),
+            "p": _num(0.5 * stats.chi2.sf(lr, 1) + 0.5 * stats.chi2.sf(lr, 2)),
+            "method": "REML likelihood ratio against the random-intercept model, 50:50 chi-square(1, 2)",
+        }
     return {
         "model": MODEL_IN_WORDS,
         "n_observations": len(rows),
@@ -109,11 +119,7 @@ def within_between_model(rows: list[WeekRow]) -> dict[str, Any]:
         "random_slope_variance": _num(float(cov_re[1, 1])),
         "random_slope_sd": _num(sd_slope),
         "random_intercept_slope_correlation": _num(corr) if corr is not None else None,
-        "random_slope_test": {
-            "lr": _num(lr),
-            "p": _num(0.5 * stats.chi2.sf(lr, 1) + 0.5 * stats.chi2.sf(lr, 2)),
-            "method": "REML likelihood ratio against the random-intercept model, 50:50 chi-square(1, 2)",
-        },
+        "random_slope_test": slope_test,
         "residual_variance": _num(result.scale),
         "log_likelihood_reml": _num(result.llf),
         "converged": bool(result.converged),

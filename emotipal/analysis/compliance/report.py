@@ -264,7 +264,7 @@ def render_mixed_text(m: dict[str, Any]) -> list[str]:
         [name, fmt(c["estimate"]), fmt(c["se"]), fmt_ci(c), fmt_p(c["p"])]
         for name, c in m["coefficients"].items()
     ]
-    slope = m["random_slope_test"]
+    slope = m["random_slope_test"] or {"lr": None, "p": None}
     return [
         head,
         f"  {m['model']}",
