@@ -28,12 +28,20 @@ getting better credits it to the homework. With `halo = H` a rater perceives eac
     signal + H * weight * (improvement seen - improvement expected) / HALO_POINTS
 
 where the signal is what happened (for quantity: the share of planned practices submitted), the improvement
-seen is the client's observed PHQ-9 drop from week 0 to the rating's week, and the improvement expected is
+seen is the client's PHQ-9 drop from week 0 to the latest score they had answered by the rating's week
+(a rater sees the questionnaires that were answered, not the skipped ones), and the improvement expected is
 the average drop by that point of treatment (`IMPROVEMENT_MEAN` over the whole course, on a straight line).
 So clients who improved more than expected are rated up and those who improved less are rated down; the
 average rating stays about the same. Weekly ratings have `weight = HALO_WEEKLY_WEIGHT`; the end-of-treatment
 retroactive ratings, made when the whole course and its outcome are known and the practice itself is a
 memory, have the larger `HALO_RETRO_WEIGHT`. With H = 0 every rating is the objective signal plus noise.
+
+Weekly PHQ-9 scores lie on each client's straight line from baseline (plus measurement noise and, with
+`practice_effect`, the effect of the previous week's practice). Not every one is answered (`Missingness`):
+none after an early discharge, some skipped, some clients stopping for good, more often after a high
+score. `SimClinic.complete_scores` keeps them all, `SimClinic.scores` (and scores.csv) the answered ones;
+truth.json states the population time slope, its SD across clients, the within-person practice effect
+and the realised share missing.
 """
 
 from __future__ import annotations
@@ -1536,8 +1544,8 @@ def write_dataset(clinic: SimClinic, out_dir: Path) -> list[Path]:
             "without a PHQ-9 score in scores.csv",
             "halo": "how strongly every subjective rating (weekly self-review and therapist review, end-of-"
             "treatment retroactive rating) is inflated by the client's observed improvement: a rating's 0..1 "
-            "value is the objective figure + halo * weight * (observed PHQ-9 drop since week 0 - the drop "
-            "expected by then) / halo_points, with weight halo_weights['weekly'] or ['retroactive']; "
+            "value is the objective figure + halo * weight * (PHQ-9 drop from week 0 to the latest score "
+            "answered by then - the drop expected by then) / halo_points, with weight halo_weights['weekly'] or ['retroactive']; "
             "0 = the objective figure plus noise",
         },
     }

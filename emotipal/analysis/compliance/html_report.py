@@ -137,6 +137,18 @@ def _mixed(m: dict[str, Any]) -> str:
             f"{warn}",
             "note",
         )
+        + _mixed_truth(m.get("truth"))
+    )
+
+
+def _mixed_truth(t: dict[str, Any] | None) -> str:
+    if not t:
+        return ""
+    return _p(
+        f"Simulated truth: the clients' time slopes have mean {fmt(t['time_slope_mean'], 3)} points per week "
+        f"and SD {fmt(t['time_slope_sd'], 3)}; practice changes the next week's score by "
+        f"{fmt(t['lagged_within_effect'], 3)} points per 10 percentage points (the within-person effect).",
+        "note",
     )
 
 
@@ -265,17 +277,22 @@ def _methods(r: dict[str, Any]) -> str:
         "The mediation analysis asks whether engagement relates to later improvement through a "
         "mechanism. No mechanism ratings are collected yet, so the therapist's rating of the client's "
         "mastery (0-4) stands in for it. The design is time-ordered: the course is split at its middle "
-        "week h; engagement is the share of the planned practices of the first h weeks that were done, the "
+        "week h; engagement is the share of the planned practices of the weeks before h that were done, the "
         "mechanism is the mean mastery rated in the reviews of weeks 1 to h, and the outcome is the "
-        "improvement after that, from the mean PHQ-9 of weeks 1 to h to the end-of-course score. Every path "
-        "is adjusted for the week-0 score and the mean PHQ-9 of weeks 1 to h - the scores the therapist had "
-        "seen when rating - so that a rating which follows the scores seen so far cannot predict the later "
-        "improvement through them. Path a regresses mastery on engagement, path b the later improvement on "
+        "improvement after the ratings, from the scores the therapist had seen when rating (for each rating "
+        "the latest PHQ-9 the client had answered by then, averaged) to the end-of-course score. Every path "
+        "is adjusted for the week-0 score and those scores seen, so that a rating which follows the scores "
+        "seen so far cannot predict the later improvement through them, and has a fixed effect per "
+        "therapist, so that therapists whose clients practise more, are rated higher and improve more do not "
+        "make an indirect effect. Path a regresses mastery on engagement, path b the later improvement on "
         "mastery with engagement held fixed, and the indirect effect is a×b. Its confidence interval comes "
         f"from {r['mediation'].get('bootstrap', {}).get('resamples', 'many')} bootstrap resamples that draw "
-        "therapists with replacement and then clients within each drawn therapist's caseload (clients of one "
-        "therapist are not independent), spread over the imputations and pooled (the 2.5th and 97.5th "
-        "percentiles of the resampled a×b). The therapist sees the client's PHQ-9 scores, so mastery may "
+        "therapists with replacement and then clients with replacement within each drawn therapist's "
+        "caseload (clients of one therapist are not independent; Davison & Hinkley 1997), spread over the "
+        "imputations of a missing end score and pooled (the 2.5th and 97.5th percentiles of the resampled "
+        "a×b); this two-stage bootstrap counts the variation within caseloads twice and so errs on the wide "
+        "side. Mastery is left out of the imputation model, as a rating by someone who saw the scores would "
+        "carry them into the imputed outcome. The therapist sees the client's PHQ-9 scores, so mastery may "
         "be rated up for clients who are doing well in ways the adjustment does not capture; and the "
         "analysis is observational: it shows whether the numbers are consistent with mediation, not that "
         "mastery causes improvement.",

@@ -80,7 +80,7 @@ def time_ordered_mediation(
     weeks = data.weeks
     half = weeks // 2
     described: dict[str, Any] = {
-        "design": "time-ordered: engagement and mastery in weeks 0 to h, improvement after week h",
+        "design": f"time-ordered: engagement and mastery up to week {half}, improvement after it",
         "split_week": half,
         "engagement": f"share of the planned practices of weeks 0-{half - 1} submitted, per {UNIT:g} "
         "percentage points",

@@ -103,6 +103,14 @@ def _moderator_json(sub: SubgroupAnalysis) -> dict[str, Any]:
     }
 
 
+def _with_trajectory_truth(mixed: dict[str, Any], truth: dict[str, Any] | None) -> dict[str, Any]:
+    """The simulator's truth for the model's terms, where the data set has it (truth.json)."""
+    keys = ("time_slope_mean", "time_slope_sd", "lagged_within_effect")
+    if "error" in mixed or not truth or not all(k in truth for k in keys):
+        return mixed
+    return {**mixed, "truth": {k: truth[k] for k in keys}}
+
+
 def analyse(data: Dataset, *, seed: int = DEFAULT_SEED, resamples: int = DEFAULT_RESAMPLES) -> Analysis:
     """Run every part of the analysis on a loaded data set."""
     co = compliance_outcome(data)
@@ -150,7 +158,7 @@ def analyse(data: Dataset, *, seed: int = DEFAULT_SEED, resamples: int = DEFAULT
     report["skipped_studies"] = [
         {"figure": s.figure, "therapist": s.therapist, "n": s.n, "reason": s.reason} for s in co.skipped
     ]
-    report["mixed_model"] = within_between_model(weekly_panel(data))
+    report["mixed_model"] = _with_trajectory_truth(within_between_model(weekly_panel(data)), data.truth)
     report["mediation"] = time_ordered_mediation(data, seed=seed, resamples=resamples)
     return Analysis(data, co, report)
 
@@ -273,6 +281,16 @@ def render_mixed_text(m: dict[str, Any]) -> list[str]:
         f"  random intercept variance {fmt(m['random_intercept_variance'])}, random slope SD "
         f"{fmt(m['random_slope_sd'])} per week (LR = {fmt(slope['lr'], 2)}, {p_clause(slope['p'])}), "
         f"residual variance {fmt(m['residual_variance'])}, converged: {'yes' if m['converged'] else 'no'}",
+        *_mixed_truth_text(m.get("truth")),
+    ]
+
+
+def _mixed_truth_text(t: dict[str, Any] | None) -> list[str]:
+    if not t:
+        return []
+    return [
+        f"  Simulated truth: mean time slope {fmt(t['time_slope_mean'])} per week (SD {fmt(t['time_slope_sd'])} "
+        f"across clients), lagged within-person effect {fmt(t['lagged_within_effect'])} per 10 points"
     ]
 
 
