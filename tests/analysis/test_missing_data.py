@@ -196,3 +196,38 @@ def test_pooled_correlation_on_one_imputation_is_the_fisher_ci() -> None:
     half = float(stats.t.ppf(0.975, 47)) / math.sqrt(47)  # Rubin's t with the complete-data df
     assert result["ci_low"] == pytest.approx(math.tanh(math.atanh(r) - half))
     assert result["fmi"] == 0.0
+
+
+def test_the_command_line_sets_the_missingness(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    from emotipal.analysis.simulate import main
+
+    templates = tmp_path / "exercises"
+    templates.mkdir()
+    (templates / "note.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "slug": "note",
+                "title": "Note",
+                "fields": [{"id": "situation", "type": "short_text", "required": True}],
+            }
+        )
+    )
+    common = ["--clients", "20", "--weeks", "6", "--seed", "3", "--templates", str(templates)]
+    argv = [*common, "--skip-rate", "0", "--missing-per-point", "0", "--scores-after-discharge"]
+    assert main([*argv, "--out", str(tmp_path / "full")]) == 0
+    assert "0.0% of the weekly PHQ-9 scores missing" in capsys.readouterr().out
+    truth = json.loads((tmp_path / "full" / "truth.json").read_text())
+    assert truth["realised_share_missing"] == 0.0 and truth["missing_after_discharge"] is False
+    rows = (tmp_path / "full" / "scores.csv").read_text().splitlines()
+    assert len(rows) == 1 + 20 * 6
+    argv = [*common, "--skip-rate", "0.3", "--dropout-rate", "0.1", "--practice-effect", "-0.4"]
+    assert main([*argv, "--out", str(tmp_path / "some")]) == 0
+    truth = json.loads((tmp_path / "some" / "truth.json").read_text())
+    assert (
+        truth["skip_rate"] == 0.3 and truth["dropout_rate"] == 0.1 and truth["lagged_within_effect"] == -0.4
+    )
+    assert truth["realised_share_missing"] > 0.2
+    with pytest.raises(SystemExit):
+        main([*common, "--skip-rate", "1.5", "--out", str(tmp_path / "bad")])
