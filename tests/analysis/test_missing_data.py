@@ -119,9 +119,11 @@ def test_improvement_is_the_change_adjusted_for_the_baseline(tmp_path: Path) -> 
 def test_under_mar_the_imputed_and_mixed_model_estimates_stay_unbiased(tmp_path: Path) -> None:
     """Against the same estimate on the complete data of each clinic, over 12 clinics.
 
-    Per clinic the imputed mean end score differs from the complete one by about 1 point (SD), the mixed
-    model's week slope by about 0.14 per week; the tolerances are more than 3 standard errors of the mean
-    difference over 12 clinics, while ignoring the missingness is several times further off.
+    Per clinic the imputed mean end score differs from the complete one with an SD of about 0.6 points,
+    the mixed model's week slope with an SD of about 0.09 per week and the pooled correlation with the
+    share of practices done with an SD of about 0.14; each tolerance is about 4 standard errors of the mean
+    difference over 12 clinics (measured: -0.09, +0.05 and +0.04), while ignoring the missingness is
+    several times further off (complete cases -2.5 points, the last answer carried forward +2.4).
     """
     runs = 12
     end = SMALL["weeks"] - 1
@@ -151,9 +153,9 @@ def test_under_mar_the_imputed_and_mixed_model_estimates_stay_unbiased(tmp_path:
         )["r"]
         assert r_mi is not None and r_full is not None
         d_r.append(r_mi - r_full)
-    assert abs(np.mean(d_imputed)) < 1.0, d_imputed
-    assert abs(np.mean(d_slope)) < 0.15, d_slope
-    assert abs(np.mean(d_r)) < 0.1, d_r
+    assert abs(np.mean(d_imputed)) < 0.7, d_imputed
+    assert abs(np.mean(d_slope)) < 0.11, d_slope
+    assert abs(np.mean(d_r)) < 0.16, d_r
     # Ignoring the missingness: the clients still answering at the end are the ones doing better, and
     # carrying the last answer forward freezes the worse-off where they left.
     assert np.mean(d_complete_case) < -2.0, d_complete_case
