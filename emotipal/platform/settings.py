@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "emotipal.library",
     "emotipal.homework",
     "emotipal.measures",
+    "emotipal.research",
     "emotipal.notifications",
     "emotipal.demo",
 ]
