@@ -237,13 +237,17 @@ def save_answers(user: Any, response_id: int, raw: dict[str, Any], *, submit: bo
 
 
 def _required_missing(definition: dict[str, Any], answers: dict[str, Any]) -> list[str]:
+    """Unanswered items the client must answer before submitting, whatever the total may do without them.
+
+    Unscored items marked required, and scored risk items: a total may be prorated over a missing item,
+    but a risk item is never estimated, so a skipped PHQ-9 item 9 would silently raise no alert.
+    """
     return [
         i["id"]
         for i in definition["items"]
         if i["type"] not in ("descriptive",)
-        and not is_scored(definition, i)
-        and i.get("required", False)
         and i["id"] not in answers
+        and (i.get("risk", False) if is_scored(definition, i) else i.get("required", False))
     ]
 
 
