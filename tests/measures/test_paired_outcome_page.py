@@ -147,6 +147,8 @@ def test_the_risk_item_must_be_answered_even_though_the_total_could_be_prorated(
     assert set(refused.value.errors) == {"phq9_9"}
     response.refresh_from_db()
     assert response.status != Response.Status.COMPLETED and response.total is None
+    # The refused submit kept every answer given so far: the client goes on from where they were.
+    assert response.answers == answers and response.status == Response.Status.IN_PROGRESS
     # Two ordinary items missing: no total, so both are asked for.
     response = services.ask_now(world.therapist, world.client_a, instrument)
     with pytest.raises(MeasureError) as refused:
