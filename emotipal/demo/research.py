@@ -174,7 +174,8 @@ def _invitees(clinic: Clinic, study: Study, showcase: ClientProfile) -> list[Cli
         .select_related("user")
         .order_by("pk")
     )
-    fits, misfits = [], []
+    fits: list[ClientProfile] = []
+    misfits: list[ClientProfile] = []
     for client in current:
         (misfits if evaluate(rules, enrollment.client_facts(client)) else fits).append(client)
     return fits[:INVITED] + misfits[:1]
