@@ -20,11 +20,30 @@ from emotipal.research.errors import ResearchError
 from emotipal.research.models import ConsentRecord, ConsentScope, Participant, ParticipantState
 
 OPTIONAL_SCOPES = [s for s in ConsentScope if s != ConsentScope.DATA]
+S = ParticipantState
+
+
+def client_label(state: str) -> str:
+    """The participant's state in the client's words (the research states are named for the CONSORT flow)."""
+    labels: dict[str, str] = {
+        S.CANDIDATE: _("Invitation"),
+        S.SCREENED: _("Invitation"),
+        S.ELIGIBLE: _("Invitation"),
+        S.INELIGIBLE: _("Not a fit right now"),
+        S.CONSENTED: _("Taking part"),
+        S.ENROLLED: _("Taking part"),
+        S.LOST: _("Taking part"),
+        S.COMPLETED: _("Finished"),
+        S.DECLINED: _("Not taking part"),
+        S.WITHDRAWN: _("Withdrawn"),
+    }
+    return str(labels.get(state, state))
 
 
 def _summary(participant: Participant) -> dict[str, Any]:
     return {
         "participant": participant,
+        "state_label": client_label(participant.state),
         "to_answer": participant.state in queries_consent.AWAITING_ANSWER,
         "reconsent": queries_consent.needs_reconsent(participant),
         "may_withdraw": actions.may_withdraw(participant),
