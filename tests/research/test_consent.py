@@ -238,6 +238,13 @@ def test_declining_is_recorded_and_changes_nothing_else(world: World) -> None:
     assert not data_usable(participant)
     page = http.get(f"/research/my/{participant.pk}/").content.decode()
     assert "You chose not to take part" in page and 'id="withdraw"' not in page
+    assert 'id="decline"' not in page and 'id="sign"' in page  # they may still change their mind
+    http.post(
+        f"/research/my/{participant.pk}/sign/",
+        {"document": document.pk, "scopes": ["data"], "typed_name": "Ana"},
+    )
+    participant.refresh_from_db()
+    assert participant.state == ParticipantState.ENROLLED and data_usable(participant)
 
 
 @pytest.mark.parametrize("policy", [WithdrawalPolicy.KEEP, WithdrawalPolicy.REMOVE])

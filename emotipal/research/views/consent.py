@@ -62,7 +62,9 @@ def _study_page(
 ) -> HttpResponse:
     document = queries_consent.document_for(participant.study, request_user(request).language)
     summary = _summary(participant)
-    asking = summary["to_answer"] or summary["reconsent"]
+    # A client who declined may change their mind while the study recruits: the text and the form stay there.
+    changing_mind = participant.state == ParticipantState.DECLINED
+    asking = summary["to_answer"] or summary["reconsent"] or changing_mind
     return render(
         request,
         "research/consent_study.html",
@@ -72,7 +74,9 @@ def _study_page(
             "document": document,
             "body": render_consent(document.body_markdown) if document else "",
             "asking": asking,
-            "problem": recruitment_problem(participant.study) if summary["to_answer"] else None,
+            "problem": recruitment_problem(participant.study)
+            if summary["to_answer"] or changing_mind
+            else None,
             "data_scope": ConsentScope.DATA,
             "optional_scopes": OPTIONAL_SCOPES,
             "chosen": request.POST.getlist("scopes") if request.method == "POST" else [],
