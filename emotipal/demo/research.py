@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from unittest import mock
 
 from django.utils import timezone
 
@@ -119,7 +118,7 @@ Participar es voluntario. Puedes retirarte en cualquier momento desde tus ajuste
 @contextmanager
 def _clock_at(moment: dt.datetime) -> Iterator[None]:
     """The research actions read the time from the platform clock: set it to a past moment for one step."""
-    with mock.patch.object(clock, "now", return_value=moment):
+    with clock.replaying(moment):
         yield
 
 
