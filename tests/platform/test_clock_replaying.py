@@ -21,6 +21,5 @@ def test_replaying_sets_now_only_inside_the_block() -> None:
 
 
 def test_replaying_refuses_a_naive_moment() -> None:
-    with pytest.raises(ValueError, match="aware"):
-        with clock.replaying(dt.datetime(2026, 3, 29, 1, 30)):
-            pass
+    with pytest.raises(ValueError, match="aware"), clock.replaying(dt.datetime(2026, 3, 29, 1, 30)):
+        pass
