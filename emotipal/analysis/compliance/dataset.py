@@ -30,12 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from emotipal.analysis.meta.csvdata import Table, read_table
-from emotipal.analysis.meta.design import is_missing
+from emotipal.analysis.meta.design import COMMON_MISSING_TOKENS, is_missing
 from emotipal.analysis.meta.errors import MetaInputError
 
 PHQ9_MAX = 27
 RATING_MAX = 4
 RATERS = ("client", "therapist")
+# In these numeric columns a word can never be a value, so "NA", "none" and the like mean missing too.
+NUMBER_MISSING = COMMON_MISSING_TOKENS
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _TRUE = frozenset({"true", "1", "yes", "t", "y"})
 _FALSE = frozenset({"false", "0", "no", "f", "n"})
@@ -94,7 +96,7 @@ def _text(table: Table, i: int, col: str) -> str:
 
 def _number(table: Table, i: int, col: str, lo: float | None = None, hi: float | None = None) -> float:
     raw = _raw(table, i, col)
-    if is_missing(raw):
+    if is_missing(raw, NUMBER_MISSING):
         raise AnalysisInputError(f"{table.where(i, col)}: value is missing")
     text = raw.strip()
     if not _NUMBER.match(text):
@@ -106,7 +108,7 @@ def _number(table: Table, i: int, col: str, lo: float | None = None, hi: float |
 
 
 def _optional_number(table: Table, i: int, col: str, lo: float, hi: float) -> float | None:
-    return None if is_missing(_raw(table, i, col)) else _number(table, i, col, lo, hi)
+    return None if is_missing(_raw(table, i, col), NUMBER_MISSING) else _number(table, i, col, lo, hi)
 
 
 def _integer(table: Table, i: int, col: str, lo: int = 0) -> int:
