@@ -56,6 +56,9 @@ class ClientData:
     scores: dict[int, float] = field(default_factory=dict)  # week -> PHQ-9
     planned_days: list[int] = field(default_factory=list)  # one item per planned practice
     submitted_days: list[int] = field(default_factory=list)  # one item per submitted entry
+    # The same practices per assignment key, so completion can be capped per assignment.
+    planned_by_assignment: dict[str, int] = field(default_factory=dict)
+    submitted_by_assignment: dict[str, int] = field(default_factory=dict)
     self_quantity: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # (assignment, session)
     therapist_quantity: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     therapist_mastery: list[float] = field(default_factory=list)
@@ -212,7 +215,9 @@ def load_dataset(directory: str | Path) -> Dataset:
             )
         weekdays = _weekdays(assignments_t, i, "practice_weekdays")
         owner[key] = client
-        client.planned_days.extend(d for d in range(start, end + 1) if d % 7 in weekdays)
+        days = [d for d in range(start, end + 1) if d % 7 in weekdays]
+        client.planned_days.extend(days)
+        client.planned_by_assignment[key] = client.planned_by_assignment.get(key, 0) + len(days)
 
     def assignment_of(table: Table, i: int) -> ClientData:
         client = owner.get(_text(table, i, "assignment_key"))
@@ -226,6 +231,8 @@ def load_dataset(directory: str | Path) -> Dataset:
         day = _integer(entries_t, i, "day")
         if _boolean(entries_t, i, "submitted"):
             client.submitted_days.append(day)
+            key = _text(entries_t, i, "assignment_key")
+            client.submitted_by_assignment[key] = client.submitted_by_assignment.get(key, 0) + 1
 
     self_cols = ("client_key", "assignment_key", "session_key", "quantity")
     self_t = _read(root, "self_reviews.csv", self_cols, may_be_empty=True)
