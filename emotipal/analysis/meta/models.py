@@ -327,13 +327,17 @@ def fit(
     ``X`` is the full model matrix (include the column of ones yourself; ``intercept`` says whether its
     first column is that intercept, which decides the default coefficients tested by QM - all but the
     intercept, or all of them - and whether a pseudo R² is reported). ``method`` is one of EE, DL, REML, PM;
-    ``test`` is "z" or "knha" (Knapp-Hartung, see the module docstring). ``r2=False`` skips the pseudo R²
-    (one more model fit), for the many refits of the influence diagnostics.
+    ``test`` is "z", "knha" (Knapp-Hartung, see the module docstring) or "auto", which picks
+    :func:`small_sample_test` for the number of studies (the default where EmotiPal pools separate studies
+    or sites). ``r2=False`` skips the pseudo R² (one more model fit), for the many refits of the influence
+    diagnostics.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r} (use one of {', '.join(METHODS)})")
+    if test == "auto":
+        test = small_sample_test(int(np.asarray(yi).shape[0]))
     if test not in TESTS:
-        raise ValueError(f"unknown test {test!r} (use one of {', '.join(TESTS)})")
+        raise ValueError(f"unknown test {test!r} (use one of {', '.join(TESTS)}, or auto)")
     y = as_float_array(yi, "yi")
     v = as_float_array(vi, "vi")
     if y.shape != v.shape:
@@ -408,5 +412,8 @@ def fit(
 def meta_analysis(
     yi: ArrayLike, vi: ArrayLike, method: str = "REML", level: float = 0.95, test: str = "z"
 ) -> MetaResult:
-    """Pool effects without moderators (metafor: ``rma(yi, vi, method=..., test=...)``)."""
+    """Pool effects without moderators (metafor: ``rma(yi, vi, method=..., test=...)``).
+
+    For separate studies or sites use ``test="auto"``: Knapp-Hartung below KNHA_BELOW_K studies.
+    """
     return fit(yi, vi, method=method, level=level, test=test)
