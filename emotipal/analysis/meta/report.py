@@ -18,10 +18,12 @@ from .report_sections import (
     fmt,
     fmt_p,
     influence_json,
+    methods_paragraph,
     num,
     p_clause,
     render_bias,
     render_influence,
+    render_methods,
     render_tau2_interval,
     tau2_interval_json,
 )
@@ -191,6 +193,7 @@ def build_report(a: Analysis) -> dict[str, Any]:
             "q_between_df": sep.q_between.df,
             "q_between_p": _num(sep.q_between.p),
         }
+    out["methods"] = methods_paragraph(out)
     return out
 
 
@@ -304,6 +307,7 @@ def render_text(r: dict[str, Any]) -> str:
     out += render_influence(r)
     if "moderator" in r:
         out += ["", *_render_moderator(r)]
+    out += ["", *render_methods(r)]
     return "\n".join(out) + "\n"
 
 

@@ -7,6 +7,7 @@ Each part is a JSON-ready dict built from a fitted model, and a text rendering o
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -284,3 +285,63 @@ def render_influence(r: dict[str, Any]) -> list[str]:
         headers = ["", "rstudent", "dffits", "cook.d", "cov.r", "tau2.del", "QE.del", "hat", "weight", "inf"]
         out += _table(headers, rows)
     return out
+
+
+# --- methods ---------------------------------------------------------------------------------------
+
+
+def methods_paragraph(r: dict[str, Any]) -> str:
+    """What was done, in sentences a researcher can adapt for a methods section."""
+    if r["method"] == "EE":
+        model = "an equal-effects model with inverse-variance weights"
+    else:
+        estimator = {"REML": "restricted maximum likelihood", "DL": "the DerSimonian-Laird estimator",
+                     "PM": "the Paule-Mandel estimator"}[r["method"]]  # fmt: skip
+        model = f"a random-effects model with the between-study variance tau^2 estimated by {estimator}"
+    parts = [f"Effect sizes ({r['effect']}) were pooled in {model}."]
+    if r.get("test") == "knha":
+        parts.append(
+            "Tests and confidence intervals used the Knapp-Hartung method: the variance of the pooled "
+            f"estimate was scaled by the weighted residual variance and compared with a t distribution on "
+            f"{r['df']} degrees of freedom."
+        )
+    else:
+        parts.append("Tests were Wald z tests with normal-theory confidence intervals.")
+    parts.append(
+        "Heterogeneity was tested with Cochran's Q and described by I^2 and H^2"
+        + (
+            ", with a confidence interval for tau^2 by the Q-profile method (Viechtbauer, 2007)."
+            if r.get("tau2_ci")
+            else "."
+        )
+    )
+    parts.append(
+        "Funnel-plot asymmetry was examined with Egger's regression test (the standard error added as a "
+        "moderator), Begg and Mazumdar's rank-correlation test and Duval and Tweedie's trim and fill "
+        "(side of the missing studies from the sign of Egger's slope, as in metafor); fail-safe numbers "
+        "follow Rosenthal, Rosenberg and Orwin."
+    )
+    if "influence" in r:
+        parts.append(
+            "Each study was left out in turn, and influence was assessed with externally studentised "
+            "residuals, DFFITS, Cook's distances, covariance ratios and leverage (Viechtbauer & Cheung, 2010)."
+        )
+    mod = r.get("moderator")
+    if mod is not None and mod["type"] == "categorical":
+        parts.append(
+            f"Differences between the levels of '{mod['columns'][0]}' were tested in a mixed-effects model "
+            "with a common tau^2 (omnibus QM test), and with separate random-effects models per level "
+            "compared by Q-between."
+        )
+    elif mod is not None:
+        parts.append(
+            f"The moderators {', '.join(mod['columns'])} were entered in a mixed-effects meta-regression."
+        )
+    if mod is not None and r.get("excluded", {}).get("count"):
+        parts.append("Studies with an empty moderator cell were left out of the moderator model only.")
+    return " ".join(parts)
+
+
+def render_methods(r: dict[str, Any]) -> list[str]:
+    text = r.get("methods") or methods_paragraph(r)
+    return ["Methods:", *textwrap.wrap(text, width=96, initial_indent="  ", subsequent_indent="  ")]

@@ -160,6 +160,7 @@ def test_knapp_hartung_in_the_cli_matches_raudenbush(capsys, tmp_path):
     path = write_csv(tmp_path / "r.csv", load_table("dat.raudenbush1985.txt"))
     r = run_json(capsys, path, "--yi", "yi", "--vi", "vi", "--test", "knha")
     assert r["test"] == "knha" and r["df"] == 18 and "z" not in r
+    assert "Knapp-Hartung method" in r["methods"] and "t distribution on 18 degrees" in r["methods"]
     for key, text in [("estimate", "0.0837"), ("se", "0.0616"), ("t", "1.3593"), ("ci_low", "-0.0457"),
                       ("ci_high", "0.2131")]:  # fmt: skip
         assert printed(r[key], text), key
@@ -212,8 +213,10 @@ def test_text_report_has_the_new_sections(capsys, bcg_csv):
         "Trim and fill (L0): 1 missing on the right side (SE = 2.4528)",
         "Leave-one-out analysis",
         "Influence diagnostics",
+        "Methods:",
     ):
         assert needle in out, needle
+    assert "by the Q-profile method (Viechtbauer, 2007)" in " ".join(out.split())  # the wrapped paragraph
     assert max(len(line) for line in out.splitlines()[1:]) < 110
 
 
