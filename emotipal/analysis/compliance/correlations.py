@@ -200,7 +200,9 @@ def _moderator(es: EffectSizes, levels: list[str | None], name: str) -> Subgroup
 
 def _pool(studies: list[Study]) -> MetaResult:
     es = _effects(studies)
-    return _guard(f"pooling '{studies[0].figure.name}'", lambda: meta_analysis(es.yi, es.vi, method=METHOD))
+    what = f"pooling '{studies[0].figure.name}'"
+    # Separate caseloads, like sites: Knapp-Hartung intervals below 10 of them (meta.small_sample_test).
+    return _guard(what, lambda: meta_analysis(es.yi, es.vi, method=METHOD, test="auto"))
 
 
 def _guard(what: str, fn: Callable[[], T]) -> T:

@@ -30,12 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from emotipal.analysis.meta.csvdata import Table, read_table
-from emotipal.analysis.meta.design import is_missing
+from emotipal.analysis.meta.design import COMMON_MISSING_TOKENS, is_missing
 from emotipal.analysis.meta.errors import MetaInputError
 
 PHQ9_MAX = 27
 RATING_MAX = 4
 RATERS = ("client", "therapist")
+# In these numeric columns a word can never be a value, so "NA", "none" and the like mean missing too.
+NUMBER_MISSING = COMMON_MISSING_TOKENS
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _TRUE = frozenset({"true", "1", "yes", "t", "y"})
 _FALSE = frozenset({"false", "0", "no", "f", "n"})
@@ -54,6 +56,9 @@ class ClientData:
     scores: dict[int, float] = field(default_factory=dict)  # week -> PHQ-9
     planned_days: list[int] = field(default_factory=list)  # one item per planned practice
     submitted_days: list[int] = field(default_factory=list)  # one item per submitted entry
+    # The same practices per assignment key, so completion can be capped per assignment.
+    planned_by_assignment: dict[str, int] = field(default_factory=dict)
+    submitted_by_assignment: dict[str, int] = field(default_factory=dict)
     self_quantity: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # (assignment, session)
     therapist_quantity: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     therapist_mastery: list[float] = field(default_factory=list)
@@ -94,7 +99,7 @@ def _text(table: Table, i: int, col: str) -> str:
 
 def _number(table: Table, i: int, col: str, lo: float | None = None, hi: float | None = None) -> float:
     raw = _raw(table, i, col)
-    if is_missing(raw):
+    if is_missing(raw, NUMBER_MISSING):
         raise AnalysisInputError(f"{table.where(i, col)}: value is missing")
     text = raw.strip()
     if not _NUMBER.match(text):
@@ -106,7 +111,7 @@ def _number(table: Table, i: int, col: str, lo: float | None = None, hi: float |
 
 
 def _optional_number(table: Table, i: int, col: str, lo: float, hi: float) -> float | None:
-    return None if is_missing(_raw(table, i, col)) else _number(table, i, col, lo, hi)
+    return None if is_missing(_raw(table, i, col), NUMBER_MISSING) else _number(table, i, col, lo, hi)
 
 
 def _integer(table: Table, i: int, col: str, lo: int = 0) -> int:
@@ -210,7 +215,9 @@ def load_dataset(directory: str | Path) -> Dataset:
             )
         weekdays = _weekdays(assignments_t, i, "practice_weekdays")
         owner[key] = client
-        client.planned_days.extend(d for d in range(start, end + 1) if d % 7 in weekdays)
+        days = [d for d in range(start, end + 1) if d % 7 in weekdays]
+        client.planned_days.extend(days)
+        client.planned_by_assignment[key] = client.planned_by_assignment.get(key, 0) + len(days)
 
     def assignment_of(table: Table, i: int) -> ClientData:
         client = owner.get(_text(table, i, "assignment_key"))
@@ -224,6 +231,8 @@ def load_dataset(directory: str | Path) -> Dataset:
         day = _integer(entries_t, i, "day")
         if _boolean(entries_t, i, "submitted"):
             client.submitted_days.append(day)
+            key = _text(entries_t, i, "assignment_key")
+            client.submitted_by_assignment[key] = client.submitted_by_assignment.get(key, 0) + 1
 
     self_cols = ("client_key", "assignment_key", "session_key", "quantity")
     self_t = _read(root, "self_reviews.csv", self_cols, may_be_empty=True)
