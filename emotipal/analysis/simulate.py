@@ -1454,6 +1454,15 @@ CALIBRATION_CLIENTS = 2000
 CALIBRATION_CASELOAD = 40
 CALIBRATION_SEED = 1_000_003
 TRUTH_CLIENTS = 4000  # the default Monte Carlo sample for each figure's truth (its SE is at most ~0.016)
+CLI_TRUTH_CLIENTS = (2000, 5, 20_000)  # `simulate`: max(2000, 5 x --clients), at most 20,000
+
+
+def default_truth_clients(n_clients: int) -> int:
+    """The command line's Monte Carlo sample: small data sets need less precise truths than large ones."""
+    least, per_client, most = CLI_TRUTH_CLIENTS
+    return max(least, min(per_client * n_clients, most))
+
+
 TRUTH_CASELOAD = 50
 TRUTH_SEED = 1_000_033
 
@@ -1833,9 +1842,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--truth-clients",
         type=int,
-        default=TRUTH_CLIENTS,
-        help=f"simulated clients in the Monte Carlo sample that gives every figure's truth in truth.json "
-        f"(default {TRUTH_CLIENTS}: Monte Carlo SE at most about 0.016; 0: leave the figures' truths out)",
+        default=None,
+        help="simulated clients in the Monte Carlo sample that gives every figure's truth in truth.json "
+        "(default: 5 x --clients, at least 2000 and at most 20000, so that the Monte Carlo SE, about "
+        "1/sqrt(N), stays well below the data set's own; 0: leave the figures' truths out)",
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, required=True, help="directory to write into")
@@ -1843,6 +1853,8 @@ def main(argv: list[str] | None = None) -> int:
         "--templates", type=Path, default=TEMPLATE_DIR, help="directory of exercise YAML files"
     )
     args = parser.parse_args(argv)
+    if args.truth_clients is None:
+        args.truth_clients = default_truth_clients(args.clients)
     if args.truth_clients < 0:
         parser.error("--truth-clients must be 0 or more")
 
@@ -1865,10 +1877,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     paths = write_dataset(clinic, args.out, truth_clients=args.truth_clients)
+    truth_note = (
+        f"; every figure's truth from {args.truth_clients} simulated clients" if args.truth_clients else ""
+    )
     print(
         f"{len(clinic.clients)} clients, {len(clinic.entries)} entries over {clinic.weeks} weeks; "
         f"realised within-therapist r of {REFERENCE_FIGURE} with improvement = "
-        f"{realised_within_correlation(clinic):.3f} (truth: true_r = {clinic.true_r}); "
+        f"{realised_within_correlation(clinic):.3f} (truth: true_r = {clinic.true_r}{truth_note}); "
         f"{len(clinic.sessions)} sessions, {len(clinic.self_reviews)} self-reviews, "
         f"{len(clinic.therapist_reviews)} therapist reviews, {len(clinic.barriers)} barriers (halo = {clinic.halo})"
     )

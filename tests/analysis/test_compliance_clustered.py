@@ -190,3 +190,23 @@ def test_levels_confounded_with_a_combination_of_moderators_are_named() -> None:
     source = analysis.tests["source"]
     assert source.p is None and source.reason is not None and "confounded" in source.reason
     assert source.confounded[0].confounded_with == ("type", "timing")
+
+
+def test_resamples_where_a_rare_figure_is_constant_are_handled() -> None:
+    rng = np.random.default_rng(8)
+    keys = [f"c{i:02d}" for i in range(24)]
+    therapist = {k: f"t{i % 2}" for i, k in enumerate(keys)}
+    y = rng.normal(size=24)
+    rare = {k: float(i in (0, 1)) for i, k in enumerate(keys)}  # two clients of one caseload practised
+    common = {k: float(v) for k, v in zip(keys, y + rng.normal(size=24), strict=True)}
+    sample = Sample.build(
+        dict(zip(keys, y.tolist(), strict=True)), therapist, {"rare": rare, "common": common}
+    )
+    co = correlations(sample, resamples=400, seed=3)
+    # Some resamples draw neither practising client, so the rare figure has no correlation in them.
+    assert 0 < co.failed < 400
+    for f in co.figures:
+        assert f.within.se_z is not None and f.within.ci_low is not None
+    assert np.linalg.eigvalsh(co.cov).min() > -1e-12  # still a covariance matrix
+    value, se = co.combination(np.array([0.5, 0.5]))
+    assert math.isfinite(value) and se > 0

@@ -20,6 +20,7 @@ from emotipal.analysis.compliance import FIGURES
 from emotipal.analysis.simulate import (
     REFERENCE_FIGURE,
     calibrated_latent_r,
+    default_truth_clients,
     main,
     observed_improvements,
     population_truth,
@@ -157,6 +158,8 @@ def test_command_line_options_and_help(tmp_path: Path, capsys: pytest.CaptureFix
     help_text = " ".join(capsys.readouterr().out.split())
     for text in ("objective percentage of planned practices completed", "--therapist-sd", "--truth-clients"):
         assert text in help_text
+    # The Monte Carlo sample grows with the data set (a larger one has narrower intervals), within bounds.
+    assert [default_truth_clients(n) for n in (30, 1000, 10**6)] == [2000, 5000, 20_000]
     template_dir = tmp_path / "exercises"
     template_dir.mkdir()
     (template_dir / "note.yaml").write_text(yaml.safe_dump({"slug": "note", "fields": TEMPLATES["note"]}))

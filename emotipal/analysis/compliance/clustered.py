@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
 
 MIN_WITHIN_DF = 4  # clients with both values minus their caseloads (n - T): fewer gives no usable interval
-MIN_BETWEEN = 3  # caseloads needed for a between-therapist correlation
+MIN_BETWEEN = 4  # caseloads needed for a between-therapist correlation (fewer make it meaningless)
 Z95 = float(stats.norm.ppf(0.975))
 R_LIMIT = 1.0 - 1e-12  # |r| is kept below 1 so that atanh stays finite
 
@@ -175,7 +175,7 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> float | None:
 
 
 def _describe(
-    name: str, x: np.ndarray, y: np.ndarray, groups: np.ndarray, group_names: Sequence[str]
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray, group_names: Sequence[str]
 ) -> tuple[float | None, float | None, tuple[tuple[str, int, float | None], ...]]:
     present = np.unique(groups)
     means_x = np.array([x[groups == g].mean() for g in present])
@@ -189,62 +189,104 @@ def _describe(
 
 def correlations(sample: Sample, *, resamples: int, seed: int) -> Correlations:
     """Every figure's within-therapist correlation with the outcome, with the joint bootstrap."""
-    rng = np.random.default_rng(seed)
-    counts = client_resamples(sample.groups, resamples, rng)
     figures: list[FigureCorrelation] = []
-    names: list[str] = []
-    z_hat: list[float] = []
-    z_boot: list[np.ndarray] = []
-    scale: list[float] = []
+    estimable: list[tuple[str, np.ndarray, float, float]] = []  # name, clients with it, z, SE scale
     for name, values in sample.figures.items():
         has = ~np.isnan(values)
         x, y, g = values[has], sample.outcome[has], sample.groups[has]
         n, t = int(has.sum()), len(np.unique(g))
-        between, overall, per = _describe(name, x, y, g, sample.group_names) if n else (None, None, ())
+        between, overall, per = _describe(x, y, g, sample.group_names) if n else (None, None, ())
         reason = None
+        r = math.nan
         if n - t < MIN_WITHIN_DF:
-            reason = f"too few clients: {n} with both values in {t} caseloads (n - caseloads must be >= {MIN_WITHIN_DF})"
+            reason = (
+                f"too few clients: {n} with both values in {t} caseloads (n - caseloads must be >= "
+                f"{MIN_WITHIN_DF})"
+            )
         else:
             r = float(within_r(x, y, g)[0])
             if not math.isfinite(r):
                 reason = "the figure or the improvement does not vary within caseloads"
             elif abs(r) >= R_LIMIT:
                 reason = "a perfect correlation (|r| = 1) has no sampling variation to estimate"
-        if reason is not None:
-            figures.append(FigureCorrelation(name, n, t, NO_ESTIMATE, between, overall, per, reason))
-            continue
-        names.append(name)
-        z_hat.append(math.atanh(r))
-        z_boot.append(np.arctanh(np.clip(within_r(x, y, g, counts[:, has]), -R_LIMIT, R_LIMIT)))
-        scale.append(math.sqrt(n / (n - t - 2)))
-        figures.append(FigureCorrelation(name, n, t, NO_ESTIMATE, between, overall, per, None))
+        if reason is None:
+            estimable.append((name, has, math.atanh(r), math.sqrt(n / (n - t - 2))))
+        figures.append(FigureCorrelation(name, n, t, NO_ESTIMATE, between, overall, per, reason))
 
-    if z_boot:
-        boot = np.column_stack(z_boot)
-        ok = np.isfinite(boot).all(axis=1)
-        deviations = (boot[ok] - boot[ok].mean(axis=0)) * np.array(scale)
-        usable = int(ok.sum())
-        cov = deviations.T @ deviations / (usable - 1) if usable > 1 else np.full((len(names),) * 2, np.nan)
-    else:
-        ok, cov = np.zeros(resamples, dtype=bool), np.zeros((0, 0))
-    z = np.array(z_hat)
-    position = {name: j for j, name in enumerate(names)}
+    boot = _bootstrap_z(sample, [(has, name) for name, has, _z, _s in estimable], resamples, seed)
+    scale = np.array([s for _n, _h, _z, s in estimable])
+    cov, failed = _covariance(boot, scale)
+    z = np.array([z for _n, _h, z, _s in estimable])
+    position = {name: j for j, (name, _h, _z, _s) in enumerate(estimable)}
     final = []
     for f in figures:
         if f.name in position:
             j = position[f.name]
-            f = FigureCorrelation(
-                f.name,
-                f.n,
-                f.n_therapists,
-                estimate_from_z(float(z[j]), math.sqrt(cov[j, j]) if math.isfinite(cov[j, j]) else None),
-                f.between,
-                f.all_clients,
-                f.by_therapist,
-                None,
-            )
+            se = math.sqrt(cov[j, j]) if math.isfinite(cov[j, j]) else None
+            f = replace(f, within=estimate_from_z(float(z[j]), se))
         final.append(f)
-    return Correlations(tuple(final), tuple(names), z, cov, resamples, int(resamples - ok.sum()), seed)
+    names = tuple(name for name, _h, _z, _s in estimable)
+    return Correlations(tuple(final), names, z, cov, resamples, failed, seed)
+
+
+CHUNK_CELLS = 2_000_000  # resamples x clients held in memory at once
+
+
+def _bootstrap_z(
+    sample: Sample, figures: Sequence[tuple[np.ndarray, str]], resamples: int, seed: int
+) -> np.ndarray:
+    """(resamples, figures) Fisher z of the within correlations, the resamples drawn in memory-sized chunks."""
+    rng = np.random.default_rng(seed)
+    chunk = max(1, CHUNK_CELLS // max(1, len(sample.outcome)))
+    parts = []
+    for start in range(0, resamples, chunk):
+        counts = client_resamples(sample.groups, min(chunk, resamples - start), rng)
+        columns = [
+            np.arctanh(
+                np.clip(
+                    within_r(
+                        sample.figures[name][has], sample.outcome[has], sample.groups[has], counts[:, has]
+                    ),
+                    -R_LIMIT,
+                    R_LIMIT,
+                )
+            )
+            for has, name in figures
+        ]
+        parts.append(np.column_stack(columns) if columns else np.zeros((len(counts), 0)))
+    return np.vstack(parts) if parts else np.zeros((0, len(figures)))
+
+
+MIN_USABLE = 10  # resamples needed for a standard error
+
+
+def _covariance(boot: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, int]:
+    """The scaled covariance of the resampled z values, and how many resamples had an undefined figure.
+
+    Each figure's variance uses every resample in which it is defined; the correlations between figures
+    use the resamples in which all are, so that the matrix stays positive semi-definite (D R D).
+    """
+    k = boot.shape[1]
+    if k == 0:
+        return np.zeros((0, 0)), 0
+    finite = np.isfinite(boot)
+    common = finite.all(axis=1)
+    variances = np.array(
+        [
+            np.var(boot[finite[:, j], j], ddof=1) if finite[:, j].sum() >= MIN_USABLE else np.nan
+            for j in range(k)
+        ]
+    )
+    sd = np.sqrt(variances) * scale
+    if common.sum() >= MIN_USABLE:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            corr = np.atleast_2d(np.corrcoef(boot[common], rowvar=False))
+        corr = np.where(np.isfinite(corr), corr, 0.0)
+        np.fill_diagonal(corr, 1.0)
+    else:
+        corr = np.full((k, k), np.nan)
+        np.fill_diagonal(corr, 1.0)
+    return sd[:, None] * corr * sd[None, :], int((~common).sum())
 
 
 def point_correlations(sample: Sample) -> dict[str, dict[str, float | None]]:

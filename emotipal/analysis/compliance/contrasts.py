@@ -223,6 +223,9 @@ def moderator_test(specs: Sequence[FigureSpec], co: Correlations, moderator: str
     contrast = np.array(rows)
     estimates = contrast @ co.z
     cov = contrast @ co.cov @ contrast.T
+    if not np.isfinite(cov).all():
+        reason = "the bootstrap could not estimate the figures' covariance (a correlation was undefined in too many resamples)"
+        return ModeratorTest(moderator, levels, groups, others, (), None, 0, None, confounded, reason)
     found = tuple(
         _difference(lev, ref, float(estimates[j]), math.sqrt(max(float(cov[j, j]), 0.0)))
         for j, (lev, ref) in enumerate(differences)
