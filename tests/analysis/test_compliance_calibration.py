@@ -38,6 +38,7 @@ from emotipal.analysis.compliance import (
     load_dataset,
 )
 from emotipal.analysis.compliance.figures import MODERATORS, client_figures, improvements
+from emotipal.analysis.meta import fisher_z, meta_analysis
 from emotipal.analysis.simulate import population_truth, simulate_clinic, write_dataset
 
 REPLICATES = 200
@@ -117,6 +118,22 @@ def test_the_all_clients_correlation_would_find_the_between_therapist_associatio
     mean_all = np.mean([co.figure("objective_percentage").corr.all_clients for co, _ in null_runs])
     mean_between = np.mean([co.figure("objective_percentage").corr.between for co, _ in null_runs])
     assert mean_all > 0.2 and mean_between > 0.5  # the association is real, but between therapists
+
+
+def test_pooling_figure_by_therapist_correlations_as_independent_studies_would_be_overconfident(
+    null_runs: list[tuple[ComplianceOutcome, Any]],
+) -> None:
+    # The old "overall": a random-effects meta-analysis of every figure's correlation in every caseload,
+    # as if the 32 came from separate samples. They share the clients, so its interval is far too narrow.
+    rejected = 0
+    for co, _ in null_runs:
+        rs, ns = zip(
+            *[(r, n) for f in co.figures for _t, n, r in f.corr.by_therapist if r is not None], strict=True
+        )
+        es = fisher_z(np.array(rs), list(ns))
+        pooled = meta_analysis(es.yi, es.vi, method="REML")
+        rejected += not (pooled.ci_low <= 0.0 <= pooled.ci_high)
+    assert rejected > 3 * FALSE_POSITIVES[1], rejected
 
 
 def test_the_overall_figure_has_its_nominal_false_positive_rate(

@@ -28,7 +28,7 @@ DEFINITIONS = {
     "scaled by sqrt(n / (n - n_therapists - 2)); null with a reason when it cannot be estimated",
     "figures[].n, n_therapists": "clients with both the figure and improvement, and their therapists",
     "figures[].between": "r of the therapists' caseload means of the figure and of improvement (k "
-    "therapists); descriptive, no interval",
+    "therapists, at least 4; the means also carry the clients' own association); descriptive, no interval",
     "figures[].all_clients": "r across all clients ignoring therapists (mixes within and between); "
     "descriptive",
     "figures[].by_therapist": "r within each therapist's caseload; descriptive",
@@ -339,8 +339,9 @@ def methods_paragraphs(r: dict[str, Any]) -> list[str]:
         "correlation controlling for therapist). Centring removes differences between caseloads, so "
         "therapists whose clients both practise more and improve more do not by themselves produce an "
         "association between clients. For description we also give the correlation of the therapists' "
-        "caseload means (between therapists) and the correlation across all clients ignoring therapist, "
-        "which mixes the two; with few therapists neither has a useful confidence interval.",
+        "caseload means (between therapists; a caseload's means also carry its clients' own association, so "
+        "this is not zero without therapist differences) and the correlation across all clients ignoring "
+        "therapist, which mixes the two; with few therapists neither has a useful confidence interval.",
         "Inference. Every client contributes all of their compliance figures, so the figures' correlations "
         "are not independent of each other. Confidence intervals therefore come from a stratified "
         f"nonparametric bootstrap ({b['resamples']} resamples, seed {b['seed']}): in each resample the "
