@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 from scipy import stats
@@ -187,10 +188,17 @@ def _describe(
     return between, _pearson(x, y), per
 
 
+class _Estimable(NamedTuple):
+    name: str
+    has: np.ndarray  # the clients with a value
+    z: float
+    scale: float  # sqrt(n / (n - T - 2)), see the module docstring
+
+
 def correlations(sample: Sample, *, resamples: int, seed: int) -> Correlations:
     """Every figure's within-therapist correlation with the outcome, with the joint bootstrap."""
     figures: list[FigureCorrelation] = []
-    estimable: list[tuple[str, np.ndarray, float, float]] = []  # name, clients with it, z, SE scale
+    estimable: list[_Estimable] = []
     for name, values in sample.figures.items():
         has = ~np.isnan(values)
         x, y, g = values[has], sample.outcome[has], sample.groups[has]
@@ -210,14 +218,13 @@ def correlations(sample: Sample, *, resamples: int, seed: int) -> Correlations:
             elif abs(r) >= R_LIMIT:
                 reason = "a perfect correlation (|r| = 1) has no sampling variation to estimate"
         if reason is None:
-            estimable.append((name, has, math.atanh(r), math.sqrt(n / (n - t - 2))))
+            estimable.append(_Estimable(name, has, math.atanh(r), math.sqrt(n / (n - t - 2))))
         figures.append(FigureCorrelation(name, n, t, NO_ESTIMATE, between, overall, per, reason))
 
-    boot = _bootstrap_z(sample, [(has, name) for name, has, _z, _s in estimable], resamples, seed)
-    scale = np.array([s for _n, _h, _z, s in estimable])
-    cov, failed = _covariance(boot, scale)
-    z = np.array([z for _n, _h, z, _s in estimable])
-    position = {name: j for j, (name, _h, _z, _s) in enumerate(estimable)}
+    boot = _bootstrap_z(sample, [(e.has, e.name) for e in estimable], resamples, seed)
+    cov, failed = _covariance(boot, np.array([e.scale for e in estimable]))
+    z = np.array([e.z for e in estimable])
+    position = {e.name: j for j, e in enumerate(estimable)}
     final = []
     for f in figures:
         if f.name in position:
@@ -225,8 +232,7 @@ def correlations(sample: Sample, *, resamples: int, seed: int) -> Correlations:
             se = math.sqrt(cov[j, j]) if math.isfinite(cov[j, j]) else None
             f = replace(f, within=estimate_from_z(float(z[j]), se))
         final.append(f)
-    names = tuple(name for name, _h, _z, _s in estimable)
-    return Correlations(tuple(final), names, z, cov, resamples, failed, seed)
+    return Correlations(tuple(final), tuple(e.name for e in estimable), z, cov, resamples, failed, seed)
 
 
 CHUNK_CELLS = 2_000_000  # resamples x clients held in memory at once

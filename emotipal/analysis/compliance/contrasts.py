@@ -243,49 +243,68 @@ def _wald(estimates: np.ndarray, cov: np.ndarray) -> tuple[float, int]:
     return float(np.sum(projected**2 / values[keep])), int(keep.sum())
 
 
+def _split_difference(
+    specs: Sequence[FigureSpec], co: Correlations, a: set[str], b: set[str], on: Sequence[str]
+) -> tuple[float, float] | None:
+    """Figures b minus figures a in Fisher z, matched on the moderators `on`; None without a shared stratum."""
+    members = [i for i, s in enumerate(specs) if s.name in a | b]
+    strata = [_stratum(specs[i], on) for i in members]
+    sides = ["a" if specs[i].name in a else "b" for i in members]
+    if not {st for st, side in zip(strata, sides, strict=True) if side == "a"} & {
+        st for st, side in zip(strata, sides, strict=True) if side == "b"
+    }:
+        return None
+    weights = np.zeros(len(specs))
+    weights[members] = _effects_matrix(strata, sides, ("a", "b"))[0]
+    return co.combination(weights)
+
+
 def _joint(
     specs: Sequence[FigureSpec], co: Correlations, tests: dict[str, ModeratorTest]
 ) -> tuple[JointContrast, ...]:
     """Each confounded split once, with every moderator it belongs to."""
-    splits: dict[frozenset[frozenset[str]], dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {}
-    matched: dict[frozenset[frozenset[str]], set[str]] = {}
+    # A split is an unordered pair of sets of figures; several moderators can describe the same one.
     sides: dict[frozenset[frozenset[str]], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    labels: dict[frozenset[frozenset[str]], dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    matchable: dict[frozenset[frozenset[str]], set[str]] = {}
     for name, test in tests.items():
         for c in test.confounded:
             a = tuple(s.name for s in specs if getattr(s, name) in c.levels)
             b = tuple(s.name for s in specs if getattr(s, name) in c.other_levels)
             key = frozenset({frozenset(a), frozenset(b)})
-            if key not in sides:
-                sides[key] = (a, b)
-                matched[key] = set(MODERATORS)
-            first = sides[key][0]
-            splits.setdefault(key, {})[name] = (
-                (c.levels, c.other_levels) if set(a) == set(first) else (c.other_levels, c.levels)
+            first, _second = sides.setdefault(key, (a, b))
+            same_order = set(a) == set(first)
+            labels.setdefault(key, {})[name] = (
+                (c.levels, c.other_levels) if same_order else (c.other_levels, c.levels)
             )
-            matched[key] &= {m for m in MODERATORS if m != name and m not in c.confounded_with}
+            # Only moderators that overlap between the two sides for every describing moderator can be held fixed.
+            fixed = {m for m in MODERATORS if m != name and m not in c.confounded_with}
+            matchable[key] = matchable.get(key, set(MODERATORS)) & fixed
     out = []
-    for key, labels in splits.items():
+    for key, named in labels.items():
         a, b = sides[key]
-        on = tuple(m for m in MODERATORS if m in matched[key] and m not in labels)
-        in_a, in_b = set(a), set(b)
-        members = [i for i, s in enumerate(specs) if s.name in in_a | in_b]
-        strata = [_stratum(specs[i], on) for i in members]
-        both = {st for st, i in zip(strata, members, strict=True) if specs[i].name in in_a} & {
-            st for st, i in zip(strata, members, strict=True) if specs[i].name in in_b
-        }
-        estimate = se = lo = hi = p = None
-        if both:
-            row = _effects_matrix(
-                strata, ["a" if specs[i].name in in_a else "b" for i in members], ("a", "b")
-            )[0]
-            weights = np.zeros(len(specs))
-            weights[members] = row
-            estimate, se = co.combination(weights)
-            d = _difference("b", "a", estimate, se)
-            lo, hi, p = d.ci_low, d.ci_high, d.p
+        on = tuple(m for m in MODERATORS if m in matchable[key] and m not in named)
+        found = _split_difference(specs, co, set(a), set(b), on)
+        if found is None:
+            out.append(
+                JointContrast(
+                    tuple(m for m in MODERATORS if m in named), a, b, named, on, None, None, None, None, None
+                )
+            )
+            continue
+        d = _difference("b", "a", *found)
         out.append(
             JointContrast(
-                tuple(m for m in MODERATORS if m in labels), a, b, labels, on, estimate, se, lo, hi, p
+                tuple(m for m in MODERATORS if m in named),
+                a,
+                b,
+                named,
+                on,
+                d.estimate,
+                d.se,
+                d.ci_low,
+                d.ci_high,
+                d.p,
             )
         )
     return tuple(out)
