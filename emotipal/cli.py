@@ -10,7 +10,8 @@ emotipal instruments export-redcap NAME > FILE.csv             export one as a R
 emotipal export compliance --out FILE.csv                      every compliance figure, labelled
 emotipal export fhir --out FILE.json [--fhir-version R5]       questionnaires, responses, scores (FHIR Bundle)
 emotipal rotate_field_keys       re-encrypt every encrypted field with the first of EMOTIPAL_FIELD_KEYS
-emotipal simulate --clients N --weeks W --true-r R --halo H --seed S --out DIR   data set with known truth
+emotipal simulate --clients N --weeks W --true-r R --halo H --therapist-sd SD --seed S --out DIR
+                                 data set with known truth (R: the reference figure's correlation)
 emotipal analyse DIR [--format json|text] [--html report.html] compliance-outcome analysis of a data set
 emotipal meta FILE.csv --r COL --n COL | --yi COL --vi COL [--method REML|DL|PM|EE] [--moderator COL]
                                  meta-analysis (matches R's metafor on the BCG trials)

@@ -15,7 +15,8 @@ Files and the columns read:
 * ``self_reviews.csv``: ``client_key``, ``assignment_key``, ``session_key``, ``quantity`` (0..4)
 * ``therapist_reviews.csv``: ``assignment_key``, ``session_key``, ``quantity``, ``mastery`` (0..4)
 * ``retro_ratings.csv``: ``client_key``, ``rater`` (client/therapist), ``quantity`` (0..4)
-* ``truth.json`` (optional): the simulator's ground truth, shown alongside the results
+* ``truth.json`` (optional): the simulator's ground truth (population values under ``truth``, this
+  sample's under ``realised``), shown alongside the results
 
 Days are counted from the clinic start (day 0 is a Monday), so ``day // 7`` is the week.
 """
@@ -289,7 +290,10 @@ def _therapist_names(root: Path) -> dict[str, str]:
 
 
 def _truth(root: Path) -> dict[str, Any] | None:
-    """The simulator's ground truth, if present; only its numbers (not its prose) are kept."""
+    """The simulator's ground truth, if present; only its numbers (not its prose) are kept.
+
+    Top-level settings, and the nested population values ("truth") and sample values ("realised").
+    """
     path = root / "truth.json"
     if not path.is_file():
         return None
@@ -299,5 +303,35 @@ def _truth(root: Path) -> dict[str, Any] | None:
         raise AnalysisInputError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(doc, dict):
         raise AnalysisInputError(f"{path}: expected a JSON object")
-    keys = ("true_r", "halo", "realised_r", "latent_r", "seed", "n_clients", "n_therapists", "weeks")
-    return {k: doc[k] for k in keys if isinstance(doc.get(k), int | float) and not isinstance(doc[k], bool)}
+    keys = (
+        "true_r",
+        "halo",
+        "seed",
+        "n_clients",
+        "n_therapists",
+        "weeks",
+        "therapist_sd",
+        "therapist_r",
+    )
+    kept: dict[str, Any] = {k: doc[k] for k in keys if _is_number(doc.get(k))}
+    if isinstance(doc.get("reference_figure"), str):
+        kept["reference_figure"] = doc["reference_figure"]
+    for section in ("truth", "realised"):
+        if isinstance(doc.get(section), dict):
+            kept[section] = _numbers(doc[section])
+    return kept
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _numbers(doc: dict[str, Any]) -> dict[str, Any]:
+    """The numbers of a nested dict (and nulls, which say 'not computed'), without any text."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            out[key] = _numbers(value)
+        elif value is None or _is_number(value):
+            out[key] = value
+    return out
