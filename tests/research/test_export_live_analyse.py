@@ -12,13 +12,12 @@ from django.utils import timezone
 
 from emotipal.analysis import analyse_cli
 from emotipal.analysis.compliance import analyse, load_dataset
+from emotipal.homework import reviews, services
 from emotipal.research import pseudonyms
 from emotipal.research.export.build import build_export
-from tests.analysis.compliance_sim import dataset_dir
-from tests.factories import World
-from emotipal.homework import reviews, services
 from emotipal.research.models import ConsentScope
-from tests.factories import complete_thought_record, plan_for
+from tests.analysis.compliance_sim import dataset_dir
+from tests.factories import World, complete_thought_record, plan_for
 from tests.research.export_world import ExportWorld, build, enrol, new_client, score
 
 # Four more participants, with different amounts of practice, ratings and improvement: a random-effects
