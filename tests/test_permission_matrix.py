@@ -268,6 +268,18 @@ PAGES: dict[str, list[Row]] = {
     ],
     "library": [Row("get", lambda o: "/library/", only(200, STAFF, 403))],
     "template_detail": [Row("get", lambda o: "/library/thought-record/", only(200, STAFF, 403))],
+    # Research exports: nobody of the fixture world is on a study team, so every study is 404 to them (the
+    # team's own access is tested in tests/research/test_export_task.py).
+    "research_exports": [Row("get", lambda o: "/research/no-such-study/exports/", only(200, (), 404))],
+    "research_export_request": [
+        Row("post", lambda o: "/research/no-such-study/exports/new/", only(302, (), 404))
+    ],
+    "research_export_status": [
+        Row("get", lambda o: "/research/no-such-study/exports/1/status/", only(200, (), 404))
+    ],
+    "research_export_download": [
+        Row("get", lambda o: "/research/no-such-study/exports/1/download/", only(200, (), 404))
+    ],
 }
 
 API = "/api/v1"
