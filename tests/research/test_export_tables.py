@@ -113,6 +113,8 @@ def test_free_text_only_with_consent_to_it(ew: ExportWorld) -> None:
     assert note == FREE_TEXT_NOTE
     # A study that does not use free text exports none, whoever consented to it.
     quiet = build_export_data(_study_without_free_text(ew))
+    # The same client has another pseudonym in another study.
+    assert set(quiet.tables["clients"]["key"]).isdisjoint(data.tables["clients"]["key"])
     assert quiet.tables["self_reviews"]["what_i_did"].isna().all()
     assert not quiet.tables["clients"]["free_text_used"].any()
 
@@ -185,7 +187,8 @@ def test_tables_follow_the_study_data_uses(world: World) -> None:
     score(world, world.client_a, 12, days_ago=3)
     data = build_export_data(study)
     assert set(data.tables) == {
-        "clients", "therapists", "questionnaire_responses", "questionnaire_answers", "scores",
+        "clients", "therapists", "questionnaire_responses", "questionnaire_answers", "questionnaire_subscales",
+        "scores",
         "consent_events", "participant_states",
     }  # fmt: skip
 

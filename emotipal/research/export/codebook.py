@@ -308,6 +308,12 @@ def static_codebook() -> dict[str, list[Variable]]:
         _v(t, "item_type", "Item type"),
         _v(t, "value", "Answer (lists as JSON)", note=FREE_TEXT_NOTE + " Other answers are always given."),
     ]
+    t = "questionnaire_subscales"
+    books[t] = [
+        _key(t, "response_key", "questionnaire response"),
+        _v(t, "subscale", "Subscale key"),
+        _v(t, "score", "Subscale score", "number"),
+    ]
     t = "scores"
     books[t] = [
         _key(t, "client_key", "participant"),

@@ -56,6 +56,14 @@ def answers(ctx: Context) -> Iterator[Row]:
             }
 
 
+def subscales(ctx: Context) -> Iterator[Row]:
+    for r in ctx.rec.responses:
+        if r.status != Response.Status.COMPLETED:
+            continue
+        for name, value in sorted((r.subscales or {}).items()):
+            yield {"response_key": ctx.keys("response", r.pk), "subscale": name, "score": value}
+
+
 def phq9_by_week(ctx: Context) -> Iterator[Row]:
     """One PHQ-9 total per participant and week: the last completed that week (the analysis wants one)."""
     chosen: dict[tuple[int, int], tuple[Any, Response]] = {}

@@ -185,6 +185,7 @@ def build_export_data(study: Study, progress: Callable[[int, str], None] | None 
         rows |= {
             "questionnaire_responses": measures_tables.responses(ctx),
             "questionnaire_answers": measures_tables.answers(ctx),
+            "questionnaire_subscales": measures_tables.subscales(ctx),
             "scores": measures_tables.phq9_by_week(ctx),
         }
     if exposure:
