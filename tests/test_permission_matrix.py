@@ -278,6 +278,20 @@ PAGES: dict[str, list[Row]] = {
     "consent_withdraw": [Row("post", lambda o: "/research/my/0/withdraw/", only(404, CLIENTS, 403))],
     "consent_copy": [Row("get", lambda o: "/research/my/0/signed/0/", only(404, CLIENTS, 403))],
     "research_invite": [Row("get", lambda o: "/research/invite/", only(200, STAFF, 403))],
+    # Research exports: nobody of the fixture world is on a study team, so every study is 404 to them (the
+    # team's own access is tested in tests/research/test_export_task.py).
+    "research_exports": [
+        Row("get", lambda o: "/research/studies/no-such-study/exports/", only(200, (), 404))
+    ],
+    "research_export_request": [
+        Row("post", lambda o: "/research/studies/no-such-study/exports/new/", only(302, (), 404))
+    ],
+    "research_export_status": [
+        Row("get", lambda o: "/research/studies/no-such-study/exports/1/status/", only(200, (), 404))
+    ],
+    "research_export_download": [
+        Row("get", lambda o: "/research/studies/no-such-study/exports/1/download/", only(200, (), 404))
+    ],
 }
 
 API = "/api/v1"

@@ -174,6 +174,10 @@ if REDIS_URL:
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+# Research exports: each in its own folder under this root (never under static or media: downloads go through
+# the study's access check).
+EMOTIPAL_EXPORT_ROOT = Path(os.environ.get("EMOTIPAL_EXPORT_ROOT", LOCAL_DIR / "exports"))
+
 INVITATION_DAYS_VALID = int(os.environ.get("EMOTIPAL_INVITATION_DAYS", "7"))
 
 SESSION_COOKIE_HTTPONLY = True

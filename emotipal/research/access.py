@@ -20,6 +20,7 @@ from emotipal.accounts.models import Role
 from emotipal.research.models import (
     Participant,
     Study,
+    StudyExport,
     StudyMember,
     StudyRole,
     StudySite,
@@ -120,3 +121,17 @@ def get_participant(user: Any, study: Study, participant_id: int) -> Participant
         return Participant.objects.select_related("study").get(pk=participant_id, study=study)
     except (Participant.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such participant") from exc
+
+
+def exports_of(user: Any, study: Study) -> QuerySet[StudyExport]:
+    """A study's exports, for its team (the study already checked by get_study)."""
+    if team_role(user, study) is None:
+        return StudyExport.objects.none()
+    return StudyExport.objects.filter(study=study).select_related("requested_by")
+
+
+def get_export(user: Any, study: Study, export_id: int) -> StudyExport:
+    try:
+        return exports_of(user, study).get(pk=export_id)
+    except (StudyExport.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such export") from exc

@@ -1,8 +1,11 @@
-"""The research app's pages, under /research/. Every route here must have a row in tests/test_permission_matrix.py."""
+"""The research app's pages, under /research/. Every route here must have a row in tests/test_permission_matrix.py.
+
+A study's own pages are under studies/<slug>/, so no study slug can shadow another page.
+"""
 
 from django.urls import path
 
-from emotipal.research.views import consent, enrollment
+from emotipal.research.views import consent, enrollment, exports
 
 urlpatterns = [
     # client: their own invitations and consent
@@ -14,4 +17,17 @@ urlpatterns = [
     path("my/<int:participant_id>/signed/<int:record_id>/", consent.signed_copy, name="consent_copy"),
     # staff: invite a client
     path("invite/", enrollment.invite, name="research_invite"),
+    # the study team: de-identified exports
+    path("studies/<slug:slug>/exports/", exports.exports, name="research_exports"),
+    path("studies/<slug:slug>/exports/new/", exports.request_export, name="research_export_request"),
+    path(
+        "studies/<slug:slug>/exports/<int:export_id>/status/",
+        exports.export_status,
+        name="research_export_status",
+    ),
+    path(
+        "studies/<slug:slug>/exports/<int:export_id>/download/",
+        exports.download,
+        name="research_export_download",
+    ),
 ]
