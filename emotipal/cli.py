@@ -9,8 +9,10 @@ emotipal instruments import-redcap FILE.csv [--clinic SLUG]    import a REDCap d
 emotipal instruments export-redcap NAME > FILE.csv             export one as a REDCap data dictionary
 emotipal export compliance --out FILE.csv                      every compliance figure, labelled
 emotipal export fhir --out FILE.json [--fhir-version R5]       questionnaires, responses, scores (FHIR Bundle)
+emotipal research export --study SLUG --out DIR               a study's de-identified export, every format
 emotipal rotate_field_keys       re-encrypt every encrypted field with the first of EMOTIPAL_FIELD_KEYS
-emotipal simulate --clients N --weeks W --true-r R --halo H --seed S --out DIR   data set with known truth
+emotipal simulate --clients N --weeks W --true-r R --halo H --therapist-sd SD --seed S --out DIR
+                                 data set with known truth (R: the reference figure's correlation)
 emotipal analyse DIR [--format json|text] [--html report.html] compliance-outcome analysis of a data set
 emotipal meta FILE.csv --r COL --n COL | --yi COL --vi COL [--method REML|DL|PM|EE] [--moderator COL]
                                  meta-analysis (matches R's metafor on the BCG trials)

@@ -22,6 +22,7 @@ cat <<MSG
     therapist     therapist@demo.emotipal.invalid
     client        client@demo.emotipal.invalid
     clinic admin  admin@demo.emotipal.invalid
+    researcher    researcher@demo.emotipal.invalid  (study "demo-study")
 
   Stop with Ctrl-C.
 

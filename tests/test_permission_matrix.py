@@ -55,6 +55,7 @@ CLINICIANS_OF_A = ("therapist", "admin")  # client A's own therapist, and the cl
 CLINICIANS = ("therapist", "colleague", "foreign", "admin")
 STAFF = (*CLINICIANS, "researcher")
 EVERYONE = tuple(a for a in ACTORS if a != "anon")
+CLIENTS = ("client_a", "client_b")
 
 # Page routes: name -> rows. `o` is a namespace with world, assignment and entry of client A.
 PAGES: dict[str, list[Row]] = {
@@ -268,6 +269,29 @@ PAGES: dict[str, list[Row]] = {
     ],
     "library": [Row("get", lambda o: "/library/", only(200, STAFF, 403))],
     "template_detail": [Row("get", lambda o: "/library/thought-record/", only(200, STAFF, 403))],
+    # research: a client's own participations (none in this world: 404; tests/research/test_consent.py checks
+    # a client reaching another's), and the staff invite page
+    "my_studies": [Row("get", lambda o: "/research/my/", only(200, CLIENTS, 403))],
+    "consent_study": [Row("get", lambda o: "/research/my/0/", only(404, CLIENTS, 403))],
+    "consent_sign": [Row("post", lambda o: "/research/my/0/sign/", only(404, CLIENTS, 403))],
+    "consent_decline": [Row("post", lambda o: "/research/my/0/decline/", only(404, CLIENTS, 403))],
+    "consent_withdraw": [Row("post", lambda o: "/research/my/0/withdraw/", only(404, CLIENTS, 403))],
+    "consent_copy": [Row("get", lambda o: "/research/my/0/signed/0/", only(404, CLIENTS, 403))],
+    "research_invite": [Row("get", lambda o: "/research/invite/", only(200, STAFF, 403))],
+    # Research exports: nobody of the fixture world is on a study team, so every study is 404 to them (the
+    # team's own access is tested in tests/research/test_export_task.py).
+    "research_exports": [
+        Row("get", lambda o: "/research/studies/no-such-study/exports/", only(200, (), 404))
+    ],
+    "research_export_request": [
+        Row("post", lambda o: "/research/studies/no-such-study/exports/new/", only(302, (), 404))
+    ],
+    "research_export_status": [
+        Row("get", lambda o: "/research/studies/no-such-study/exports/1/status/", only(200, (), 404))
+    ],
+    "research_export_download": [
+        Row("get", lambda o: "/research/studies/no-such-study/exports/1/download/", only(200, (), 404))
+    ],
 }
 
 API = "/api/v1"

@@ -1,7 +1,7 @@
 """``emotipal analyse DIR``: compliance and outcome on an exported or simulated data set.
 
 Prints the analysis (``--format text``, the default, or ``json``) and with ``--html FILE`` also writes a
-self-contained HTML report. Exit status 0 on success and 2 on bad input: a one-line message naming the
+self-contained HTML report. The JSON report documents its own keys under ``definitions``. Exit status 0 on success and 2 on bad input: a one-line message naming the
 file, line and column, never a traceback.
 """
 
@@ -64,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--resamples",
         type=_positive_int,
         default=DEFAULT_RESAMPLES,
-        help=f"bootstrap resamples for the mediation CI (default {DEFAULT_RESAMPLES})",
+        help="bootstrap resamples for the confidence intervals of the correlations (clients resampled "
+        f"within each therapist's caseload) and of the mediation (default {DEFAULT_RESAMPLES})",
     )
     parser.add_argument(
         "--seed", type=_int, default=DEFAULT_SEED, help=f"bootstrap random seed (default {DEFAULT_SEED})"

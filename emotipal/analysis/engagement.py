@@ -27,15 +27,18 @@ The engagement index is a number from 0 to 100 that summarises how fully a clien
 homework over a period. It is not a score of the client and not a clinical judgement: it is a weighted
 average of four parts, each of which you can also see on its own.
 
-* **Completion (40 %)**: the share of planned practices the client submitted. Doing more than planned
-  counts as 100 %.
-* **Quality (30 %)**: how well the homework was done, from the 0-4 quality ratings given at sessions. When
-  the client and you both rated the same homework for the same session, the average of your two ratings is
-  used; otherwise the average of whichever ratings exist. The 0-4 rating is multiplied by 25 (so 2 = 50).
+* **Completion (40 %)**: the share of planned practices the client submitted. Each homework counts up to
+  its own plan: extra practices of one homework do not make up for practices missed in another, so doing
+  10 of 5 planned practices of one homework and 0 of 5 of another is 50 %, not 100 %.
+* **Quality (30 %)**: how well the homework was done, from every 0-4 quality rating given at sessions.
+  Each piece of homework rated at a session counts once: where the client and you both rated it, it gets
+  the average of your two ratings (each counts half); where only one of you rated it, it gets that rating.
+  The quality is the average over all the rated homework, multiplied by 25 (so 2 = 50). One homework both
+  rated 4 plus five rated 0 by the therapist alone give (4 + 5 x 0) / 6 = 0.67, i.e. 17.
 * **Effort (15 %)**: the client's own 0-4 effort rating when they submitted each practice, averaged and
   multiplied by 25.
 * **Time (15 %)**: the share of the planned practice minutes the client actually spent active in the
-  exercise, capped at 100 %.
+  exercise, each homework again counting up to its own planned minutes.
 
 If a part has no data in the period (for example nobody rated quality yet), it is left out and the other
 parts' weights are scaled up so that they still add up to 100 %; each result shows the weight every part
@@ -47,10 +50,12 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
+
+AssignmentKey = TypeVar("AssignmentKey", bound=Hashable)  # an assignment id (live pages) or key (exports)
 
 SOURCES: tuple[str, ...] = ("client", "therapist", "combined", "objective")
 TYPES: tuple[str, ...] = ("likert", "count", "percentage", "duration")
@@ -185,13 +190,14 @@ class IndexComponentSpec(NamedTuple):
 INDEX_COMPONENTS: tuple[IndexComponentSpec, ...] = (
     IndexComponentSpec(
         "completion",
-        "Share of planned practices submitted (more than planned counts as 100 %).",
+        "Share of planned practices submitted, each homework counting up to its own plan (extra practices "
+        "of one homework do not make up for another).",
         0.40,
     ),
     IndexComponentSpec(
         "quality",
-        "How well the homework was done, from session ratings (0-4 x 25): the client and therapist "
-        "ratings combined where both rated, otherwise the average of those that exist.",
+        "How well the homework was done, from all session ratings (0-4 x 25): each rated homework counts "
+        "once, with the client's and therapist's ratings averaged where both rated it.",
         0.30,
     ),
     IndexComponentSpec(
@@ -201,7 +207,8 @@ INDEX_COMPONENTS: tuple[IndexComponentSpec, ...] = (
     ),
     IndexComponentSpec(
         "time",
-        "Share of the planned practice minutes spent active in the exercise (capped at 100 %).",
+        "Share of the planned practice minutes spent active in the exercise, each homework counting up "
+        "to its own planned minutes.",
         0.15,
     ),
 )
@@ -245,12 +252,31 @@ def _median(values: Sequence[float]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
-def _percent(done: float, planned: float) -> float | None:
-    # Doing more than the plan asked for is full compliance, not more than full: capping keeps every
-    # percentage comparable across clients and within 0..100 for the index.
-    if planned <= 0:
+def capped_completion(
+    done: Mapping[AssignmentKey, float], planned: Mapping[AssignmentKey, float]
+) -> float | None:
+    """Percent of the plan done, each assignment counting up to its own plan:
+
+        100 x Σ_a min(done_a, planned_a) / Σ_a planned_a
+
+    (None when nothing was planned). Doing more than an assignment asked for is full compliance with that
+    assignment, not credit for another one: 10 of 5 planned practices of one homework and 0 of 5 of
+    another is 50 %, where capping only the total would say 100 %. Done work on an assignment with nothing
+    planned in the period counts for nothing. This is the one definition of completion, used by the live
+    pages (through :func:`compliance_figures`) and the research analysis alike.
+    """
+    total = float(sum(p for p in planned.values() if p > 0))
+    if total <= 0:
         return None
-    return min(100.0, 100.0 * done / planned)
+    counted = sum(min(float(done.get(a, 0.0)), float(p)) for a, p in planned.items() if p > 0)
+    return 100.0 * counted / total
+
+
+def _by_assignment(pairs: Iterable[tuple[int, float]]) -> dict[int, float]:
+    out: dict[int, float] = defaultdict(float)
+    for aid, amount in pairs:
+        out[aid] += amount
+    return dict(out)
 
 
 def _in_period(day: date, start: date, end: date) -> bool:
@@ -306,7 +332,35 @@ def rating_pairs(ratings: Iterable[Rating], *, aspect: str, timing: str) -> list
     ]
 
 
+def homework_ratings(
+    ratings: Iterable[Rating], *, aspect: str, timing: str
+) -> dict[tuple[int | None, int | None], float]:
+    """One value per rated piece of homework, from *all* ratings of ``aspect`` given with ``timing``.
+
+    The keys are those of :func:`rating_pairs` (assignment and session). Each side's ratings of a key are
+    averaged first; a key rated by both sides gets the mean of the two sides (each weighs half), a key
+    rated by one side gets that side's rating. Averaging these values weighs every rated homework equally,
+    whoever rated it - unlike the combined figure, which uses the paired keys only.
+    """
+    if aspect not in ASPECTS:
+        raise ValueError(f"aspect must be one of {ASPECTS}, got {aspect!r}")
+    sides: dict[tuple[int | None, int | None], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for r in ratings:
+        value = getattr(r, aspect)
+        if r.timing != timing or value is None:
+            continue
+        key = (r.assignment_id, r.session_id if timing == "contemporaneous" else None)
+        sides[key][r.source].append(value)
+    return {
+        key: statistics.fmean([statistics.fmean(v) for v in by_source.values()])
+        for key, by_source in sorted(sides.items(), key=lambda item: _pair_order(item[0]))
+    }
+
+
 # --- compliance figures ------------------------------------------------------------------------------
+
+# The quality of homework from every contemporaneous rating (see homework_ratings); the index uses it.
+QUALITY_ALL_RATINGS = "quality_all_ratings"
 
 _ASPECT_WORDS = {"quantity": "how much was done", "quality": "how well it was done"}
 _SOURCE_WORDS = {"client": "Client", "therapist": "Therapist", "combined": "Client and therapist"}
@@ -381,9 +435,11 @@ def compliance_figures(
         "attempts_completed", "count", n_done, "practices", n_done, f"Practices done (of {n_plan} planned)"
     )
     objective("attempts_planned", "count", n_plan, "practices", n_plan, "Practices planned")
-    objective(
-        "percent_of_plan", "percentage", _percent(n_done, n_plan), "%", n_plan, "Planned practices done"
+    completion = capped_completion(
+        _by_assignment((a.assignment_id, 1.0) for a in done),
+        _by_assignment((p.assignment_id, 1.0) for p in plan),
     )
+    objective("percent_of_plan", "percentage", completion, "%", n_plan, "Planned practices done")
 
     # Minutes against the plan.
     minutes = [a.active_seconds / 60 for a in done]
@@ -400,7 +456,10 @@ def compliance_figures(
     objective(
         "percent_of_planned_minutes",
         "percentage",
-        _percent(minutes_done, minutes_planned),
+        capped_completion(
+            _by_assignment((a.assignment_id, a.active_seconds / 60) for a in done),
+            _by_assignment((p.assignment_id, float(p.minutes)) for p in plan),
+        ),
         "%",
         n_plan,
         "Planned minutes practised",
@@ -465,6 +524,10 @@ def compliance_figures(
             combined = _mean([p.combined for p in pairs])
             add(f"combined_{aspect}", "combined", "likert", timing, combined, "0-4", len(pairs), label)
         if timing == "contemporaneous":
+            rated_quality = homework_ratings(rated, aspect="quality", timing=timing)
+            label = "Quality from all session ratings (client and therapist averaged where both rated)"
+            value = _mean(list(rated_quality.values()))
+            add(QUALITY_ALL_RATINGS, "combined", "likert", timing, value, "0-4", len(rated_quality), label)
             efforts = [float(a.effort) for a in done if a.effort is not None]
             label = "Client's effort rating at submission"
             add("mean_effort", "client", "likert", timing, _mean(efforts), "0-4", len(efforts), label)
@@ -526,18 +589,11 @@ def _scaled(likert: float | None) -> float | None:
     return None if likert is None else likert * 25
 
 
-def _quality(figures: Sequence[Figure]) -> float | None:
-    # A rating both sides agree to have given is the most trustworthy; fall back to whoever rated.
-    combined = _value_of(figures, "combined_quality")
-    if combined is not None:
-        return _scaled(combined)
-    single = [v for m in ("client_quality", "therapist_quality") if (v := _value_of(figures, m)) is not None]
-    return _scaled(_mean(single))
-
-
 _COMPONENT_VALUES: dict[str, Callable[[Sequence[Figure]], float | None]] = {
     "completion": lambda figs: _value_of(figs, "percent_of_plan"),
-    "quality": _quality,
+    # Every rated homework counts once (see homework_ratings), so neither a single pair nor the number of
+    # ratings one side happened to give decides the value.
+    "quality": lambda figs: _scaled(_value_of(figs, QUALITY_ALL_RATINGS)),
     "effort": lambda figs: _scaled(_value_of(figs, "mean_effort")),
     "time": lambda figs: _value_of(figs, "percent_of_planned_minutes"),
 }

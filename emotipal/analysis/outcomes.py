@@ -16,6 +16,9 @@ What is computed
 * :func:`trajectory`: every score of a series compared with the first one, for charts with reliable-change
   markers.
 
+Beside it, :mod:`emotipal.analysis.paired_outcomes` chooses a client's first and last PHQ-9 + GAD-7 pair,
+and :mod:`emotipal.analysis.clinical_significance` adds Jacobson-Truax clinically significant change.
+
 The ``reliable_change`` and ``nhs`` blocks of a definition can be passed straight through:
 ``jacobson_truax(before, after, **definition["reliable_change"], direction=definition["direction"])`` and
 ``nhs_outcome(before, after, **definition["nhs"])``.
@@ -153,6 +156,10 @@ def nhs_outcome(
 
     The manual counts recovery only for people who finished a course of treatment and started at caseness;
     choosing which pair of scores to compare (first and last of a finished course) is left to the caller.
+
+    One measure's flags are a part, not the outcome: for adults NHS Talking Therapies decides recovery on the
+    PHQ-9 and GAD-7 together (:func:`paired_outcome`; :mod:`emotipal.analysis.paired_outcomes` chooses the
+    scores), so pages never show this function's ``recovery`` as a verdict of its own.
     """
     _check_direction(direction)
     _check_finite(before=before, after=after, caseness=caseness, reliable_change=reliable_change)

@@ -2,8 +2,30 @@
 
 The simulator gives demos, load tests and the analysis code a data set whose ground truth is known. Each
 client has latent traits (engagement, quality, true improvement); the observable data (entries, scores) are
-generated from them, so an analysis can be checked against `true_r`, the population correlation between
-the engagement latent and the improvement latent.
+generated from them, so an analysis can be checked against the truth written to truth.json.
+
+What --true-r means
+-------------------
+`true_r` (R) is the population correlation between a reference compliance measure and improvement, both as
+the analysis observes them: the objective percentage of planned practices completed (submitted entries /
+planned practice days over the whole course; the analysis's figure `objective_percentage`) and the observed
+improvement (week-0 PHQ-9 minus the last week's), within therapists (both centred on the therapist's
+caseload mean; without therapist effects that is the plain correlation). The observed measures are noisy
+versions of the latents - practice is a chance process, PHQ-9 scores carry measurement error - so the
+latent correlation is calibrated upwards (`calibrated_latent_r`, recorded as `latent_r`) until the
+reference correlation is R; R can be at most about 0.6 and larger values are refused. Every other figure
+has its own population value, which `population_truth` computes by a large Monte Carlo sample analysed with
+the analysis's own definitions. truth.json calls population values "truth" and the same quantities
+computed on the sample "realised".
+
+Therapist effects
+-----------------
+With `therapist_sd = S` every therapist shifts their clients' engagement latent (probit scale) and
+improvement latent (in SDs of the clients' own variation) by normal effects of SD S, correlated
+`therapist_r` with each other. They make caseloads differ and, with `therapist_r` not 0, associate
+compliance with improvement between therapists; R stays the association within a caseload. With R = 0 and
+`therapist_r` = 1 a therapist's clients who practise more improve no more than those who practise less,
+yet clients of therapists whose caseloads practise more improve more.
 
 This module is part of the pure analysis package: it must not import Django or any other part of emotipal.
 That is why it carries its own answer generator instead of using `emotipal.definitions.fields`; the tests check
@@ -47,6 +69,7 @@ and the realised share missing.
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import dataclasses
 import datetime as dt
@@ -54,7 +77,9 @@ import functools
 import itertools
 import json
 import math
+import statistics
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +103,10 @@ class SimTherapist:
     key: str
     display_name: str
     email: str
+    # Latent therapist effects (unobservable; see `simulate_clinic`): added to each of their clients'
+    # probit engagement latent and standardised improvement latent.
+    engagement_effect: float = 0.0
+    improvement_effect: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -239,6 +268,9 @@ class SimClinic:
     barriers: tuple[SimBarrier, ...] = ()
     retro_ratings: tuple[SimRetroRating, ...] = ()
     halo: float = 0.3
+    therapist_sd: float = 0.0
+    therapist_r: float = 0.0
+    latent_r: float | None = None  # the calibrated within-therapist latent correlation (None: not recorded)
     # Every weekly PHQ-9 as it would have been answered; `scores` holds the ones actually answered.
     complete_scores: tuple[SimScore, ...] = ()
     missing: Missingness = Missingness()
@@ -640,15 +672,32 @@ def simulate_clinic(
     seed: int = 7,
     true_r: float = 0.5,
     halo: float = HALO_DEFAULT,
+    therapist_sd: float = 0.0,
+    therapist_r: float = 0.0,
     missing: Missingness | None = None,
     practice_effect: float = 0.0,
     templates: Mapping[str, list[dict[str, Any]]],
+    record_around_homework: bool = True,
 ) -> SimClinic:
     """Simulate a clinic. The same arguments always give the same clinic.
+
+    `true_r` is the population correlation, within therapists, of the reference compliance measure
+    (`REFERENCE_FIGURE`: the share of planned practices submitted) with the observed improvement (week-0
+    minus last-week PHQ-9); see "What --true-r means" in the module docstring. It is reached by calibrating
+    the latent correlation (`calibrated_latent_r`), which is recorded as `SimClinic.latent_r`.
 
     `halo` (0..1) is how strongly the subjective ratings (self-reviews, therapist reviews, retroactive
     ratings) are inflated by the client's observed improvement (see the module docstring): 0 means they
     track the objective figures plus noise; the retroactive ratings are inflated most.
+
+    `therapist_sd` (0..`MAX_THERAPIST_SD`) is the SD of the therapists' effects on their clients'
+    engagement latent (probit scale) and improvement latent (in SDs of the clients' own variation, so
+    `IMPROVEMENT_SD * therapist_sd` PHQ-9 points); `therapist_r` is the correlation of a therapist's two
+    effects. With `true_r = 0` and `therapist_r > 0` compliance and improvement are associated only between
+    therapists, never within a caseload.
+
+    `record_around_homework=False` leaves out what does not affect practice or scores (first openings,
+    barriers, reviews, retroactive ratings); the calibration uses it because it is faster.
 
     `missing` says which weekly PHQ-9 questionnaires go unanswered (default `Missingness()`: none after a
     discharge, and about one in ten skipped, more often after a high score; `NO_MISSING` for none). The
@@ -670,19 +719,30 @@ def simulate_clinic(
         raise ValueError("true_r is a correlation and must lie in -1..1")
     if not 0.0 <= halo <= 1.0:
         raise ValueError("halo must lie in 0..1")
+    if not 0.0 <= therapist_sd <= MAX_THERAPIST_SD:
+        raise ValueError(f"therapist_sd must lie in 0..{MAX_THERAPIST_SD:g}")
+    if not -1.0 <= therapist_r <= 1.0:
+        raise ValueError("therapist_r is a correlation and must lie in -1..1")
+    latent_r = calibrated_latent_r(true_r, weeks=weeks, therapist_sd=therapist_sd, therapist_r=therapist_r)
 
     rng = np.random.default_rng(seed)
     slugs = sorted(templates)  # sorted so that dict order cannot change the result
 
-    # Latents: a standard-normal engagement latent and an improvement latent correlated with it by
-    # construction, so corr(z_engagement, z_improvement) = true_r in the population.
+    # Latents, within a caseload: a standard-normal engagement latent and an improvement latent correlated
+    # with it at latent_r, the value that makes the reference correlation equal true_r.
     z_engagement = rng.standard_normal(n_clients)
-    z_improvement = true_r * z_engagement + math.sqrt(1.0 - true_r**2) * rng.standard_normal(n_clients)
-    # Quality is mildly tied to engagement (people who practise more tend to practise better) but does
-    # not enter the outcome, so true_r stays the only engagement-outcome link.
-    z_quality = 0.3 * z_engagement + math.sqrt(1.0 - 0.3**2) * rng.standard_normal(n_clients)
+    z_improvement = latent_r * z_engagement + math.sqrt(1.0 - latent_r**2) * rng.standard_normal(n_clients)
+    quality_noise = rng.standard_normal(n_clients)
     baselines = rng.integers(10, 23, size=n_clients)  # 10..22 inclusive
     therapist_of = rng.permutation(n_clients) % n_therapists  # balanced caseloads, random membership
+    # Between caseloads: each therapist shifts their clients' engagement and improvement latents (their own
+    # stream, so that the other draws are the same with and without therapist effects).
+    engagement_effect, improvement_effect = _therapist_effects(n_therapists, therapist_sd, therapist_r, seed)
+    z_engagement = z_engagement + engagement_effect[therapist_of]
+    z_improvement = z_improvement + improvement_effect[therapist_of]
+    # Quality is mildly tied to engagement (people who practise more tend to practise better) but does
+    # not enter the outcome, so engagement stays the only compliance-outcome link.
+    z_quality = 0.3 * z_engagement + math.sqrt(1.0 - 0.3**2) * quality_noise
     # Therapists differ in how diligently and how quickly they review submitted entries.
     review_rates = rng.uniform(0.75, 0.98, size=n_therapists)
     review_lags = rng.integers(2, 9, size=n_therapists)
@@ -698,6 +758,8 @@ def simulate_clinic(
             key=f"t{i + 1:02d}",
             display_name=f"Dr. {first} {last}",
             email=f"dr.{_email_local(first, last)}@{SIMULATED_EMAIL_DOMAIN}",
+            engagement_effect=float(engagement_effect[i]),
+            improvement_effect=float(improvement_effect[i]),
         )
         for i, (first, last) in enumerate(_therapist_names(n_therapists))
     )
@@ -754,6 +816,12 @@ def simulate_clinic(
         scores.extend(answered)
         # What raters can see of the outcome: the observed PHQ-9 drop from week 0, week by week.
         seen = _improvement_seen(answered, weeks)
+        if not record_around_homework:  # the calibration needs only the practice and the scores
+            clients.append(client)
+            sessions.extend(client_sessions)
+            assignments.extend(client_assignments)
+            entries.extend(client_entries)
+            continue
 
         # What the platform records around the homework: first openings, barriers, reviews, retro ratings.
         client_assignments = _with_first_open(client, client_assignments, client_entries, crng)
@@ -799,10 +867,21 @@ def simulate_clinic(
         barriers=tuple(barriers),
         retro_ratings=tuple(retro_ratings),
         halo=halo,
+        therapist_sd=therapist_sd,
+        therapist_r=therapist_r,
+        latent_r=latent_r,
         complete_scores=tuple(complete_scores),
         missing=missing,
         practice_effect=practice_effect,
     )
+
+
+def _therapist_effects(n: int, sd: float, r: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each therapist's shift of the engagement and the improvement latent: normal, SD `sd`, correlation `r`."""
+    if sd == 0.0:
+        return np.zeros(n), np.zeros(n)
+    draws = np.random.default_rng([THERAPIST_STREAM, seed]).standard_normal((2, n))
+    return sd * draws[0], sd * (r * draws[0] + math.sqrt(1.0 - r * r) * draws[1])
 
 
 def _email_local(*parts: str) -> str:
@@ -1427,32 +1506,275 @@ def _corr(x: Sequence[float], y: Sequence[float]) -> float:
     return float(np.corrcoef(xa, ya)[0, 1])
 
 
-def realised_correlation(clinic: SimClinic) -> float:
-    """Sample correlation of engagement fraction and observed improvement across clients.
+def _within_corr(x: Sequence[float], y: Sequence[float], groups: Sequence[str]) -> float:
+    """The pooled within-group correlation: Pearson's r of the values centred on their group's mean."""
+    xa, ya, ga = np.asarray(x, dtype=float), np.asarray(y, dtype=float), np.asarray(groups)
+    xc, yc = xa.copy(), ya.copy()
+    for g in np.unique(ga):
+        members = ga == g
+        xc[members] -= xa[members].mean()
+        yc[members] -= ya[members].mean()
+    sxx, syy = float(xc @ xc), float(yc @ yc)
+    return float(xc @ yc) / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else float("nan")
 
-    This is attenuated relative to `true_r`: the probit-to-0..1 mapping, the practice-day noise and the
-    PHQ-9 measurement noise all dilute it.
+
+def reference_measure(clinic: SimClinic) -> dict[str, float]:
+    """Per client with planned practice: the reference compliance measure, submitted / planned practices.
+
+    This is the analysis's `REFERENCE_FIGURE` (there in percent); clients with nothing planned have none.
     """
-    eng, imp = engagement_fractions(clinic), observed_improvements(clinic)
-    keys = [c.key for c in clinic.clients]
-    return _corr([eng[k] for k in keys], [imp[k] for k in keys])
+    planned = dict.fromkeys((c.key for c in clinic.clients), 0)
+    for a in clinic.assignments:
+        planned[a.client_key] += len(planned_practice_days(a))
+    fractions = engagement_fractions(clinic)
+    return {key: fractions[key] for key, n in planned.items() if n}
+
+
+def _reference_pairs(clinic: SimClinic) -> tuple[list[float], list[float], list[str]]:
+    measure, improvement = reference_measure(clinic), observed_improvements(clinic)
+    both = [c for c in clinic.clients if c.key in measure and c.key in improvement]
+    return [measure[c.key] for c in both], [improvement[c.key] for c in both], [c.therapist_key for c in both]
+
+
+def realised_correlation(clinic: SimClinic) -> float:
+    """Sample correlation across all clients of the reference measure and observed improvement.
+
+    With therapist effects this mixes the within- and the between-therapist association; without them its
+    population value is `true_r`.
+    """
+    x, y, _groups = _reference_pairs(clinic)
+    return _corr(x, y)
+
+
+def realised_within_correlation(clinic: SimClinic) -> float:
+    """The sample's pooled within-therapist correlation of the reference measure and observed improvement.
+
+    Its population value is `true_r`: this is the number `--true-r` is calibrated to.
+    """
+    return _within_corr(*_reference_pairs(clinic))
+
+
+def _latent_deviations(clinic: SimClinic) -> tuple[list[float], list[float], list[str]]:
+    """Per client: the engagement and improvement latents less their therapist's effects, and the therapist."""
+    inv = NormalDist().inv_cdf
+    effect = {t.key: t for t in clinic.therapists}
+    engagement, improvement = [], []
+    for c in clinic.clients:
+        t = effect.get(c.therapist_key)
+        probit = inv(min(max(c.engagement, 1e-15), 1.0 - 1e-15))
+        engagement.append(probit - (t.engagement_effect if t else 0.0))
+        standardised = (c.improvement - IMPROVEMENT_MEAN) / IMPROVEMENT_SD
+        improvement.append(standardised - (t.improvement_effect if t else 0.0))
+    return engagement, improvement, [c.therapist_key for c in clinic.clients]
 
 
 def latent_correlation(clinic: SimClinic) -> float:
-    """Sample correlation of the two latents on the normal scale; its population value is `true_r`."""
-    inv = NormalDist().inv_cdf
-    return _corr([inv(c.engagement) for c in clinic.clients], [c.improvement for c in clinic.clients])
+    """Sample correlation of the two latents within therapists; its population value is `latent_r`."""
+    engagement, improvement, _groups = _latent_deviations(clinic)
+    return _corr(engagement, improvement)
+
+
+# --- the truth: what --true-r means, and every figure's population value ---------------------------------
+
+REFERENCE_FIGURE = "objective_percentage"  # the analysis's name for the reference measure
+REFERENCE_DEFINITION = (
+    "the objective percentage of planned practices completed (submitted entries / planned practice days "
+    "over the whole course) against improvement (week-0 PHQ-9 minus the last week's PHQ-9), within "
+    "therapists (values centred on the therapist's caseload mean)"
+)
+MAX_THERAPIST_SD = 2.0
+THERAPIST_STREAM = 0x7E57  # the therapist effects' own random stream, beside the clinic's seed
+_TRIVIAL_TEMPLATES: dict[str, list[dict[str, Any]]] = {
+    # Answers do not affect practice, scores or ratings; the smallest template makes the samples fastest.
+    "truth-sample": [{"id": "note", "type": "short_text", "label": "Note", "required": True}]
+}
+CALIBRATION_CLIENTS = 2000
+CALIBRATION_CASELOAD = 40
+CALIBRATION_SEED = 1_000_003
+TRUTH_CLIENTS = 4000  # the default Monte Carlo sample for each figure's truth (its SE is at most ~0.016)
+CLI_TRUTH_CLIENTS = (2000, 5, 20_000)  # `simulate`: max(2000, 5 x --clients), at most 20,000
+
+
+def default_truth_clients(n_clients: int) -> int:
+    """The command line's Monte Carlo sample: small data sets need less precise truths than large ones."""
+    least, per_client, most = CLI_TRUTH_CLIENTS
+    return max(least, min(per_client * n_clients, most))
+
+
+TRUTH_CASELOAD = 50
+TRUTH_SEED = 1_000_033
+
+
+@functools.lru_cache(maxsize=64)
+def reference_attenuation(weeks: int, therapist_sd: float = 0.0, therapist_r: float = 0.0) -> float:
+    """The reference correlation per unit of latent correlation: the factor `calibrated_latent_r` divides by.
+
+    Within a caseload the improvement latent is `latent_r * e + sqrt(1 - latent_r**2) * u` (e the client's
+    engagement latent less the therapist effect, u independent), and the observed improvement is linear in
+    it plus measurement noise that has nothing to do with engagement. So the pooled within-therapist
+    correlation of the reference measure X with the observed improvement Y is exactly
+    ``latent_r * corr_w(X, e) * corr_w(Y, u)`` (up to the PHQ-9's 0..27 bounds), and both factors can be
+    measured once on a sample with `latent_r = 0`: `CALIBRATION_CLIENTS` simulated clients, fixed seed.
+    Both factors are large correlations, so their sampling error is small (about 0.5% of the result).
+    """
+    sample = simulate_clinic(
+        n_therapists=max(1, CALIBRATION_CLIENTS // CALIBRATION_CASELOAD),
+        n_clients=CALIBRATION_CLIENTS,
+        weeks=weeks,
+        seed=CALIBRATION_SEED,
+        true_r=0.0,
+        halo=0.0,
+        therapist_sd=therapist_sd,
+        therapist_r=therapist_r,
+        templates=_TRIVIAL_TEMPLATES,
+        record_around_homework=False,
+    )
+    measure, improvement = reference_measure(sample), observed_improvements(sample)
+    engagement, unrelated, groups = _latent_deviations(sample)
+    keep = [i for i, c in enumerate(sample.clients) if c.key in measure and c.key in improvement]
+    keys = [sample.clients[i].key for i in keep]
+    kept_groups = [groups[i] for i in keep]
+    practice = _within_corr([measure[k] for k in keys], [engagement[i] for i in keep], kept_groups)
+    outcome = _within_corr([improvement[k] for k in keys], [unrelated[i] for i in keep], kept_groups)
+    return practice * outcome
+
+
+def calibrated_latent_r(
+    true_r: float, *, weeks: int, therapist_sd: float = 0.0, therapist_r: float = 0.0
+) -> float:
+    """The latent within-therapist correlation that makes the reference correlation equal `true_r`.
+
+    Raises ValueError when `true_r` is beyond what the observable measures can show (practice is a chance
+    process and the PHQ-9 has measurement error, so even a perfect latent link shows as less).
+    """
+    if true_r == 0.0:
+        return 0.0
+    factor = reference_attenuation(weeks, float(therapist_sd), float(therapist_r))
+    latent = true_r / factor
+    if abs(latent) > 1.0:
+        raise ValueError(
+            f"true_r = {true_r:g} cannot be reached with {weeks} weeks: the reference measure ({REFERENCE_FIGURE}) "
+            f"can correlate with observed improvement at most {factor:.2f} in absolute value, because "
+            "practice is a chance process and the PHQ-9 has measurement error"
+        )
+    return latent
+
+
+def population_truth(
+    *,
+    weeks: int,
+    true_r: float,
+    halo: float,
+    therapist_sd: float = 0.0,
+    therapist_r: float = 0.0,
+    n_clients: int = TRUTH_CLIENTS,
+    seed: int = TRUTH_SEED,
+    missing: Missingness | None = None,
+) -> dict[str, Any]:
+    """Every compliance figure's population correlation with improvement, by a large Monte Carlo sample.
+
+    A clinic of `n_clients` (in caseloads of `TRUTH_CASELOAD`) is simulated with the same settings and a
+    fixed seed, written in the export format and read back by the analysis, which computes each figure and
+    the improvement exactly as it does for any data set; so the truth follows the analysis's definitions.
+    The sample is written with its complete scores: the truth is the correlation with the improvement as it
+    was, whatever went unanswered (the `missing` setting still shapes what the raters saw, hence the halo).
+    ``figures[name]["within"]`` is the pooled within-therapist correlation, ``["all_clients"]`` the
+    correlation across all clients (the two differ only with therapist effects); ``overall_within`` is the
+    Fisher-z mean of the within values, the estimand of the analysis's overall figure. The Monte Carlo
+    standard error of each value is at most ``monte_carlo["max_se"]``.
+    """
+    return copy.deepcopy(
+        _population_truth(
+            weeks,
+            true_r,
+            halo,
+            float(therapist_sd),
+            float(therapist_r),
+            n_clients,
+            seed,
+            missing or Missingness(),
+        )
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _population_truth(
+    weeks: int,
+    true_r: float,
+    halo: float,
+    therapist_sd: float,
+    therapist_r: float,
+    n_clients: int,
+    seed: int,
+    missing: Missingness,
+) -> dict[str, Any]:
+    # Imported here: the analysis is only needed for the truth, and it never imports the simulator.
+    from emotipal.analysis.compliance.correlations import population_correlations
+    from emotipal.analysis.compliance.dataset import load_dataset
+
+    n_therapists = max(1, n_clients // TRUTH_CASELOAD)
+    sample = simulate_clinic(
+        n_therapists=n_therapists,
+        n_clients=n_clients,
+        weeks=weeks,
+        seed=seed,
+        true_r=true_r,
+        halo=halo,
+        therapist_sd=therapist_sd,
+        therapist_r=therapist_r,
+        missing=missing,
+        templates=_TRIVIAL_TEMPLATES,
+    )
+    sample = dataclasses.replace(sample, scores=sample.complete_scores)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_dataset(sample, Path(tmp))
+        values = population_correlations(load_dataset(tmp))
+    within = [v["within"] for v in values.values() if v["within"] is not None]
+    overall = math.tanh(statistics.fmean(math.atanh(r) for r in within)) if within else None
+    return {
+        "figures": {name: {k: _json_float(v) for k, v in pair.items()} for name, pair in values.items()},
+        "overall_within": None if overall is None else _json_float(overall),
+        "monte_carlo": {
+            "n_clients": n_clients,
+            "n_therapists": n_therapists,
+            "seed": seed,
+            # The sampling SE of a correlation r from n pairs is about (1 - r^2) / sqrt(n - 3); the largest
+            # over the figures is that of the one nearest 0.
+            "max_se": _json_float(
+                (1.0 - min(abs(r) for r in within) ** 2) / math.sqrt(n_clients - n_therapists - 2)
+            )
+            if within
+            else None,
+        },
+    }
 
 
 # --- output ----------------------------------------------------------------------------------------------
 
 
-def write_dataset(clinic: SimClinic, out_dir: Path) -> list[Path]:
-    """Write the clinic as CSV files plus truth.json into out_dir; return the paths written."""
+def write_dataset(clinic: SimClinic, out_dir: Path, *, truth_clients: int = 0) -> list[Path]:
+    """Write the clinic as CSV files plus truth.json into out_dir; return the paths written.
+
+    With `truth_clients` > 0 truth.json also holds every figure's population value (`population_truth`,
+    from a Monte Carlo sample of that many clients; 0 leaves them out, which is much faster).
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [
-        _write_csv(out_dir / "therapists.csv", [dataclasses.asdict(t) for t in clinic.therapists]),
+        _write_csv(
+            out_dir / "therapists.csv",
+            [
+                {
+                    "key": t.key,
+                    "display_name": t.display_name,
+                    "email": t.email,
+                    # Unobservable in a real clinic, like the clients' latents.
+                    "truth_engagement_effect": t.engagement_effect,
+                    "truth_improvement_effect": t.improvement_effect,
+                }
+                for t in clinic.therapists
+            ],
+        ),
         _write_csv(
             out_dir / "clients.csv",
             [
@@ -1474,74 +1796,96 @@ def write_dataset(clinic: SimClinic, out_dir: Path) -> list[Path]:
         _write_csv(
             out_dir / "assignments.csv",
             [
-                {**dataclasses.asdict(a), "practice_weekdays": json.dumps(list(a.practice_weekdays))}
+                {**_row(a), "practice_weekdays": json.dumps(list(a.practice_weekdays))}
                 for a in clinic.assignments
             ],
         ),
         _write_csv(
             out_dir / "entries.csv",
-            [
-                {**dataclasses.asdict(e), "answers": json.dumps(e.answers, sort_keys=True)}
-                for e in clinic.entries
-            ],
+            [{**_row(e), "answers": json.dumps(e.answers, sort_keys=True)} for e in clinic.entries],
         ),
-        _write_csv(out_dir / "scores.csv", [dataclasses.asdict(s) for s in clinic.scores]),
+        _write_csv(out_dir / "scores.csv", [_row(s) for s in clinic.scores]),
         _write_csv(
             out_dir / "sessions.csv",
-            [dataclasses.asdict(s) for s in clinic.sessions],
+            [_row(s) for s in clinic.sessions],
             _field_names(SimSession),
         ),
         _write_csv(
             out_dir / "self_reviews.csv",
-            [_with_rating_columns(dataclasses.asdict(r)) for r in clinic.self_reviews],
+            [_with_rating_columns(_row(r)) for r in clinic.self_reviews],
             _rating_field_names(SimSelfReview),
         ),
         _write_csv(
             out_dir / "therapist_reviews.csv",
-            [_with_rating_columns(dataclasses.asdict(r)) for r in clinic.therapist_reviews],
+            [_with_rating_columns(_row(r)) for r in clinic.therapist_reviews],
             _rating_field_names(SimTherapistReview),
         ),
         _write_csv(
             out_dir / "barriers.csv",
-            [dataclasses.asdict(b) for b in clinic.barriers],
+            [_row(b) for b in clinic.barriers],
             _field_names(SimBarrier),
         ),
         _write_csv(
             out_dir / "retro_ratings.csv",
-            [dataclasses.asdict(r) for r in clinic.retro_ratings],
+            [_row(r) for r in clinic.retro_ratings],
             _field_names(SimRetroRating),
         ),
     ]
     truth = {
         "seed": clinic.seed,
         "true_r": clinic.true_r,
+        "reference_figure": REFERENCE_FIGURE,
         "n_therapists": len(clinic.therapists),
         "n_clients": len(clinic.clients),
         "weeks": clinic.weeks,
         "halo": clinic.halo,
         "halo_points": HALO_POINTS,
         "halo_weights": {"weekly": HALO_WEEKLY_WEIGHT, "retroactive": HALO_RETRO_WEIGHT},
-        "realised_r": _json_float(realised_correlation(clinic)),
-        "latent_r": _json_float(latent_correlation(clinic)),
-        **_trajectory_truth(clinic),
+        "therapist_sd": clinic.therapist_sd,
+        "therapist_r": clinic.therapist_r,
+        "missing": _missing_settings(clinic),
+        "truth": {**_truth_section(clinic, truth_clients), **_trajectory_truth(clinic)},
+        "realised": {
+            "reference_within_r": _json_float(realised_within_correlation(clinic)),
+            "reference_all_clients_r": _json_float(realised_correlation(clinic)),
+            "latent_within_r": _json_float(latent_correlation(clinic)),
+            "share_missing": _json_float(share_missing(clinic)),
+        },
         "definitions": {
-            "true_r": "population correlation of the normal engagement latent and the improvement latent",
-            "realised_r": "sample correlation across clients of engagement (submitted entries / planned "
-            "practice days) and improvement (week-0 PHQ-9 minus last-week PHQ-9, adjusted to the average "
-            "baseline by regression), on the complete scores (before any went unanswered)",
-            "latent_r": "sample correlation of probit(truth_engagement) and truth_improvement",
-            "time_slope_mean": "truth: population mean across clients of the weekly PHQ-9 slope of their "
+            "truth": "population values of the generating model (what the analysis estimates); 'realised' "
+            "holds the same quantities computed on this sample",
+            "true_r": f"the population correlation of {REFERENCE_DEFINITION}; the simulator calibrates its "
+            "latent correlation (truth.latent_within_r) so that this holds",
+            "reference_figure": "the analysis's name of the reference compliance measure",
+            "truth.reference_within_r": "= true_r",
+            "truth.latent_within_r": "population correlation, within therapists, of the clients' engagement "
+            "latent (probit(truth_engagement) less the therapist's truth_engagement_effect) and improvement "
+            "latent ((truth_improvement - 4) / 3 less the therapist's truth_improvement_effect)",
+            "truth.figures": "per compliance figure (the analysis's definitions): 'within' = population pooled "
+            "within-therapist correlation with improvement, 'all_clients' = population correlation across all "
+            "clients; from a Monte Carlo sample (truth.monte_carlo; null when not computed)",
+            "truth.overall_within": "tanh of the mean of atanh(within) over the figures: the analysis's "
+            "overall estimand",
+            "realised.reference_within_r": "this sample's pooled within-therapist correlation of the reference "
+            "measure and improvement",
+            "realised.reference_all_clients_r": "the same across all clients, ignoring therapists",
+            "realised.latent_within_r": "this sample's correlation of the two latents (therapist effects "
+            "removed)",
+            "therapist_sd": "SD of the therapists' effects on the engagement latent (probit scale) and on the "
+            "improvement latent (SD units; x 3 for PHQ-9 points); 0 = therapists differ only by chance",
+            "therapist_r": "correlation of a therapist's engagement effect and improvement effect: the "
+            "between-therapist association",
+            "truth.time_slope_mean": "population mean across clients of the weekly PHQ-9 slope of their "
             "straight-line trajectory (points per week; negative = improving)",
-            "time_slope_sd": "truth: population SD across clients of that slope",
-            "lagged_within_effect": "truth: PHQ-9 points added to a week's score per 10 percentage points of "
+            "truth.time_slope_sd": "population SD across clients of that slope (therapist effects included)",
+            "truth.lagged_within_effect": "PHQ-9 points added to a week's score per 10 percentage points of "
             "the previous week's planned practices submitted (the within-person effect of practice)",
-            "missing_after_discharge": "no weekly PHQ-9 after an early discharge",
-            "skip_rate, dropout_rate, missing_per_point": "each week after week 0 a client still answering "
-            "stops answering for good with log-odds logit(dropout_rate) + missing_per_point * (last answered "
-            "score - 14), or else skips that week with log-odds logit(skip_rate) + the same shift: missing at "
-            "random given the scores already seen",
-            "realised_share_missing": "realised: share of the client-weeks (every client, every week) "
-            "without a PHQ-9 score in scores.csv",
+            "missing": "which weekly PHQ-9 go unanswered: none after an early discharge (after_discharge); "
+            "each week after week 0 a client still answering stops for good with log-odds "
+            "logit(dropout_rate) + per_point * (last answered score - 14), or else skips that week with "
+            "log-odds logit(skip_rate) + the same shift: missing at random given the scores already seen",
+            "realised.share_missing": "share of the client-weeks (every client, every week) without a PHQ-9 "
+            "score in scores.csv",
             "halo": "how strongly every subjective rating (weekly self-review and therapist review, end-of-"
             "treatment retroactive rating) is inflated by the client's observed improvement: a rating's 0..1 "
             "value is the objective figure + halo * weight * (PHQ-9 drop from week 0 to the latest score "
@@ -1554,13 +1898,14 @@ def write_dataset(clinic: SimClinic, out_dir: Path) -> list[Path]:
     return [*written, truth_path]
 
 
-def time_slope_truth(weeks: int) -> tuple[float, float]:
+def time_slope_truth(weeks: int, therapist_sd: float = 0.0) -> tuple[float, float]:
     """The population mean and SD across clients of the true weekly PHQ-9 slope (points per week).
 
     Each client's scores lie on a straight line falling by their `improvement` over the weeks - 1 steps of
-    the course, and the improvement is IMPROVEMENT_MEAN + IMPROVEMENT_SD * a standard normal.
+    the course, and the improvement is IMPROVEMENT_MEAN + IMPROVEMENT_SD * (a standard normal + their
+    therapist's effect, normal with SD `therapist_sd`).
     """
-    return -IMPROVEMENT_MEAN / (weeks - 1), IMPROVEMENT_SD / (weeks - 1)
+    return -IMPROVEMENT_MEAN / (weeks - 1), IMPROVEMENT_SD * math.sqrt(1.0 + therapist_sd**2) / (weeks - 1)
 
 
 def share_missing(clinic: SimClinic) -> float:
@@ -1570,22 +1915,54 @@ def share_missing(clinic: SimClinic) -> float:
 
 
 def _trajectory_truth(clinic: SimClinic) -> dict[str, Any]:
-    mean, sd = time_slope_truth(clinic.weeks)
-    m = clinic.missing
+    mean, sd = time_slope_truth(clinic.weeks, clinic.therapist_sd)
     return {
         "time_slope_mean": round(mean, 6),
         "time_slope_sd": round(sd, 6),
         "lagged_within_effect": clinic.practice_effect,
-        "missing_after_discharge": m.after_discharge,
-        "skip_rate": m.skip_rate,
-        "dropout_rate": m.dropout_rate,
-        "missing_per_point": m.per_point,
-        "realised_share_missing": round(share_missing(clinic), 6),
     }
 
 
-def _json_float(value: float) -> float | None:
-    return None if math.isnan(value) else round(value, 6)
+def _missing_settings(clinic: SimClinic) -> dict[str, Any]:
+    m = clinic.missing
+    return {
+        "after_discharge": m.after_discharge,
+        "skip_rate": m.skip_rate,
+        "dropout_rate": m.dropout_rate,
+        "per_point": m.per_point,
+    }
+
+
+def _truth_section(clinic: SimClinic, truth_clients: int) -> dict[str, Any]:
+    section: dict[str, Any] = {
+        "reference_within_r": clinic.true_r,
+        "latent_within_r": None if clinic.latent_r is None else _json_float(clinic.latent_r),
+        "figures": None,
+        "overall_within": None,
+        "monte_carlo": None,
+    }
+    if truth_clients > 0:
+        section.update(
+            population_truth(
+                weeks=clinic.weeks,
+                true_r=clinic.true_r,
+                halo=clinic.halo,
+                therapist_sd=clinic.therapist_sd,
+                therapist_r=clinic.therapist_r,
+                n_clients=truth_clients,
+                missing=clinic.missing,
+            )
+        )
+    return section
+
+
+def _json_float(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else round(value, 6)
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict, without `dataclasses.asdict`'s deep copy (five times faster)."""
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]], fieldnames: Sequence[str] | None = None) -> Path:
@@ -1640,13 +2017,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=30)
     parser.add_argument("--weeks", type=int, default=16)
     parser.add_argument("--therapists", type=int, default=3)
-    parser.add_argument("--true-r", type=float, default=0.5, help="engagement-improvement correlation")
+    parser.add_argument(
+        "--true-r",
+        type=float,
+        default=0.5,
+        help="the population correlation, within therapists, of the reference compliance measure - the "
+        "objective percentage of planned practices completed (analysis figure objective_percentage) - with "
+        "improvement (week-0 minus last-week PHQ-9); the simulator calibrates its latent traits so that this "
+        "holds (reachable up to about 0.6; truth.json gives every figure's own population value)",
+    )
     parser.add_argument(
         "--halo",
         type=float,
         default=HALO_DEFAULT,
         help="0..1: how strongly subjective and retroactive ratings are inflated by the client's "
         "improvement (0 = none)",
+    )
+    parser.add_argument(
+        "--therapist-sd",
+        type=float,
+        default=0.0,
+        help=f"0..{MAX_THERAPIST_SD:g}: SD of the therapists' effects on their clients' engagement latent "
+        "(probit scale) and improvement latent (in SDs of the clients' own spread); default 0: none",
+    )
+    parser.add_argument(
+        "--therapist-r",
+        type=float,
+        default=0.0,
+        help="-1..1: correlation of a therapist's engagement and improvement effects (the association "
+        "between therapists; with --true-r 0 it is the only one)",
+    )
+    parser.add_argument(
+        "--truth-clients",
+        type=int,
+        default=None,
+        help="simulated clients in the Monte Carlo sample that gives every figure's truth in truth.json "
+        "(default: 5 x --clients, at least 2000 and at most 20000, so that the Monte Carlo SE, about "
+        "1/sqrt(N), stays well below the data set's own; 0: leave the figures' truths out)",
     )
     parser.add_argument("--seed", type=int, default=7)
     defaults = Missingness()
@@ -1685,6 +2092,10 @@ def main(argv: list[str] | None = None) -> int:
         "--templates", type=Path, default=TEMPLATE_DIR, help="directory of exercise YAML files"
     )
     args = parser.parse_args(argv)
+    if args.truth_clients is None:
+        args.truth_clients = default_truth_clients(args.clients)
+    if args.truth_clients < 0:
+        parser.error("--truth-clients must be 0 or more")
 
     templates = load_templates(args.templates)
     if not templates:
@@ -1698,6 +2109,8 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             true_r=args.true_r,
             halo=args.halo,
+            therapist_sd=args.therapist_sd,
+            therapist_r=args.therapist_r,
             missing=Missingness(
                 after_discharge=not args.scores_after_discharge,
                 skip_rate=args.skip_rate,
@@ -1709,10 +2122,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ValueError as exc:
         parser.error(str(exc))
-    paths = write_dataset(clinic, args.out)
+    paths = write_dataset(clinic, args.out, truth_clients=args.truth_clients)
+    truth_note = (
+        f"; every figure's truth from {args.truth_clients} simulated clients" if args.truth_clients else ""
+    )
     print(
         f"{len(clinic.clients)} clients, {len(clinic.entries)} entries over {clinic.weeks} weeks; "
-        f"realised r = {realised_correlation(clinic):.3f} (true_r = {clinic.true_r}); "
+        f"realised within-therapist r of {REFERENCE_FIGURE} with improvement = "
+        f"{realised_within_correlation(clinic):.3f} (truth: true_r = {clinic.true_r}{truth_note}); "
         f"{len(clinic.sessions)} sessions, {len(clinic.self_reviews)} self-reviews, "
         f"{len(clinic.therapist_reviews)} therapist reviews, {len(clinic.barriers)} barriers (halo = {clinic.halo}); "
         f"{share_missing(clinic):.1%} of the weekly PHQ-9 scores missing"

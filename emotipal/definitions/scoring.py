@@ -63,6 +63,11 @@ def score_response(definition: Mapping[str, Any], answers: Mapping[str, Any]) ->
     different ranges). Example: a 9-item sum with one item missing and answers totalling 13 over 8 items
     gives 13 / 8 x 9 = 14.625, so 15. A mean is simply the mean of the answered items.
 
+    Prorating fills in the total only, never an item: ``risk_items`` lists risk items that were *answered*
+    above their lowest value, so an unanswered PHQ-9 item 9 stays unanswered for risk alerting (it raises
+    no alert, and no estimate of it does either) even when the total is prorated. ``missing`` names it, so a
+    caller can ask for it; the questionnaire form does (risk items must be answered to submit).
+
     A subscale (``method`` sum or mean, default sum) is computed only when all its items are answered.
 
     The band is the label of the band with ``min <= total <= max``; bands are compared that way because a

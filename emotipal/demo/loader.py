@@ -17,6 +17,7 @@ from emotipal.accounts.models import ClientProfile, Clinic, Membership, Role, Us
 from emotipal.analysis.simulate import SimClinic, simulate_clinic
 from emotipal.demo import exposure as demo_exposure
 from emotipal.demo import measures as demo_measures
+from emotipal.demo import research as demo_research
 from emotipal.homework.models import (
     Assignment,
     Barrier,
@@ -39,6 +40,7 @@ DEMO_LOGINS = {
     "therapist": "therapist@demo.emotipal.invalid",
     "client": "client@demo.emotipal.invalid",
     "admin": "admin@demo.emotipal.invalid",
+    "researcher": "researcher@demo.emotipal.invalid",
 }
 REVIEW_NOTES = [
     "We went through this together in session.",
@@ -156,6 +158,9 @@ def _store(sim: SimClinic, versions: dict[str, TemplateVersion]) -> DemoResult:
     _store_reviews(sim, assignments, sessions, cal)
     demo_measures.store(sim, profiles, cal.start, showcase.key, sim.seed)
     demo_exposure.store(profiles, showcase.key)
+    researcher = _user(DEMO_LOGINS["researcher"], "Robin Researcher (demo)", hashed)
+    Membership.objects.create(user=researcher, clinic=clinic, role=Role.RESEARCHER)
+    demo_research.load_study(clinic, admin, researcher, profiles[showcase.key])
     return DemoResult(True, len(profiles), created)
 
 

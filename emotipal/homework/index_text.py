@@ -11,13 +11,19 @@ PART_NAMES = {
     "time": _("Time"),
 }
 PART_DESCRIPTIONS = {
-    "completion": _("Share of planned practices submitted (more than planned counts as 100 %)."),
+    "completion": _(
+        "Share of planned practices submitted, each homework counting up to its own plan (extra practices "
+        "of one homework do not make up for another)."
+    ),
     "quality": _(
-        "How well the homework was done, from session ratings (0-4 x 25): the client and therapist ratings "
-        "combined where both rated, otherwise the average of those that exist."
+        "How well the homework was done, from all session ratings (0-4 x 25): each rated homework counts "
+        "once, with the client's and therapist's ratings averaged where both rated it."
     ),
     "effort": _("The client's own effort rating when submitting each practice (0-4 x 25), averaged."),
-    "time": _("Share of the planned practice minutes spent active in the exercise (capped at 100 %)."),
+    "time": _(
+        "Share of the planned practice minutes spent active in the exercise, each homework counting up to "
+        "its own planned minutes."
+    ),
 }
 
 

@@ -47,7 +47,9 @@ def symptom_trajectory(
 ) -> Chart:
     """points: {"date", "total", "status"}; engagement: {"week", "value" 0-100}."""
     title = _("%(name)s over time") % {"name": name}
-    columns = [_("Date"), _("Score"), _("Band"), _("Change since first")]
+    # The markers are the Jacobson-Truax index against the first score, named so: the NHS thresholds and
+    # recovery are judged on the PHQ-9 and GAD-7 together, on the page's paired outcome.
+    columns = [_("Date"), _("Score"), _("Band"), _("Reliable change since first (Jacobson-Truax)")]
     table = [
         [
             day_label(p["date"]),
@@ -103,12 +105,12 @@ def symptom_trajectory(
             color=alt.Color(
                 "status:N",
                 scale=alt.Scale(domain=[_(s) for s in STATUS_COLOURS], range=list(STATUS_COLOURS.values())),
-                legend=alt.Legend(title=None, columns=2),
+                legend=alt.Legend(title=_("Reliable change (Jacobson-Truax)"), columns=2),
             ),
             tooltip=[
                 alt.Tooltip("label:N", title=_("Date")),
                 alt.Tooltip("total:Q", title=_("Score")),
-                alt.Tooltip("status:N", title=_("Change")),
+                alt.Tooltip("status:N", title=_("Jacobson-Truax")),
             ],
         )
     )

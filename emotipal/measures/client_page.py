@@ -1,5 +1,5 @@
 """The therapist's measures page for one client: scores with bands and reliable change next to engagement,
-mechanism ratings, schedules and alerts."""
+mechanism ratings, schedules and alerts; the NHS Talking Therapies outcome on the PHQ-9 and GAD-7 together."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.analysis import engagement as eng
-from emotipal.analysis.outcomes import jacobson_truax, nhs_outcome
+from emotipal.analysis.outcomes import jacobson_truax
 from emotipal.definitions.instruments import MECHANISM, OUTCOME, item_range, scored_items
 from emotipal.homework import compliance
 from emotipal.homework.models import Entry
 from emotipal.homework.queries import week_start
 from emotipal.measures import charts as outcome_charts
-from emotipal.measures import services
+from emotipal.measures import outcome_summary, services
 from emotipal.measures.access import usable_instruments
 from emotipal.measures.models import Response, Schedule
 from emotipal.platform import clock
@@ -50,23 +50,22 @@ def score_series(responses: list[Response], tz: dt.tzinfo = clock.UTC) -> dict[s
             points.append(
                 {"date": day, "week": week_start(day), "total": r.total, "band": r.band, "status": status}
             )
-        nhs = definition.get("nhs")
         latest = items[-1].total
+        # No recovery here: recovery is decided on the PHQ-9 and GAD-7 together (outcome_summary.paired_summary).
         summary = {
             "name": definition.get("name", key),
             "baseline": baseline,
+            "baseline_prorated": items[0].prorated,
             "latest": latest,
+            "latest_prorated": items[-1].prorated,
             "latest_band": items[-1].band,
             "change": (latest - baseline) if latest is not None and baseline is not None else None,
             "status": points[-1]["status"] if len(points) > 1 else None,
-            "nhs": nhs_outcome(
-                baseline,
-                latest,
-                caseness=nhs["caseness"],
-                reliable_change=nhs["reliable_change"],
-                direction=direction,
-            )
-            if nhs and len(items) > 1 and baseline is not None and latest is not None
+            "rci": outcome_summary.reliable_change_index(definition, baseline, latest)
+            if len(items) > 1
+            else None,
+            "significance": outcome_summary.significance(definition, baseline, latest)
+            if len(items) > 1
             else None,
             "n": len(items),
         }
@@ -162,6 +161,7 @@ def build(actor: Any, client: ClientProfile) -> dict[str, Any]:
     return {
         "client": client,
         "series": series,
+        "paired": outcome_summary.paired_summary(responses, zone),
         "charts": charts,
         "responses": responses[:60],
         "schedules": list(

@@ -209,15 +209,12 @@ def save_answers(user: Any, response_id: int, raw: dict[str, Any], *, submit: bo
         response.started_at = response.started_at or now
         response.status = Response.Status.IN_PROGRESS
         score = score_response(definition, response.answers)
+        unanswered: list[str] = []
         if submit:
             missing = [i for i in score.missing] if not score.complete else []
-            required = _required_missing(definition, response.answers)
-            if missing or required:
-                response.save()
-                raise MeasureError(
-                    gettext("Please answer the questions marked."),
-                    {item: gettext("Please answer this one.") for item in [*missing, *required]},
-                )
+            unanswered = [*missing, *_required_missing(definition, response.answers)]
+        completing = submit and not unanswered
+        if completing:
             response.status = Response.Status.COMPLETED
             response.completed_at = now
             response.total = score.total
@@ -226,24 +223,35 @@ def save_answers(user: Any, response_id: int, raw: dict[str, Any], *, submit: bo
             response.prorated = score.prorated
         response.save()
         alert = _raise_alert_if_needed(response, definition)
-    record(
-        user,
-        "response.complete" if submit else "response.save",
-        response,
-        subject_user_id=response.client.user_id,
-        clinic_id=response.client.clinic_id,
-    )
+        record(
+            user,
+            "response.complete" if completing else "response.save",
+            response,
+            subject_user_id=response.client.user_id,
+            clinic_id=response.client.clinic_id,
+        )
+    if unanswered:
+        # Raised after the commit: a refused submit keeps every answer given so far (and a risk answer among
+        # them has alerted), so nothing the client entered is lost.
+        raise MeasureError(
+            gettext("Please answer the questions marked."),
+            {item: gettext("Please answer this one.") for item in unanswered},
+        )
     return SaveResult(response, alert)
 
 
 def _required_missing(definition: dict[str, Any], answers: dict[str, Any]) -> list[str]:
+    """Unanswered items the client must answer before submitting, whatever the total may do without them.
+
+    Unscored items marked required, and scored risk items: a total may be prorated over a missing item,
+    but a risk item is never estimated, so a skipped PHQ-9 item 9 would silently raise no alert.
+    """
     return [
         i["id"]
         for i in definition["items"]
         if i["type"] not in ("descriptive",)
-        and not is_scored(definition, i)
-        and i.get("required", False)
         and i["id"] not in answers
+        and (i.get("risk", False) if is_scored(definition, i) else i.get("required", False))
     ]
 
 

@@ -3,13 +3,17 @@
 A client's day (Today, their week's goal, due homework, their practice calendar, questionnaire schedules,
 reminders) is in the client's time zone, else their clinic's; clinic-wide things are in the clinic's zone.
 The server's own zone (settings.TIME_ZONE, what `timezone.localdate()` uses) is nobody's day, so code asks
-this module instead. Tests freeze time by patching `now` here.
+this module instead. Tests freeze time by patching `now` here; the demo loader plays a simulated history
+through `replaying`.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,9 +28,26 @@ UTC = ZoneInfo("UTC")
 MAX_ZONE_LENGTH = 64  # the length of the timezone columns
 
 
+_replayed: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("replayed", default=None)
+
+
 def now() -> dt.datetime:
     """The current instant (aware, UTC). Every date decision starts here, so a test can freeze it."""
-    return timezone.now()
+    replayed = _replayed.get()
+    return replayed if replayed is not None else timezone.now()
+
+
+@contextmanager
+def replaying(moment: dt.datetime) -> Iterator[None]:
+    """Within this block `now()` is `moment`: for loading a simulated history (the demo), whose actions must
+    record the simulated dates. Only this thread or task sees it (a context variable)."""
+    if timezone.is_naive(moment):
+        raise ValueError("replaying needs an aware datetime")
+    token = _replayed.set(moment)
+    try:
+        yield
+    finally:
+        _replayed.reset(token)
 
 
 @functools.lru_cache(maxsize=512)

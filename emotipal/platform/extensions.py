@@ -37,3 +37,5 @@ class Slot(Generic[F]):
 open_questionnaires: Slot[Callable[[Any], list[Any]]] = Slot("open_questionnaires")
 # client ids -> {client id: outcome flags with .open_alerts and .deteriorated} (the caseload's risk columns)
 caseload_outcomes: Slot[Callable[[list[int]], dict[int, Any]]] = Slot("caseload_outcomes")
+# user -> [(label, url, count waiting for the user)]: links a higher app adds to the user's settings page
+settings_links: Slot[Callable[[Any], list[tuple[str, str, int]]]] = Slot("settings_links")

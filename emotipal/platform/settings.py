@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "emotipal.library",
     "emotipal.homework",
     "emotipal.measures",
+    "emotipal.research",
     "emotipal.notifications",
     "emotipal.demo",
 ]
@@ -172,6 +173,10 @@ if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Research exports: each in its own folder under this root (never under static or media: downloads go through
+# the study's access check).
+EMOTIPAL_EXPORT_ROOT = Path(os.environ.get("EMOTIPAL_EXPORT_ROOT", LOCAL_DIR / "exports"))
 
 INVITATION_DAYS_VALID = int(os.environ.get("EMOTIPAL_INVITATION_DAYS", "7"))
 

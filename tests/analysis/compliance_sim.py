@@ -21,7 +21,10 @@ def clinic(**kwargs: Any) -> SimClinic:
     return simulate_clinic(templates=TEMPLATES, **{**SMALL, **kwargs})
 
 
-def dataset_dir(directory: Path, **kwargs: Any) -> Path:
-    """Simulate a small clinic and write it into `directory` in the export format."""
-    write_dataset(clinic(**kwargs), directory)
+def dataset_dir(directory: Path, *, truth_clients: int = 0, **kwargs: Any) -> Path:
+    """Simulate a small clinic and write it into `directory` in the export format.
+
+    With `truth_clients` > 0 truth.json also holds every figure's truth (from a Monte Carlo sample).
+    """
+    write_dataset(clinic(**kwargs), directory, truth_clients=truth_clients)
     return directory

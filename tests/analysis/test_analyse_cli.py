@@ -25,12 +25,23 @@ from emotipal.analysis.analyse_cli import main
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENTRY_KEYS = {"r", "ci_low", "ci_high", "k"}
-MODERATOR_KEYS = {"qm", "qm_df", "qm_p"}
+ESTIMATE_KEYS = {"r", "ci_low", "ci_high", "se_z", "p"}
+MODERATOR_KEYS = {
+    "tested",
+    "groups",
+    "matched_on",
+    "differences",
+    "statistic",
+    "df",
+    "p",
+    "confounded",
+    "reason",
+}
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return dataset_dir(tmp_path_factory.mktemp("cli") / "data", seed=3, halo=0.5)
+    return dataset_dir(tmp_path_factory.mktemp("cli") / "data", seed=3, halo=0.5, truth_clients=600)
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +52,12 @@ def json_report(data_dir: Path) -> dict[str, Any]:
     return json.loads(out.getvalue())
 
 
-def test_json_has_the_pooled_and_moderator_results(json_report: dict[str, Any]) -> None:
+def test_json_has_the_correlation_and_moderator_results(json_report: dict[str, Any]) -> None:
     r = json_report
-    assert set(r["overall"]) >= ENTRY_KEYS
-    assert r["overall"]["k"] == 24  # 8 figures x 3 therapists
+    assert set(r["overall"]) >= ESTIMATE_KEYS | {"k", "estimate_z", "figures", "truth"}
+    assert r["overall"]["k"] == 8  # the figures' mean, not 24 figure-by-therapist "studies"
+    assert r["overall"]["ci_low"] < r["overall"]["r"] < r["overall"]["ci_high"]
+    assert r["bootstrap"]["resamples"] == 200 and r["bootstrap"]["seed"] == 2026
     expected_levels = {
         "by_source": {"client", "therapist", "combined", "objective"},
         "by_type": {"likert", "count", "percentage"},
@@ -56,12 +69,42 @@ def test_json_has_the_pooled_and_moderator_results(json_report: dict[str, Any]) 
             assert set(entry) == ENTRY_KEYS
             assert entry["ci_low"] < entry["r"] < entry["ci_high"]
         assert sum(e["k"] for e in r[key].values()) == r["overall"]["k"]
+    moderators = r["moderators"]
     for name in ("source", "type", "timing"):
-        assert set(r["moderators"][name]) >= MODERATOR_KEYS
-        assert r["moderators"][name]["qm_df"] == len(expected_levels[f"by_{name}"]) - 1
-    assert len(r["figures"]) == 8 and len(r["studies"]) == 24
+        assert set(moderators[name]) == MODERATOR_KEYS
+        assert moderators[name]["tested"] and 0 <= moderators[name]["p"] <= 1
+    # What the figure set can separate: the three raters (2 df), count vs percentage, and timing.
+    assert moderators["source"]["groups"] == [["client", "therapist", "combined"], ["objective"]]
+    assert (
+        moderators["source"]["df"] == 2 and moderators["type"]["df"] == 1 and moderators["timing"]["df"] == 1
+    )
+    assert moderators["source"]["confounded"] == [
+        {
+            "levels": ["client", "therapist", "combined"],
+            "other_levels": ["objective"],
+            "confounded_with": ["type"],
+        }
+    ]
+    assert [d["level"] for d in moderators["type"]["differences"]] == ["percentage"]
+    (joint,) = r["confounded"]
+    assert joint["moderators"] == ["source", "type"] and joint["matched_on"] == ["timing"]
+    assert set(joint["figures_b"]) == {"objective_percentage", "objective_count"}
+    assert len(r["figures"]) == 8 and "studies" not in r
     for f in r["figures"]:
-        assert {"name", "source", "type", "timing", "r", "ci_low", "ci_high", "n", "pooled"} <= set(f)
+        assert {
+            "name",
+            "source",
+            "type",
+            "timing",
+            "n",
+            "n_therapists",
+            "reason",
+            "between",
+            "all_clients",
+        } <= set(f)
+        assert set(f) >= ESTIMATE_KEYS and f["ci_low"] < f["r"] < f["ci_high"]
+        assert set(f["truth"]) == {"within", "all_clients", "covered"}
+        assert len(f["by_therapist"]) == 3
     assert set(r["mixed_model"]["coefficients"]) == {
         "intercept",
         "week",
@@ -71,14 +114,46 @@ def test_json_has_the_pooled_and_moderator_results(json_report: dict[str, Any]) 
     }
     assert {"estimate", "ci_low", "ci_high"} <= set(r["mediation"]["indirect"])
     assert r["mediation"]["bootstrap"]["resamples"] == 200
-    assert r["truth"]["true_r"] == 0.5 and r["truth"]["halo"] == 0.5
+    truth = r["truth"]
+    assert (
+        truth["true_r"] == 0.5
+        and truth["halo"] == 0.5
+        and truth["reference_figure"] == "objective_percentage"
+    )
+    assert truth["truth"]["reference_within_r"] == 0.5
+    assert set(truth["truth"]["figures"]) == {f["name"] for f in r["figures"]}
+    assert set(truth["realised"]) == {
+        "reference_within_r",
+        "reference_all_clients_r",
+        "latent_within_r",
+        "share_missing",
+    }
+    assert {"time_slope_mean", "time_slope_sd", "lagged_within_effect"} <= set(truth["truth"])
+    # Every key of the report is documented in it.
+    documented = " ".join(r["definitions"])
+    for key in r:
+        assert key in documented, key
 
 
 def test_text_is_the_default(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(data_dir), "--resamples", "50"]) == 0
     out = capsys.readouterr().out
-    for text in ("Overall", "By source", "By type", "By timing", "QM(", "Mixed model", "Mediation"):
-        assert text in out
+    for text in (
+        "within therapists",
+        "Overall",
+        "By source",
+        "By type",
+        "By timing",
+        "Wald chi2(",
+        "Not separable: client, therapist, combined vs objective - confounded with type",
+        "source and type are the same split",
+        "truth",
+        "realised",
+        "Mixed model",
+        "Mediation",
+        "Methods",
+    ):
+        assert text in out, text
 
 
 class _Html(HTMLParser):
@@ -202,7 +277,6 @@ BAD_INPUTS: list[tuple[str, str, Callable[[list[dict[str, str]], list[str]], lis
     ("bad-weekdays", "assignments.csv", _set(0, "practice_weekdays", "[9]"), "column 'practice_weekdays': '[9]' is not a list of weekdays"),
     ("bad-rating", "retro_ratings.csv", _set(0, "quantity", "7"), "retro_ratings.csv, line 2, column 'quantity': 7 is outside 0..4"),
     ("bad-rater", "retro_ratings.csv", _set(0, "rater", "mother"), "'mother' is not a rater"),
-    ("one-timing-level", "retro_ratings.csv", _no_rows, "moderator 'timing' needs at least two levels (only 'contemporaneous')"),
     ("fewer-than-2-clients", "scores.csv", _first_client_only, "at least 2 clients with two or more PHQ-9 scores"),
 ]  # fmt: skip
 
@@ -230,6 +304,24 @@ def test_bad_input_exits_2_with_a_message_naming_the_place(
     assert captured.err.startswith("emotipal analyse: error: ")
     assert message in captured.err
     assert captured.err.count("\n") == 1  # one line, no traceback
+
+
+def test_without_retroactive_ratings_timing_is_not_tested(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bare = tmp_path / "bare"
+    shutil.copytree(data_dir, bare)
+    _edit(bare / "retro_ratings.csv", _no_rows)
+    assert main([str(bare), "--format", "json", "--resamples", "50"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["moderators"]["timing"] == {
+        **r["moderators"]["timing"],
+        "tested": False,
+        "reason": "every figure with a value has the same timing",
+    }
+    assert r["overall"]["k"] == 5
+    assert main([str(bare), "--resamples", "50"]) == 0
+    assert "Not tested: every figure with a value has the same timing." in capsys.readouterr().out
 
 
 def test_bad_directory_and_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -277,4 +369,4 @@ def test_command_runs_without_django_and_never_prints_a_traceback(data_dir: Path
         proc.stderr
         == f"emotipal analyse: error: {tmp_path / 'scores.csv'}: file not found (the data set needs it)\n"
     )
-    assert json.loads(proc.stdout)["overall"]["k"] == 24
+    assert json.loads(proc.stdout)["overall"]["k"] == 8

@@ -285,6 +285,7 @@ def test_every_figure_is_labelled_and_carries_its_period() -> None:
         ("drafts_abandoned", "contemporaneous"),
         ("edits_after_submission", "contemporaneous"),
         ("mean_effort", "contemporaneous"),
+        ("quality_all_ratings", "contemporaneous"),
     } | {(f"{s}_{a}", t) for s in ("client", "therapist", "combined") for a in likert for t in TIMINGS}
     assert names == expected
     for f in figs:

@@ -82,7 +82,7 @@ def test_the_missing_share_is_reported(tmp_path: Path) -> None:
     truth = json.loads((tmp_path / "d" / "truth.json").read_text())
     assert missing["client_weeks"] == SMALL["n_clients"] * SMALL["weeks"]
     assert missing["missing"] == len(sim.complete_scores) - len(sim.scores)
-    assert missing["share_missing"] == pytest.approx(truth["realised_share_missing"], abs=1e-6)
+    assert missing["share_missing"] == pytest.approx(truth["realised"]["share_missing"], abs=1e-6)
     assert missing["share_missing"] == pytest.approx(share_missing(sim))
     after = sum(
         1
@@ -221,15 +221,19 @@ def test_the_command_line_sets_the_missingness(tmp_path: Path, capsys: pytest.Ca
     assert main([*argv, "--out", str(tmp_path / "full")]) == 0
     assert "0.0% of the weekly PHQ-9 scores missing" in capsys.readouterr().out
     truth = json.loads((tmp_path / "full" / "truth.json").read_text())
-    assert truth["realised_share_missing"] == 0.0 and truth["missing_after_discharge"] is False
+    assert truth["realised"]["share_missing"] == 0.0 and truth["missing"]["after_discharge"] is False
     rows = (tmp_path / "full" / "scores.csv").read_text().splitlines()
     assert len(rows) == 1 + 20 * 6
     argv = [*common, "--skip-rate", "0.3", "--dropout-rate", "0.1", "--practice-effect", "-0.4"]
     assert main([*argv, "--out", str(tmp_path / "some")]) == 0
     truth = json.loads((tmp_path / "some" / "truth.json").read_text())
-    assert (
-        truth["skip_rate"] == 0.3 and truth["dropout_rate"] == 0.1 and truth["lagged_within_effect"] == -0.4
-    )
-    assert truth["realised_share_missing"] > 0.2
+    assert truth["missing"] == {
+        "after_discharge": True,
+        "skip_rate": 0.3,
+        "dropout_rate": 0.1,
+        "per_point": 0.05,
+    }
+    assert truth["truth"]["lagged_within_effect"] == -0.4
+    assert truth["realised"]["share_missing"] > 0.2
     with pytest.raises(SystemExit):
         main([*common, "--skip-rate", "1.5", "--out", str(tmp_path / "bad")])

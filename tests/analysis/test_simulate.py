@@ -239,20 +239,22 @@ def test_higher_quality_reports_improvement_on_before_after_scales_more_often() 
     assert high[1] > low[1] + 0.25
 
 
-def test_latent_correlation_matches_true_r() -> None:
-    big = simulate_clinic(templates=TEMPLATES, n_clients=400, true_r=0.6, seed=11)
-    # Sample correlation of two normals with rho = 0.6 at n = 400 has SD about (1 - rho^2)/sqrt(n) = 0.032.
-    assert abs(latent_correlation(big) - 0.6) < 0.1
+def test_latent_correlation_matches_the_calibrated_latent_r() -> None:
+    big = simulate_clinic(templates=TEMPLATES, n_clients=400, true_r=0.5, seed=11)
+    # The latents correlate more strongly than the observed measures, so that these reach true_r.
+    assert big.latent_r is not None and 0.6 < big.latent_r < 0.9
+    # Sample correlation of two normals at n = 400 has SD about (1 - rho^2)/sqrt(n) < 0.03.
+    assert abs(latent_correlation(big) - big.latent_r) < 0.1
 
 
 @pytest.mark.parametrize("seed", [11, 12])
 def test_realised_correlation_follows_true_r(seed: int) -> None:
-    # The observable engagement (share of planned practices submitted) and improvement (week-0 minus
-    # last-week PHQ-9) are noisy versions of the latents, so their correlation is attenuated: about 0.4 when
-    # true_r = 0.6 (SD ~0.04 at n = 400) and centred on zero when true_r = 0 (SD ~0.05).
-    related = simulate_clinic(templates=TEMPLATES, n_clients=400, weeks=12, true_r=0.6, seed=seed)
+    # The observed reference measure (share of planned practices submitted) and improvement (week-0 minus
+    # last-week PHQ-9) correlate at true_r in the population (SD about 0.04 at n = 400; the tight check is
+    # in test_simulate_truth.py).
+    related = simulate_clinic(templates=TEMPLATES, n_clients=400, weeks=12, true_r=0.5, seed=seed)
     unrelated = simulate_clinic(templates=TEMPLATES, n_clients=400, weeks=12, true_r=0.0, seed=seed)
-    assert realised_correlation(related) > 0.25
+    assert abs(realised_correlation(related) - 0.5) < 0.15
     assert abs(realised_correlation(unrelated)) < 0.15
 
 
@@ -323,7 +325,11 @@ def test_write_dataset(tmp_path: Path, clinic: SimClinic) -> None:
 
     truth = json.loads((tmp_path / "out" / "truth.json").read_text())
     assert truth["seed"] == clinic.seed and truth["true_r"] == clinic.true_r
-    assert math.isclose(truth["realised_r"], realised_correlation(clinic), abs_tol=1e-6)
+    assert math.isclose(
+        truth["realised"]["reference_all_clients_r"], realised_correlation(clinic), abs_tol=1e-6
+    )
+    assert truth["truth"]["reference_within_r"] == clinic.true_r
+    assert truth["truth"]["figures"] is None  # computed only on request (truth_clients)
 
 
 def test_cli_writes_a_dataset_from_yaml_templates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -335,10 +341,11 @@ def test_cli_writes_a_dataset_from_yaml_templates(tmp_path: Path, capsys: pytest
         )
     out = tmp_path / "data"
     argv = ["--clients", "12", "--weeks", "6", "--therapists", "2", "--true-r", "0.3", "--seed", "5"]
-    assert main([*argv, "--out", str(out), "--templates", str(template_dir)]) == 0
-    assert (out / "truth.json").exists()
+    assert main([*argv, "--out", str(out), "--templates", str(template_dir), "--truth-clients", "300"]) == 0
+    truth = json.loads((out / "truth.json").read_text())
+    assert truth["true_r"] == 0.3 and truth["truth"]["monte_carlo"]["n_clients"] == 300
     assert len(_read_csv(out / "clients.csv")) == 12
-    assert "realised r" in capsys.readouterr().out
+    assert "realised within-therapist r of objective_percentage" in capsys.readouterr().out
 
     assert main(["--out", str(out), "--templates", str(tmp_path / "empty")]) == 2
 
@@ -746,7 +753,7 @@ def test_halo_is_checked_and_taken_from_the_command_line(tmp_path: Path) -> None
     (template_dir / "thought-record.yaml").write_text(
         yaml.safe_dump({"slug": "thought-record", "fields": TEMPLATES["thought-record"]})
     )
-    argv = ["--clients", "4", "--weeks", "4", "--templates", str(template_dir)]
+    argv = ["--clients", "4", "--weeks", "4", "--templates", str(template_dir), "--truth-clients", "0"]
     assert main([*argv, "--halo", "0.8", "--out", str(tmp_path / "out")]) == 0
     assert json.loads((tmp_path / "out" / "truth.json").read_text())["halo"] == 0.8
     with pytest.raises(SystemExit) as exc:

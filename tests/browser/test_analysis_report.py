@@ -11,7 +11,8 @@ from emotipal.analysis.simulate import main as simulate
 
 def test_report_opens_and_shows_plots(browser: Any, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert simulate(["--clients", "40", "--weeks", "6", "--seed", "5", "--out", str(data)]) == 0
+    argv = ["--clients", "40", "--weeks", "6", "--seed", "5", "--truth-clients", "500", "--out", str(data)]
+    assert simulate(argv) == 0
     report = tmp_path / "report.html"
     assert analyse([str(data), "--html", str(report), "--resamples", "200"]) == 0
     page = browser.new_page(viewport={"width": 1000, "height": 800})
@@ -23,3 +24,4 @@ def test_report_opens_and_shows_plots(browser: Any, tmp_path: Path) -> None:
         assert box is not None and box["width"] > 100 and box["height"] > 50
     assert page.locator("table").count() >= 3
     assert "Methods" in page.content()
+    assert "known truth" in page.content()

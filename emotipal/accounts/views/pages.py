@@ -28,6 +28,7 @@ from emotipal.accounts.forms import (
 from emotipal.accounts.gates import clinic_admin_required, request_user
 from emotipal.accounts.mfa_policy import MFARequired
 from emotipal.accounts.models import ApiToken, ClientProfile, Invitation, Membership, Role, User
+from emotipal.platform import extensions
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -138,6 +139,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
                 "language_form": language_form,
                 "tokens": ApiToken.objects.filter(user=user).order_by("-created_at"),
                 "token_form": TokenForm(),
+                "settings_links": extensions.settings_links.answer(user),
             },
             status=400,
         )
@@ -156,7 +158,13 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/settings.html",
-        {"form": form, "language_form": language_form, "tokens": tokens, "token_form": TokenForm()},
+        {
+            "form": form,
+            "language_form": language_form,
+            "tokens": tokens,
+            "token_form": TokenForm(),
+            "settings_links": extensions.settings_links.answer(user),
+        },
         status=400 if form is not None and form.errors else 200,
     )
 

@@ -1,9 +1,10 @@
 """Homework compliance and outcome on exported or simulated platform data (issue 6, items 4-6).
 
 Pure Python (numpy, scipy, statsmodels; no Django): :func:`load_dataset` reads a data set directory in the
-export format, :func:`analyse` runs the compliance-outcome correlations with their meta-analytic pooling
-across therapists and the source/type/timing moderator analysis, the within/between-person mixed model and
-the mediation analysis; :func:`render_text` and :func:`render_html` present the result. The command line is
+export format, :func:`analyse` runs the compliance-outcome correlations (within and between therapists,
+with a client bootstrap that respects the shared clients and the caseloads), their mean over the figures
+and the source/type/timing moderator contrasts the figure set can separate, the within/between-person
+mixed model and the mediation analysis; :func:`render_text` and :func:`render_html` present the result. The command line is
 :mod:`emotipal.analysis.analyse_cli` (``emotipal analyse DIR``).
 """
 

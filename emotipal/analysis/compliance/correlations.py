@@ -1,45 +1,47 @@
 """Does compliance predict improvement, and does it depend on the source, type and timing of the figure?
 
-1. For each compliance figure, the correlation across clients between the figure and improvement, with a
-   Fisher-z confidence interval.
-2. Each therapist's caseload is treated as a study: for every figure and therapist the correlation is
-   computed within the caseload and analysed as Fisher's z (yi = atanh r, vi = 1/(n - 3)).
-3. All these figure-by-therapist correlations are pooled with a random-effects model (REML), and each
-   moderator (source, type, timing) is tested on its own in a mixed-effects model with a common tau² (the
-   omnibus QM test), with a pooled estimate per level - the moderator analysis of Mausbach et al. (2010).
+All of it is computed on one sample, in which every figure describes the same clients and the clients are
+clustered in therapists' caseloads (:mod:`.clustered` and :mod:`.contrasts` say how that is handled):
 
-Caveat, stated in the report too: the figures of one caseload come from the same clients, so its studies
-are not independent, and the model treats them as if they were. The standard errors are then somewhat too
-small; the moderator estimates are best read as a description of this data set.
+1. For each compliance figure, its correlation with improvement *within therapists* (values centred on the
+   therapist's caseload mean), with a 95% CI and p-value from a bootstrap that resamples clients within
+   each caseload; beside it, described only, the correlation *between therapists* (of the caseload means)
+   and across all clients.
+2. The overall figure: the mean of the figures' within-therapist Fisher z values, back on the r scale, with
+   its CI from the same bootstrap (so the figures' dependence is in its standard error).
+3. The moderators (source, type, timing): only comparisons of figures that agree on the other moderators
+   are tested, with a Wald test on the bootstrap covariance; confounded splits are named as such.
+
+Meta-analytic pooling (:mod:`emotipal.analysis.meta`, ``emotipal meta``) is for combining separate studies
+or sites; the figures and caseloads of one sample are not separate studies.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 from scipy import stats
 
-from emotipal.analysis.meta import (
-    EffectSizes,
-    MetaResult,
-    SubgroupAnalysis,
-    fisher_z,
-    meta_analysis,
-    subgroup_analysis,
+from .clustered import (
+    MIN_WITHIN_DF,
+    Correlations,
+    Estimate,
+    FigureCorrelation,
+    Sample,
+    correlations,
+    estimate_from_z,
+    point_correlations,
 )
-from emotipal.analysis.meta.errors import MetaInputError
-
+from .contrasts import ModeratorAnalysis, moderator_analysis
 from .dataset import AnalysisInputError, Dataset
-from .figures import FIGURES, LEVEL_ORDER, MODERATORS, FigureSpec, client_figures, improvements
+from .figures import FIGURES, FigureSpec, client_figures, improvement_imputations, improvements
 
 MIN_N = 4  # Fisher's z needs n > 3
-METHOD = "REML"
+DEFAULT_RESAMPLES = 1000
+DEFAULT_SEED = 2026
 Z95 = float(stats.norm.ppf(0.975))
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,10 @@ class Correlation:
 
 
 def correlate(x: list[float], y: list[float]) -> Correlation:
-    """Pearson r with a 95% Fisher-z CI (tanh(atanh r ± 1.96/sqrt(n - 3))) and the t-test p-value."""
+    """Pearson r with a 95% Fisher-z CI (tanh(atanh r ± 1.96/sqrt(n - 3))) and the t-test p-value.
+
+    Valid for independent pairs only; the compliance analysis uses :mod:`.clustered` instead.
+    """
     n = len(x)
     if n < 3:
         return Correlation(None, n, None, None, None)
@@ -72,149 +77,70 @@ def correlate(x: list[float], y: list[float]) -> Correlation:
 
 
 @dataclass(frozen=True)
-class Study:
-    """One figure's correlation with improvement within one therapist's caseload."""
-
-    figure: FigureSpec
-    therapist: str
-    corr: Correlation
-
-
-@dataclass(frozen=True)
-class Skipped:
-    figure: str
-    therapist: str
-    n: int
-    reason: str
-
-
-@dataclass(frozen=True)
 class FigureResult:
     spec: FigureSpec
-    corr: Correlation  # across all clients
-    pooled: MetaResult | None  # across therapists (random effects), None without any study
+    corr: FigureCorrelation  # within (headline), between and all-clients correlations
 
 
 @dataclass(frozen=True)
 class ComplianceOutcome:
     n_clients: int  # clients with an improvement score
     n_without_improvement: int
+    n_therapists: int
     figures: list[FigureResult]
-    studies: list[Study]
-    skipped: list[Skipped]
-    overall: MetaResult
-    moderators: dict[str, SubgroupAnalysis]
-    figure_groups: SubgroupAnalysis | None  # by figure, for the forest plot (None when it cannot be fitted)
+    correlations: Correlations  # the bootstrap: the figures' z values and their covariance
+    overall: Estimate  # the Fisher-z mean of the figures' within-therapist correlations
+    overall_k: int  # figures in it
+    moderators: ModeratorAnalysis
 
-    @property
-    def yi(self) -> np.ndarray:
-        return self.overall.yi
-
-    def levels(self, moderator: str) -> list[str]:
-        return [getattr(s.figure, moderator) for s in self.studies]
+    def figure(self, name: str) -> FigureResult:
+        return next(f for f in self.figures if f.spec.name == name)
 
 
-def _aligned(
-    values: dict[str, float], outcome: dict[str, float], keys: list[str]
-) -> tuple[list[float], list[float]]:
-    both = [k for k in keys if k in values and k in outcome]
-    return [values[k] for k in both], [outcome[k] for k in both]
+def _sample(data: Dataset) -> Sample:
+    therapist_of = {c.key: c.therapist_key for c in data.clients}
+    # With missing scores the improvement comes as multiple imputations; the bootstrap pools over them.
+    draws = improvement_imputations(data)
+    imputed = draws if any(d != draws[0] for d in draws[1:]) else None
+    return Sample.build(improvements(data), therapist_of, client_figures(data), imputed)
 
 
-def compliance_outcome(data: Dataset, *, moderators: bool = True) -> ComplianceOutcome:
-    """Correlations per figure, per figure and therapist, pooled, and the moderator analyses.
-
-    With ``moderators=False`` only the overall model is fitted (quicker, for simulation studies).
-    """
+def compliance_outcome(
+    data: Dataset, *, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED
+) -> ComplianceOutcome:
+    """Within-therapist correlations per figure, the overall mean and the moderator tests."""
     outcome = improvements(data)
     if len(outcome) < 2:
         raise AnalysisInputError(
             f"{data.path}: at least 2 clients with two or more PHQ-9 scores are needed, found {len(outcome)}"
         )
-    values = client_figures(data)
-    all_keys = [c.key for c in data.clients]
-    caseloads = {t: [c.key for c in data.clients if c.therapist_key == t] for t in data.therapists}
-
-    studies: list[Study] = []
-    skipped: list[Skipped] = []
-    for spec in FIGURES:
-        for therapist, keys in caseloads.items():
-            corr = correlate(*_aligned(values[spec.name], outcome, keys))
-            reason = None
-            if corr.n < MIN_N:
-                reason = f"fewer than {MIN_N} clients with both values"
-            elif corr.r is None:
-                reason = "no variation in the figure or the improvement"
-            elif abs(corr.r) >= 1.0:
-                reason = "a perfect correlation (|r| = 1) has no Fisher-z variance"
-            if reason is None:
-                studies.append(Study(spec, therapist, corr))
-            else:
-                skipped.append(Skipped(spec.name, therapist, corr.n, reason))
-    if len(studies) < 2:
+    sample = _sample(data)
+    co = correlations(sample, resamples=resamples, seed=seed)
+    if not co.names:
         raise AnalysisInputError(
-            f"{data.path}: at least 2 studies (figure-by-therapist correlations, each on {MIN_N} or more "
-            f"clients) are needed for a random-effects model, found {len(studies)}"
+            f"{data.path}: no compliance figure can be correlated with improvement within therapists: each "
+            f"needs clients with both values numbering at least {MIN_WITHIN_DF} more than their therapists "
+            f"({len(outcome)} clients with an improvement score, {len(sample.group_names)} therapists)"
         )
-
-    figures = []
-    for spec in FIGURES:
-        own = [s for s in studies if s.figure.name == spec.name]
-        pooled = _pool(own) if own else None
-        figures.append(FigureResult(spec, correlate(*_aligned(values[spec.name], outcome, all_keys)), pooled))
-
-    es = _effects(studies)
-    overall = _guard("the overall random-effects model", lambda: meta_analysis(es.yi, es.vi, method=METHOD))
-    mods: dict[str, SubgroupAnalysis] = {}
-    groups: SubgroupAnalysis | None = None
-    if moderators:
-        for name in MODERATORS:
-            mods[name] = _moderator(es, [getattr(s.figure, name) for s in studies], name)
-        try:
-            groups = subgroup_analysis(
-                es.yi, es.vi, figure_group_labels(studies), method=METHOD, name="figure"
-            )
-        except (MetaInputError, np.linalg.LinAlgError):
-            groups = None  # e.g. one therapist: as many figures as studies; the forest is drawn ungrouped
+    by_name = {f.name: f for f in co.figures}
+    figures = [FigureResult(spec, by_name[spec.name]) for spec in FIGURES]
+    k = len(co.names)
+    value, se = co.combination(np.full(k, 1.0 / k))
     return ComplianceOutcome(
-        len(outcome), len(data.clients) - len(outcome), figures, studies, skipped, overall, mods, groups
+        len(outcome),
+        len(data.clients) - len(outcome),
+        len(sample.group_names),
+        figures,
+        co,
+        estimate_from_z(value, se),
+        k,
+        moderator_analysis(FIGURES, co),
     )
 
 
-def figure_group_labels(studies: list[Study]) -> list[str | None]:
-    """Group labels that sort in the order of FIGURES (the forest plot lists subgroups sorted)."""
-    order = {f.name: i for i, f in enumerate(FIGURES)}
-    return [f"{order[s.figure.name] + 1}. {s.figure.label}" for s in studies]
+def population_correlations(data: Dataset) -> dict[str, dict[str, float | None]]:
+    """Every figure's within-therapist and all-clients correlation with improvement, as point values.
 
-
-def _effects(studies: list[Study]) -> EffectSizes:
-    # Studies are only kept with a defined r (see compliance_outcome), hence the `or 0.0` never applies.
-    return fisher_z([s.corr.r or 0.0 for s in studies], [s.corr.n for s in studies])
-
-
-def _moderator(es: EffectSizes, levels: list[str | None], name: str) -> SubgroupAnalysis:
-    return _guard(
-        f"moderator '{name}'", lambda: subgroup_analysis(es.yi, es.vi, levels, method=METHOD, name=name)
-    )
-
-
-def _pool(studies: list[Study]) -> MetaResult:
-    es = _effects(studies)
-    return _guard(f"pooling '{studies[0].figure.name}'", lambda: meta_analysis(es.yi, es.vi, method=METHOD))
-
-
-def _guard(what: str, fn: Callable[[], T]) -> T:
-    """Run a model fit; a failure becomes an input error that says which model failed."""
-    try:
-        return fn()
-    except MetaInputError as exc:
-        raise AnalysisInputError(f"compliance-outcome analysis, {what}: {exc}") from None
-    except np.linalg.LinAlgError as exc:
-        raise AnalysisInputError(
-            f"compliance-outcome analysis, {what}: the model cannot be fitted ({exc})"
-        ) from None
-
-
-def level_order(moderator: str, present: list[str]) -> list[str]:
-    known = [lev for lev in LEVEL_ORDER[moderator] if lev in present]
-    return known + sorted(set(present) - set(known))
+    The simulator computes each figure's truth with this on a very large sample.
+    """
+    return point_correlations(_sample(data))

@@ -16,7 +16,8 @@ Files and the columns read:
 * ``therapist_reviews.csv``: ``assignment_key``, ``session_key``, ``quantity``, ``mastery`` (0..4), optionally
   ``day`` (when the review was made; the mediation analysis needs it to put the mediator in time order)
 * ``retro_ratings.csv``: ``client_key``, ``rater`` (client/therapist), ``quantity`` (0..4)
-* ``truth.json`` (optional): the simulator's ground truth, shown alongside the results
+* ``truth.json`` (optional): the simulator's ground truth (population values under ``truth``, this
+  sample's under ``realised``), shown alongside the results
 
 Days are counted from the clinic start (day 0 is a Monday), so ``day // 7`` is the week.
 """
@@ -31,12 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from emotipal.analysis.meta.csvdata import Table, read_table
-from emotipal.analysis.meta.design import is_missing
+from emotipal.analysis.meta.design import COMMON_MISSING_TOKENS, is_missing
 from emotipal.analysis.meta.errors import MetaInputError
 
 PHQ9_MAX = 27
 RATING_MAX = 4
 RATERS = ("client", "therapist")
+# In these numeric columns a word can never be a value, so "NA", "none" and the like mean missing too.
+NUMBER_MISSING = COMMON_MISSING_TOKENS
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _TRUE = frozenset({"true", "1", "yes", "t", "y"})
 _FALSE = frozenset({"false", "0", "no", "f", "n"})
@@ -55,6 +58,9 @@ class ClientData:
     scores: dict[int, float] = field(default_factory=dict)  # week -> PHQ-9
     planned_days: list[int] = field(default_factory=list)  # one item per planned practice
     submitted_days: list[int] = field(default_factory=list)  # one item per submitted entry
+    # The same practices per assignment key, so completion can be capped per assignment.
+    planned_by_assignment: dict[str, int] = field(default_factory=dict)
+    submitted_by_assignment: dict[str, int] = field(default_factory=dict)
     self_quantity: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # (assignment, session)
     therapist_quantity: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     therapist_mastery: list[float] = field(default_factory=list)
@@ -97,7 +103,7 @@ def _text(table: Table, i: int, col: str) -> str:
 
 def _number(table: Table, i: int, col: str, lo: float | None = None, hi: float | None = None) -> float:
     raw = _raw(table, i, col)
-    if is_missing(raw):
+    if is_missing(raw, NUMBER_MISSING):
         raise AnalysisInputError(f"{table.where(i, col)}: value is missing")
     text = raw.strip()
     if not _NUMBER.match(text):
@@ -109,7 +115,7 @@ def _number(table: Table, i: int, col: str, lo: float | None = None, hi: float |
 
 
 def _optional_number(table: Table, i: int, col: str, lo: float, hi: float) -> float | None:
-    return None if is_missing(_raw(table, i, col)) else _number(table, i, col, lo, hi)
+    return None if is_missing(_raw(table, i, col), NUMBER_MISSING) else _number(table, i, col, lo, hi)
 
 
 def _integer(table: Table, i: int, col: str, lo: int = 0) -> int:
@@ -215,7 +221,9 @@ def load_dataset(directory: str | Path) -> Dataset:
             )
         weekdays = _weekdays(assignments_t, i, "practice_weekdays")
         owner[key] = client
-        client.planned_days.extend(d for d in range(start, end + 1) if d % 7 in weekdays)
+        days = [d for d in range(start, end + 1) if d % 7 in weekdays]
+        client.planned_days.extend(days)
+        client.planned_by_assignment[key] = client.planned_by_assignment.get(key, 0) + len(days)
 
     def assignment_of(table: Table, i: int) -> ClientData:
         client = owner.get(_text(table, i, "assignment_key"))
@@ -229,6 +237,8 @@ def load_dataset(directory: str | Path) -> Dataset:
         day = _integer(entries_t, i, "day")
         if _boolean(entries_t, i, "submitted"):
             client.submitted_days.append(day)
+            key = _text(entries_t, i, "assignment_key")
+            client.submitted_by_assignment[key] = client.submitted_by_assignment.get(key, 0) + 1
 
     self_cols = ("client_key", "assignment_key", "session_key", "quantity")
     self_t = _read(root, "self_reviews.csv", self_cols, may_be_empty=True)
@@ -287,7 +297,10 @@ def _therapist_names(root: Path) -> dict[str, str]:
 
 
 def _truth(root: Path) -> dict[str, Any] | None:
-    """The simulator's ground truth, if present; only its numbers (not its prose) are kept."""
+    """The simulator's ground truth, if present; only its numbers (not its prose) are kept.
+
+    Top-level settings, and the nested population values ("truth") and sample values ("realised").
+    """
     path = root / "truth.json"
     if not path.is_file():
         return None
@@ -297,15 +310,35 @@ def _truth(root: Path) -> dict[str, Any] | None:
         raise AnalysisInputError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(doc, dict):
         raise AnalysisInputError(f"{path}: expected a JSON object")
-    keys: tuple[str, ...] = (
+    keys = (
         "true_r",
         "halo",
-        "realised_r",
-        "latent_r",
         "seed",
         "n_clients",
         "n_therapists",
         "weeks",
+        "therapist_sd",
+        "therapist_r",
     )
-    keys += ("time_slope_mean", "time_slope_sd", "lagged_within_effect", "realised_share_missing")
-    return {k: doc[k] for k in keys if isinstance(doc.get(k), int | float) and not isinstance(doc[k], bool)}
+    kept: dict[str, Any] = {k: doc[k] for k in keys if _is_number(doc.get(k))}
+    if isinstance(doc.get("reference_figure"), str):
+        kept["reference_figure"] = doc["reference_figure"]
+    for section in ("truth", "realised"):
+        if isinstance(doc.get(section), dict):
+            kept[section] = _numbers(doc[section])
+    return kept
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _numbers(doc: dict[str, Any]) -> dict[str, Any]:
+    """The numbers of a nested dict (and nulls, which say 'not computed'), without any text."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            out[key] = _numbers(value)
+        elif value is None or _is_number(value):
+            out[key] = value
+    return out

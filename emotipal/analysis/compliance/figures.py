@@ -5,6 +5,10 @@ produced the figure (the client, the therapist, both averaged, or the platform's
 how (a 0-4 rating, a count, a percentage of the plan) and the **timing** when (at each session, or once
 at the end of treatment looking back). Every figure is about the *quantity* of homework done over the
 whole course.
+
+Definitions that say what they mean: the percentage caps each assignment at its own plan (one definition,
+shared with the live pages), and the count is a rate per week with homework planned, not a raw total that
+would grow with the length of treatment.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emotipal.analysis.adjusted_change import baseline_adjusted_change
+from emotipal.analysis.engagement import capped_completion
 
 from .dataset import ClientData, Dataset
 from .imputation import DEFAULT_IMPUTATIONS, DEFAULT_SEED, Imputations, impute_scores
@@ -36,14 +41,29 @@ def _mean(values: list[float]) -> float | None:
 
 
 def objective_percentage(c: ClientData) -> float | None:
-    """Submitted entries per planned practice, in percent, capped at 100 (more than planned is full)."""
-    if not c.planned_days:
-        return None
-    return min(100.0, 100.0 * len(c.submitted_days) / len(c.planned_days))
+    """Planned practices done, in percent, each assignment counting up to its own plan.
+
+    The definition the live pages use (:func:`emotipal.analysis.engagement.capped_completion`): extra
+    practices of one assignment do not make up for another, so 10 of 5 planned practices of one homework
+    and 0 of 5 of another is 50 %. None without any planned practice.
+    """
+    return capped_completion(c.submitted_by_assignment, c.planned_by_assignment)
+
+
+def homework_weeks(c: ClientData) -> int:
+    """The client's exposure: the number of weeks in which at least one practice was planned."""
+    return len({d // 7 for d in c.planned_days})
 
 
 def objective_count(c: ClientData) -> float | None:
-    return float(len(c.submitted_days))
+    """Practices submitted per week with homework planned.
+
+    A raw count grows with the length of treatment, so across clients it would measure exposure as much
+    as compliance; dividing by the weeks in which homework was planned makes it a rate that clients seen
+    for 4 and for 16 weeks share. None without any planned practice.
+    """
+    weeks = homework_weeks(c)
+    return len(c.submitted_days) / weeks if weeks else None
 
 
 def _review_mean(reviews: dict[tuple[str, str], list[float]]) -> float | None:
@@ -90,7 +110,12 @@ FIGURES: tuple[FigureSpec, ...] = (
         objective_percentage,
     ),
     FigureSpec(
-        "objective_count", "Practices done (count)", "objective", "count", "contemporaneous", objective_count
+        "objective_count",
+        "Practices done per week with homework planned (count per week)",
+        "objective",
+        "count",
+        "contemporaneous",
+        objective_count,
     ),
     FigureSpec(
         "client_contemporaneous",
@@ -110,7 +135,8 @@ FIGURES: tuple[FigureSpec, ...] = (
     ),
     FigureSpec(
         "combined_contemporaneous",
-        "Client and therapist weekly ratings averaged (mean, 0-4)",
+        "Client and therapist weekly ratings of the same homework averaged (mean over the weeks both "
+        "rated, 0-4)",
         "combined",
         "likert",
         "contemporaneous",

@@ -4,15 +4,19 @@ archived as it is."""
 
 from __future__ import annotations
 
-import math
 from html import escape
 from typing import Any
 
-from emotipal.analysis.meta.plots import forest_data, forest_svg
-
-from .correlations import MIN_N, figure_group_labels
+from .correlation_report import (
+    figure_rows,
+    joint_sentence,
+    methods_paragraphs,
+    moderator_sentences,
+    overall_sentence,
+)
+from .figure_plot import figure_forest_svg
 from .figures import FIGURES, MODERATORS, client_figures
-from .report import Analysis, fmt, fmt_ci, fmt_p, level_rows, p_clause
+from .report import Analysis, fmt, fmt_ci, fmt_p, p_clause
 from .trajectories import MAX_LINES, trajectories_svg
 
 CSS = """
@@ -45,51 +49,25 @@ def _p(text: str, cls: str | None = None) -> str:
     return f"<p{attr}>{escape(text)}</p>"
 
 
-def _forest(a: Analysis) -> str:
-    co = a.outcome
-    names = a.data.therapist_names
-    order = {f.name: i for i, f in enumerate(FIGURES)}
-    # The same caseload appears under every figure; the plot wants unique row labels and would number the
-    # repeats, so the figure's position is appended as invisible zero-width spaces instead.
-    labels = [
-        f"{names.get(s.therapist) or f'Therapist {s.therapist}'} (n = {s.corr.n})"
-        + "\u200b" * order[s.figure.name]
-        for s in co.studies
-    ]
-    groups = figure_group_labels(co.studies) if co.figure_groups is not None else None
-    data = forest_data(
-        co.overall,
-        labels,
-        transform=math.tanh,
-        xlabel="Correlation of compliance with improvement (r)",
-        subgroups=co.figure_groups,
-        groups=groups,
-    )
-    return _inline(forest_svg(data))
-
-
 def _figures_table(r: dict[str, Any]) -> str:
-    rows = []
-    for f in r["figures"]:
-        pooled = f["pooled"] or {}
-        rows.append(
-            [
-                f["label"],
-                f["source"],
-                f["type"],
-                f["timing"],
-                str(f["n"]),
-                fmt(f["r"], 2),
-                fmt_ci(f),
-                fmt_p(f["p"]),
-                fmt(pooled.get("r"), 2),
-                fmt_ci(pooled) if pooled else "NA",
-                str(pooled.get("k", 0)),
-                f"{fmt(pooled.get('i2'), 0)}%" if pooled.get("i2") is not None else "NA",
-            ]
-        )
-    headers = ["Compliance figure", "Source", "Type", "Timing", "n", "r", "95% CI", "p"]
-    return _table([*headers, "Pooled r", "Pooled 95% CI", "k", "I²"], rows)
+    headers, rows = figure_rows(r, digits=2)
+    labels = {f["name"]: f["label"] for f in r["figures"]}
+    words = {
+        "figure": "Compliance figure",
+        "n": "n",
+        "p": "p",
+        "r": "r within therapists",
+        "between": "r between therapists",
+        "all clients": "r all clients",
+        "truth": "Truth",
+        "covered": "CI covers truth",
+    }
+    table = _table(
+        [words.get(h, h[:1].upper() + h[1:]) for h in headers], [[labels[row[0]], *row[1:]] for row in rows]
+    )
+    missing = [f for f in r["figures"] if f["reason"]]
+    notes = "".join(_p(f"{f['label']}: not estimated - {f['reason']}.", "note") for f in missing)
+    return table + notes
 
 
 def _moderators(r: dict[str, Any]) -> str:
@@ -97,15 +75,12 @@ def _moderators(r: dict[str, Any]) -> str:
     for name in MODERATORS:
         m = r["moderators"][name]
         parts.append(f"<h3>By {escape(name)}</h3>")
-        parts.append(_table([name.capitalize(), "k", "r", "95% CI"], level_rows(r[f"by_{name}"])))
-        parts.append(
-            _p(
-                f"Test of differences between the levels: QM({m['qm_df']}) = {fmt(m['qm'], 2)}, "
-                f"{p_clause(m['qm_p'])}; residual heterogeneity QE({m['qe_df']}) = {fmt(m['qe'], 2)}, "
-                f"{p_clause(m['qe_p'])}, tau² = {fmt(m['tau2'], 4)}.",
-                "note",
-            )
-        )
+        parts += [_p(line) for line in moderator_sentences(name, m)]
+        rows = [[lev, str(v["k"]), fmt(v["r"]), fmt_ci(v)] for lev, v in r[f"by_{name}"].items()]
+        parts.append(_table([name.capitalize(), "Figures", "Mean r (descriptive)", "95% CI"], rows))
+    if r["confounded"]:
+        parts.append("<h3>Confounded splits</h3>")
+        parts += [_p(joint_sentence(j)) for j in r["confounded"]]
     return "".join(parts)
 
 
@@ -196,19 +171,40 @@ def _missing(m: dict[str, Any]) -> str:
     )
 
 
-def _truth(t: dict[str, Any] | None) -> str:
+def _truth(r: dict[str, Any]) -> str:
+    t = r.get("truth")
     if not t:
         return ""
+    realised = t.get("realised") or {}
+    truth = t.get("truth") or {}
+    covered = [
+        f["truth"]["covered"] for f in r["figures"] if "truth" in f and f["truth"]["covered"] is not None
+    ]
+    monte_carlo = truth.get("monte_carlo") or {}
     text = (
-        f"This data set was simulated with a true correlation R = {t.get('true_r')} between the clients' "
-        f"latent engagement and latent improvement, and halo H = {t.get('halo')} (how strongly subjective "
-        "and retroactive ratings are inflated by the improvement the rater sees). The observed figures are "
-        "noisy versions of those latents - practice is a chance process, and a PHQ-9 score carries "
-        "measurement error - so even with H = 0 the observed correlations are smaller than R. "
-        f"In this sample the objective percentage and the observed improvement correlate at "
-        f"r = {t.get('realised_r')}; the latents at r = {t.get('latent_r')}."
+        f"This data set was simulated with truth r = {t.get('true_r')}: the population correlation, within "
+        f"therapists, of the reference figure ({t.get('reference_figure', 'objective_percentage')}, the "
+        "percentage of planned practices completed) with improvement. The simulator calibrates its latent "
+        f"traits so that this holds (latent within-therapist correlation {fmt(truth.get('latent_within_r'))}). "
+        f"Realised in this sample, the reference correlation is {fmt(realised.get('reference_within_r'))} "
+        f"within therapists and {fmt(realised.get('reference_all_clients_r'))} across all clients. Halo "
+        f"H = {t.get('halo')} (how strongly subjective and retroactive ratings are inflated by the improvement "
+        f"the rater sees); therapist effects SD {t.get('therapist_sd', 0.0)} with correlation "
+        f"{t.get('therapist_r', 0.0)} between a therapist's engagement and improvement effects."
     )
-    return "<h2>Simulated data: the known truth</h2>" + _p(text)
+    parts = [_p(text)]
+    if monte_carlo:
+        parts.append(
+            _p(
+                f"Each figure's truth (the table's Truth column, hollow circles in the forest plot) is its "
+                f"population within-therapist correlation, computed by the same analysis on a simulated "
+                f"sample of {monte_carlo.get('n_clients')} clients (seed {monte_carlo.get('seed')}; Monte "
+                f"Carlo standard error at most {fmt(monte_carlo.get('max_se'))}). The 95% CI covers the truth "
+                f"for {sum(covered)} of {len(covered)} figures.",
+                "note",
+            )
+        )
+    return "<h2>Simulated data: the known truth</h2>" + "".join(parts)
 
 
 def _methods(r: dict[str, Any]) -> str:
@@ -243,24 +239,10 @@ def _methods(r: dict[str, Any]) -> str:
         "treatment looking back). Every figure is about how much homework was done over the whole course:",
     ]
     more = [
-        "For every figure we computed Pearson's correlation with improvement across all clients, with a 95% "
-        "confidence interval from Fisher's z transformation (z = atanh r, standard error 1/√(n − 3)).",
-        "To pool across therapists, each therapist's caseload is treated as a study: for every figure and "
-        f"therapist with at least {MIN_N} clients the correlation within the caseload is turned into Fisher's "
-        "z with sampling variance 1/(n − 3). These study correlations are combined in a random-effects "
-        "meta-analysis whose between-study variance (tau²) is estimated by restricted maximum likelihood "
-        "(REML), as in R's metafor; results are transformed back to r. 'Overall' pools every "
-        "figure-by-therapist correlation; the pooled value per figure pools that figure's therapists.",
-        "The moderator analysis asks whether the correlation depends on the source, the type or the timing "
-        "of the figure (as in Mausbach et al., 2010). Each moderator is tested on its own in a mixed-effects "
-        "meta-regression with a common tau²: QM is the test that all its levels share one correlation, and "
-        "each level gets its own pooled estimate. Source and type overlap here (only the platform produces "
-        "counts and percentages), so they are not tested together.",
-        "Caution: the figures of one caseload are computed on the same clients, so the studies are not "
-        "independent and the confidence intervals of the pooled and moderator estimates are somewhat too "
-        "narrow. Ratings made with knowledge of how the client is doing - above all retroactive ratings at "
-        "the end of treatment - may be inflated by that knowledge, which makes their correlations larger "
-        "without compliance mattering more.",
+        *methods_paragraphs(r),
+        "Ratings made with knowledge of how the client is doing - above all retroactive ratings at the end "
+        "of treatment - may be inflated by that knowledge, which makes their correlations larger without "
+        "compliance mattering more.",
         "The mixed-effects model relates each week's PHQ-9 score to the practice of the week before (the "
         "share of that week's planned practices that were submitted), so that practice comes before the "
         "score it is meant to change. Each client's weekly practice is split into their own average (the "
@@ -307,20 +289,9 @@ def _methods(r: dict[str, Any]) -> str:
 
 def render_html(a: Analysis) -> str:
     r = a.report
-    d, ov = r["dataset"], r["overall"]
+    d = r["dataset"]
     engagement = client_figures(a.data)["objective_percentage"]
-    skipped = r["skipped_studies"]
-    skipped_html = ""
-    if skipped:
-        skipped_html = _p(
-            f"{len(skipped)} figure-by-therapist studies were left out: "
-            + "; ".join(f"{s['figure']} / {s['therapist']} (n = {s['n']}): {s['reason']}" for s in skipped),
-            "note",
-        )
-    summary = (
-        f"Across {ov['k']} figure-by-therapist correlations, compliance and improvement correlate at "
-        f"r = {fmt(ov['r'], 2)} (95% CI {fmt_ci(ov)}; tau² = {fmt(ov['tau2'], 4)}, I² = {fmt(ov['i2'], 0)}%)."
-    )
+    summary = overall_sentence(r) + "."
     body = [
         "<h1>Homework compliance and outcome</h1>",
         _p(
@@ -333,14 +304,15 @@ def render_html(a: Analysis) -> str:
         _p(summary),
         "<h2>Compliance figures and improvement</h2>",
         _figures_table(r),
-        skipped_html,
         "<h2>Moderators: source, type and timing</h2>",
         _moderators(r),
         "<h2>Forest plot</h2>",
-        f"<figure>{_forest(a)}<figcaption>Each square is one therapist's caseload for one compliance figure "
-        "(its size shows the study's weight in the overall model; lines are 95% CIs). Diamonds are pooled "
-        "estimates: per figure from the model with a common tau², and overall, with the prediction interval "
-        "as a dotted line.</figcaption></figure>",
+        f"<figure>{_inline(figure_forest_svg(r))}<figcaption>Each square is one compliance figure's "
+        "within-therapist correlation with improvement, with its 95% CI from the client bootstrap; the "
+        "diamond is the mean over the figures (Fisher z) with its CI from the same bootstrap. The figures "
+        "are computed on the same clients, so they are not independent of each other."
+        + (" Hollow circles: the truth of simulated data." if r.get("truth") else "")
+        + "</figcaption></figure>",
         "<h2>PHQ-9 trajectories</h2>",
         f"<figure>{_inline(trajectories_svg(a.data, engagement))}<figcaption>Weekly PHQ-9 scores of each "
         f"client (grey; at most {MAX_LINES} drawn) and the weekly mean of the clients in the lowest, middle "
@@ -349,7 +321,7 @@ def render_html(a: Analysis) -> str:
         _mixed(r["mixed_model"]),
         "<h2>Mediation: engagement → therapist-rated mastery → later improvement</h2>",
         _mediation(r["mediation"]),
-        _truth(r.get("truth")),
+        _truth(r),
         _methods(r),
     ]
     return (

@@ -10,25 +10,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from emotipal.analysis.meta import MetaResult, SubgroupAnalysis
-
-from .correlations import METHOD, ComplianceOutcome, Correlation, compliance_outcome, level_order
+from .correlation_report import DEFINITIONS as CORRELATION_DEFINITIONS
+from .correlation_report import correlation_json, methods_paragraphs, render_correlation_text
+from .correlations import ComplianceOutcome, compliance_outcome
 from .dataset import Dataset
-from .figures import MODERATORS, weekly_panel
+from .figures import weekly_panel
 from .mediation import DEFAULT_RESAMPLES, DEFAULT_SEED
 from .mediation_design import time_ordered_mediation
 from .missing import improvement_summary, missing_summary
 from .mixed import within_between_model
 
 DEFINITIONS = {
-    "study": "one compliance figure within one therapist's caseload: the correlation across that "
-    "therapist's clients between the figure and improvement, analysed as Fisher's z with variance 1/(n - 3)",
-    "figures": "per compliance figure: the correlation across all clients (r, Fisher-z CI) and the "
-    "random-effects pool of that figure's studies across therapists (pooled)",
-    "overall": "the random-effects pooled correlation over all studies (every figure and therapist)",
-    "by_source/by_type/by_timing": "per level of the moderator, its pooled correlation from a mixed-effects "
-    "model with that moderator alone and a common tau^2; moderators[name].qm tests that the levels differ",
-    "r, ci_low, ci_high": "on the correlation scale (pooled on Fisher's z and transformed back); k = studies",
+    "dataset": "what was read: clients, clients with an improvement score, therapists, weeks",
+    "truth": "simulated data only: the numbers of the simulator's truth.json (population values under "
+    "'truth', this sample's under 'realised'); null for real data",
+    "improvement": "the outcome: its definition, n, mean (pooled over the imputations, with its 95% CI) and "
+    "SD",
+    "missing": "the weekly PHQ-9 scores missing (client-weeks; after an early discharge and in treatment), "
+    "the end-of-course scores missing, and how the analysis handles them",
+    "definitions": "this list: what each key of the report means",
+    "method": "the correlation methods in one line (the text and HTML reports state them in full)",
+    **CORRELATION_DEFINITIONS,
+    "mixed_model": "next week's PHQ-9 on this week's engagement, within- and between-person, random time "
+    "slopes (its 'model' key says it in words)",
+    "mediation": "time-ordered: engagement -> therapist-rated mastery -> later improvement (see its own keys)",
 }
 
 
@@ -46,74 +51,18 @@ def _num(x: float | None) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def _r(z: float | None) -> float | None:
-    return None if z is None else _num(math.tanh(z))
-
-
-def _corr_json(c: Correlation) -> dict[str, Any]:
-    return {"r": _num(c.r), "ci_low": _num(c.ci_low), "ci_high": _num(c.ci_high), "n": c.n, "p": _num(c.p)}
-
-
-def _pooled_json(res: MetaResult) -> dict[str, Any]:
-    return {
-        "r": _r(res.estimate),
-        "ci_low": _r(res.ci_low),
-        "ci_high": _r(res.ci_high),
-        "k": res.k,
-        "tau2": _num(res.tau2),
-        "i2": _num(res.i2),
-    }
-
-
-def _overall_json(res: MetaResult) -> dict[str, Any]:
-    pred = res.predict()
-    return {
-        **_pooled_json(res),
-        "method": res.method,
-        "estimate_z": _num(res.estimate),
-        "se_z": _num(res.se),
-        "p": _num(res.pval),
-        "q": _num(res.qe),
-        "q_df": res.qe_df,
-        "q_p": _num(res.qe_p),
-        "pi_low": _r(pred.pi_low),
-        "pi_high": _r(pred.pi_high),
-    }
-
-
-def _levels_json(name: str, sub: SubgroupAnalysis) -> dict[str, dict[str, Any]]:
-    out = {}
-    for level in level_order(name, list(sub.subgroups)):
-        s = sub.subgroups[level]
-        out[level] = {"r": _r(s.estimate), "ci_low": _r(s.ci_low), "ci_high": _r(s.ci_high), "k": s.k}
-    return out
-
-
-def _moderator_json(sub: SubgroupAnalysis) -> dict[str, Any]:
-    m = sub.model
-    return {
-        "qm": _num(m.qm.q),
-        "qm_df": m.qm.df,
-        "qm_p": _num(m.qm.p),
-        "qe": _num(m.qe),
-        "qe_df": m.qe_df,
-        "qe_p": _num(m.qe_p),
-        "tau2": _num(m.tau2),
-        "k": m.k,
-    }
-
-
 def _with_trajectory_truth(mixed: dict[str, Any], truth: dict[str, Any] | None) -> dict[str, Any]:
     """The simulator's truth for the model's terms, where the data set has it (truth.json)."""
     keys = ("time_slope_mean", "time_slope_sd", "lagged_within_effect")
-    if "error" in mixed or not truth or not all(k in truth for k in keys):
+    population = (truth or {}).get("truth") or {}
+    if "error" in mixed or not all(population.get(k) is not None for k in keys):
         return mixed
-    return {**mixed, "truth": {k: truth[k] for k in keys}}
+    return {**mixed, "truth": {k: population[k] for k in keys}}
 
 
 def analyse(data: Dataset, *, seed: int = DEFAULT_SEED, resamples: int = DEFAULT_RESAMPLES) -> Analysis:
     """Run every part of the analysis on a loaded data set."""
-    co = compliance_outcome(data)
+    co = compliance_outcome(data, resamples=resamples, seed=seed)
     report: dict[str, Any] = {
         "dataset": {
             "path": data.path,
@@ -125,39 +74,9 @@ def analyse(data: Dataset, *, seed: int = DEFAULT_SEED, resamples: int = DEFAULT
         "truth": data.truth,
         "improvement": improvement_summary(data),
         "missing": missing_summary(data),
-        "method": f"random-effects meta-analysis of Fisher's z, tau^2 by {METHOD}",
         "definitions": DEFINITIONS,
-        "overall": _overall_json(co.overall),
+        **correlation_json(co, data.truth),
     }
-    for name in MODERATORS:
-        report[f"by_{name}"] = _levels_json(name, co.moderators[name])
-    report["moderators"] = {name: _moderator_json(co.moderators[name]) for name in MODERATORS}
-    report["figures"] = [
-        {
-            "name": f.spec.name,
-            "label": f.spec.label,
-            "source": f.spec.source,
-            "type": f.spec.type,
-            "timing": f.spec.timing,
-            **_corr_json(f.corr),
-            "pooled": _pooled_json(f.pooled) if f.pooled is not None else None,
-        }
-        for f in co.figures
-    ]
-    report["studies"] = [
-        {
-            "figure": s.figure.name,
-            "therapist": s.therapist,
-            "source": s.figure.source,
-            "type": s.figure.type,
-            "timing": s.figure.timing,
-            **_corr_json(s.corr),
-        }
-        for s in co.studies
-    ]
-    report["skipped_studies"] = [
-        {"figure": s.figure, "therapist": s.therapist, "n": s.n, "reason": s.reason} for s in co.skipped
-    ]
     report["mixed_model"] = _with_trajectory_truth(within_between_model(weekly_panel(data)), data.truth)
     report["mediation"] = time_ordered_mediation(data, seed=seed, resamples=resamples)
     return Analysis(data, co, report)
@@ -199,12 +118,21 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return [line(headers), *(line(r) for r in rows)]
 
 
-def level_rows(levels: dict[str, dict[str, Any]]) -> list[list[str]]:
-    return [[lev, str(v["k"]), fmt(v["r"]), fmt_ci(v)] for lev, v in levels.items()]
+def truth_sentence(t: dict[str, Any]) -> str:
+    """What the simulator was asked for: population values are 'truth', this sample's values 'realised'."""
+    realised = t.get("realised") or {}
+    parts = [
+        f"Simulated data: truth r = {t.get('true_r')} within therapists for the reference figure "
+        f"{t.get('reference_figure', 'objective_percentage')} (realised in this sample: "
+        f"{fmt(realised.get('reference_within_r'))})",
+        f"halo = {t.get('halo')}",
+        f"therapist SD = {t.get('therapist_sd', 0.0)}, therapist r = {t.get('therapist_r', 0.0)}",
+    ]
+    return "; ".join(parts)
 
 
 def render_text(r: dict[str, Any]) -> str:
-    d, ov = r["dataset"], r["overall"]
+    d = r["dataset"]
     out = [
         f"Compliance and outcome: {d['path']}",
         f"{d['n_clients']} clients ({d['n_clients_with_improvement']} with an improvement score), "
@@ -214,51 +142,10 @@ def render_text(r: dict[str, Any]) -> str:
         *render_missing_text(r["missing"]),
     ]
     if r.get("truth"):
-        t = r["truth"]
-        out.append(
-            "Simulated data: "
-            + ", ".join(f"{k} = {t[k]}" for k in ("true_r", "halo", "realised_r", "latent_r") if k in t)
-        )
-    out += ["", "Correlation of each compliance figure with improvement (all clients; Fisher-z 95% CI):"]
-    rows = []
-    for f in r["figures"]:
-        pooled = f["pooled"] or {}
-        rows.append(
-            [
-                f["name"],
-                f["source"],
-                f["type"],
-                f["timing"],
-                str(f["n"]),
-                fmt(f["r"]),
-                fmt_ci(f),
-                fmt_p(f["p"]),
-                fmt(pooled.get("r")),
-                fmt_ci(pooled) if pooled else "NA",
-                str(pooled.get("k", 0)),
-            ]
-        )
-    headers = ["figure", "source", "type", "timing", "n", "r", "95% CI", "p", "pooled r", "pooled CI", "k"]
-    out += _table(headers, rows)
-    out += [
-        "",
-        f"Overall ({r['method']}; k = {ov['k']} figure-by-therapist studies): r = {fmt(ov['r'])} "
-        f"{fmt_ci(ov)}, tau^2 = {fmt(ov['tau2'], 4)}, I^2 = {fmt(ov['i2'], 1)}%, "
-        f"Q({ov['q_df']}) = {fmt(ov['q'], 2)}, {p_clause(ov['q_p'])}",
-    ]
-    for name in MODERATORS:
-        m = r["moderators"][name]
-        out += [
-            "",
-            f"By {name}: QM({m['qm_df']}) = {fmt(m['qm'], 2)}, {p_clause(m['qm_p'])}",
-            *_table([name, "k", "r", "95% CI"], level_rows(r[f"by_{name}"])),
-        ]
-    if r["skipped_studies"]:
-        out += ["", f"Left out: {len(r['skipped_studies'])} figure-by-therapist studies"]
-        out += [
-            f"  {s['figure']} / {s['therapist']} (n = {s['n']}): {s['reason']}" for s in r["skipped_studies"]
-        ]
+        out.append(truth_sentence(r["truth"]))
+    out += ["", *render_correlation_text(r)]
     out += ["", *render_mixed_text(r["mixed_model"]), "", *render_mediation_text(r["mediation"])]
+    out += ["", "Methods (compliance and improvement):", *(f"  {p}" for p in methods_paragraphs(r))]
     return "\n".join(out) + "\n"
 
 

@@ -6,20 +6,25 @@ Exit status 0 on success and 2 on bad input (one-line message on stderr, never a
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import math
 import sys
 from pathlib import Path
 from typing import NoReturn
 
 import numpy as np
 
+from . import cli_effects
 from .csvdata import Table, read_table, study_labels
-from .effects import EffectSizes, check_effects, fisher_z, z_to_r
+from .effects import z_to_r
 from .errors import MetaInputError
-from .models import METHODS, fit
+from .models import METHODS, TESTS, fit
 from .moderators import meta_regression, separate_subgroups, subgroup_analysis
 from .plots import forest_data, forest_svg, funnel_data, funnel_svg
 from .report import Analysis, build_report, render_text
+from .report_sections import BiasOptions
+from .trimfill import ESTIMATORS, SIDES
 
 PROG = "emotipal meta"
 
@@ -37,15 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Meta-analysis of a CSV table of studies (results match R's metafor).",
-        epilog="Correlations are pooled as Fisher's z and reported back as r. "
-        "Rows with a missing moderator value are left out of the moderator model and reported.",
+        epilog="Correlations are pooled as Fisher's z and reported back as r; log odds and risk ratios are "
+        "also reported as ratios. Only empty cells are missing: rows with an empty moderator cell are left "
+        "out of the moderator model and reported; name other spellings of 'no value' with --missing.",
     )
     parser.add_argument("file", metavar="FILE.csv", help="CSV file with one row per study and a header row")
-    effect = parser.add_argument_group("effect sizes (give --r and --n, or --yi and --vi)")
-    effect.add_argument("--r", metavar="COL", help="column of correlations")
-    effect.add_argument("--n", metavar="COL", help="column of sample sizes (with --r)")
-    effect.add_argument("--yi", metavar="COL", help="column of effect sizes (any measure)")
-    effect.add_argument("--vi", metavar="COL", help="column of their sampling variances (with --yi)")
+    cli_effects.add_arguments(parser)
     parser.add_argument(
         "--method",
         type=str.upper,
@@ -53,40 +55,57 @@ def build_parser() -> argparse.ArgumentParser:
         default="REML",
         help="tau^2 estimator: REML (default), DL or PM; EE for an equal-effects model",
     )
+    parser.add_argument(
+        "--test",
+        type=str.lower,
+        choices=TESTS,
+        default="z",
+        help="z: Wald z tests and normal CIs (metafor's default); knha: Knapp-Hartung t tests and CIs on "
+        "k - p df (recommended for few studies)",
+    )
     mods = parser.add_mutually_exclusive_group()
     mods.add_argument("--moderator", metavar="COL", help="categorical moderator (subgroup analysis)")
     mods.add_argument("--mods", metavar="COL[,COL...]", help="continuous moderators (meta-regression)")
+    parser.add_argument(
+        "--missing",
+        metavar="TEXT",
+        action="append",
+        default=[],
+        help="a cell text that means 'no value' in the moderator columns, e.g. --missing NA (repeat for "
+        "more); without it only empty cells are missing, so a level named 'none' is a level",
+    )
+    bias = parser.add_argument_group("publication bias")
+    bias.add_argument(
+        "--orwin-target",
+        metavar="VALUE",
+        type=float,
+        help="Orwin's fail-safe N: the average effect to pull the estimate down to, on the scale of the "
+        "analysis (Fisher's z, log ratio, ...); default half the weighted average, as metafor",
+    )
+    bias.add_argument(
+        "--trimfill-side",
+        choices=SIDES,
+        help="side of the funnel where studies are missing (default: metafor's rule, from the sign of "
+        "the slope in Egger's regression)",
+    )
+    bias.add_argument(
+        "--trimfill-estimator",
+        type=str.upper,
+        choices=ESTIMATORS,
+        default="L0",
+        help="estimator of the number of missing studies (default L0)",
+    )
+    parser.add_argument(
+        "--influence",
+        action="store_true",
+        help="add the leave-one-out analysis and the influence diagnostics of every study",
+    )
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default text)"
     )
     parser.add_argument("--forest", metavar="FILE.svg", help="write a forest plot as SVG")
     parser.add_argument("--funnel", metavar="FILE.svg", help="write a funnel plot as SVG")
     return parser
-
-
-def _effects(args: argparse.Namespace, table: Table) -> tuple[EffectSizes, bool, str]:
-    """Effect sizes from the chosen columns, validated row by row so errors name the line and column."""
-    if args.r is not None or args.n is not None:
-        if args.yi is not None or args.vi is not None:
-            raise _UsageError("give either --r/--n or --yi/--vi, not both")
-        if args.r is None or args.n is None:
-            raise _UsageError("--r and --n must be given together")
-        r, n = table.numbers(args.r), table.numbers(args.n)
-        for i in range(len(table)):
-            if not -1.0 < r[i] < 1.0:
-                raise MetaInputError(
-                    f"{table.where(i, args.r)}: r = {r[i]:g} must lie strictly between -1 and 1"
-                )
-            if n[i] <= 3:
-                raise MetaInputError(f"{table.where(i, args.n)}: n = {n[i]:g} must be greater than 3")
-        return fisher_z(r, n), True, f"correlations from '{args.r}', analysed as Fisher's z"
-    if args.yi is None or args.vi is None:
-        raise _UsageError("give the effect sizes: --r COL --n COL, or --yi COL --vi COL")
-    yi, vi = table.numbers(args.yi), table.numbers(args.vi)
-    for i in range(len(table)):
-        if vi[i] <= 0:
-            raise MetaInputError(f"{table.where(i, args.vi)}: variance {vi[i]:g} must be positive")
-    return check_effects(yi, vi), False, f"effects '{args.yi}' with variances '{args.vi}'"
 
 
 def _mod_columns(spec: str, table: Table) -> list[str]:
@@ -100,57 +119,83 @@ def _mod_columns(spec: str, table: Table) -> list[str]:
     return cols
 
 
+def _effects(args: argparse.Namespace, table: Table) -> cli_effects.Effects:
+    try:
+        return cli_effects.read_effects(args, table)
+    except cli_effects.EffectUsageError as exc:
+        raise _UsageError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> tuple[dict[str, object], Analysis]:
     """Read the table, fit the overall model and the moderator model, write plots; return the report."""
     table = read_table(args.file)
-    es, correlation, effect_label = _effects(args, table)
+    eff = _effects(args, table)
+    es = eff.es
     if len(table) < 2:
         raise MetaInputError(f"{args.file}: at least 2 studies are needed, found {len(table)}")
-    overall = fit(es.yi, es.vi, method=args.method)
-    analysis = Analysis(args.file, overall, correlation, effect_label, lines=table.lines)
+    test, missing = args.test, tuple(args.missing)
+    overall = fit(es.yi, es.vi, method=args.method, test=test)
+    analysis = Analysis(
+        source=args.file,
+        overall=overall,
+        correlation=eff.scale == "z",
+        ratio=eff.scale == "log",
+        effect_label=eff.label,
+        lines=table.lines,
+        bias=BiasOptions(args.orwin_target, args.trimfill_side, args.trimfill_estimator),
+        labels=study_labels(table) if args.influence else None,
+    )
     if args.moderator is not None:
         groups: list[str | None] = list(table.text(args.moderator))
+        name = args.moderator
         try:
-            sub = subgroup_analysis(es.yi, es.vi, groups, method=args.method, name=args.moderator)
-            sep = separate_subgroups(es.yi, es.vi, groups, method=args.method, name=args.moderator)
-        except MetaInputError as exc:
-            where = (
-                args.file
-                if f"'{args.moderator}'" in str(exc)
-                else f"{args.file}, moderator '{args.moderator}'"
+            sub = subgroup_analysis(
+                es.yi, es.vi, groups, method=args.method, name=name, test=test, missing=missing
             )
+            sep = separate_subgroups(
+                es.yi, es.vi, groups, method=args.method, name=name, test=test, missing=missing
+            )
+        except MetaInputError as exc:
+            where = args.file if f"'{name}'" in str(exc) else f"{args.file}, moderator '{name}'"
             raise MetaInputError(f"{where}: {exc}") from None
-        analysis = Analysis(args.file, overall, correlation, effect_label, sub, sep, lines=table.lines)
+        analysis = dataclasses.replace(analysis, subgroups=sub, separate=sep)
     elif args.mods is not None:
         cols = _mod_columns(args.mods, table)
-        values = {c: table.optional_numbers(c) for c in cols}
+        values = {c: table.optional_numbers(c, missing) for c in cols}
         try:
-            reg = meta_regression(es.yi, es.vi, values, method=args.method)
+            reg = meta_regression(es.yi, es.vi, values, method=args.method, test=test, missing=missing)
         except MetaInputError as exc:
             raise MetaInputError(f"{args.file}, moderators {', '.join(cols)}: {exc}") from None
-        analysis = Analysis(args.file, overall, correlation, effect_label, regression=reg, lines=table.lines)
+        analysis = dataclasses.replace(analysis, regression=reg)
     report = build_report(analysis)
-    _write_plots(args, table, analysis)
+    _write_plots(args, table, analysis, eff)
     return report, analysis
 
 
-def _write_plots(args: argparse.Namespace, table: Table, analysis: Analysis) -> None:
+def _write_plots(
+    args: argparse.Namespace, table: Table, analysis: Analysis, eff: cli_effects.Effects
+) -> None:
     if args.forest is None and args.funnel is None:
         return
     labels = study_labels(table)
     if args.forest is not None:
         groups = table.text(args.moderator) if analysis.subgroups is not None else None
+        transform = None
+        if eff.scale == "z":
+            transform = lambda z: float(z_to_r(z))  # noqa: E731 - a one-line back-transform
+        elif eff.scale == "log":
+            transform = math.exp
         data = forest_data(
             analysis.overall,
             labels,
-            transform=(lambda z: float(z_to_r(z))) if analysis.correlation else None,
-            xlabel="Correlation (r)" if analysis.correlation else f"Effect ({args.yi})",
+            transform=transform,
+            xlabel=eff.axis,
             subgroups=analysis.subgroups,
             groups=groups,
         )
         _write(args.forest, forest_svg(data))
     if args.funnel is not None:
-        xlabel = "Fisher's z" if analysis.correlation else f"Effect ({args.yi})"
+        xlabel = {"z": "Fisher's z", "log": f"log {eff.axis.lower()}"}.get(eff.scale, eff.axis)
         _write(args.funnel, funnel_svg(funnel_data(analysis.overall, labels, xlabel)))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,25 +47,30 @@ class Table:
         self.require(name)
         return [row.get(name, "") for row in self.rows]
 
-    def numbers(self, name: str) -> FloatArray:
-        """A column that must hold a number in every row."""
+    def numbers(self, name: str, missing: Collection[str] = ()) -> FloatArray:
+        """A column that must hold a number in every row (an empty cell, or one of ``missing``, is an
+        error naming its line)."""
         out = []
         for i, raw in enumerate(self.text(name)):
-            if is_missing(raw):
+            if is_missing(raw, missing):
                 raise MetaInputError(f"{self.where(i, name)}: value is missing")
             out.append(self._parse(i, name, raw))
         return np.array(out, dtype=float)
 
-    def optional_numbers(self, name: str) -> list[float | None]:
-        """A moderator column: empty/NA cells become None (the row is left out of that model)."""
+    def optional_numbers(self, name: str, missing: Collection[str] = ()) -> list[float | None]:
+        """A moderator column: empty cells, and cells spelled as one of ``missing``, become None (the row
+        is left out of that model)."""
         return [
-            None if is_missing(raw) else self._parse(i, name, raw) for i, raw in enumerate(self.text(name))
+            None if is_missing(raw, missing) else self._parse(i, name, raw, hint=True)
+            for i, raw in enumerate(self.text(name))
         ]
 
-    def _parse(self, index: int, name: str, raw: str) -> float:
+    def _parse(self, index: int, name: str, raw: str, hint: bool = False) -> float:
         text = raw.strip()
         if not _NUMBER.match(text):
-            raise MetaInputError(f"{self.where(index, name)}: '{raw}' is not a number")
+            # Only empty cells are missing unless the user says otherwise; point at the way to say it.
+            tip = f" (if it marks a missing value, add --missing '{text}')" if hint and text else ""
+            raise MetaInputError(f"{self.where(index, name)}: '{raw}' is not a number{tip}")
         return float(text)
 
 

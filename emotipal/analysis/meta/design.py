@@ -2,12 +2,17 @@
 
 Rows with a missing value in any moderator of a model are left out of *that* model; the caller gets the
 indices of the rows kept and of the rows excluded so it can report them.
+
+What counts as missing is decided by the data, not guessed: an empty cell (or None/NaN) is missing, and
+so is any spelling the user names (``missing=("NA", ".")``, the command line's ``--missing``). A level
+called "none" - in metafor's dat.molloy2014 the column ``controls`` is "none" or "multiple" - is a level
+like any other; treating such words as missing silently dropped real studies.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,18 +20,26 @@ import numpy as np
 from ._stats import FloatArray
 from .errors import MetaInputError
 
-# Strings that mean "no value" in a moderator column (what spreadsheets and R write for missing data).
-MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "."})
+# Spellings of "no value" that spreadsheets and R commonly write. Not applied by default: pass them (or
+# your own) as ``missing`` when the data use them.
+COMMON_MISSING_TOKENS = frozenset({"na", "n/a", "nan", "null", "none", "."})
 
 
-def is_missing(value: object) -> bool:
-    """True for None, NaN and the usual textual spellings of a missing value."""
+def missing_tokens(tokens: Collection[str] = ()) -> frozenset[str]:
+    """The set of (stripped, lower-case) cell texts that mean missing: the empty cell plus ``tokens``."""
+    return frozenset({""} | {t.strip().lower() for t in tokens})
+
+
+def is_missing(value: object, tokens: Collection[str] = ()) -> bool:
+    """True for None, NaN, an empty (or blank) string, and any of ``tokens`` (compared case-insensitively
+    after stripping)."""
     if value is None:
         return True
     if isinstance(value, float):
         return math.isnan(value)
     if isinstance(value, str):
-        return value.strip().lower() in MISSING_TOKENS
+        text = value.strip().lower()
+        return text == "" or text in missing_tokens(tokens)
     return False
 
 
@@ -49,13 +62,14 @@ def _number(name: str, value: object) -> float:
         raise MetaInputError(f"moderator {name!r}: {value!r} is not a number") from None
 
 
-def factor_levels(values: Sequence[str | None]) -> tuple[str, ...]:
+def factor_levels(values: Sequence[str | None], missing: Collection[str] = ()) -> tuple[str, ...]:
     """Distinct non-missing levels in sorted order, like R's factor(), so the first (reference) level agrees.
 
     Python sorts by code point; R sorts by locale, so levels differing only in letter case may come in
     another order (which changes only the coefficient labels, not QM, QE, tau² or the subgroup means).
     """
-    return tuple(sorted({str(v).strip() for v in values if not is_missing(v)}))
+    tokens = missing_tokens(missing)
+    return tuple(sorted({str(v).strip() for v in values if not is_missing(v, tokens)}))
 
 
 def build_design(
@@ -63,22 +77,25 @@ def build_design(
     categorical: Mapping[str, Sequence[str | None]] | None = None,
     continuous: Mapping[str, Sequence[float | None]] | None = None,
     intercept: bool = True,
+    missing: Collection[str] = (),
 ) -> Design:
     """Model matrix ``[1, dummies..., continuous...]`` (R's treatment coding: first level is the reference).
 
     With ``intercept=False`` and exactly one factor, every level gets its own column (R's ``~ 0 + f``),
-    which makes the coefficients the subgroup means.
+    which makes the coefficients the subgroup means. Cells that are empty, or spelled as one of
+    ``missing``, are missing (the row is left out and listed in ``excluded``).
     """
+    tokens = missing_tokens(missing)
     categorical = dict(categorical or {})
     continuous = dict(continuous or {})
     for name, col in [*categorical.items(), *continuous.items()]:
         if len(col) != n_rows:
             raise ValueError(f"moderator {name!r} has {len(col)} values for {n_rows} studies")
-    missing = np.zeros(n_rows, dtype=bool)
+    absent = np.zeros(n_rows, dtype=bool)
     for col in [*categorical.values(), *continuous.values()]:
-        missing |= np.array([is_missing(v) for v in col], dtype=bool)
-    kept = tuple(int(i) for i in np.flatnonzero(~missing))
-    excluded = tuple(int(i) for i in np.flatnonzero(missing))
+        absent |= np.array([is_missing(v, tokens) for v in col], dtype=bool)
+    kept = tuple(int(i) for i in np.flatnonzero(~absent))
+    excluded = tuple(int(i) for i in np.flatnonzero(absent))
 
     columns: list[FloatArray] = []
     names: list[str] = []

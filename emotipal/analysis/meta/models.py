@@ -2,8 +2,16 @@
 
 One function, :func:`fit`, covers all of them: the model is ``y = X beta + u + e`` with ``e ~ N(0, vi)``
 and ``u ~ N(0, tau²)`` (tau² = 0 for the equal-effects model). Without moderators ``X`` is a column of
-ones and ``beta`` is the pooled effect. Tests are Wald z tests and CIs are normal (metafor's default
-``test="z"``).
+ones and ``beta`` is the pooled effect.
+
+Two kinds of inference, as metafor's ``test`` argument:
+
+* ``test="z"`` (metafor's default): Wald z tests, normal CIs and a chi-square QM.
+* ``test="knha"``: the Knapp-Hartung (Hartung-Knapp-Sidik-Jonkman) method. The variance of the
+  coefficients is multiplied by s² = Σ w_i (y_i - x_i'b)² / (k - p) with w_i = 1/(v_i + tau²), tests and
+  CIs use the t distribution with k - p degrees of freedom and QM becomes an F test (QM/m on m and k - p
+  df). The normal-theory intervals treat tau² as known and are too narrow when there are few studies;
+  Knapp-Hartung intervals keep close to their nominal coverage even then (IntHout et al. 2014).
 """
 
 from __future__ import annotations
@@ -14,12 +22,18 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy import stats
 
 from ._stats import FloatArray, as_float_array, chi2_p, two_sided_p, z_crit
+from ._wls import weighted_fit
 from .errors import MetaInputError
-from .tau2 import estimate_tau2, p_matrix
+from .tau2 import estimate_tau2
 
 METHODS: tuple[str, ...] = ("REML", "DL", "PM", "EE")
+TESTS: tuple[str, ...] = ("z", "knha")
+# Below this many studies Knapp-Hartung intervals are the default where EmotiPal pools separate studies
+# or sites (see small_sample_test): normal-theory CIs undercover badly for small k (IntHout et al. 2014).
+KNHA_BELOW_K = 10
 METHOD_LABELS = {
     "EE": "Equal-effects model",
     "DL": "Random-effects model (tau² by DerSimonian-Laird)",
@@ -28,9 +42,26 @@ METHOD_LABELS = {
 }
 
 
+def small_sample_test(k: int) -> str:
+    """The test to use when pooling ``k`` separate studies or sites: Knapp-Hartung ("knha") for
+    2 <= k < KNHA_BELOW_K, else "z" (with one study there is nothing to estimate the Knapp-Hartung factor
+    from, and with many the two agree)."""
+    return "knha" if 2 <= k < KNHA_BELOW_K else "z"
+
+
+def _ratio(a: float, b: float) -> float:
+    # A zero standard error (e.g. Knapp-Hartung with identical effects) gives an undefined statistic.
+    if b == 0.0 or not math.isfinite(b):
+        return math.nan if a == 0.0 or not math.isfinite(b) else math.copysign(math.inf, a)
+    return a / b
+
+
 @dataclass(frozen=True)
 class Coefficient:
-    """One model coefficient with its Wald z test and confidence interval."""
+    """One model coefficient with its test and confidence interval.
+
+    ``z`` is the test statistic: a z value, or a t value on ``df`` degrees of freedom under Knapp-Hartung.
+    """
 
     name: str
     estimate: float
@@ -39,15 +70,18 @@ class Coefficient:
     p: float
     ci_low: float
     ci_high: float
+    df: int | None = None
 
 
 @dataclass(frozen=True)
 class WaldTest:
-    """A chi-square Wald test of several coefficients (metafor's QM)."""
+    """A Wald test of several coefficients (metafor's QM): chi-square on ``df`` degrees of freedom, or,
+    under Knapp-Hartung, ``q`` is the F statistic (QM/df) on ``df`` and ``df2`` degrees of freedom."""
 
     q: float
     df: int
     p: float
+    df2: int | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +121,13 @@ class MetaResult:
     r2: float | None
     level: float
     intercept: bool
+    test: str = "z"
+    s2w: float = 1.0  # Knapp-Hartung variance factor (1 for the z test)
+
+    @property
+    def ddf(self) -> int | None:
+        """Degrees of freedom of the t tests (Knapp-Hartung), None for z tests."""
+        return self.k - self.p if self.test == "knha" else None
 
     @property
     def k(self) -> int:
@@ -102,7 +143,20 @@ class MetaResult:
 
     @property
     def crit(self) -> float:
-        return z_crit(self.level)
+        """Critical value of the CIs: normal, or t on k - p df under Knapp-Hartung (nan without df)."""
+        if self.test != "knha":
+            return z_crit(self.level)
+        df = self.k - self.p
+        return float(stats.t.ppf(1.0 - (1.0 - self.level) / 2.0, df)) if df > 0 else math.nan
+
+    def p_value(self, statistic: float) -> float:
+        """Two-sided p-value of a coefficient's statistic under this model's test."""
+        if self.test != "knha":
+            return two_sided_p(statistic)
+        df = self.k - self.p
+        if df <= 0 or math.isnan(statistic):
+            return math.nan
+        return float(2.0 * stats.t.sf(abs(statistic), df))
 
     @property
     def se_beta(self) -> FloatArray:
@@ -112,10 +166,11 @@ class MetaResult:
     def coefficients(self) -> list[Coefficient]:
         se = self.se_beta
         out = []
+        crit = self.crit
         for j, name in enumerate(self.names):
             b, s = float(self.beta[j]), float(se[j])
-            z = b / s
-            out.append(Coefficient(name, b, s, z, two_sided_p(z), b - self.crit * s, b + self.crit * s))
+            z = _ratio(b, s)
+            out.append(Coefficient(name, b, s, z, self.p_value(z), b - crit * s, b + crit * s, self.ddf))
         return out
 
     # The pooled effect of a model without moderators is its only coefficient.
@@ -129,11 +184,12 @@ class MetaResult:
 
     @property
     def z(self) -> float:
-        return self.estimate / self.se
+        """The pooled effect's test statistic (a t value under Knapp-Hartung)."""
+        return _ratio(self.estimate, self.se)
 
     @property
     def pval(self) -> float:
-        return two_sided_p(self.z)
+        return self.p_value(self.z)
 
     @property
     def ci_low(self) -> float:
@@ -155,16 +211,14 @@ class MetaResult:
 
     def wald_test(self, indices: Sequence[int]) -> WaldTest:
         """QM for any subset of coefficients, e.g. the dummies of one factor in a larger model."""
-        idx = list(indices)
-        b = self.beta[idx]
-        q = float(b @ np.linalg.solve(self.vb[np.ix_(idx, idx)], b))
-        return WaldTest(q, len(idx), chi2_p(q, len(idx)))
+        return _wald(self.beta, self.vb, tuple(int(j) for j in indices), self.test, self.k - self.p)
 
     def predict(self, x: ArrayLike | None = None) -> Prediction:
         """Prediction at moderator row ``x`` (default: the intercept-only model's pooled effect).
 
-        The prediction interval is metafor's: pred ± z_crit * sqrt(se² + tau²); with tau² = 0 (equal-effects
-        model) it coincides with the CI.
+        The prediction interval is metafor's: pred ± crit * sqrt(se² + tau²), with the normal critical value,
+        or the t value on k - p df under Knapp-Hartung; with tau² = 0 (equal-effects model) it coincides
+        with the CI.
         """
         xv = np.ones(1) if x is None else np.asarray(x, dtype=float)
         if xv.shape != (self.p,):
@@ -192,22 +246,39 @@ def _design(k: int, X: ArrayLike | None, names: Sequence[str] | None) -> tuple[F
     return mat, labels
 
 
+def _wald(beta: FloatArray, vb: FloatArray, tested: tuple[int, ...], test: str, ddf: int) -> WaldTest:
+    b = beta[list(tested)]
+    sub = vb[np.ix_(tested, tested)]
+    try:
+        q = float(b @ np.linalg.solve(sub, b))
+    except np.linalg.LinAlgError:  # a zero Knapp-Hartung factor makes the variance singular
+        q = math.nan
+    m = len(tested)
+    if test != "knha":
+        return WaldTest(q, m, chi2_p(q, m))
+    f = q / m
+    p = float(stats.f.sf(f, m, ddf)) if ddf > 0 and not math.isnan(f) else math.nan
+    return WaldTest(f, m, p, ddf)
+
+
 def _heterogeneity(
     method: str, tau2: float, yi: FloatArray, vi: FloatArray, X: FloatArray
 ) -> tuple[float, float, float, float, float]:
     """QE with its p-value, I², H² and the 'typical' sampling variance s², exactly as metafor.
 
-    s² = (k-p)/tr(P) with P from the weights 1/vi; for a random/mixed-effects model I² = tau²/(tau² + s²)
-    and H² = 1 + tau²/s², so I² is *not* (Q - df)/Q unless tau² is the DL estimate. For the equal-effects
-    model I² = max(0, (QE - df)/QE) and H² = QE/df.
+    QE = Σ (y_i - x_i'b)² / v_i with b the equal-effects (weights 1/v_i) fit, summed term by term (the
+    textbook y'P y loses all its digits when the variances are tiny). s² = (k-p)/tr(P) with P from the
+    weights 1/vi; for a random/mixed-effects model I² = tau²/(tau² + s²) and H² = 1 + tau²/s², so I² is
+    *not* (Q - df)/Q unless tau² is the DL estimate. For the equal-effects model I² = max(0, (QE - df)/QE)
+    and H² = QE/df.
     """
     k, p = X.shape
     if k <= p:  # saturated model: nothing left to test (metafor's convention)
         return 0.0, 1.0, 0.0, 1.0, 0.0
-    P = p_matrix(1.0 / vi, X)
-    qe = max(0.0, float(yi @ P @ yi))
+    wf = weighted_fit(yi, 1.0 / vi, X)
+    qe = wf.rss
     df = k - p
-    s2 = df / float(np.trace(P))
+    s2 = df / wf.trace_p
     if method == "EE":
         i2 = max(0.0, 100.0 * (qe - df) / qe) if qe > 0 else 0.0
         h2 = qe / df
@@ -226,9 +297,7 @@ def _r2(method: str, yi: FloatArray, vi: FloatArray, X: FloatArray, tau2: float)
     k, p = X.shape
     if method == "EE":
         w = 1.0 / vi
-        wx = X * w[:, None]
-        beta = np.linalg.solve(X.T @ wx, wx.T @ yi)
-        rss = float(np.sum(w * (yi - X @ beta) ** 2))
+        rss = weighted_fit(yi, w, X).rss
         ybar = float(np.sum(w * yi) / np.sum(w))
         tss = float(np.sum(w * (yi - ybar) ** 2))
         if tss <= 0 or k <= p:
@@ -250,15 +319,25 @@ def fit(
     btt: Sequence[int] | None = None,
     level: float = 0.95,
     intercept: bool = True,
+    test: str = "z",
+    r2: bool = True,
 ) -> MetaResult:
     """Fit an equal-, random- or mixed-effects model.
 
     ``X`` is the full model matrix (include the column of ones yourself; ``intercept`` says whether its
     first column is that intercept, which decides the default coefficients tested by QM - all but the
-    intercept, or all of them - and whether a pseudo R² is reported). ``method`` is one of EE, DL, REML, PM.
+    intercept, or all of them - and whether a pseudo R² is reported). ``method`` is one of EE, DL, REML, PM;
+    ``test`` is "z", "knha" (Knapp-Hartung, see the module docstring) or "auto", which picks
+    :func:`small_sample_test` for the number of studies (the default where EmotiPal pools separate studies
+    or sites). ``r2=False`` skips the pseudo R² (one more model fit), for the many refits of the influence
+    diagnostics.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r} (use one of {', '.join(METHODS)})")
+    if test == "auto":
+        test = small_sample_test(int(np.asarray(yi).shape[0]))
+    if test not in TESTS:
+        raise ValueError(f"unknown test {test!r} (use one of {', '.join(TESTS)}, or auto)")
     y = as_float_array(yi, "yi")
     v = as_float_array(vi, "vi")
     if y.shape != v.shape:
@@ -276,6 +355,8 @@ def fit(
         raise MetaInputError("the moderators are constant or collinear (model matrix not of full rank)")
     if k < p or (method != "EE" and k == p and k > 1):
         raise MetaInputError(f"{k} studies are too few to estimate {p} coefficients and tau²")
+    if test == "knha" and k <= p:
+        raise MetaInputError(f"Knapp-Hartung tests need more studies than coefficients ({k} for {p})")
 
     if k == 1:
         # A single study is its own estimate; there is no information about tau² (metafor sets it to 0).
@@ -284,19 +365,22 @@ def fit(
         est = estimate_tau2(method, y, v, mat)
         est_tau2, se_tau2, iters = est.tau2, est.se, est.iterations
 
-    w = 1.0 / (v + est_tau2)
-    wx = mat * w[:, None]
-    vb = np.asarray(np.linalg.inv(mat.T @ wx), dtype=np.float64)
-    beta = vb @ (wx.T @ y)
+    wf = weighted_fit(y, 1.0 / (v + est_tau2), mat)
+    vb = wf.xtwx_inv
+    beta = wf.beta
+    s2w = 1.0
+    if test == "knha":
+        # metafor: s² = RSS/(k - p) with the model's weights, 0 when the RSS is at rounding level.
+        rss = wf.rss
+        s2w = 0.0 if rss <= float(np.finfo(float).eps) or k <= p else rss / (k - p)
+        vb = s2w * vb
 
     qe, qe_p, i2, h2, s2 = _heterogeneity(method, est_tau2, y, v, mat)
     if btt is None:
         btt = tuple(range(1, p)) if (intercept and p > 1) else tuple(range(p))
     tested = tuple(int(j) for j in btt)
-    b = beta[list(tested)]
-    qm_q = float(b @ np.linalg.solve(vb[np.ix_(tested, tested)], b))
-    qm = WaldTest(qm_q, len(tested), chi2_p(qm_q, len(tested)))
-    r2 = _r2(method, y, v, mat, est_tau2) if (intercept and p > 1 and k > p) else None
+    qm = _wald(beta, vb, tested, test, k - p)
+    pseudo_r2 = _r2(method, y, v, mat, est_tau2) if (r2 and intercept and p > 1 and k > p) else None
 
     return MetaResult(
         method=method,
@@ -317,12 +401,19 @@ def fit(
         s2=s2,
         qm=qm,
         btt=tested,
-        r2=r2,
+        r2=pseudo_r2,
         level=level,
         intercept=intercept,
+        test=test,
+        s2w=s2w,
     )
 
 
-def meta_analysis(yi: ArrayLike, vi: ArrayLike, method: str = "REML", level: float = 0.95) -> MetaResult:
-    """Pool effects without moderators (metafor: ``rma(yi, vi, method=...)``)."""
-    return fit(yi, vi, method=method, level=level)
+def meta_analysis(
+    yi: ArrayLike, vi: ArrayLike, method: str = "REML", level: float = 0.95, test: str = "z"
+) -> MetaResult:
+    """Pool effects without moderators (metafor: ``rma(yi, vi, method=..., test=...)``).
+
+    For separate studies or sites use ``test="auto"``: Knapp-Hartung below KNHA_BELOW_K studies.
+    """
+    return fit(yi, vi, method=method, level=level, test=test)

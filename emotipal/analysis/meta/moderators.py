@@ -8,13 +8,14 @@ intercept (``~ 0 + factor``) gives each subgroup's mean. Separately, each subgro
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._stats import FloatArray, as_float_array, two_sided_p
+from ._stats import FloatArray, as_float_array
 from .design import build_design
 from .models import MetaResult, WaldTest, fit
 
@@ -90,18 +91,24 @@ def subgroup_analysis(
     method: str = "REML",
     name: str = "group",
     level: float = 0.95,
+    test: str = "z",
+    missing: Collection[str] = (),
 ) -> SubgroupAnalysis:
-    """Categorical moderator as a mixed-effects model with a common tau² (metafor ``mods = ~ factor``)."""
+    """Categorical moderator as a mixed-effects model with a common tau² (metafor ``mods = ~ factor``).
+
+    Only empty cells (and None) are missing; ``missing`` adds spellings that mean "no value" in this data
+    (say "NA"), so a level literally named "none" stays a level unless it is listed.
+    """
     y, v = _inputs(yi, vi)
-    design = build_design(y.shape[0], categorical={name: groups})
+    design = build_design(y.shape[0], categorical={name: groups}, missing=missing)
     idx = list(design.kept)
     ys, vs = y[idx], v[idx]
-    model = fit(ys, vs, design.X, design.names, method=method, level=level)
+    model = fit(ys, vs, design.X, design.names, method=method, level=level, test=test)
     levels = design.levels[name]
-    means = build_design(y.shape[0], categorical={name: groups}, intercept=False)
+    means = build_design(y.shape[0], categorical={name: groups}, intercept=False, missing=missing)
     # Same model, reparametrised: P (and so every tau² estimator and its iterations) depends only on the
     # column space of X, which both codings share, so the tau² here is identical to the one above.
-    means_model = fit(ys, vs, means.X, means.names, method=method, level=level, intercept=False)
+    means_model = fit(ys, vs, means.X, means.names, method=method, level=level, intercept=False, test=test)
     labels = np.array([str(groups[i]).strip() for i in idx])
     subgroups = {}
     for lev, coef in zip(levels, means_model.coefficients, strict=True):
@@ -118,21 +125,24 @@ def separate_subgroups(
     method: str = "REML",
     name: str = "group",
     level: float = 0.95,
+    test: str = "z",
+    missing: Collection[str] = (),
 ) -> SeparateSubgroups:
     """A separate model (own tau²) per subgroup, then Q-between = Σ w_j (θ_j - θ̄)², w_j = 1/se_j².
 
     Q-between is the heterogeneity statistic of an equal-effects meta-analysis of the subgroup estimates,
     chi-square with (levels - 1) df (Borenstein et al., 2009, ch. 19). A subgroup with one study has no
-    information on tau² and contributes that study's own effect (tau² = 0).
+    information on tau² and contributes that study's own effect (tau² = 0, and a z interval even under
+    Knapp-Hartung, which needs two studies or more).
     """
     y, v = _inputs(yi, vi)
-    design = build_design(y.shape[0], categorical={name: groups})
+    design = build_design(y.shape[0], categorical={name: groups}, missing=missing)
     levels = design.levels[name]
     labels = {i: str(groups[i]).strip() for i in design.kept}
     subgroups = {}
     for lev in levels:
         idx = [i for i in design.kept if labels[i] == lev]
-        res = fit(y[idx], v[idx], method=method, level=level)
+        res = fit(y[idx], v[idx], method=method, level=level, test=test if len(idx) > 1 else "z")
         subgroups[lev] = SubgroupEstimate(
             lev,
             len(idx),
@@ -161,6 +171,8 @@ def meta_regression(
     mods: Mapping[str, Sequence[float | None]],
     method: str = "REML",
     level: float = 0.95,
+    test: str = "z",
+    missing: Collection[str] = (),
 ) -> RegressionAnalysis:
     """Mixed-effects meta-regression ``y ~ 1 + mods`` (metafor ``rma(yi, vi, mods = ~ a + b)``).
 
@@ -168,16 +180,17 @@ def meta_regression(
     its own z test; rows with a missing moderator value are left out and returned in ``excluded``.
     """
     y, v = _inputs(yi, vi)
-    design = build_design(y.shape[0], continuous=mods)
+    design = build_design(y.shape[0], continuous=mods, missing=missing)
     idx = list(design.kept)
-    model = fit(y[idx], v[idx], design.X, design.names, method=method, level=level)
+    model = fit(y[idx], v[idx], design.X, design.names, method=method, level=level, test=test)
     return RegressionAnalysis(tuple(mods), model, design.kept, design.excluded)
 
 
 def contrast(result: MetaResult, weights: Sequence[float]) -> tuple[float, float, float, float]:
-    """A linear contrast c'beta with its se, z and p (e.g. the difference between two subgroup means)."""
+    """A linear contrast c'beta with its se, statistic and p (e.g. the difference between two subgroup
+    means); the statistic is a t value under Knapp-Hartung, as for the model's coefficients."""
     c = np.asarray(weights, dtype=float)
     est = float(c @ result.beta)
     se = float(np.sqrt(c @ result.vb @ c))
-    z = est / se
-    return est, se, z, two_sided_p(z)
+    z = est / se if se > 0 else math.nan
+    return est, se, z, result.p_value(z)

@@ -13,6 +13,7 @@ import numpy as np
 from scipy import optimize
 
 from ._stats import FloatArray
+from ._wls import weighted_fit
 from .errors import ConvergenceError
 
 # metafor's defaults: Fisher scoring stops when |change in tau²| < 1e-5, after at most 100 iterations.
@@ -34,8 +35,9 @@ class Tau2Estimate:
 def p_matrix(w: FloatArray, X: FloatArray) -> FloatArray:
     """Residual-forming matrix P = W - W X (X'W X)^-1 X'W for weights ``w`` (W = diag(w)).
 
-    ``y'P y`` is the weighted residual sum of squares of the weighted least-squares fit, and P appears in
-    the REML score and information, so everything below is written in terms of it (as in metafor).
+    This is the textbook form, k x k: it is kept as a reference for tests on small data. The estimators
+    below never build it; they use the equivalent sums of :mod:`._wls`, which need O(k) memory and do not
+    lose digits to cancellation.
     """
     wx = X * w[:, None]
     xtwx = X.T @ wx
@@ -43,9 +45,9 @@ def p_matrix(w: FloatArray, X: FloatArray) -> FloatArray:
 
 
 def generalized_q(tau2: float, yi: FloatArray, vi: FloatArray, X: FloatArray) -> float:
-    """Generalised Q statistic y' P(tau²) y with weights 1/(vi + tau²); Q(0) is Cochran's Q (QE)."""
-    P = p_matrix(1.0 / (vi + tau2), X)
-    return float(yi @ P @ yi)
+    """Generalised Q statistic Σ w_i (y_i - x_i'b)² with weights 1/(vi + tau²) (= y' P(tau²) y); Q(0) is
+    Cochran's Q (QE)."""
+    return weighted_fit(yi, 1.0 / (vi + tau2), X).rss
 
 
 def tau2_dl(yi: FloatArray, vi: FloatArray, X: FloatArray) -> Tau2Estimate:
@@ -54,21 +56,23 @@ def tau2_dl(yi: FloatArray, vi: FloatArray, X: FloatArray) -> Tau2Estimate:
     Its standard error is metafor's: sqrt((2(k-p) + 4 tau² tr P + 2 tau⁴ tr P²) / (tr P)²).
     """
     k, p = X.shape
-    P = p_matrix(1.0 / vi, X)
-    trP = float(np.trace(P))
-    qe = float(yi @ P @ yi)
-    raw = (qe - (k - p)) / trP
+    wf = weighted_fit(yi, 1.0 / vi, X)
+    trP = wf.trace_p
+    raw = (wf.rss - (k - p)) / trP
     t = max(0.0, raw)
-    se = math.sqrt((2.0 * (k - p) + 4.0 * t * trP + 2.0 * t * t * float(np.sum(P * P))) / trP**2)
+    se = math.sqrt((2.0 * (k - p) + 4.0 * t * trP + 2.0 * t * t * wf.trace_pp) / trP**2)
     return Tau2Estimate(t, se)
 
 
 def tau2_he(yi: FloatArray, vi: FloatArray, X: FloatArray) -> float:
-    """Hedges' (unweighted moment) estimator, untruncated; metafor uses it to start REML."""
+    """Hedges' (unweighted moment) estimator, untruncated; metafor uses it to start REML.
+
+    (RSS of the unweighted fit - Σ (1 - h_i) v_i) / (k - p), with h_i the unweighted hat values (the
+    diagonal of I - X (X'X)^-1 X' is 1 - h_i).
+    """
     k, p = X.shape
-    P0 = np.eye(k) - X @ np.linalg.solve(X.T @ X, X.T)
-    rss = float(yi @ P0 @ yi)
-    return (rss - float(np.sum(np.diag(P0) * vi))) / (k - p)
+    ols = weighted_fit(yi, np.ones(k), X)
+    return (ols.rss - float(np.sum((1.0 - ols.hat) * vi))) / (k - p)
 
 
 def tau2_pm(yi: FloatArray, vi: FloatArray, X: FloatArray) -> Tau2Estimate:
@@ -101,13 +105,28 @@ def _se_pm(t: float, vi: FloatArray, k: int, p: int) -> float:
 
 def _reml_loglik(tau2: float, yi: FloatArray, vi: FloatArray, X: FloatArray) -> float:
     """Restricted log-likelihood up to a constant (for metafor's tau² = 0 check and the direct fallback)."""
-    w = 1.0 / (vi + tau2)
-    wx = X * w[:, None]
-    xtwx = X.T @ wx
-    beta = np.linalg.solve(xtwx, wx.T @ yi)
-    rss = float(np.sum(w * (yi - X @ beta) ** 2))
-    _, logdet = np.linalg.slogdet(xtwx)
-    return -0.5 * float(np.sum(np.log(vi + tau2))) - 0.5 * float(logdet) - 0.5 * rss
+    wf = weighted_fit(yi, 1.0 / (vi + tau2), X)
+    return -0.5 * float(np.sum(np.log(vi + tau2))) - 0.5 * wf.logdet_xtwx - 0.5 * wf.rss
+
+
+def _reml_loglik_grid(grid: FloatArray, yi: FloatArray, vi: FloatArray, X: FloatArray) -> FloatArray:
+    """_reml_loglik at many tau² values at once (normal equations, in blocks of the grid so memory stays
+    O(k) per block). Only used to find the region of the maximum; the refinement uses _reml_loglik."""
+    out = np.empty(grid.shape[0])
+    block = max(1, min(50, 200_000 // yi.shape[0]))  # at most ~200,000 weights in memory at a time
+    for start in range(0, grid.shape[0], block):
+        t = grid[start : start + block]
+        w = 1.0 / (vi[None, :] + t[:, None])  # (g, k)
+        xtwx = np.einsum("gk,ki,kj->gij", w, X, X)
+        xtwy = np.einsum("gk,ki,k->gi", w, X, yi)
+        beta = np.linalg.solve(xtwx, xtwy[:, :, None])[:, :, 0]
+        resid = yi[None, :] - beta @ X.T
+        rss = np.sum(w * resid**2, axis=1)
+        _, logdet = np.linalg.slogdet(xtwx)
+        out[start : start + block] = (
+            -0.5 * np.sum(np.log(vi[None, :] + t[:, None]), axis=1) - 0.5 * logdet - 0.5 * rss
+        )
+    return out
 
 
 def tau2_reml(
@@ -140,9 +159,9 @@ def tau2_reml(
             tau2, iterations = _reml_direct(yi, vi, X), 0
             break
         old = tau2
-        P = p_matrix(1.0 / (vi + tau2), X)
-        Py = P @ yi
-        adj = (float(Py @ Py) - float(np.trace(P))) / float(np.sum(P * P))
+        wf = weighted_fit(yi, 1.0 / (vi + tau2), X)
+        py = wf.py
+        adj = (float(py @ py) - wf.trace_p) / wf.trace_pp
         if math.isnan(adj):
             adj = 0.0
         if tau2 + adj < 0.0:
@@ -164,8 +183,7 @@ def tau2_reml(
     if tau2 > threshold and _reml_loglik(0.0, yi, vi, X) - _reml_loglik(tau2, yi, vi, X) > LL0_TOL:
         tau2 = 0.0
     tau2 = max(0.0, tau2)
-    P = p_matrix(1.0 / (vi + tau2), X)
-    return Tau2Estimate(tau2, math.sqrt(2.0 / float(np.sum(P * P))), iterations)
+    return Tau2Estimate(tau2, math.sqrt(2.0 / weighted_fit(yi, 1.0 / (vi + tau2), X).trace_pp), iterations)
 
 
 def _reml_direct(yi: FloatArray, vi: FloatArray, X: FloatArray) -> float:
@@ -177,7 +195,7 @@ def _reml_direct(yi: FloatArray, vi: FloatArray, X: FloatArray) -> float:
     spread = float(np.var(yi)) + float(np.max(vi))
     upper = max(100.0, 100.0 * spread)
     grid = np.concatenate([[0.0], np.geomspace(1e-8, upper, 400)])
-    values = np.array([_reml_loglik(float(t), yi, vi, X) for t in grid])
+    values = _reml_loglik_grid(grid, yi, vi, X)
     best = int(np.argmax(values))
     lo = float(grid[max(0, best - 1)])
     hi = float(grid[min(len(grid) - 1, best + 1)])
@@ -195,10 +213,25 @@ def _reml_direct(yi: FloatArray, vi: FloatArray, X: FloatArray) -> float:
     return candidate
 
 
-def estimate_tau2(method: str, yi: FloatArray, vi: FloatArray, X: FloatArray) -> Tau2Estimate:
-    """Dispatch on the method name used by the models and the command line."""
-    if method == "EE":
-        return Tau2Estimate(0.0, None)
+# Variances whose median lies outside this range are brought into it by a power of ten before estimating.
+SCALE_RANGE = (1e-4, 1e4)
+
+
+def unit_scale(vi: FloatArray) -> float:
+    """A power of ten c² such that vi / c² has a median near 1 (1.0 for data already in SCALE_RANGE).
+
+    The REML stopping rule (a change below 1e-5), metafor's likelihood tolerance and the search ranges are
+    absolute numbers; on effects whose variances are around 1e-12 they would stop REML at its start value.
+    tau² scales exactly with the variances (y -> c y, v -> c² v gives tau² -> c² tau²), so estimating on
+    rescaled data and scaling back gives the same answer as on well-scaled data.
+    """
+    median = float(np.median(vi))
+    if SCALE_RANGE[0] <= median <= SCALE_RANGE[1]:
+        return 1.0
+    return float(10.0 ** (2 * round(math.log10(median) / 2)))
+
+
+def _estimate_unscaled(method: str, yi: FloatArray, vi: FloatArray, X: FloatArray) -> Tau2Estimate:
     if method == "DL":
         return tau2_dl(yi, vi, X)
     if method == "REML":
@@ -206,3 +239,14 @@ def estimate_tau2(method: str, yi: FloatArray, vi: FloatArray, X: FloatArray) ->
     if method == "PM":
         return tau2_pm(yi, vi, X)
     raise ValueError(f"unknown method {method!r} (use EE, DL, REML or PM)")
+
+
+def estimate_tau2(method: str, yi: FloatArray, vi: FloatArray, X: FloatArray) -> Tau2Estimate:
+    """Dispatch on the method name used by the models and the command line."""
+    if method == "EE":
+        return Tau2Estimate(0.0, None)
+    c2 = unit_scale(vi)
+    if c2 == 1.0:
+        return _estimate_unscaled(method, yi, vi, X)
+    est = _estimate_unscaled(method, yi / math.sqrt(c2), vi / c2, X)
+    return Tau2Estimate(est.tau2 * c2, None if est.se is None else est.se * c2, est.iterations)

@@ -256,10 +256,12 @@ def test_rows_with_missing_moderator_are_excluded_and_reported():
     with_missing: list[str | None] = list(groups)
     with_missing[0] = None
     with_missing[7] = "NA"
-    sub = subgroup_analysis(yi, vi, with_missing)
+    # "NA" is missing only when the caller says so; otherwise it is a (fourth) level.
+    sub = subgroup_analysis(yi, vi, with_missing, missing=("NA",))
     assert sub.excluded == (0, 7)
     assert sub.model.k == 13
     assert sum(s.k for s in sub.subgroups.values()) == 13
+    assert "NA" in subgroup_analysis(yi, vi, with_missing).levels
 
     x: list[float | None] = [float(i) for i in range(15)]
     x[3] = None
@@ -333,7 +335,8 @@ def test_fail_safe_n_properties():
     assert np.sum(z) / math.sqrt(k + n - 1) > 1.6448536269514722
     assert fail_safe_rosenthal([0.0, 0.01], [1.0, 1.0]) == 0
     assert fail_safe_orwin(yi) == k  # default target: half the mean
-    assert fail_safe_orwin(yi, target=-0.1) == math.inf
+    # A target of the other sign is taken with the mean's sign, as metafor's fsn does.
+    assert fail_safe_orwin(yi, target=-0.1) == fail_safe_orwin(yi, target=0.1) == 10
 
 
 def test_reml_falls_back_to_direct_maximisation_when_fisher_scoring_diverges():

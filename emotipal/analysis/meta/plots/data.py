@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .._stats import z_crit
 from ..models import MetaResult
 from ..moderators import SubgroupAnalysis
 
@@ -99,7 +100,9 @@ def forest_data(
     if len(names) != k:
         raise ValueError("one label per study is needed")
     weights = result.weights_percent
-    crit = result.crit
+    # A study's own interval is normal whatever test the pooled model uses (Knapp-Hartung adjusts the
+    # pooled estimate's interval, not the studies').
+    crit = z_crit(result.level)
     se = np.sqrt(result.vi)
 
     def study_row(i: int) -> ForestRow:
@@ -162,5 +165,5 @@ def funnel_data(
         names,
         result.estimate,
         xlabel,
-        crit=result.crit,
+        crit=z_crit(result.level),  # the pseudo-confidence region of the funnel is normal-theory
     )

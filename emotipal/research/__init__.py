@@ -1,0 +1,1 @@
+"""Research: studies, electronic consent, enrollment and participant states, de-identified exports, analyses."""

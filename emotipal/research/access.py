@@ -1,0 +1,137 @@
+"""Who may see or do what in research. Studies are visible to their team only; anyone else gets 404.
+
+- A study's team (StudyMember) sees the study, its pseudonymous participants and its exports. Team members
+  never see names, e-mail addresses or clinical pages through research.
+- A clinic admin sees the studies that propose their clinic as a site (title, investigator, approval), to
+  approve or decline the clinic joining, and nothing of their participants.
+- A client sees their own participations (to consent, download their signed copy, withdraw).
+- Care staff who are not on a study see nothing of it: research never shows on clinical pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from emotipal.accounts import access as accounts_access
+from emotipal.accounts.models import Role
+from emotipal.research.models import (
+    Participant,
+    Study,
+    StudyExport,
+    StudyMember,
+    StudyRole,
+    StudySite,
+)
+
+MANAGING_ROLES = (StudyRole.INVESTIGATOR, StudyRole.RESEARCHER)
+
+
+def studies_for(user: Any) -> QuerySet[Study]:
+    """The studies on whose team this user is."""
+    if not user.is_authenticated:
+        return Study.objects.none()
+    return Study.objects.filter(members__user=user).distinct()
+
+
+def is_researcher(user: Any) -> bool:
+    """Shows the research navigation: a researcher membership in a clinic or a place on a study team."""
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_emotipal_is_researcher", None)
+    if cached is None:
+        cached = (
+            Role.RESEARCHER in accounts_access.roles_of(user)
+            or StudyMember.objects.filter(user=user).exists()
+        )
+        user._emotipal_is_researcher = cached
+    return cached
+
+
+def team_role(user: Any, study: Study) -> str | None:
+    if not user.is_authenticated:
+        return None
+    return StudyMember.objects.filter(study=study, user=user).values_list("role", flat=True).first()
+
+
+def get_study(user: Any, slug: str) -> Study:
+    """A study of this user's team, else 404 (the same answer whether or not it exists)."""
+    try:
+        return studies_for(user).select_related("principal_investigator").get(slug=slug)
+    except (Study.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such study") from exc
+
+
+def can_manage(user: Any, study: Study) -> bool:
+    """Edit the protocol, sites and consent texts; invite; export. Statisticians read and download only."""
+    return team_role(user, study) in MANAGING_ROLES
+
+
+def can_download(user: Any, study: Study) -> bool:
+    return team_role(user, study) is not None
+
+
+def get_managed_study(user: Any, slug: str) -> Study:
+    study = get_study(user, slug)
+    if not can_manage(user, study):
+        raise Http404("No such study")
+    return study
+
+
+def may_create_study(user: Any) -> bool:
+    return Role.RESEARCHER in accounts_access.roles_of(user)
+
+
+def sites_to_decide(user: Any) -> QuerySet[StudySite]:
+    """Study sites at the clinics this user administers: what a clinic admin approves or declines."""
+    clinics = accounts_access.clinics_where(user, Role.ADMIN)
+    return StudySite.objects.filter(clinic__in=clinics).select_related(
+        "study", "clinic", "study__principal_investigator"
+    )
+
+
+def get_site_to_decide(user: Any, site_id: int) -> StudySite:
+    try:
+        return sites_to_decide(user).get(pk=site_id)
+    except (StudySite.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such study site") from exc
+
+
+def own_participations(user: Any) -> QuerySet[Participant]:
+    """A client's own participations (every state), for their consent and withdrawal pages."""
+    if not user.is_authenticated:
+        return Participant.objects.none()
+    return Participant.objects.filter(client__user=user).select_related("study")
+
+
+def get_own_participation(user: Any, participant_id: int) -> Participant:
+    try:
+        return own_participations(user).get(pk=participant_id)
+    except (Participant.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such study") from exc
+
+
+def get_participant(user: Any, study: Study, participant_id: int) -> Participant:
+    """A participant of a study this user is on the team of (the study already checked by get_study)."""
+    if team_role(user, study) is None:
+        raise Http404("No such participant")
+    try:
+        return Participant.objects.select_related("study").get(pk=participant_id, study=study)
+    except (Participant.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such participant") from exc
+
+
+def exports_of(user: Any, study: Study) -> QuerySet[StudyExport]:
+    """A study's exports, for its team (the study already checked by get_study)."""
+    if team_role(user, study) is None:
+        return StudyExport.objects.none()
+    return StudyExport.objects.filter(study=study).select_related("requested_by")
+
+
+def get_export(user: Any, study: Study, export_id: int) -> StudyExport:
+    try:
+        return exports_of(user, study).get(pk=export_id)
+    except (StudyExport.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such export") from exc

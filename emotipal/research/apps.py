@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+from emotipal.platform import extensions
+
+
+class ResearchConfig(AppConfig):
+    name = "emotipal.research"
+    label = "research"
+    verbose_name = "Research"
+
+    def ready(self) -> None:
+        # Imported here: the models must be loaded before these modules import them.
+        from emotipal.research.settings_links import studies_link
+
+        extensions.settings_links.provide(studies_link)
