@@ -22,10 +22,10 @@ from emotipal.accounts.models import User
 from emotipal.definitions import codes
 from emotipal.platform import clock
 from emotipal.research import pseudonyms
+from emotipal.research.consent_rules import inclusion, newest_version
 from emotipal.research.errors import ResearchError
 from emotipal.research.export import compliance_table, homework_tables, measures_tables
 from emotipal.research.export.codebook import COMPLIANCE, full_codebook
-from emotipal.research.export.consent_rules import inclusion, newest_version
 from emotipal.research.export.data import ExportData, StudyFacts, Variable
 from emotipal.research.export.frames import Keys, frame
 from emotipal.research.export.homework_tables import Context, Row
