@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from emotipal.measures.redcap import REDCAP_HEADER, RECORD_ID
+from emotipal.measures.redcap import RECORD_ID, REDCAP_HEADER
 from emotipal.research.export.data import ExportData, Variable
 from emotipal.research.export.formats.columns import participant_column, safe_names, table_variables, typed
 
@@ -42,9 +42,45 @@ RESERVED = frozenset(
     {"record", "event_name", "redcap_event_name", "redcap_data_access_group", "redcap_survey_identifier"}
     | set(REPEAT_COLUMNS)
     | set(
-        "break case catch class const continue default delete do else enum export extends false finally for "
-        "function if import in instanceof let new null return super switch this throw true try typeof var "
-        "void while with yield".split()
+        [
+            "break",
+            "case",
+            "catch",
+            "class",
+            "const",
+            "continue",
+            "default",
+            "delete",
+            "do",
+            "else",
+            "enum",
+            "export",
+            "extends",
+            "false",
+            "finally",
+            "for",
+            "function",
+            "if",
+            "import",
+            "in",
+            "instanceof",
+            "let",
+            "new",
+            "null",
+            "return",
+            "super",
+            "switch",
+            "this",
+            "throw",
+            "true",
+            "try",
+            "typeof",
+            "var",
+            "void",
+            "while",
+            "with",
+            "yield",
+        ]
     )
 )
 
