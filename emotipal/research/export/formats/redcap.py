@@ -180,7 +180,7 @@ def dictionary_csv(project: Project) -> str:
 
 
 def _missing(value: object) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))  # type: ignore[call-overload]
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
 def _cell(value: object, f: Field) -> str:
@@ -194,9 +194,9 @@ def _cell(value: object, f: Field) -> str:
     if kind == "boolean":
         return "1" if value else "0"
     if kind == "date":
-        return pd.Timestamp(value).strftime("%Y-%m-%d")  # type: ignore[arg-type]
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
     if kind == "datetime":
-        return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S")  # type: ignore[arg-type]
+        return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S")
     if kind == "integer":
         return str(int(value))  # type: ignore[call-overload]
     return str(value)
