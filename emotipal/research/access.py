@@ -20,6 +20,8 @@ from emotipal.accounts.models import Role
 from emotipal.research.models import (
     Participant,
     Study,
+    StudyAnalysis,
+    StudyExport,
     StudyMember,
     StudyRole,
     StudySite,
@@ -120,3 +122,27 @@ def get_participant(user: Any, study: Study, participant_id: int) -> Participant
         return Participant.objects.select_related("study").get(pk=participant_id, study=study)
     except (Participant.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such participant") from exc
+
+
+def analyses_of(user: Any, study: Study) -> QuerySet[StudyAnalysis]:
+    """The analyses run on the study's exports: for its team only (the study already checked by get_study)."""
+    if team_role(user, study) is None:
+        return StudyAnalysis.objects.none()
+    return StudyAnalysis.objects.filter(export__study=study).select_related("export", "requested_by")
+
+
+def get_analysis(user: Any, study: Study, analysis_id: int) -> StudyAnalysis:
+    try:
+        return analyses_of(user, study).get(pk=analysis_id)
+    except (StudyAnalysis.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such analysis") from exc
+
+
+def get_export_to_analyse(user: Any, study: Study, export_id: int) -> StudyExport:
+    """One of the study's exports, for a team member to analyse (whether it is finished is the action's check)."""
+    if team_role(user, study) is None:
+        raise Http404("No such export")
+    try:
+        return StudyExport.objects.select_related("study").get(pk=export_id, study=study)
+    except (StudyExport.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such export") from exc
