@@ -22,6 +22,7 @@ from emotipal.library.services import clone_template
 from emotipal.measures.models import CrisisResource, Instrument, Response, RiskAlert, Schedule
 from emotipal.measures.services import ask_now, save_answers
 from tests.factories import World
+from tests.research.matrix_objects import research_url
 
 ACTORS = ("anon", "client_a", "client_b", "therapist", "colleague", "foreign", "admin", "researcher")
 
@@ -268,6 +269,31 @@ PAGES: dict[str, list[Row]] = {
     ],
     "library": [Row("get", lambda o: "/library/", only(200, STAFF, 403))],
     "template_detail": [Row("get", lambda o: "/library/thought-record/", only(200, STAFF, 403))],
+    # research: only the study's team (here the researcher) sees the study; for anyone else it does not exist
+    "research_analyses": [
+        Row("get", lambda o: research_url(o.world, "analyses"), only(200, ("researcher",), 404))
+    ],
+    "research_analysis_start": [
+        Row(
+            "post",
+            lambda o: research_url(o.world, "start"),
+            only(302, ("researcher",), 404),
+        )
+    ],
+    "research_analysis": [
+        Row(
+            "get",
+            lambda o: research_url(o.world, "analysis"),
+            only(200, ("researcher",), 404),
+        )
+    ],
+    "research_analysis_report": [
+        Row(
+            "get",
+            lambda o: research_url(o.world, "report"),
+            only(200, ("researcher",), 404),
+        )
+    ],
 }
 
 API = "/api/v1"
