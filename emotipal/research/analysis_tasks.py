@@ -54,10 +54,19 @@ def summary_of(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def dataset_folder(folder: Path) -> Path:
+    """Where the export's CSV tables are: the folder itself, or its csv/ folder when every format has its own."""
+    for candidate in (folder, folder / "csv"):
+        if (candidate / "clients.csv").is_file():
+            return candidate
+    return folder
+
+
 def analyse_folder(folder: Path, label: str) -> tuple[str, dict[str, Any]]:
     """(HTML report, summary) of the data set in `folder`, which the report calls `label`."""
     if not folder.is_dir():
         raise AnalysisFailed(_("The export's files are no longer there; make a new export and analyse that."))
+    folder = dataset_folder(folder)
     try:
         data = load_dataset(folder)
     except MetaInputError as exc:  # AnalysisInputError, or a bad optional file such as therapists.csv

@@ -173,3 +173,13 @@ def test_another_studys_analysis_is_not_found(world: World, tmp_path: Path) -> N
         researcher.post(f"/research/studies/{one.slug}/exports/{analysis.export_id}/analyse/").status_code
         == 404
     )
+
+
+def test_the_tables_may_sit_in_the_exports_csv_folder(tmp_path: Path) -> None:
+    assert (
+        analysis_tasks.dataset_folder(tmp_path) == tmp_path
+    )  # nothing there: the folder's own message says so
+    dataset_dir(tmp_path / "csv", seed=5, n_clients=6, n_therapists=2)
+    assert analysis_tasks.dataset_folder(tmp_path) == tmp_path / "csv"
+    with pytest.raises(analysis_tasks.AnalysisFailed, match="6 participants"):
+        analysis_tasks.analyse_folder(tmp_path, "export 1")
