@@ -22,6 +22,7 @@ from emotipal.library.services import clone_template
 from emotipal.measures.models import CrisisResource, Instrument, Response, RiskAlert, Schedule
 from emotipal.measures.services import ask_now, save_answers
 from tests.factories import World
+from tests.research.matrix_objects import research_url
 
 ACTORS = ("anon", "client_a", "client_b", "therapist", "colleague", "foreign", "admin", "researcher")
 
@@ -278,19 +279,44 @@ PAGES: dict[str, list[Row]] = {
     "consent_withdraw": [Row("post", lambda o: "/research/my/0/withdraw/", only(404, CLIENTS, 403))],
     "consent_copy": [Row("get", lambda o: "/research/my/0/signed/0/", only(404, CLIENTS, 403))],
     "research_invite": [Row("get", lambda o: "/research/invite/", only(200, STAFF, 403))],
-    # Research exports: nobody of the fixture world is on a study team, so every study is 404 to them (the
-    # team's own access is tested in tests/research/test_export_task.py).
+    # Research exports: the matrix study's team (its researcher) sees them, anyone else gets 404; the download
+    # of a written export by the team is tested in tests/research/test_export_task.py.
     "research_exports": [
-        Row("get", lambda o: "/research/studies/no-such-study/exports/", only(200, (), 404))
+        Row("get", lambda o: research_url(o.world, "exports"), only(200, ("researcher",), 404))
     ],
     "research_export_request": [
-        Row("post", lambda o: "/research/studies/no-such-study/exports/new/", only(302, (), 404))
+        Row("post", lambda o: research_url(o.world, "export_request"), only(302, ("researcher",), 404))
     ],
     "research_export_status": [
-        Row("get", lambda o: "/research/studies/no-such-study/exports/1/status/", only(200, (), 404))
+        Row("get", lambda o: research_url(o.world, "export_status"), only(200, ("researcher",), 404))
     ],
     "research_export_download": [
         Row("get", lambda o: "/research/studies/no-such-study/exports/1/download/", only(200, (), 404))
+    ],
+    # research: only the study's team (here the researcher) sees the study; for anyone else it does not exist
+    "research_analyses": [
+        Row("get", lambda o: research_url(o.world, "analyses"), only(200, ("researcher",), 404))
+    ],
+    "research_analysis_start": [
+        Row(
+            "post",
+            lambda o: research_url(o.world, "start"),
+            only(302, ("researcher",), 404),
+        )
+    ],
+    "research_analysis": [
+        Row(
+            "get",
+            lambda o: research_url(o.world, "analysis"),
+            only(200, ("researcher",), 404),
+        )
+    ],
+    "research_analysis_report": [
+        Row(
+            "get",
+            lambda o: research_url(o.world, "report"),
+            only(200, ("researcher",), 404),
+        )
     ],
 }
 

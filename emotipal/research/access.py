@@ -20,6 +20,7 @@ from emotipal.accounts.models import Role
 from emotipal.research.models import (
     Participant,
     Study,
+    StudyAnalysis,
     StudyExport,
     StudyMember,
     StudyRole,
@@ -127,7 +128,7 @@ def exports_of(user: Any, study: Study) -> QuerySet[StudyExport]:
     """A study's exports, for its team (the study already checked by get_study)."""
     if team_role(user, study) is None:
         return StudyExport.objects.none()
-    return StudyExport.objects.filter(study=study).select_related("requested_by")
+    return StudyExport.objects.filter(study=study).select_related("requested_by", "study")
 
 
 def get_export(user: Any, study: Study, export_id: int) -> StudyExport:
@@ -135,3 +136,22 @@ def get_export(user: Any, study: Study, export_id: int) -> StudyExport:
         return exports_of(user, study).get(pk=export_id)
     except (StudyExport.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such export") from exc
+
+
+def analyses_of(user: Any, study: Study) -> QuerySet[StudyAnalysis]:
+    """The analyses run on the study's exports: for its team only (the study already checked by get_study)."""
+    if team_role(user, study) is None:
+        return StudyAnalysis.objects.none()
+    return StudyAnalysis.objects.filter(export__study=study).select_related("export", "requested_by")
+
+
+def get_analysis(user: Any, study: Study, analysis_id: int) -> StudyAnalysis:
+    try:
+        return analyses_of(user, study).get(pk=analysis_id)
+    except (StudyAnalysis.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such analysis") from exc
+
+
+def get_export_to_analyse(user: Any, study: Study, export_id: int) -> StudyExport:
+    """One of the study's exports, for a team member to analyse (whether it is finished is the action's check)."""
+    return get_export(user, study, export_id)

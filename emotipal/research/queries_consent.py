@@ -1,6 +1,7 @@
 """Read models of consent: which text a participant reads, which consent is current, and whose data may be used.
 
-The export helper asks `data_usable`, `usable_scopes` and `data_until`; the client pages ask the rest.
+Whose data may be used is decided by consent_rules.inclusion (the exports apply it to prefetched records);
+`data_usable` and `usable_scopes` here ask it for one participant. The client pages ask the rest.
 
 A study's *current version* is the highest version number with a published document (in any language). A
 consent counts only for the current version: when a new version is published, a participant whose latest
@@ -14,7 +15,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from emotipal.research import states
+from emotipal.research import consent_rules, states
 from emotipal.research.models import (
     ConsentDecision,
     ConsentDocument,
@@ -23,7 +24,6 @@ from emotipal.research.models import (
     Participant,
     ParticipantState,
     Study,
-    WithdrawalPolicy,
 )
 
 FALLBACK_LANGUAGE = "en"
@@ -91,25 +91,11 @@ def needs_reconsent(participant: Participant) -> bool:
     return latest_consent(participant) is not None and current_consent(participant) is None
 
 
-def _withdrawn_but_kept(participant: Participant) -> ConsentRecord | None:
-    """For a participant who withdrew under a "keep" policy: the consent they had given before, if any."""
-    if participant.state != ParticipantState.WITHDRAWN or participant.enrolled_at is None:
-        return None
-    if participant.withdrawal_policy != WithdrawalPolicy.KEEP:
-        return None
-    return latest_consent(participant)
-
-
 def usable_scopes(participant: Participant) -> set[str]:
     """What the participant's data may be used for now: the scopes of their consent in force, or (withdrawn
-    under a "keep" protocol) of the consent they had given. Empty when nothing of theirs may be used."""
-    if participant.state in states.DATA_IN_USE:
-        record = current_consent(participant)
-    else:
-        record = _withdrawn_but_kept(participant)
-    if record is None or ConsentScope.DATA not in record.scopes:
-        return set()
-    return set(record.scopes)
+    under a "keep" protocol) of the consent they had given. Empty when nothing of theirs may be used.
+    The rule itself is consent_rules.inclusion, the same one the exports apply."""
+    return set(consent_rules.inclusion(participant, current_version(participant.study)).scopes)
 
 
 def data_usable(participant: Participant) -> bool:

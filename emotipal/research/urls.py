@@ -5,7 +5,7 @@ A study's own pages are under studies/<slug>/, so no study slug can shadow anoth
 
 from django.urls import path
 
-from emotipal.research.views import consent, enrollment, exports
+from emotipal.research.views import analyses, consent, enrollment, exports
 
 urlpatterns = [
     # client: their own invitations and consent
@@ -29,5 +29,18 @@ urlpatterns = [
         "studies/<slug:slug>/exports/<int:export_id>/download/",
         exports.download,
         name="research_export_download",
+    ),
+    # the study team: analyses of an export
+    path("studies/<slug:slug>/analyses/", analyses.analyses, name="research_analyses"),
+    path(
+        "studies/<slug:slug>/exports/<int:export_id>/analyse/",
+        analyses.start_analysis,
+        name="research_analysis_start",
+    ),
+    path("studies/<slug:slug>/analyses/<int:analysis_id>/", analyses.analysis, name="research_analysis"),
+    path(
+        "studies/<slug:slug>/analyses/<int:analysis_id>/report/",
+        analyses.analysis_report,
+        name="research_analysis_report",
     ),
 ]

@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from emotipal.accounts.models import User
 from emotipal.research import pseudonyms
+from emotipal.research.consent_rules import inclusion
 from emotipal.research.export.build import build_export
 from emotipal.research.export.codebook import FREE_TEXT_NOTE
-from emotipal.research.export.consent_rules import inclusion
 from emotipal.research.export.tables import EmptyExportError, build_export_data
 from emotipal.research.models import ConsentDocument, ParticipantState
 from tests.factories import World

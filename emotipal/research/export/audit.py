@@ -7,7 +7,7 @@ from typing import Any
 from emotipal.accounts.access import note_reads
 from emotipal.accounts.models import ClientProfile
 from emotipal.platform.audit.services import record
-from emotipal.research.export.consent_rules import inclusion, newest_version
+from emotipal.research.consent_rules import inclusion, newest_version
 from emotipal.research.models import ConsentDocument, Participant, Study
 
 

@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from emotipal.research.export.data import ExportData
+from emotipal.research.export.formats import WRITERS
 from emotipal.research.export.manifest import build_manifest, code_version, write_manifest
 from emotipal.research.export.tables import build_export_data
 from emotipal.research.models import Study
 
-FORMATS: tuple[str, ...] = ("csv",)
+# CSV first, into the export's own folder (the data set `emotipal analyse` reads); then each other format into
+# its own sub-folder.
+FORMATS: tuple[str, ...] = ("csv", *WRITERS)
 
 Progress = Callable[[int, str], None]
 

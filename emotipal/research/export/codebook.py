@@ -34,6 +34,7 @@ KEY_NOTE = "Pseudonymous, keyed per study: stable within the study, unlinkable a
 STATE_VALUES = {s.value: str(s.label) for s in ParticipantState}
 DECISION_VALUES = {d.value: str(d.label) for d in ConsentDecision}
 SCOPE_VALUES = {s.value: str(s.label) for s in ConsentScope}
+SCOPE_NOTE = "False on a declined or withdrawn decision: the scopes are those of a signature."
 BARRIER_VALUES = {b: b.replace("_", " ") for b in codes.BARRIERS}
 STRATEGY_VALUES = {s: s.replace("_", " ") for s in codes.STRATEGIES}
 
@@ -357,7 +358,10 @@ def static_codebook() -> dict[str, list[Variable]]:
         _v(t, "language", "Language of the consent text"),
         _v(t, "text_hash", "SHA-256 of the consent text signed"),
         _v(t, "decision", "Decision", values=DECISION_VALUES),
-        _v(t, "scopes", "Scopes agreed to (separated by ;)", values=SCOPE_VALUES),
+        *[
+            _v(t, f"scope_{value}", f"Agreed to: {label}", "boolean", note=SCOPE_NOTE)
+            for value, label in SCOPE_VALUES.items()
+        ],
         _v(t, "date_shifted", "Date (shifted)", "date", note=SHIFT_NOTE),
         _v(t, "days_since_enrolment", "Days since enrolment", "integer", "days", note=ENROL_NOTE),
     ]

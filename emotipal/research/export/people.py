@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from emotipal.platform import clock
 from emotipal.research import pseudonyms
-from emotipal.research.export.consent_rules import Inclusion, inclusion
+from emotipal.research.consent_rules import Inclusion, inclusion
 from emotipal.research.models import (
     ConsentScope,
     DataUse,

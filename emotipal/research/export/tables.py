@@ -22,16 +22,16 @@ from emotipal.accounts.models import User
 from emotipal.definitions import codes
 from emotipal.platform import clock
 from emotipal.research import pseudonyms
+from emotipal.research.consent_rules import inclusion, newest_version
 from emotipal.research.errors import ResearchError
 from emotipal.research.export import compliance_table, homework_tables, measures_tables
 from emotipal.research.export.codebook import COMPLIANCE, full_codebook
-from emotipal.research.export.consent_rules import inclusion, newest_version
 from emotipal.research.export.data import ExportData, StudyFacts, Variable
 from emotipal.research.export.frames import Keys, frame
 from emotipal.research.export.homework_tables import Context, Row
 from emotipal.research.export.people import Person, Scrubber, people_for, shift_of
 from emotipal.research.export.records import load
-from emotipal.research.models import ConsentDocument, DataUse, Participant, Study
+from emotipal.research.models import ConsentDocument, ConsentScope, DataUse, Participant, Study
 
 
 class EmptyExportError(ResearchError):
@@ -76,7 +76,8 @@ def _consent_events(study: Study, participants: list[Participant]) -> Iterable[R
                 "language": r.document.language,
                 "text_hash": r.text_hash,
                 "decision": r.decision,
-                "scopes": ";".join(sorted(r.scopes or [])),
+                # One yes/no column per scope, so each analyses as a variable of its own.
+                **{f"scope_{scope.value}": scope.value in (r.scopes or []) for scope in ConsentScope},
                 "date_shifted": day + dt.timedelta(days=shift),
                 "days_since_enrolment": (day - enrolled).days if enrolled else None,
             }

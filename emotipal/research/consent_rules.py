@@ -1,6 +1,6 @@
 """Whose data an export may use, and which scopes apply: decided from the consent records alone.
 
-The rule (to be merged with the consent helper's `data_usable` / `usable_scopes`):
+The one rule, used by the exports and by the consent pages (queries_consent.usable_scopes):
 
 - a participant in a data-in-use state (enrolled, completed, lost to follow-up) is in the export when the
   latest record for the study's newest published consent version is "consented" and includes DATA;
