@@ -197,7 +197,8 @@ def improvement_imputations(
 ) -> list[dict[str, float]]:
     """The baseline-adjusted improvement per client, once per imputation (see IMPROVEMENT_DEFINITION).
 
-    Clients without any score are left out. The end is the last week of the data set for every client, so
+    Clients with fewer than two scores are left out (one score says nothing about their course; their
+    scores still inform the imputation model). The end is the last week of the data set for every client, so
     the figure is comparable between clients who left early and those who stayed: a missing end score
     (after a discharge, or skipped) is imputed from the client's observed course (``imputation``).
     Analyses of it should run once per imputation and be pooled by Rubin's rules.
@@ -206,9 +207,10 @@ def improvement_imputations(
     if imp.weeks < 2 or not imp.clients:
         return [{} for _ in range(m)]
     out = []
+    enough = imp.observed.sum(axis=1) >= 2
     for completed in imp.completed:
         base, end = completed[:, 0], completed[:, -1]
-        ok = np.isfinite(base) & np.isfinite(end)
+        ok = np.isfinite(base) & np.isfinite(end) & enough
         adjusted = baseline_adjusted_change(base[ok], end[ok])
         keys = [k for k, keep in zip(imp.clients, ok, strict=True) if keep]
         out.append(dict(zip(keys, (float(v) for v in adjusted), strict=True)))

@@ -220,7 +220,7 @@ def _methods(r: dict[str, Any]) -> str:
         "ANCOVA form of change (Vickers & Altman 2001): a raw change is larger for clients who start high, "
         "partly by regression to the mean, and would correlate with anything that goes with the baseline. "
         "The end is the same week for every client, so a client who left early is compared with the others "
-        "at the same point.",
+        "at the same point; clients with fewer than two scores are left out.",
         "Missing scores: questionnaires are skipped, and none are sent after an early discharge. The weekly "
         "mixed model uses the observed scores only, which gives valid estimates when scores are missing at "
         "random (given the scores already seen and the model's terms). Where a per-client figure needs a "
