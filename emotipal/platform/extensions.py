@@ -37,3 +37,8 @@ class Slot(Generic[F]):
 open_questionnaires: Slot[Callable[[Any], list[Any]]] = Slot("open_questionnaires")
 # client ids -> {client id: outcome flags with .open_alerts and .deteriorated} (the caseload's risk columns)
 caseload_outcomes: Slot[Callable[[list[int]], dict[int, Any]]] = Slot("caseload_outcomes")
+# user -> extra (label, url) items for the main navigation (research: "Studies", and "Study sites" for clinic
+# admins whose clinic is proposed as a study site)
+navigation_items: Slot[Callable[[Any], list[tuple[str, str]]]] = Slot("navigation_items")
+# user -> the URL a staff member who is no clinician lands on, or None (research: a researcher's studies)
+staff_landing: Slot[Callable[[Any], str | None]] = Slot("staff_landing")

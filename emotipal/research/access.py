@@ -10,16 +10,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 
 from emotipal.accounts import access as accounts_access
-from emotipal.accounts.models import Role
+from emotipal.accounts.models import ClientProfile, Role
+from emotipal.platform.audit.services import record
 from emotipal.research.models import (
     Participant,
     Study,
+    StudyExport,
     StudyMember,
     StudyRole,
     StudySite,
@@ -120,3 +123,24 @@ def get_participant(user: Any, study: Study, participant_id: int) -> Participant
         return Participant.objects.select_related("study").get(pk=participant_id, study=study)
     except (Participant.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such participant") from exc
+
+
+def note_participant_reads(user: Any, study: Study, clients: Iterable[ClientProfile]) -> int:
+    """Audit a team member's read of a study's participant list: one row per participant's client, so the
+    client's "who has seen my data?" answer names the researcher too (one INSERT for the whole list)."""
+    return accounts_access.note_reads(user, clients, "research.participants", study=study.slug)
+
+
+def get_export(user: Any, study: Study, export_id: int) -> StudyExport:
+    """An export of a study this user may download from (the study already checked by get_study), else 404."""
+    if not can_download(user, study):
+        raise Http404("No such export")
+    try:
+        return StudyExport.objects.select_related("study").get(pk=export_id, study=study)
+    except (StudyExport.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such export") from exc
+
+
+def note_export_download(user: Any, export: StudyExport) -> None:
+    """Audit that a team member took an export's files away."""
+    record(user, "read.research.export", export, via="download")

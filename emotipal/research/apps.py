@@ -1,7 +1,16 @@
 from django.apps import AppConfig
 
+from emotipal.platform import extensions
+
 
 class ResearchConfig(AppConfig):
     name = "emotipal.research"
     label = "research"
     verbose_name = "Research"
+
+    def ready(self) -> None:
+        # Imported here: the models must be loaded before these modules import them.
+        from emotipal.research.navigation import navigation_items, staff_landing
+
+        extensions.navigation_items.provide(navigation_items)
+        extensions.staff_landing.provide(staff_landing)

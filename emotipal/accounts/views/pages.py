@@ -28,6 +28,7 @@ from emotipal.accounts.forms import (
 from emotipal.accounts.gates import clinic_admin_required, request_user
 from emotipal.accounts.mfa_policy import MFARequired
 from emotipal.accounts.models import ApiToken, ClientProfile, Invitation, Membership, Role, User
+from emotipal.platform import extensions
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -38,6 +39,10 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("today")
     if access.is_clinician(user):
         return redirect("caseload")
+    # A researcher who sees no clients lands on their studies (the research app answers where that is).
+    landing = extensions.staff_landing.answer(user)
+    if landing is not None:
+        return redirect(landing)
     if access.is_staff_member(user):
         return redirect("library")
     return render(request, "accounts/no_role.html")
