@@ -22,7 +22,7 @@ from emotipal.research import access, queries
 from emotipal.research.actions import studies as actions
 from emotipal.research.errors import ResearchError
 from emotipal.research.forms import ConsentDraftForm, ProtocolForm, protocol_initial
-from emotipal.research.models import StudyRole
+from emotipal.research.models import DataUse, StudyRole
 
 View = Callable[..., HttpResponse]
 FIELD_OF = {"principal_investigator_id": "principal_investigator"}
@@ -95,6 +95,7 @@ def study(request: HttpRequest, slug: str) -> HttpResponse:
             "may_manage": access.can_manage(user, found),
             "problem": actions.recruitment_problem(found),
             "readiness": actions.approval_problem(found),
+            "data_uses": [DataUse(use).label for use in found.data_uses if use in DataUse.values],
             "next_statuses": sorted(actions.STATUS_NEXT[found.status]),
             "team_roles": actions.TEAM_ROLES_ADDED_BY_EMAIL,
         },
