@@ -15,6 +15,8 @@ from emotipal.research.models import StudySite
 
 def navigation_items(user: Any) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
+    if not accounts_access.is_staff_member(user):  # clients: no research, and no query on their pages
+        return items
     if access.is_researcher(user):
         items.append((_("Studies"), reverse("research_studies")))
     # Only for admins whose clinic was ever asked to be a study site: most clinics never see research.
@@ -28,6 +30,10 @@ def navigation_items(user: Any) -> list[tuple[str, str]]:
 
 def staff_landing(user: Any) -> str | None:
     """A researcher who is no clinician lands on their studies, not on the exercise library."""
-    if access.is_researcher(user) and not accounts_access.is_clinician(user):
+    if (
+        accounts_access.is_staff_member(user)
+        and not accounts_access.is_clinician(user)
+        and access.is_researcher(user)
+    ):
         return reverse("research_studies")
     return None

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.research.models import (
@@ -16,8 +16,10 @@ from emotipal.research.models import (
     Participant,
     ParticipantEvent,
     ParticipantState,
+    SiteStatus,
     Study,
     StudyMember,
+    StudyRole,
     StudySite,
 )
 from emotipal.research.pseudonyms import pseudonym
@@ -29,13 +31,25 @@ class StudyRow:
     role: str
     participants: int
 
+    @property
+    def role_label(self) -> str:
+        return str(StudyRole(self.role).label)
+
 
 def study_rows(user: Any) -> list[StudyRow]:
     """The studies on this user's team, with their role and number of participants: one query."""
     role = StudyMember.objects.filter(study=OuterRef("pk"), user=user).values("role")[:1]
+    # What recruitment_problem asks of each study, answered in the same query.
+    approved = StudySite.objects.filter(study=OuterRef("pk"), status=SiteStatus.APPROVED)
+    published = ConsentDocument.objects.filter(study=OuterRef("pk"), published_at__isnull=False)
     studies = (
         Study.objects.filter(members__user=user)
-        .annotate(team_role=Subquery(role), n_participants=Count("participants", distinct=True))
+        .annotate(
+            team_role=Subquery(role),
+            n_participants=Count("participants", distinct=True),
+            has_approved_site=Exists(approved),
+            has_published_consent=Exists(published),
+        )
         .order_by("-created_at", "-pk")
     )
     return [StudyRow(s, s.team_role, s.n_participants) for s in studies]

@@ -176,3 +176,26 @@ def test_care_staff_and_clients_get_404_for_a_study(world: World) -> None:
     study = make_study(world)
     for user in (world.therapist, world.admin, world.client_a.user):
         assert token_client(user).get(f"{API}/{study.slug}/participants").status_code == 404
+
+
+def test_the_study_list_costs_the_same_queries_for_any_number_of_studies(world: World) -> None:
+    http = token_client(world.researcher)
+    make_study(world, "first")
+    http.get(API)  # the token's first use is recorded once; measure after it
+    one = len_of_queries(http, API)
+    for i in range(3):
+        make_study(world, f"more-{i}")
+    assert len_of_queries(http, API) == one
+    # And the annotated answers agree with asking each study on its own.
+    from emotipal.research.actions.studies import recruitment_problem
+    from emotipal.research.models import Study
+
+    Study.objects.filter(slug="more-1").update(status="draft")
+    Study.objects.get(slug="more-2").sites.all().delete()
+    listed = {s["slug"]: s["recruitment_problem"] for s in http.get(API).json()}
+    assert listed == {s.slug: recruitment_problem(s) for s in Study.objects.all()}
+    assert (
+        listed["first"] is None
+        and "not recruiting" in listed["more-1"]
+        and "approved site" in listed["more-2"]
+    )

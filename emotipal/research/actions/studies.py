@@ -8,6 +8,7 @@ starts recruiting, and the consent and enrolment actions ask it before anyone jo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,12 @@ TEAM_ROLES_ADDED_BY_EMAIL = (StudyRole.RESEARCHER, StudyRole.STATISTICIAN)
 # --- may this study enrol? ----------------------------------------------------------------------------------
 
 
+def _known_or(study: Study, name: str, ask: Callable[[], bool]) -> bool:
+    """A fact a list query annotated on the study (queries.study_rows), else asked now: no query per row."""
+    known = getattr(study, name, None)
+    return ask() if known is None else bool(known)
+
+
 def approval_problem(study: Study, today: dt.date | None = None) -> str | None:
     """What stops this study from recruiting, whatever its status: ethics approval, sites, a consent text."""
     today = today or timezone.localdate(clock.now())
@@ -60,9 +67,15 @@ def approval_problem(study: Study, today: dt.date | None = None) -> str | None:
         return _("The ethics approval ended on %(date)s: a study past its approval cannot recruit.") % {
             "date": study.ethics_valid_until.isoformat()
         }
-    if not study.sites.filter(status=SiteStatus.APPROVED).exists():
+    if not _known_or(
+        study, "has_approved_site", lambda: study.sites.filter(status=SiteStatus.APPROVED).exists()
+    ):
         return _("No clinic has approved taking part yet: the study needs at least one approved site.")
-    if not study.consent_documents.filter(published_at__isnull=False).exists():
+    if not _known_or(
+        study,
+        "has_published_consent",
+        lambda: study.consent_documents.filter(published_at__isnull=False).exists(),
+    ):
         return _("The study has no published consent document yet.")
     return None
 
