@@ -10,9 +10,16 @@ from emotipal.homework import api as homework_api
 from emotipal.homework import api_review
 from emotipal.library import api as library_api
 from emotipal.platform.api import build_api
+from emotipal.research import api as research_api
 
 api = build_api(auth=[accounts_api.TokenAuth(), accounts_api.SessionAuth()])
-for router in (accounts_api.router, library_api.router, homework_api.router, api_review.router):
+for router in (
+    accounts_api.router,
+    library_api.router,
+    homework_api.router,
+    api_review.router,
+    research_api.router,
+):
     api.add_router("", router)
 
 

@@ -3,8 +3,9 @@
     python scripts/fuzz_api.py            # `make fuzz`; DATABASE_URL picks the database (PostgreSQL in CI)
 
 It creates an empty test database, seeds a clinic (therapist, two clients, assignments, an entry, a session,
-a barrier), and then, for every operation in /api/v1/openapi.json, sends generated requests as the client and
-as the therapist (Bearer ep_... tokens), with valid data (positive) and with invalid data (negative), both with
+a barrier, a study with a participant and a finished export), and then, for every operation in
+/api/v1/openapi.json, sends generated requests as the client, the therapist and the researcher (Bearer ep_...
+tokens), with valid data (positive) and with invalid data (negative), both with
 random ids and with the seeded objects' ids so the requests reach real rows. Every response is checked:
 
 - not_a_server_error: no 5xx, ever;
@@ -61,7 +62,7 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 @dataclass
 class Seeded:
     tokens: dict[str, str]  # role -> Bearer secret
-    ids: dict[str, dict[str, int]]  # role -> path parameter name -> an id that role may use
+    ids: dict[str, dict[str, int | str]]  # role -> path parameter name -> an id (or slug) that role may use
 
 
 @dataclass
@@ -111,17 +112,45 @@ def seed() -> Seeded:
         date=timezone.localdate() - dt.timedelta(7),
     )
     barrier = report_barrier(client_user, thought.pk, timezone.localdate() - dt.timedelta(1), "no_time")
+    # A study led by the researcher, with client A invited and a finished export in a scratch folder.
+    import tempfile
+    from pathlib import Path
+
+    from emotipal.research.models import JobStatus, StudyExport
+    from tests.research.study_factory import make_participant, make_study
+
+    study = make_study(world, "fuzz-study")
+    make_participant(world, study, world.client_a)
+    folder = Path(tempfile.mkdtemp(prefix="fuzz-export-"))
+    (folder / "participants.csv").write_text("participant_id,state\n")
+    export = StudyExport.objects.create(
+        study=study, requested_by=world.researcher, status=JobStatus.DONE, folder=str(folder)
+    )
+    researcher_token = create_api_token(world.researcher, "fuzz researcher")
+    spare_researcher = create_api_token(world.researcher, "spare").token.pk
     client_token = create_api_token(client_user, "fuzz client")
     therapist_token = create_api_token(world.therapist, "fuzz therapist")
     # A token each role may revoke without locking itself out of the rest of the run.
     spare_client = create_api_token(client_user, "spare").token.pk
     spare_therapist = create_api_token(world.therapist, "spare").token.pk
-    common = {"assignment_id": thought.pk, "client_id": world.client_a.pk, "entry_id": entry.pk}
+    common: dict[str, int | str] = {
+        "assignment_id": thought.pk,
+        "client_id": world.client_a.pk,
+        "entry_id": entry.pk,
+        "barrier_id": barrier.pk,
+        "slug": study.slug,
+        "export_id": export.pk,
+    }
     return Seeded(
-        tokens={"client": client_token.secret, "therapist": therapist_token.secret},
+        tokens={
+            "client": client_token.secret,
+            "therapist": therapist_token.secret,
+            "researcher": researcher_token.secret,
+        },
         ids={
-            "client": common | {"barrier_id": barrier.pk, "token_id": spare_client},
-            "therapist": common | {"barrier_id": barrier.pk, "token_id": spare_therapist},
+            "client": common | {"token_id": spare_client},
+            "therapist": common | {"token_id": spare_therapist},
+            "researcher": common | {"token_id": spare_researcher},
         },
     )
 
@@ -132,7 +161,7 @@ def run_operation(
     role: str,
     token: str,
     mode: GenerationMode,
-    path_parameters: dict[str, int] | None,
+    path_parameters: dict[str, int | str] | None,
     examples: int,
     seed_value: int,
     tally: Tally,
@@ -206,7 +235,7 @@ def main() -> int:
                 if missing:  # a new kind of id in the API: seed one, do not quietly fuzz it with noise only
                     raise SystemExit(f"fuzz_api: no seeded id for {missing} in {operation.label}")
                 for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                    passes: list[dict[str, int] | None] = [None, real] if names else [None]
+                    passes: list[dict[str, int | str] | None] = [None, real] if names else [None]
                     for path_parameters in passes:
                         run_operation(
                             operation,

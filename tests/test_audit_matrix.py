@@ -95,8 +95,9 @@ def test_every_route_is_classified() -> None:
     assert not (READS_CLIENT_DATA & NO_CLIENT_DATA) and not (READS_CLIENT_DATA & STAFF_WRITES)
 
 
-def _call(world: World, entry_a: Any, key: Any, row: Row) -> Any:
-    new = create_api_token(world.therapist, "audit")
+def _call(world: World, entry_a: Any, key: Any, row: Row, user: Any = None) -> Any:
+    user = user or world.therapist
+    new = create_api_token(user, "audit")
     o = Objects(world, entry_a.assignment, entry_a, new.token.pk)
     if isinstance(key[0], str) and key[0].isupper():  # an API operation
         http = world.login(None)
@@ -110,7 +111,7 @@ def _call(world: World, entry_a: Any, key: Any, row: Row) -> Any:
         )
         return _request(http, row, row.path(o), data, api_call=True)
     data = o.body(row.data) if isinstance(row.data, str) else row.data
-    return _request(world.login(world.therapist), row, row.path(o), data, api_call=False)
+    return _request(world.login(user), row, row.path(o), data, api_call=False)
 
 
 def _rows_about_a(world: World, after: int) -> Any:
@@ -176,3 +177,85 @@ def test_command_line_exports_are_audited(world: World, entry_a: Any, what: str,
         world.clinic.clients.values_list("user_id", flat=True)
     )
     assert all(r.detail.get("via") == "command line" and r.actor_id is None for r in rows)
+
+
+# --- research: the study team reads pseudonymous participant data --------------------------------------------
+
+# Research routes and operations whose answer shows the study's participants (pseudonymous ids, states, dates):
+# each read writes one audit row per participant's client, with the team member as actor.
+RESEARCH_READS_PARTICIPANTS: set[Any] = {
+    ("research_participants", 0),
+    ("GET", "/research/studies/{slug}/participants"),
+}
+# What the team may open that shows no participant: the study's own protocol, team, sites and consent texts,
+# and the list of exports. The download of an export is audited as a read of the export itself.
+RESEARCH_NO_PARTICIPANT_DATA: set[Any] = {
+    ("research_studies", 0),
+    ("research_study_create", 0),
+    ("research_study", 0),
+    ("research_protocol", 0),
+    ("research_consent", 0),
+    ("research_invite", 0),  # a team member types a client's e-mail address: nothing of a client is shown
+    ("research_exports", 0),
+    ("research_export_status", 0),
+    # Analyses show figures over the whole de-identified data set, never one participant (their reads are
+    # audited all the same, see tests/research/test_study_analysis.py).
+    ("research_analyses", 0),
+    ("research_analysis", 0),
+    ("research_analysis_report", 0),
+    ("GET", "/research/studies"),
+    ("GET", "/research/studies/{slug}/exports"),
+}
+RESEARCH_EXPORT_DOWNLOADS: set[Any] = {("GET", "/research/studies/{slug}/exports/{export_id}/download")}
+RESEARCH_WRITES: set[Any] = {  # audited by research/actions/studies.py (tests/research/test_study_pages.py)
+    ("research_status", 0),
+    ("research_team_add", 0),
+    ("research_site_propose", 0),
+    ("research_consent_publish", 0),
+    ("research_export_request", 0),  # research/actions/exports.py (tests/research/test_export_task.py)
+    ("research_analysis_start", 0),  # research/actions/analyses.py (tests/research/test_study_analysis.py)
+}
+
+
+def research_successes(actor: str) -> dict[Any, Row]:
+    found: dict[Any, Row] = {}
+    for name, rows in PAGES.items():
+        for i, row in enumerate(rows):
+            if name.startswith("research_") and row.expect[actor] < 400:
+                found[(name, i)] = row
+    for key, row in API_ROWS.items():
+        if key[1].startswith("/research/") and row.expect[actor] < 400:
+            found[key] = row
+    return found
+
+
+def test_every_research_route_is_classified() -> None:
+    found = set(research_successes("researcher"))
+    classified = (
+        RESEARCH_READS_PARTICIPANTS
+        | RESEARCH_NO_PARTICIPANT_DATA
+        | RESEARCH_EXPORT_DOWNLOADS
+        | RESEARCH_WRITES
+    )
+    assert found == classified, f"unclassified: {found - classified}; stale: {classified - found}"
+
+
+@pytest.mark.parametrize("actor", ["researcher", "statistician"])
+@pytest.mark.parametrize(
+    "key", sorted(RESEARCH_READS_PARTICIPANTS | RESEARCH_EXPORT_DOWNLOADS, key=str), ids=str
+)
+def test_each_research_read_is_audited(world: World, entry_a: Any, key: Any, actor: str) -> None:
+    from tests.test_permission_matrix import actor_user
+
+    user = actor_user(world, actor)
+    row = research_successes(actor)[key]
+    Objects(world, entry_a.assignment, entry_a, 0)  # the study, its participant (client A) and its export
+    mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = _call(world, entry_a, key, row, user=user)
+    assert response.status_code == row.expect[actor], response.content[:300]
+    rows = AuditEvent.objects.filter(pk__gt=mark, actor=user)
+    if key in RESEARCH_EXPORT_DOWNLOADS:
+        assert rows.filter(action="read.research.export").exists(), f"{key}: the download is not audited"
+        return
+    named = set(rows.filter(action="read.research.participants").values_list("subject_user_id", flat=True))
+    assert named == {world.client_a.user_id}, f"{key}: the participant list read names {named}"

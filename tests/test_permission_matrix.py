@@ -6,8 +6,10 @@ under /accounts/) are covered by their own tests in tests/accounts/ and are reco
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,13 +23,33 @@ from emotipal.library.models import TemplateVersion
 from emotipal.library.services import clone_template
 from emotipal.measures.models import CrisisResource, Instrument, Response, RiskAlert, Schedule
 from emotipal.measures.services import ask_now, save_answers
+from emotipal.research.models import JobStatus, Participant, Study, StudyExport, StudyRole
 from tests.factories import World
 from tests.research.matrix_objects import research_url
+from tests.research.study_factory import make_participant, make_study
+from tests.research.team_factory import join, researcher_at
 
-ACTORS = ("anon", "client_a", "client_b", "therapist", "colleague", "foreign", "admin", "researcher")
+ACTORS = (
+    "anon",
+    "client_a",
+    "client_b",
+    "therapist",
+    "colleague",
+    "foreign",
+    "admin",
+    "researcher",  # the matrix study's investigator
+    "researcher_b",  # a researcher of the same clinic, not on the study's team
+    "statistician",  # a researcher of the same clinic, on the team as statistician
+)
+MATRIX_STUDY = "matrix-study"
+EXPORT_DIR = Path(tempfile.gettempdir()) / "emotipal-matrix-export"
 
 
 def actor_user(world: World, actor: str) -> Any:
+    if actor == "researcher_b":
+        return researcher_at(world.clinic, "researcher.b@example.org", "Rob Researcher")
+    if actor == "statistician":
+        return researcher_at(world.clinic, "statistician@example.org", "Sam Statistician")
     return {
         "anon": None,
         "client_a": world.client_a.user,
@@ -54,7 +76,10 @@ def only(status_ok: int, allowed: tuple[str, ...], denied: int, anon: int = 302)
 
 CLINICIANS_OF_A = ("therapist", "admin")  # client A's own therapist, and the clinic admin
 CLINICIANS = ("therapist", "colleague", "foreign", "admin")
-STAFF = (*CLINICIANS, "researcher")
+RESEARCHERS = ("researcher", "researcher_b", "statistician")
+STUDY_TEAM = ("researcher", "statistician")
+STUDY_MANAGERS = ("researcher",)  # investigators and researchers on the team; statisticians read only
+STAFF = (*CLINICIANS, *RESEARCHERS)
 EVERYONE = tuple(a for a in ACTORS if a != "anon")
 CLIENTS = ("client_a", "client_b")
 
@@ -269,6 +294,61 @@ PAGES: dict[str, list[Row]] = {
         )
     ],
     "library": [Row("get", lambda o: "/library/", only(200, STAFF, 403))],
+    # research: a study not on the user's team is "not found", for everyone
+    "research_studies": [Row("get", lambda o: "/research/", only(200, RESEARCHERS, 403))],
+    "research_study_create": [Row("get", lambda o: "/research/new/", only(200, RESEARCHERS, 403))],
+    "research_study": [
+        Row("get", lambda o: f"/research/studies/{o.study.slug}/", only(200, STUDY_TEAM, 404))
+    ],
+    "research_protocol": [
+        Row("get", lambda o: f"/research/studies/{o.study.slug}/protocol/", only(200, STUDY_MANAGERS, 404))
+    ],
+    "research_status": [
+        Row(
+            "post",
+            lambda o: f"/research/studies/{o.study.slug}/status/",
+            only(302, STUDY_MANAGERS, 404),
+            {"status": "closed"},
+        )
+    ],
+    "research_team_add": [
+        Row(
+            "post",
+            lambda o: f"/research/studies/{o.study.slug}/team/",
+            only(302, STUDY_MANAGERS, 404),
+            {"email": "researcher.b@example.org", "role": "researcher"},
+        )
+    ],
+    "research_site_propose": [
+        Row(
+            "post",
+            lambda o: f"/research/studies/{o.study.slug}/sites/",
+            only(302, STUDY_MANAGERS, 404),
+            {"clinic": "elsewhere"},
+        )
+    ],
+    "research_consent": [
+        Row("get", lambda o: f"/research/studies/{o.study.slug}/consent/", only(200, STUDY_TEAM, 404))
+    ],
+    "research_consent_publish": [
+        Row(
+            "post",
+            lambda o: f"/research/studies/{o.study.slug}/consent/publish/",
+            only(302, STUDY_MANAGERS, 404),
+        )
+    ],
+    "research_participants": [
+        Row("get", lambda o: f"/research/studies/{o.study.slug}/participants/", only(200, STUDY_TEAM, 404))
+    ],
+    "research_sites": [Row("get", lambda o: "/research/sites/", only(200, ("admin",), 403))],
+    "research_site_decide": [
+        Row(
+            "post",
+            lambda o: f"/research/sites/{o.site.pk}/decide/",
+            only(302, ("admin",), 403),
+            {"decision": "approved"},
+        )
+    ],
     "template_detail": [Row("get", lambda o: "/library/thought-record/", only(200, STAFF, 403))],
     # research: a client's own participations (none in this world: 404; tests/research/test_consent.py checks
     # a client reaching another's), and the staff invite page
@@ -281,41 +361,39 @@ PAGES: dict[str, list[Row]] = {
     "research_invite": [Row("get", lambda o: "/research/invite/", only(200, STAFF, 403))],
     # Research exports: the matrix study's team (its researcher) sees them, anyone else gets 404; the download
     # of a written export by the team is tested in tests/research/test_export_task.py.
-    "research_exports": [
-        Row("get", lambda o: research_url(o.world, "exports"), only(200, ("researcher",), 404))
-    ],
+    "research_exports": [Row("get", lambda o: research_url(o.world, "exports"), only(200, STUDY_TEAM, 404))],
     "research_export_request": [
-        Row("post", lambda o: research_url(o.world, "export_request"), only(302, ("researcher",), 404))
+        Row("post", lambda o: research_url(o.world, "export_request"), only(302, STUDY_TEAM, 404))
     ],
     "research_export_status": [
-        Row("get", lambda o: research_url(o.world, "export_status"), only(200, ("researcher",), 404))
+        Row("get", lambda o: research_url(o.world, "export_status"), only(200, STUDY_TEAM, 404))
     ],
     "research_export_download": [
         Row("get", lambda o: "/research/studies/no-such-study/exports/1/download/", only(200, (), 404))
     ],
     # research: only the study's team (here the researcher) sees the study; for anyone else it does not exist
     "research_analyses": [
-        Row("get", lambda o: research_url(o.world, "analyses"), only(200, ("researcher",), 404))
+        Row("get", lambda o: research_url(o.world, "analyses"), only(200, STUDY_TEAM, 404))
     ],
     "research_analysis_start": [
         Row(
             "post",
             lambda o: research_url(o.world, "start"),
-            only(302, ("researcher",), 404),
+            only(302, STUDY_TEAM, 404),
         )
     ],
     "research_analysis": [
         Row(
             "get",
             lambda o: research_url(o.world, "analysis"),
-            only(200, ("researcher",), 404),
+            only(200, STUDY_TEAM, 404),
         )
     ],
     "research_analysis_report": [
         Row(
             "get",
             lambda o: research_url(o.world, "report"),
-            only(200, ("researcher",), 404),
+            only(200, STUDY_TEAM, 404),
         )
     ],
 }
@@ -455,6 +533,20 @@ API_ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/me/compliance"): Row(
         "get", lambda o: f"{API}/me/compliance", api_only(200, ("client_a", "client_b"), 404)
     ),
+    ("GET", "/research/studies"): Row(
+        "get", lambda o: f"{API}/research/studies", api_only(200, RESEARCHERS, 403)
+    ),
+    ("GET", "/research/studies/{slug}/participants"): Row(
+        "get", lambda o: f"{API}/research/studies/{o.study.slug}/participants", api_only(200, STUDY_TEAM, 404)
+    ),
+    ("GET", "/research/studies/{slug}/exports"): Row(
+        "get", lambda o: f"{API}/research/studies/{o.study.slug}/exports", api_only(200, STUDY_TEAM, 404)
+    ),
+    ("GET", "/research/studies/{slug}/exports/{export_id}/download"): Row(
+        "get",
+        lambda o: f"{API}/research/studies/{o.study.slug}/exports/{o.export.pk}/download",
+        api_only(200, STUDY_TEAM, 404),
+    ),
 }
 # Ninja's own schema and docs pages describe the API, not anyone's data.
 API_PUBLIC = {"openapi-json", "openapi-view"}
@@ -516,6 +608,7 @@ class Objects:
         )[0]
         ClientProfile.objects.filter(pk=world.client_a.pk).update(discharged_on=timezone.localdate())
         self.measures(world)
+        self.research(world)
         self.ladder = FearLadder.objects.get_or_create(
             client=world.client_a, defaults={"title": "Lifts", "created_by": world.therapist}
         )[0]
@@ -541,6 +634,22 @@ class Objects:
         self.schedule = Schedule.objects.filter(client=world.client_a).first() or Schedule.objects.create(
             client=world.client_a, instrument=phq9, kind="weekly", created_by=world.therapist
         )
+
+    def research(self, world: World) -> None:
+        """A recruiting study led by the World's researcher, with a statistician, client A as a participant
+        and a finished export."""
+        self.study = Study.objects.filter(slug=MATRIX_STUDY).first() or make_study(world, MATRIX_STUDY)
+        join(self.study, actor_user(world, "statistician"), StudyRole.STATISTICIAN)
+        self.site = self.study.sites.get(clinic=world.clinic)
+        self.participant = Participant.objects.filter(study=self.study).first() or make_participant(
+            world, self.study, world.client_a
+        )
+        (EXPORT_DIR / "data").mkdir(parents=True, exist_ok=True)
+        (EXPORT_DIR / "data" / "participants.csv").write_text("participant_id,state\n")
+        self.export = StudyExport.objects.get_or_create(
+            study=self.study,
+            defaults={"requested_by": world.researcher, "status": JobStatus.DONE, "folder": str(EXPORT_DIR)},
+        )[0]
 
     def body(self, name: str) -> dict[str, Any]:
         ratings = {"quantity": 3, "quality": 2}

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from emotipal.accounts import access
+from emotipal.platform import extensions
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -26,6 +27,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Library"), reverse("library")))
     if access.is_clinic_admin(user):
         items.append((_("Clinic"), reverse("clinic_admin")))
+    items.extend(extensions.navigation_items.answer(user))
     items.append((_("Settings"), reverse("settings")))
     if access.is_client(user):
         items.append((_("Help now"), reverse("support")))

@@ -39,3 +39,8 @@ open_questionnaires: Slot[Callable[[Any], list[Any]]] = Slot("open_questionnaire
 caseload_outcomes: Slot[Callable[[list[int]], dict[int, Any]]] = Slot("caseload_outcomes")
 # user -> [(label, url, count waiting for the user)]: links a higher app adds to the user's settings page
 settings_links: Slot[Callable[[Any], list[tuple[str, str, int]]]] = Slot("settings_links")
+# user -> extra (label, url) items for the main navigation (research: "Studies", and "Study sites" for clinic
+# admins whose clinic is proposed as a study site)
+navigation_items: Slot[Callable[[Any], list[tuple[str, str]]]] = Slot("navigation_items")
+# user -> the URL a staff member who is no clinician lands on, or None (research: a researcher's studies)
+staff_landing: Slot[Callable[[Any], str | None]] = Slot("staff_landing")

@@ -10,13 +10,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 
 from emotipal.accounts import access as accounts_access
-from emotipal.accounts.models import Role
+from emotipal.accounts.models import ClientProfile, Role
+from emotipal.platform.audit.services import record
 from emotipal.research.models import (
     Participant,
     Study,
@@ -155,3 +157,14 @@ def get_analysis(user: Any, study: Study, analysis_id: int) -> StudyAnalysis:
 def get_export_to_analyse(user: Any, study: Study, export_id: int) -> StudyExport:
     """One of the study's exports, for a team member to analyse (whether it is finished is the action's check)."""
     return get_export(user, study, export_id)
+
+
+def note_participant_reads(user: Any, study: Study, clients: Iterable[ClientProfile]) -> int:
+    """Audit a team member's read of a study's participant list: one row per participant's client, so the
+    client's "who has seen my data?" answer names the researcher too (one INSERT for the whole list)."""
+    return accounts_access.note_reads(user, clients, "research.participants", study=study.slug)
+
+
+def note_export_download(user: Any, export: StudyExport) -> None:
+    """Audit that a team member took an export's files away."""
+    record(user, "read.research.export", export, via="download")

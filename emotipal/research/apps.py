@@ -13,3 +13,7 @@ class ResearchConfig(AppConfig):
         from emotipal.research.settings_links import studies_link
 
         extensions.settings_links.provide(studies_link)
+        from emotipal.research.navigation import navigation_items, staff_landing
+
+        extensions.navigation_items.provide(navigation_items)
+        extensions.staff_landing.provide(staff_landing)

@@ -5,9 +5,23 @@ A study's own pages are under studies/<slug>/, so no study slug can shadow anoth
 
 from django.urls import path
 
-from emotipal.research.views import analyses, consent, enrollment, exports
+from emotipal.research.views import analyses, consent, enrollment, exports, sites, studies
 
 urlpatterns = [
+    # the study team: studies, protocol, team, sites, consent versions, participants
+    path("", studies.studies, name="research_studies"),
+    path("new/", studies.create, name="research_study_create"),
+    path("studies/<slug:slug>/", studies.study, name="research_study"),
+    path("studies/<slug:slug>/protocol/", studies.protocol, name="research_protocol"),
+    path("studies/<slug:slug>/status/", studies.change_status, name="research_status"),
+    path("studies/<slug:slug>/team/", studies.add_member, name="research_team_add"),
+    path("studies/<slug:slug>/sites/", studies.propose_site, name="research_site_propose"),
+    path("studies/<slug:slug>/consent/", studies.consent, name="research_consent"),
+    path("studies/<slug:slug>/consent/publish/", studies.publish_consent, name="research_consent_publish"),
+    path("studies/<slug:slug>/participants/", studies.participants, name="research_participants"),
+    # clinic admins: decide on their clinic taking part
+    path("sites/", sites.sites, name="research_sites"),
+    path("sites/<int:site_id>/decide/", sites.decide, name="research_site_decide"),
     # client: their own invitations and consent
     path("my/", consent.my_studies, name="my_studies"),
     path("my/<int:participant_id>/", consent.study, name="consent_study"),

@@ -116,3 +116,21 @@ def test_codes_that_are_not_whole_numbers_on_a_numeric_column_are_refused(tmp_pa
     ]
     with pytest.raises(ValueError, match="whole numbers"):
         spss.write(data, tmp_path)
+
+
+@pytest.mark.parametrize("writer", [spss, stata], ids=["spss", "stata"])
+def test_pandas_missing_values_in_text_columns_are_missing_not_an_error(
+    writer: ModuleType, tmp_path: Path
+) -> None:
+    # Live exports build some text columns as pandas' "string" dtype, whose missing value is pd.NA, not None.
+    import pandas as pd
+
+    data = export_data()
+    participants = data.tables["participants"]
+    participants["state"] = participants["state"].astype("string")
+    participants.loc[1, "state"] = pd.NA
+    paths = writer.write(data, tmp_path)
+    target = next(p for p in paths if "participants" in p.name and p.suffix in {".sav", ".dta"})
+    frame, _meta = (pyreadstat.read_sav if target.suffix == ".sav" else pyreadstat.read_dta)(str(target))
+    state_column = next(c for c in frame.columns if c.lower().startswith("state"))
+    assert math.isnan(frame[state_column][1]) and not math.isnan(frame[state_column][0])

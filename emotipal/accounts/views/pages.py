@@ -39,6 +39,10 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("today")
     if access.is_clinician(user):
         return redirect("caseload")
+    # A researcher who sees no clients lands on their studies (the research app answers where that is).
+    landing = extensions.staff_landing.answer(user)
+    if landing is not None:
+        return redirect(landing)
     if access.is_staff_member(user):
         return redirect("library")
     return render(request, "accounts/no_role.html")

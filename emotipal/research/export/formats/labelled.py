@@ -88,8 +88,9 @@ def _column(series: pd.Series, variable: Variable, name: str, result: Labelled) 
         result.recoded[name] = {number: code for code, number in numbers.items()}
         result.measures[name] = "nominal"
         result.whole_numbers.add(name)
-        return series.map(lambda v: np.nan if v is None else float(numbers[v])).astype("float64")
-    return series.map(lambda v: "" if v is None else v).astype("object")
+        # pd.isna: a missing value may be None, NaN or pandas' NA, depending on how the column was built.
+        return series.map(lambda v: np.nan if pd.isna(v) else float(numbers[v])).astype("float64")
+    return series.map(lambda v: "" if pd.isna(v) else v).astype("object")
 
 
 def write_variables_csv(path: Path, prepared: dict[str, Labelled]) -> Path:
