@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ..meta.multiplicity import adjust_p
 from .clustered import MIN_WITHIN_DF, Estimate
 from .contrasts import Difference, JointContrast, LevelMean, ModeratorTest
 from .correlations import ComplianceOutcome
@@ -26,6 +27,8 @@ DEFINITIONS = {
     "(Pearson's r of the values centred on the mean of the therapist's clients who have both), its 95% CI "
     "(z ± 1.96 se_z on Fisher's z = atanh r, back-transformed) and Wald p; se_z is the bootstrap SD of z "
     "scaled by sqrt(n / (n - n_therapists - 2)); null with a reason when it cannot be estimated",
+    "figures[].p_holm": "p adjusted for testing every figure (Holm's step-down method over the figures "
+    "with a p-value): reject at 5% only where p_holm < 0.05",
     "figures[].n, n_therapists": "clients with both the figure and improvement, and their therapists",
     "figures[].between": "r of the therapists' caseload means of the figure and of improvement (k "
     "therapists, at least 4; the means also carry the clients' own association); descriptive, no interval",
@@ -171,6 +174,12 @@ def correlation_json(co: ComplianceOutcome, truth: dict[str, Any] | None) -> dic
         if figure_truth is not None:
             entry["truth"] = figure_truth
         out["figures"].append(entry)
+    # Several figures are tested on the same clients: Holm's step-down adjustment keeps the chance of any false
+    # positive among them at 5% (valid under any dependence between the tests).
+    for entry, adjusted in zip(
+        out["figures"], adjust_p([e["p"] for e in out["figures"]], "holm"), strict=True
+    ):
+        entry["p_holm"] = _num(adjusted)
     for name in MODERATORS:
         out[f"by_{name}"] = {lev: _level_json(m) for lev, m in co.moderators.tests[name].levels.items()}
     out["moderators"] = {name: _moderator_json(co.moderators.tests[name]) for name in MODERATORS}
@@ -268,7 +277,19 @@ def has_truth(r: dict[str, Any]) -> bool:
 
 def figure_rows(r: dict[str, Any], digits: int = 3) -> tuple[list[str], list[list[str]]]:
     truth = has_truth(r)
-    headers = ["figure", "source", "type", "timing", "n", "r", "95% CI", "p", "between", "all clients"]
+    headers = [
+        "figure",
+        "source",
+        "type",
+        "timing",
+        "n",
+        "r",
+        "95% CI",
+        "p",
+        "p Holm",
+        "between",
+        "all clients",
+    ]
     if truth:
         headers += ["truth", "covered"]
     rows = []
@@ -282,6 +303,7 @@ def figure_rows(r: dict[str, Any], digits: int = 3) -> tuple[list[str], list[lis
             _fmt(f["r"], digits),
             ci_text(f),
             fmt_p(f["p"]),
+            fmt_p(f.get("p_holm")),
             _fmt(f["between"]["r"], digits),
             _fmt(f["all_clients"]["r"], digits),
         ]
@@ -350,7 +372,9 @@ def methods_paragraphs(r: dict[str, Any]) -> list[str]:
         "standard deviations of the resampled Fisher-z values (z = atanh r), multiplied by "
         "√(n / (n − T − 2)) for n clients in T caseloads, which matches Fisher's small-sample variance "
         "1/(n − T − 2) of a correlation computed after removing T means; 95% confidence intervals are "
-        "z ± 1.96 SE transformed back to r, and p-values come from the same normal approximation. "
+        "z ± 1.96 SE transformed back to r, and p-values come from the same normal approximation; because "
+        "every figure is tested on the same clients, the table also gives p-values adjusted by Holm's "
+        "step-down method, which holds the chance of any false positive among the figures at 5%. "
         "Therapists are held fixed: the results describe the association within these therapists' "
         f"caseloads. A figure needs at least {MIN_WITHIN_DF} more clients with both values than therapists.",
         f"Overall association. The average association over the {n_figures} figures is the mean of their "

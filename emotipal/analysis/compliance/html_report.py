@@ -56,6 +56,7 @@ def _figures_table(r: dict[str, Any]) -> str:
         "figure": "Compliance figure",
         "n": "n",
         "p": "p",
+        "p Holm": "p (Holm-adjusted)",
         "r": "r within therapists",
         "between": "r between therapists",
         "all clients": "r all clients",
