@@ -133,7 +133,8 @@ def build(actor: Any, client: ClientProfile) -> dict[str, Any]:
         .select_related("instrument_version__instrument")
         .order_by("-due_date")
     )
-    series = score_series(responses, zone)
+    # One order on every database: by instrument key (responses due the same day tie in "-due_date").
+    series = dict(sorted(score_series(responses, zone).items()))
     records = compliance.gather([client], until=today, now=now)[client.pk]
     start = compliance.treatment_start(records) or today
     by_week = compliance.weekly(records, first_week=week_start(start), last_week=week_start(today), now=now)

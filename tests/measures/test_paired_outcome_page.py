@@ -107,7 +107,7 @@ def test_jacobson_truax_and_nhs_thresholds_are_named_apart(world: World) -> None
     assert "a change of 6 points or more with the configured SD 4.8 and reliability 0.83" in rest
     # PHQ-9 16 -> 10 is an NHS reliable improvement (6) but no Jacobson-Truax reliable change (needs 7).
     assert re.search(r"PHQ-9</strong>.*?improved by the NHS reliable change threshold", section, re.S)
-    phq_card = rest[rest.index("<strong>PHQ-9</strong>") : rest.index("<strong>GAD-7</strong>")]
+    phq_card = next(card for card in rest.split('<div class="card">') if "<strong>PHQ-9</strong>" in card)
     assert "no reliable change" in phq_card and "Jacobson-Truax: reliable improvement" not in phq_card
 
 
