@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from emotipal.platform import extensions
+from emotipal.platform import extensions, features
 
 
 class ResearchConfig(AppConfig):
@@ -17,3 +17,6 @@ class ResearchConfig(AppConfig):
 
         extensions.navigation_items.provide(navigation_items)
         extensions.staff_landing.provide(staff_landing)
+        from emotipal.research.features import experiment_settings
+
+        features.experiment_settings.provide(experiment_settings)

@@ -1,0 +1,203 @@
+"""Features an experiment may switch for a participant: one registry, asked by the code path each one names.
+
+An experiment's arm (in `research`) says, per feature, which parameters its participants get; the app's code
+(`homework`, `notifications`, `library`) asks `settings_for(client)` here and never imports `research`. A
+client in no running experiment gets every feature's defaults, which are the app's ordinary behaviour, so
+switching a feature never changes anything for anyone outside a trial.
+
+Every feature names the code path that reads it (`used_in`), and each is tested per arm there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from emotipal.platform.extensions import Slot
+
+
+class FeatureError(ValueError):
+    """An arm's feature settings that the registry does not accept (the message says which and why)."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    kind: str  # "bool", "choice" or "time" ("HH:MM", or "" for the client's own choice)
+    default: Any
+    label: Any
+    choices: tuple[tuple[str, Any], ...] = ()
+
+    def clean(self, value: Any) -> Any:
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            raise FeatureError(_("%(name)s must be true or false.") % {"name": self.name})
+        if self.kind == "choice":
+            if value in {key for key, _label in self.choices}:
+                return value
+            raise FeatureError(
+                _("%(name)s must be one of: %(choices)s.")
+                % {"name": self.name, "choices": ", ".join(key for key, _label in self.choices)}
+            )
+        if value in ("", None):
+            return ""
+        try:
+            dt.time.fromisoformat(str(value))
+        except ValueError:
+            raise FeatureError(
+                _("%(name)s must be a time of day such as 18:30, or empty.") % {"name": self.name}
+            ) from None
+        return str(value)[:5]
+
+
+@dataclass(frozen=True)
+class Feature:
+    key: str
+    label: Any
+    description: Any
+    used_in: str  # the code path that reads it
+    parameters: tuple[Parameter, ...] = field(default_factory=tuple)
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.parameters}
+
+    def clean(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        known = {p.name: p for p in self.parameters}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise FeatureError(
+                _("%(feature)s has no setting %(name)s.") % {"feature": self.key, "name": unknown[0]}
+            )
+        return {**self.defaults(), **{name: known[name].clean(v) for name, v in values.items()}}
+
+
+REMINDER_WORDINGS = (
+    ("standard", _("Standard: what is waiting today")),
+    ("encouraging", _("Encouraging: a word of support, then what is waiting")),
+    ("brief", _("Brief: one line")),
+)
+
+FEATURES: dict[str, Feature] = {
+    f.key: f
+    for f in (
+        Feature(
+            "reminders",
+            _("Homework reminders"),
+            _("Whether the daily reminder is sent, at what time, and in which wording."),
+            "emotipal.notifications.services.send_reminder / next_run_at",
+            (
+                Parameter("enabled", "bool", True, _("Send reminders")),
+                Parameter("time", "time", "", _("Reminder time (empty: the client's own choice)")),
+                Parameter("wording", "choice", "standard", _("Wording"), REMINDER_WORDINGS),
+            ),
+        ),
+        Feature(
+            "review_lead",
+            _("Who leads the homework review"),
+            _(
+                "Client self-review first (the client is asked to review before the session), or therapist-led."
+            ),
+            "emotipal.homework.queries.today_items / homework review pages",
+            (
+                Parameter(
+                    "lead",
+                    "choice",
+                    "client",
+                    _("Review led by"),
+                    (("client", _("The client reviews first")), ("therapist", _("The therapist leads"))),
+                ),
+            ),
+        ),
+        Feature(
+            "rationale_framing",
+            _("Framing of an exercise's rationale"),
+            _(
+                "Self-improvement (the template's own wording) or family and community (the template's family variant)."
+            ),
+            "emotipal.homework client exercise page (library.variants)",
+            (
+                Parameter(
+                    "framing",
+                    "choice",
+                    "self",
+                    _("Framing"),
+                    (("self", _("Self-improvement")), ("family", _("Family and community"))),
+                ),
+            ),
+        ),
+        Feature(
+            "rewards",
+            _("Rewards and streaks"),
+            _("Whether Today shows the client's run of practice days and the milestones reached."),
+            "emotipal.homework Today page",
+            (Parameter("streaks", "bool", False, _("Show streaks and milestones")),),
+        ),
+        Feature(
+            "progress_feedback",
+            _("Progress feedback after each entry"),
+            _(
+                "Whether the client sees how their practice this week and their ratings are going after sending."
+            ),
+            "emotipal.homework entry sent page",
+            (Parameter("enabled", "bool", False, _("Show progress after each entry")),),
+        ),
+    )
+}
+
+
+def check_settings(settings: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """An arm's {feature: {parameter: value}} checked against the registry, with defaults filled in."""
+    if not isinstance(settings, Mapping):
+        raise FeatureError(_("Feature settings must be a mapping of feature to settings."))
+    cleaned: dict[str, dict[str, Any]] = {}
+    for key, values in settings.items():
+        feature = FEATURES.get(key)
+        if feature is None:
+            raise FeatureError(_("There is no feature called %(key)s.") % {"key": key})
+        if not isinstance(values, Mapping):
+            raise FeatureError(_("The settings of %(key)s must be a mapping.") % {"key": key})
+        cleaned[key] = feature.clean(values)
+    return cleaned
+
+
+# client profile -> {feature key: parameters} the client's running experiments set (research answers it)
+experiment_settings: Slot[Callable[[Any], Mapping[str, Mapping[str, Any]]]] = Slot("experiment_settings")
+
+_CACHE_ATTR = "_emotipal_feature_settings"
+
+
+def settings_for(client: Any) -> dict[str, dict[str, Any]]:
+    """Every feature's parameters for this client: defaults, overridden by their experiments' arms.
+
+    Cached on the client object for the length of a request (one query however many features a page asks)."""
+    cached = getattr(client, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    chosen: Mapping[str, Mapping[str, Any]] = {}
+    try:
+        ask = experiment_settings.answer
+    except LookupError:
+        ask = None
+    if ask is not None and client is not None:
+        chosen = ask(client)
+    result = {key: {**f.defaults(), **dict(chosen.get(key, {}))} for key, f in FEATURES.items()}
+    with contextlib.suppress(AttributeError):
+        setattr(client, _CACHE_ATTR, result)
+    return result
+
+
+def value(client: Any, feature: str) -> dict[str, Any]:
+    """One feature's parameters for this client."""
+    return settings_for(client)[feature]
+
+
+def forget(client: Any) -> None:
+    """Drop the cached settings (after an allocation changed them within one request)."""
+    if hasattr(client, _CACHE_ATTR):
+        delattr(client, _CACHE_ATTR)
