@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from emotipal.platform import clock
 from emotipal.platform.audit.services import record
 from emotipal.research import queries_consent, states
+from emotipal.research.actions.experiments import allocate_on_enrolment
 from emotipal.research.actions.participants import move
 from emotipal.research.actions.studies import recruitment_problem
 from emotipal.research.errors import ResearchError
@@ -119,6 +120,7 @@ def sign(
         if not renewing:
             move(participant, ParticipantState.CONSENTED, user, f"consent version {document.version}")
             move(participant, ParticipantState.ENROLLED, user)
+            allocate_on_enrolment(participant, user)
     return signed
 
 
