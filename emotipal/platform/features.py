@@ -201,3 +201,40 @@ def forget(client: Any) -> None:
     """Drop the cached settings (after an allocation changed them within one request)."""
     if hasattr(client, _CACHE_ATTR):
         delattr(client, _CACHE_ATTR)
+
+
+# --- micro-randomised reminders ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a reminder decision point may be randomised: the reminder path knows, research does not."""
+
+    available: bool
+    reason: str = ""  # when not available: "already done", "paused", "quiet hours", "nothing planned"
+
+
+@dataclass(frozen=True)
+class ReminderDecision:
+    """What a micro-randomised trial decided at one decision point."""
+
+    send: bool
+    probability: float | None
+    decision_id: int | None
+
+
+# (client profile, the client's local day, the decision moment, availability) -> the decision of the running
+# micro-randomised trial the client is in, or None when they are in none (the reminder follows its settings).
+reminder_decision: Slot[Callable[[Any, dt.date, dt.datetime, Availability], ReminderDecision | None]] = Slot(
+    "reminder_decision"
+)
+
+
+def decide_reminder(
+    client: Any, day: dt.date, moment: dt.datetime, availability: Availability
+) -> ReminderDecision | None:
+    try:
+        ask = reminder_decision.answer
+    except LookupError:
+        return None
+    return ask(client, day, moment, availability)
