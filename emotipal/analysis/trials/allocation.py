@@ -396,7 +396,8 @@ def _blocks(
 def _imbalance(values: Sequence[float], measure: str) -> float:
     if measure == "range":
         return float(max(values) - min(values))
-    return float(np.var(values))
+    mean = sum(values) / len(values)
+    return float(sum((v - mean) ** 2 for v in values) / len(values))  # population variance
 
 
 def imbalance_scores(
