@@ -80,6 +80,9 @@ class Experiment(models.Model):
     mrt_probability = models.JSONField(default=dict, blank=True)
     mrt_window_minutes = models.PositiveIntegerField(default=120)
     state = models.CharField(max_length=10, choices=ExperimentState.choices, default=ExperimentState.DRAFT)
+    # Power by simulation, newest last: each the request (effect, sample size, trials) and, when done, the
+    # result (see emotipal.analysis.trials.power.PowerResult), computed by a background task.
+    power_runs = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
