@@ -144,17 +144,19 @@ def test_latest_screening_outcome_decides_and_rescreened_ineligible_stays_exclud
             person(*RANDOMISED_PATH, ("lost", "phone off")),
             # Withdrew during screening with a reason.
             person("candidate", "screened", ("withdrawn", "changed mind")),
+            # Declined, changed their mind and consented, not yet enrolled: not "declined" but other.
+            person("candidate", "screened", "eligible", ("declined", "no time"), "consented"),
         ],
         ARMS,
     )
     assert f.check() == []
-    assert f.assessed == 7 and f.randomised == 0
+    assert f.assessed == 8 and f.randomised == 0
     assert f.not_meeting_criteria == Box(1, (("b", 1),))
     assert f.declined == Box(0)
     assert f.other == Box(
-        6,
+        7,
         (
-            ("not yet allocated", 3),
+            ("not yet allocated", 4),
             ("changed mind", 1),
             ("lost to follow-up before allocation", 1),
             ("phone off", 1),
