@@ -122,6 +122,7 @@ class SimClient:
     discharged_day: int | None = (
         None  # treatment ended early at this (last) session; None: still in treatment
     )
+    arm: str | None = None  # the trial arm allocated (see `ArmDesign`); None: no trial simulated
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,128 @@ SKIP_REFERENCE = 14.0  # the PHQ-9 score at which a questionnaire is skipped wit
 MISSING_STREAM = 0x5343  # the missingness draws come from their own stream, so the rest never shifts
 
 
+ARM_UNITS = ("client", "therapist", "clinic")
+# The columns of allocations.csv: the allocation log of a randomised experiment, one row per client.
+ALLOCATION_COLUMNS = (
+    "experiment",
+    "experiment_version",
+    "client_key",
+    "unit",
+    "unit_key",
+    "arm",
+    "sequence",
+    "allocated_day",
+    "method",
+)
+ARM_STREAM = 0xA12E  # the allocation's own random stream: arms never shift the clinic's other draws
+SIM_EXPERIMENT = "simulated-trial"
+
+
+@dataclass(frozen=True)
+class ArmDesign:
+    """A simulated randomised experiment: arms with allocation ratios, the unit randomised and the effects.
+
+    The first arm is the reference (control); every other arm gets the same effects, relative to it:
+
+    * `effect_engagement`: added to the client's engagement latent, on the probit scale (the client's
+      chance to do a planned practice is about 0.05 + 0.9 * Phi(latent)); quality is unaffected, and the
+      shift does not carry over to improvement (give both effects for a causal path);
+    * `effect_improvement`: PHQ-9 points added to the client's true improvement over the whole course
+      (their straight line from baseline falls by that much more; divide by `IMPROVEMENT_SD` = 3 for SD
+      units). The true PHQ-9 change (last week minus week 0) is lower by it, less what the 0..27 bounds cut.
+
+    The unit is "client" (each client allocated), "therapist" (a caseload shares an arm) or "clinic"
+    (therapist t belongs to clinic t mod `n_clinics`; a clinic's caseloads share an arm). Units are
+    allocated in permuted blocks of one round of the ratios; every client is allocated on day 0.
+    """
+
+    arms: tuple[tuple[str, int], ...]
+    unit: str = "client"
+    effect_engagement: float = 0.0
+    effect_improvement: float = 0.0
+    n_clinics: int = 2
+    experiment: str = SIM_EXPERIMENT
+
+    def __post_init__(self) -> None:
+        keys = [k for k, _ in self.arms]
+        if len(keys) < 2:
+            raise ValueError("a trial needs at least two arms")
+        if len(set(keys)) != len(keys) or not all(k.strip() for k in keys):
+            raise ValueError("arm keys must be unique and not blank")
+        if any(int(r) != r or r < 1 for _, r in self.arms):
+            raise ValueError("allocation ratios must be whole numbers of at least 1")
+        if self.unit not in ARM_UNITS:
+            raise ValueError(f"the unit of randomisation must be one of {', '.join(ARM_UNITS)}")
+        if self.n_clinics < 1:
+            raise ValueError("need at least one clinic")
+
+    @property
+    def reference(self) -> str:
+        return self.arms[0][0]
+
+
+@dataclass(frozen=True)
+class SimAllocation:
+    """One row of allocations.csv (`ALLOCATION_COLUMNS`)."""
+
+    experiment: str
+    experiment_version: int
+    client_key: str
+    unit: str
+    unit_key: str
+    arm: str
+    sequence: int  # the unit's place in the allocation sequence, from 1
+    allocated_day: int
+    method: str
+
+
+def parse_arms(text: str) -> tuple[tuple[str, int], ...]:
+    """`"a:1,b:2"` -> (("a", 1), ("b", 2)); a missing ratio is 1. Raises ValueError with a clear message."""
+    arms: list[tuple[str, int]] = []
+    for part in text.split(","):
+        key, _, ratio = part.strip().partition(":")
+        try:
+            value = int(ratio) if ratio.strip() else 1
+        except ValueError:
+            raise ValueError(f"'{part.strip()}' is not an arm as key:ratio (e.g. a:1)") from None
+        arms.append((key.strip(), value))
+    return tuple(arms)
+
+
+def allocate_arms(
+    design: ArmDesign,
+    client_keys: Sequence[str],
+    therapist_keys: Sequence[str],
+    therapist_of: Sequence[int],
+    seed: int,
+) -> list[SimAllocation]:
+    """Allocate the units of `design` in permuted blocks (one round of the ratios each); one row per client.
+
+    `therapist_of[i]` is the index in `therapist_keys` of client i's therapist.
+    """
+    if design.unit == "client":
+        unit_of = list(client_keys)
+    elif design.unit == "therapist":
+        unit_of = [therapist_keys[t] for t in therapist_of]
+    else:
+        unit_of = [f"k{t % design.n_clinics + 1:02d}" for t in therapist_of]
+    units = sorted(set(unit_of))
+    block = [key for key, ratio in design.arms for _ in range(int(ratio))]
+    rng = np.random.default_rng([seed, ARM_STREAM])
+    sequence: list[str] = []
+    while len(sequence) < len(units):
+        sequence.extend(block[j] for j in rng.permutation(len(block)))
+    order = rng.permutation(len(units))  # the units in the order they were allocated
+    arm_of = {units[u]: (sequence[n], n + 1) for n, u in enumerate(order)}
+    method = f"simulated: permuted blocks of {len(block)} {design.unit}s"
+    return [
+        SimAllocation(
+            design.experiment, 1, key, design.unit, unit, arm_of[unit][0], arm_of[unit][1], 0, method
+        )
+        for key, unit in zip(client_keys, unit_of, strict=True)
+    ]
+
+
 @dataclass(frozen=True)
 class SimClinic:
     name: str
@@ -275,6 +398,8 @@ class SimClinic:
     complete_scores: tuple[SimScore, ...] = ()
     missing: Missingness = Missingness()
     practice_effect: float = 0.0
+    arms: ArmDesign | None = None  # the simulated trial; None: no arms
+    allocations: tuple[SimAllocation, ...] = ()
 
 
 # --- obviously fictional people --------------------------------------------------------------------------
@@ -678,6 +803,8 @@ def simulate_clinic(
     practice_effect: float = 0.0,
     templates: Mapping[str, list[dict[str, Any]]],
     record_around_homework: bool = True,
+    arms: ArmDesign | None = None,
+    entry_details: bool = True,
 ) -> SimClinic:
     """Simulate a clinic. The same arguments always give the same clinic.
 
@@ -707,6 +834,16 @@ def simulate_clinic(
     `practice_effect` is the within-person effect of practice on the next week's score: PHQ-9 points added
     to a client's week t + 1 score per 10 percentage points of week t's planned practices submitted
     (negative: practice helps; 0, the default, leaves the scores on each client's straight line).
+
+    `arms` simulates a randomised experiment (`ArmDesign`): each client is allocated an arm (by client,
+    therapist or clinic; recorded in `SimClinic.allocations`), and the non-reference arms shift the
+    engagement latent and the true improvement. The allocation has its own random stream, and without
+    effects the clinic is the one simulated without arms.
+
+    `entry_details=False` simulates only which practices were done and submitted: each entry's answers,
+    ratings, review flag and edits are left empty and its active time is the planned time (whether a
+    practice is done, the reviews and the scores follow the same model, with other random draws). A faster
+    path for power simulations, whose outcomes never read them.
     """
     missing = Missingness() if missing is None else missing
     if not templates:
@@ -743,6 +880,22 @@ def simulate_clinic(
     # Quality is mildly tied to engagement (people who practise more tend to practise better) but does
     # not enter the outcome, so engagement stays the only compliance-outcome link.
     z_quality = 0.3 * z_engagement + math.sqrt(1.0 - 0.3**2) * quality_noise
+    allocations: list[SimAllocation] = []
+    arm_of: list[str | None] = [None] * n_clients
+    width = max(3, len(str(n_clients)))
+    if arms is not None:
+        allocations = allocate_arms(
+            arms,
+            [f"c{i + 1:0{width}d}" for i in range(n_clients)],
+            [f"t{t + 1:02d}" for t in range(n_therapists)],
+            [int(t) for t in therapist_of],
+            seed,
+        )
+        arm_of = [a.arm for a in allocations]
+        treated = np.array([a != arms.reference for a in arm_of], dtype=float)
+        # After quality is drawn: the arm changes how much clients practise, not how well.
+        z_engagement = z_engagement + arms.effect_engagement * treated
+        z_improvement = z_improvement + arms.effect_improvement / IMPROVEMENT_SD * treated
     # Therapists differ in how diligently and how quickly they review submitted entries.
     review_rates = rng.uniform(0.75, 0.98, size=n_therapists)
     review_lags = rng.integers(2, 9, size=n_therapists)
@@ -763,7 +916,6 @@ def simulate_clinic(
         )
         for i, (first, last) in enumerate(_therapist_names(n_therapists))
     )
-    width = max(3, len(str(n_clients)))
     clients: list[SimClient] = []
     sessions: list[SimSession] = []
     assignments: list[SimAssignment] = []
@@ -791,6 +943,7 @@ def simulate_clinic(
             baseline_phq9=int(baselines[i]),
             improvement=IMPROVEMENT_MEAN + IMPROVEMENT_SD * float(z_improvement[i]),
             discharged_day=None if discharge_week is None else discharge_week * 7 + session_weekday,
+            arm=arm_of[i],
         )
         last_week = weeks - 1 if discharge_week is None else discharge_week
         client_sessions = [
@@ -808,6 +961,7 @@ def simulate_clinic(
             review_rate=float(review_rates[t]),
             review_lag=int(review_lags[t]),
             week_effect=week_effect,
+            details=entry_details,
         )
         shift = practice_effect * _weekly_shares(client_assignments, client_entries, weeks)
         client_scores = _scores(client, weeks, crng, shift=np.concatenate([[0.0], shift[:-1]]))
@@ -873,6 +1027,8 @@ def simulate_clinic(
         complete_scores=tuple(complete_scores),
         missing=missing,
         practice_effect=practice_effect,
+        arms=arms,
+        allocations=tuple(allocations),
     )
 
 
@@ -998,6 +1154,7 @@ def _entries(
     review_rate: float,
     review_lag: int,
     week_effect: np.ndarray | None = None,
+    details: bool = True,
 ) -> list[SimEntry]:
     end_of_clinic = weeks * 7
     if week_effect is None:
@@ -1013,6 +1170,22 @@ def _entries(
             if rng.random() >= _clamp(p, 0.01, 0.99):
                 continue
             submitted = bool(rng.random() >= abandon_p)
+            if not details:  # the fast path: whether a practice was done, without what was written in it
+                result.append(
+                    SimEntry(
+                        a.key,
+                        client.key,
+                        day,
+                        submitted,
+                        a.minutes_per_practice * 60,
+                        {},
+                        None,
+                        None,
+                        None,
+                        False,
+                    )
+                )
+                continue
             answers = simulate_answers(
                 fields, rng, quality=client.quality, minutes=a.minutes_per_practice, day=day
             )
@@ -1789,6 +1962,8 @@ def write_dataset(clinic: SimClinic, out_dir: Path, *, truth_clients: int = 0) -
                     "truth_baseline_phq9": c.baseline_phq9,
                     "truth_improvement": c.improvement,
                     "discharged_day": c.discharged_day,
+                    # The arm allocated, only when a trial was simulated (the export's arm column).
+                    **({"arm": c.arm} if clinic.arms is not None else {}),
                 }
                 for c in clinic.clients
             ],
@@ -1831,7 +2006,7 @@ def write_dataset(clinic: SimClinic, out_dir: Path, *, truth_clients: int = 0) -
             _field_names(SimRetroRating),
         ),
     ]
-    truth = {
+    truth: dict[str, Any] = {
         "seed": clinic.seed,
         "true_r": clinic.true_r,
         "reference_figure": REFERENCE_FIGURE,
@@ -1893,9 +2068,41 @@ def write_dataset(clinic: SimClinic, out_dir: Path, *, truth_clients: int = 0) -
             "0 = the objective figure plus noise",
         },
     }
+    if clinic.arms is not None:
+        written.append(
+            _write_csv(out_dir / "allocations.csv", [_row(a) for a in clinic.allocations], ALLOCATION_COLUMNS)
+        )
+        truth["arms"] = _arms_truth(clinic)
+        truth["definitions"]["arms"] = (
+            "the simulated randomised experiment: arms with their allocation ratios (the first is the "
+            "reference), the unit randomised (client, therapist or clinic: therapist t in clinic t mod "
+            "n_clinics), and the effects every other arm has relative to the reference: "
+            "effect_engagement_probit is added to the engagement latent (probit scale), "
+            "effect_improvement_phq9 to the true PHQ-9 improvement over the course (points; the true "
+            "last-week minus week-0 change is lower by it); the allocation log is allocations.csv"
+        )
     truth_path = out_dir / "truth.json"
     truth_path.write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return [*written, truth_path]
+
+
+def _arms_truth(clinic: SimClinic) -> dict[str, Any]:
+    design = clinic.arms
+    assert design is not None
+    counts = {key: 0 for key, _ in design.arms}
+    for a in clinic.allocations:
+        counts[a.arm] += 1
+    return {
+        "experiment": design.experiment,
+        "arms": [[key, ratio] for key, ratio in design.arms],
+        "reference": design.reference,
+        "unit": design.unit,
+        "n_clinics": design.n_clinics if design.unit == "clinic" else None,
+        "effect_engagement_probit": design.effect_engagement,
+        "effect_improvement_phq9": design.effect_improvement,
+        "time_slope_difference": round(-design.effect_improvement / (clinic.weeks - 1), 6),
+        "n_allocated": counts,
+    }
 
 
 def time_slope_truth(weeks: int, therapist_sd: float = 0.0) -> tuple[float, float]:
@@ -2087,6 +2294,36 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="PHQ-9 points added to next week's score per 10 percentage points of this week's practice",
     )
+    parser.add_argument(
+        "--arms",
+        default=None,
+        help="simulate a randomised experiment with these arms and allocation ratios, e.g. a:1,b:1 (the "
+        "first is the reference); writes allocations.csv and an arm column in clients.csv",
+    )
+    parser.add_argument(
+        "--arm-unit",
+        choices=ARM_UNITS,
+        default="client",
+        help="the unit randomised: each client, each therapist's caseload, or each clinic (default client)",
+    )
+    parser.add_argument(
+        "--arm-clinics",
+        type=int,
+        default=2,
+        help="with --arm-unit clinic: how many clinics the therapists belong to (therapist t in clinic t mod N)",
+    )
+    parser.add_argument(
+        "--arm-effect-engagement",
+        type=float,
+        default=0.0,
+        help="added to the engagement latent (probit scale) of clients in every non-reference arm",
+    )
+    parser.add_argument(
+        "--arm-effect-improvement",
+        type=float,
+        default=0.0,
+        help="PHQ-9 points added to the true improvement over the course of clients in every non-reference arm",
+    )
     parser.add_argument("--out", type=Path, required=True, help="directory to write into")
     parser.add_argument(
         "--templates", type=Path, default=TEMPLATE_DIR, help="directory of exercise YAML files"
@@ -2096,6 +2333,21 @@ def main(argv: list[str] | None = None) -> int:
         args.truth_clients = default_truth_clients(args.clients)
     if args.truth_clients < 0:
         parser.error("--truth-clients must be 0 or more")
+
+    design: ArmDesign | None = None
+    if args.arms is not None:
+        try:
+            design = ArmDesign(
+                arms=parse_arms(args.arms),
+                unit=args.arm_unit,
+                effect_engagement=args.arm_effect_engagement,
+                effect_improvement=args.arm_effect_improvement,
+                n_clinics=args.arm_clinics,
+            )
+        except ValueError as exc:
+            parser.error(f"--arms: {exc}")
+    elif args.arm_effect_engagement or args.arm_effect_improvement:
+        parser.error("an arm effect needs --arms")
 
     templates = load_templates(args.templates)
     if not templates:
@@ -2119,6 +2371,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
             practice_effect=args.practice_effect,
             templates=templates,
+            arms=design,
         )
     except ValueError as exc:
         parser.error(str(exc))
