@@ -20,8 +20,10 @@ from emotipal.analysis.compliance.dataset import load_dataset
 from emotipal.analysis.compliance.html_report import render_html
 from emotipal.analysis.compliance.report import analyse
 from emotipal.analysis.meta.errors import MetaInputError
+from emotipal.analysis.trials.trial_report import report_html as trial_html
+from emotipal.analysis.trials.trial_report import trial_report
 from emotipal.platform import clock
-from emotipal.research.models import JobStatus, StudyAnalysis
+from emotipal.research.models import Experiment, ExperimentKind, JobStatus, StudyAnalysis
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +92,37 @@ def analyse_folder(folder: Path, label: str) -> tuple[str, dict[str, Any]]:
     return render_html(result), summary_of(result.report)
 
 
+def trial_sections(folder: Path, study_id: int) -> dict[str, dict[str, Any]]:
+    """Intention-to-treat arm effects of each experiment with arms whose allocations are in the export.
+
+    {experiment slug: {"html": escaped report, "comparisons": [...]} or {"message": why not}}; computed
+    whatever becomes of the compliance analysis, which needs more participants than a small trial has."""
+    folder = dataset_folder(folder)
+    sections: dict[str, dict[str, Any]] = {}
+    if not (folder / "allocations.csv").is_file():
+        return sections
+    experiments = Experiment.objects.filter(study_id=study_id, kind=ExperimentKind.PARALLEL).exclude(
+        allocations=None
+    )
+    for experiment in experiments.order_by("slug", "version"):
+        try:
+            report = trial_report(
+                folder,
+                experiment.slug,
+                primary=experiment.primary_outcomes,
+                secondary=experiment.secondary_outcomes,
+            )
+        except (MetaInputError, ValueError) as exc:
+            sections[experiment.slug] = {"message": str(exc).replace(str(folder), "the export")[:300]}
+            continue
+        sections[experiment.slug] = {
+            "html": trial_html(report),
+            "comparisons": [dataclasses.asdict(c) for c in report.comparisons],
+            "n_allocated": report.n_allocated,
+        }
+    return sections
+
+
 def run(analysis_id: int) -> str:
     """Run one queued analysis; returns its final status (or "missing")."""
     claimed = StudyAnalysis.objects.filter(pk=analysis_id, status=JobStatus.QUEUED).update(
@@ -102,7 +135,10 @@ def run(analysis_id: int) -> str:
         return str(analysis.status)
     export = analysis.export
     label = _("export %(export)d of study “%(study)s”") % {"export": export.pk, "study": export.study.slug}
+    trials: dict[str, dict[str, Any]] = {}
     try:
+        if Path(export.folder).is_dir():
+            trials = trial_sections(Path(export.folder), export.study_id)
         report_html, summary = analyse_folder(Path(export.folder), label)
     except AnalysisFailed as exc:
         analysis.status, analysis.message = JobStatus.FAILED, str(exc)[:300]
@@ -115,6 +151,7 @@ def run(analysis_id: int) -> str:
     else:
         analysis.status, analysis.message = JobStatus.DONE, ""
         analysis.report_html, analysis.summary = report_html, summary
+    analysis.summary = {**(analysis.summary or {}), "trials": trials}
     analysis.finished_at = clock.now()
     analysis.save(update_fields=["status", "message", "report_html", "summary", "finished_at"])
     return str(analysis.status)
