@@ -186,6 +186,11 @@ def test_command_line_exports_are_audited(world: World, entry_a: Any, what: str,
 RESEARCH_READS_PARTICIPANTS: set[Any] = {
     ("research_participants", 0),
     ("GET", "/research/studies/{slug}/participants"),
+    # the experiment page lists the enrolled participants not allocated yet (client A in the matrix)
+    ("research_experiment", 0),
+    # the allocation log holds every allocated participant's pseudonym and baseline levels
+    ("research_allocation_log", 1),
+    ("GET", "/research/studies/{slug}/experiments/{experiment_id}/allocation-log"),
 }
 # What the team may open that shows no participant: the study's own protocol, team, sites and consent texts,
 # and the list of exports. The download of an export is audited as a read of the export itself.
@@ -205,6 +210,13 @@ RESEARCH_NO_PARTICIPANT_DATA: set[Any] = {
     ("research_analysis_report", 0),
     ("GET", "/research/studies"),
     ("GET", "/research/studies/{slug}/exports"),
+    # experiments: designs and counts per arm, never one participant; a replay says ok or where it diverges
+    ("research_experiments", 0),
+    ("research_experiment_create", 0),
+    ("research_experiment_edit", 0),
+    ("research_allocation_replay", 0),
+    ("GET", "/research/studies/{slug}/experiments"),
+    ("GET", "/research/studies/{slug}/experiments/{experiment_id}"),
 }
 RESEARCH_EXPORT_DOWNLOADS: set[Any] = {("GET", "/research/studies/{slug}/exports/{export_id}/download")}
 RESEARCH_WRITES: set[Any] = {  # audited by research/actions/studies.py (tests/research/test_study_pages.py)
@@ -214,6 +226,11 @@ RESEARCH_WRITES: set[Any] = {  # audited by research/actions/studies.py (tests/r
     ("research_consent_publish", 0),
     ("research_export_request", 0),  # research/actions/exports.py (tests/research/test_export_task.py)
     ("research_analysis_start", 0),  # research/actions/analyses.py (tests/research/test_study_analysis.py)
+    # research/actions/experiments.py (tests/research/test_experiment_pages.py)
+    ("research_experiment_allocate", 0),
+    ("research_experiment_start", 0),
+    ("research_experiment_stop", 0),
+    ("research_experiment_new_version", 0),
 }
 
 

@@ -25,6 +25,7 @@ from emotipal.measures.models import CrisisResource, Instrument, Response, RiskA
 from emotipal.measures.services import ask_now, save_answers
 from emotipal.research.models import JobStatus, Participant, Study, StudyExport, StudyRole
 from tests.factories import World
+from tests.research.matrix_experiments import matrix_experiments
 from tests.research.matrix_objects import research_url
 from tests.research.study_factory import make_participant, make_study
 from tests.research.team_factory import join, researcher_at
@@ -396,7 +397,62 @@ PAGES: dict[str, list[Row]] = {
             only(200, STUDY_TEAM, 404),
         )
     ],
+    # Experiments: the team sees them, investigators and researchers manage them. The allocation log (and a
+    # generated REDCap table) is the statistician's at any time and the investigator's once the experiment
+    # has stopped (research/access.py); other team members get 403. Reads come before the writes below.
+    "research_experiments": [
+        Row("get", lambda o: f"/research/studies/{o.study.slug}/experiments/", only(200, STUDY_TEAM, 404))
+    ],
+    "research_experiment_create": [
+        Row(
+            "get",
+            lambda o: f"/research/studies/{o.study.slug}/experiments/new/",
+            only(200, STUDY_MANAGERS, 404),
+        )
+    ],
+    "research_experiment": [
+        Row("get", lambda o: experiment_url(o, "running", ""), only(200, STUDY_TEAM, 404))
+    ],
+    "research_experiment_edit": [
+        Row("get", lambda o: experiment_url(o, "draft", "edit/"), only(200, STUDY_MANAGERS, 404))
+    ],
+    "research_allocation_log": [
+        Row(
+            "get",
+            lambda o: experiment_url(o, "running", "allocation-log.json"),
+            only(200, ("statistician",), 404) | {"researcher": 403},
+        ),
+        Row("get", lambda o: experiment_url(o, "stopped", "allocation-log.json"), only(200, STUDY_TEAM, 404)),
+    ],
+    "research_allocation_replay": [
+        Row("get", lambda o: experiment_url(o, "running", "replay/"), only(200, STUDY_TEAM, 404))
+    ],
+    "research_redcap_table": [
+        Row(
+            "get",
+            lambda o: experiment_url(o, "running", "redcap-table.csv?per_stratum=4"),
+            only(200, ("statistician",), 404) | {"researcher": 403},
+        )
+    ],
+    "research_experiment_allocate": [
+        Row("post", lambda o: experiment_url(o, "running", "allocate/"), only(302, STUDY_MANAGERS, 404))
+    ],
+    "research_experiment_start": [
+        Row("post", lambda o: experiment_url(o, "draft", "start/"), only(302, STUDY_MANAGERS, 404))
+    ],
+    "research_experiment_stop": [
+        Row("post", lambda o: experiment_url(o, "running", "stop/"), only(302, STUDY_MANAGERS, 404))
+    ],
+    "research_experiment_new_version": [
+        Row("post", lambda o: experiment_url(o, "stopped", "new-version/"), only(302, STUDY_MANAGERS, 404))
+    ],
 }
+
+
+def experiment_url(o: Any, which: str, rest: str) -> str:
+    experiment = getattr(o.experiments, which)
+    return f"/research/studies/{o.study.slug}/experiments/{experiment.pk}/{rest}"
+
 
 API = "/api/v1"
 API_ANON = 401
@@ -547,6 +603,23 @@ API_ROWS: dict[tuple[str, str], Row] = {
         lambda o: f"{API}/research/studies/{o.study.slug}/exports/{o.export.pk}/download",
         api_only(200, STUDY_TEAM, 404),
     ),
+    ("GET", "/research/studies/{slug}/experiments"): Row(
+        "get", lambda o: f"{API}/research/studies/{o.study.slug}/experiments", api_only(200, STUDY_TEAM, 404)
+    ),
+    ("GET", "/research/studies/{slug}/experiments/{experiment_id}"): Row(
+        "get",
+        lambda o: f"{API}/research/studies/{o.study.slug}/experiments/{o.experiments.running.pk}",
+        api_only(200, STUDY_TEAM, 404),
+    ),
+    # the stopped experiment: the investigator too (while running only the statistician, 403 for the
+    # investigator: tests/research/test_experiment_api.py)
+    ("GET", "/research/studies/{slug}/experiments/{experiment_id}/allocation-log"): Row(
+        "get",
+        lambda o: (
+            f"{API}/research/studies/{o.study.slug}/experiments/{o.experiments.stopped.pk}/allocation-log"
+        ),
+        api_only(200, STUDY_TEAM, 404),
+    ),
 }
 # Ninja's own schema and docs pages describe the API, not anyone's data.
 API_PUBLIC = {"openapi-json", "openapi-view"}
@@ -650,6 +723,7 @@ class Objects:
             study=self.study,
             defaults={"requested_by": world.researcher, "status": JobStatus.DONE, "folder": str(EXPORT_DIR)},
         )[0]
+        self.experiments = matrix_experiments(self.study, self.participant)
 
     def body(self, name: str) -> dict[str, Any]:
         ratings = {"quantity": 3, "quality": 2}

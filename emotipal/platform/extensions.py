@@ -44,3 +44,6 @@ settings_links: Slot[Callable[[Any], list[tuple[str, str, int]]]] = Slot("settin
 navigation_items: Slot[Callable[[Any], list[tuple[str, str]]]] = Slot("navigation_items")
 # user -> the URL a staff member who is no clinician lands on, or None (research: a researcher's studies)
 staff_landing: Slot[Callable[[Any], str | None]] = Slot("staff_landing")
+# client profile -> [(experiment title, arm name)] of the client's running experiments whose design is open:
+# what the client's care team sees on the client's page (research answers it; blinded designs give nothing)
+client_study_arms: Slot[Callable[[Any], list[tuple[str, str]]]] = Slot("client_study_arms")

@@ -5,7 +5,22 @@
 - A clinic admin sees the studies that propose their clinic as a site (title, investigator, approval), to
   approve or decline the clinic joining, and nothing of their participants.
 - A client sees their own participations (to consent, download their signed copy, withdraw).
-- Care staff who are not on a study see nothing of it: research never shows on clinical pages.
+- Care staff who are not on a study see nothing of it: research never shows on clinical pages, with one
+  exception: where an experiment's design is open, a client's own care team sees the client's arm on the
+  client's page (research/queries_experiments.open_arms_of_client). Clients never see their arm.
+
+Experiments (research/views/experiments.py, research/api_experiments.py):
+
+- The study team sees a study's experiments: design, state, and how many are allocated to each arm. Nobody,
+  on any page or in the API, sees the method's state, the seed while it matters, or which arm comes next.
+- Investigators and researchers on the team manage them (create, edit a draft, start, stop, new version, ask
+  the method to try again for participants not allocated yet). Statisticians read only.
+- The allocation log (and a REDCap table generated from the design's seed) holds what predicts the next
+  allocation: the seed and the method's state. The study's statistician, who does not enrol anyone, may
+  download it at any time; the investigator, who recruits, only once the experiment has stopped: before,
+  the seed and state would let the person enrolling infer the next arm.
+  Replaying the stored log (ok, or where it diverges) reveals nothing of what comes next: the statistician
+  and the investigator may replay at any time. Other team members get 403, anyone else 404.
 """
 
 from __future__ import annotations
@@ -20,6 +35,8 @@ from emotipal.accounts import access as accounts_access
 from emotipal.accounts.models import ClientProfile, Role
 from emotipal.platform.audit.services import record
 from emotipal.research.models import (
+    Experiment,
+    ExperimentState,
     Participant,
     Study,
     StudyAnalysis,
@@ -168,3 +185,51 @@ def note_participant_reads(user: Any, study: Study, clients: Iterable[ClientProf
 def note_export_download(user: Any, export: StudyExport) -> None:
     """Audit that a team member took an export's files away."""
     record(user, "read.research.export", export, via="download")
+
+
+# --- experiments ---------------------------------------------------------------------------------------
+
+
+def experiments_of(user: Any, study: Study) -> QuerySet[Experiment]:
+    """A study's experiments (every version), for its team only (the study already checked by get_study)."""
+    if team_role(user, study) is None:
+        return Experiment.objects.none()
+    return Experiment.objects.filter(study=study).select_related("study")
+
+
+def get_experiment(user: Any, study: Study, experiment_id: int) -> Experiment:
+    try:
+        return experiments_of(user, study).get(pk=experiment_id)
+    except (Experiment.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such experiment") from exc
+
+
+def get_managed_experiment(user: Any, slug: str, experiment_id: int) -> Experiment:
+    """An experiment of a study this user manages (investigator or researcher on its team), else 404."""
+    return get_experiment(user, get_managed_study(user, slug), experiment_id)
+
+
+def may_replay_log(user: Any, study: Study) -> bool:
+    return team_role(user, study) in (StudyRole.STATISTICIAN, StudyRole.INVESTIGATOR)
+
+
+def may_download_log(user: Any, experiment: Experiment) -> bool:
+    """The statistician at any time; the investigator once the experiment has stopped (see the module)."""
+    role = team_role(user, experiment.study)
+    if role == StudyRole.STATISTICIAN:
+        return True
+    return role == StudyRole.INVESTIGATOR and experiment.state == ExperimentState.STOPPED
+
+
+def note_allocation_log_download(user: Any, experiment: Experiment, clients: Iterable[ClientProfile]) -> int:
+    """Audit a download of the allocation log: one read row per allocated participant's client (the log holds
+    their pseudonyms and baseline levels), and one row for the log itself."""
+    record(user, "read.research.allocation_log", experiment, study=experiment.study.slug)
+    return accounts_access.note_reads(
+        user, clients, "research.participants", study=experiment.study.slug, experiment=experiment.pk
+    )
+
+
+def note_allocation_table_download(user: Any, experiment: Experiment) -> None:
+    """Audit that someone took a generated REDCap allocation table (an allocation sequence) away."""
+    record(user, "read.research.allocation_table", experiment, study=experiment.study.slug)

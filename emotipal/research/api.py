@@ -15,9 +15,11 @@ from ninja.errors import HttpError
 from emotipal.platform.api import ErrorOut, require
 from emotipal.research import access, downloads, queries
 from emotipal.research.actions.studies import recruitment_problem
+from emotipal.research.api_experiments import router as experiments_router
 from emotipal.research.models import StudyExport
 
 router = Router(tags=["research"])
+router.add_router("", experiments_router)  # experiments: research/api_experiments.py
 
 
 class StudyOut(Schema):

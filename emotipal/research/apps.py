@@ -20,3 +20,6 @@ class ResearchConfig(AppConfig):
         from emotipal.research.features import experiment_settings
 
         features.experiment_settings.provide(experiment_settings)
+        from emotipal.research.queries_experiments import open_arms_of_client
+
+        extensions.client_study_arms.provide(open_arms_of_client)

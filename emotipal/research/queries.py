@@ -14,6 +14,7 @@ from emotipal.accounts.models import ClientProfile
 from emotipal.research.models import (
     ConsentDocument,
     Participant,
+    ParticipantAllocation,
     ParticipantEvent,
     ParticipantState,
     SiteStatus,
@@ -120,6 +121,9 @@ class ParticipantRow:
     events: list[EventRow]
     # For the audit row of the read only (research.access.note_participant_reads); never shown.
     client: ClientProfile = field(repr=False)
+    # (experiment title and version, arm name) of each experiment the participant is allocated in: for the
+    # study team only (clients never see their arm).
+    arms: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,19 @@ class Flow:
         ]
 
 
+def participant_arms(study: Study) -> dict[int, list[tuple[str, str]]]:
+    """{participant id: [(experiment title and version, arm name)]} (one query)."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    rows = (
+        ParticipantAllocation.objects.filter(experiment__study=study)
+        .order_by("experiment__created_at", "experiment_id")
+        .values_list("participant_id", "experiment__title", "experiment__version", "allocation__arm__name")
+    )
+    for participant_id, title, version, arm in rows:
+        found.setdefault(participant_id, []).append((f"{title} v{version}", arm))
+    return found
+
+
 def participant_rows(study: Study) -> tuple[list[ParticipantRow], Flow]:
     """The study's participants, pseudonymous, with their events: two queries."""
     events = Prefetch("events", queryset=ParticipantEvent.objects.only("participant_id", "state", "at"))
@@ -149,6 +166,7 @@ def participant_rows(study: Study) -> tuple[list[ParticipantRow], Flow]:
     )
     rows: list[ParticipantRow] = []
     ever: Counter[str] = Counter()
+    arms = participant_arms(study)
     for p in participants:
         trail = [EventRow(e.state, str(ParticipantState(e.state).label), e.at.date()) for e in p.events.all()]
         if not trail or trail[0].state != ParticipantState.CANDIDATE:  # the invitation opens every trail
@@ -166,6 +184,7 @@ def participant_rows(study: Study) -> tuple[list[ParticipantRow], Flow]:
                 label=str(ParticipantState(p.state).label),
                 events=trail,
                 client=p.client,
+                arms=arms.get(p.pk, []),
             )
         )
     now = Counter(r.state for r in rows)

@@ -5,7 +5,7 @@ A study's own pages are under studies/<slug>/, so no study slug can shadow anoth
 
 from django.urls import path
 
-from emotipal.research.views import analyses, consent, enrollment, exports, sites, studies
+from emotipal.research.views import analyses, consent, enrollment, experiments, exports, sites, studies
 
 urlpatterns = [
     # the study team: studies, protocol, team, sites, consent versions, participants
@@ -56,5 +56,53 @@ urlpatterns = [
         "studies/<slug:slug>/analyses/<int:analysis_id>/report/",
         analyses.analysis_report,
         name="research_analysis_report",
+    ),
+    # the study team: experiments (research/access.py says who manages them and who sees the allocation log)
+    path("studies/<slug:slug>/experiments/", experiments.experiments, name="research_experiments"),
+    path("studies/<slug:slug>/experiments/new/", experiments.create, name="research_experiment_create"),
+    path(
+        "studies/<slug:slug>/experiments/<int:experiment_id>/",
+        experiments.experiment,
+        name="research_experiment",
+    ),
+    path(
+        "studies/<slug:slug>/experiments/<int:experiment_id>/edit/",
+        experiments.edit,
+        name="research_experiment_edit",
+    ),
+    path(
+        "studies/<slug:slug>/experiments/<int:experiment_id>/start/",
+        experiments.start,
+        name="research_experiment_start",
+    ),
+    path(
+        "studies/<slug:slug>/experiments/<int:experiment_id>/stop/",
+        experiments.stop,
+        name="research_experiment_stop",
+    ),
+    path(
+        "studies/<slug:slug>/experiments/<int:experiment_id>/new-version/",
+        experiments.new_version,
+        name="research_experiment_new_version",
+    ),
+    path(
+        "studies/<slug:slug>/experiments/<int:experiment_id>/allocate/",
+        experiments.allocate_pending,
+        name="research_experiment_allocate",
+    ),
+    path(
+        "studies/<slug:slug>/experiments/<int:experiment_id>/allocation-log.json",
+        experiments.allocation_log,
+        name="research_allocation_log",
+    ),
+    path(
+        "studies/<slug:slug>/experiments/<int:experiment_id>/replay/",
+        experiments.replay,
+        name="research_allocation_replay",
+    ),
+    path(
+        "studies/<slug:slug>/experiments/<int:experiment_id>/redcap-table.csv",
+        experiments.redcap_table,
+        name="research_redcap_table",
     ),
 ]

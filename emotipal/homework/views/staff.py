@@ -68,6 +68,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
                 q for q in rating_questions("therapist") if q.name in ("r.quantity", "r.quality")
             ],
             "today": today,
+            "study_arms": extensions.client_study_arms.answer(client),
         },
     )
 
