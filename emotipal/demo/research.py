@@ -4,6 +4,8 @@ Everything after the study's set-up goes through the research actions (invite â†
 withdraw), so the state trail, consent records and audit rows are the ones real use would leave. The actions
 take their time from the platform clock; the demo sets that clock to moments over the past weeks, so that
 invitations, consents and withdrawals are spread out as they would be in a study that has been recruiting.
+The study's experiments (demo/experiments.py) start before the first invitation, so each consenting
+participant is allocated by the method at their enrolment.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from contextlib import contextmanager
 from django.utils import timezone
 
 from emotipal.accounts.models import ClientProfile, Clinic, User
+from emotipal.demo.experiments import load_experiments
 from emotipal.platform import clock
 from emotipal.research.actions import consent, enrollment
 from emotipal.research.eligibility import evaluate, parse_rules
@@ -184,6 +187,8 @@ def load_study(clinic: Clinic, admin: User, researcher: User, showcase: ClientPr
     now = timezone.now()
     started = now - dt.timedelta(weeks=8)
     study = _study(clinic, admin, researcher, started)
+    # The experiments run from the first day of recruitment: each participant is allocated when they sign.
+    load_experiments(study, researcher, started + dt.timedelta(hours=1))
     invitees = _invitees(clinic, study, showcase)
     for i, client in enumerate(invitees):
         invited_at = started + dt.timedelta(days=2 + 2 * i, hours=11)

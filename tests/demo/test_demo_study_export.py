@@ -14,10 +14,17 @@ from django.core.management import call_command
 
 from emotipal.accounts.models import User
 from emotipal.analysis.analyse_cli import main as analyse_main
-from emotipal.demo.loader import load_demo
+from emotipal.demo.loader import DEMO_LOGINS, load_demo
 from emotipal.measures.fhir import validate_bundle
 from emotipal.research import pseudonyms
-from emotipal.research.models import Participant, ParticipantState, Study, WithdrawalPolicy
+from emotipal.research.models import (
+    Experiment,
+    Participant,
+    ParticipantAllocation,
+    ParticipantState,
+    Study,
+    WithdrawalPolicy,
+)
 from tests.research.psychds_rules import problems as psychds_problems
 
 
@@ -73,6 +80,32 @@ def test_the_demo_study_exports_every_format_and_analyses(db: Any, tmp_path: Pat
             assert not re.search(rf"\b{re.escape(needle)}\b", blob, re.IGNORECASE), needle
         # A first or last name alone, as a value (the word "template" in a label is not the surname Template).
         assert not {part.lower() for part in user.display_name.split()} & cells, user.display_name
+
+    # The running two-arm experiment: every exported enrolled participant allocated by the method at their
+    # enrolment, the arm a column of the participants table, and its CONSORT diagram beside the tables.
+    reminders = Experiment.objects.get(study=study, title="Reminders on or off")
+    assert reminders.state == "running" and reminders.method == "blocks" and reminders.unit == "client"
+    allocations = [
+        r for r in csv.DictReader((out / "allocations.csv").open()) if r["experiment"] == reminders.slug
+    ]
+    enrolled = {
+        pseudonyms.pseudonym(study, "client", p.client_id)
+        for p in Participant.objects.filter(study=study, state=ParticipantState.ENROLLED)
+    }
+    assert enrolled and enrolled <= {r["client_key"] for r in allocations} <= set(exported)
+    assert {r["arm"] for r in allocations} == {"on", "off"}
+    assert all(
+        exported[r["client_key"]]["arm_" + reminders.slug.replace("-", "_")] == r["arm"] for r in allocations
+    )
+    links = ParticipantAllocation.objects.filter(experiment=reminders).select_related("allocation")
+    assert {pa.allocation.trigger for pa in links} == {"enrolment"}
+    showcase = Participant.objects.get(study=study, client__user__email=DEMO_LOGINS["client"])
+    assert showcase.state == ParticipantState.ELIGIBLE and not links.filter(participant=showcase).exists()
+    assert (out / f"consort_{reminders.slug}.svg").is_file()
+    assert f"consort_{reminders.slug}.svg" in {f["path"] for f in manifest["files"]}
+    timing = Experiment.objects.get(study=study, kind="mrt")
+    assert timing.state == "running" and timing.mrt_probability == {"constant": 0.5}
+    assert timing.mrt_window_minutes == 120
 
     # `emotipal analyse` reads the live export exactly as it reads a simulated data set.
     capsys.readouterr()

@@ -31,6 +31,16 @@ def writer(name: str) -> Callable[[ExportData, Path], list[Path]]:
     return module.write
 
 
+def write_figures(data: ExportData, out_dir: Path) -> list[Path]:
+    """The files beside the tables (each experiment's CONSORT diagram, consort_<experiment>.svg)."""
+    written = []
+    for name, text in data.figures.items():
+        path = Path(out_dir) / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
 def build_export(
     study: Study, out_dir: Path, formats: Sequence[str] = FORMATS, progress: Progress | None = None
 ) -> dict[str, Any]:
@@ -45,6 +55,7 @@ def build_export(
     for i, (name, write) in enumerate(writers, start=1):
         files += write(data, out_dir)
         say(60 + 35 * i // len(writers), name)
+    files += write_figures(data, out_dir)
     manifest = build_manifest(data, out_dir, files)
     manifest["formats"] = list(formats)
     write_manifest(manifest, out_dir)

@@ -12,7 +12,7 @@ import datetime as dt
 from emotipal.analysis import engagement as eng
 from emotipal.definitions import codes
 from emotipal.research.export.data import Variable, VariableType
-from emotipal.research.models import ConsentDecision, ConsentScope, ParticipantState
+from emotipal.research.models import ConsentDecision, ConsentScope, Method, ParticipantState, Unit
 
 FREE_TEXT_NOTE = (
     "Free text: filled only for participants whose current consent includes the use of their own words, "
@@ -37,6 +37,17 @@ SCOPE_VALUES = {s.value: str(s.label) for s in ConsentScope}
 SCOPE_NOTE = "False on a declined or withdrawn decision: the scopes are those of a signature."
 BARRIER_VALUES = {b: b.replace("_", " ") for b in codes.BARRIERS}
 STRATEGY_VALUES = {s: s.replace("_", " ") for s in codes.STRATEGIES}
+UNIT_VALUES = {u.value: str(u.label) for u in Unit}
+METHOD_VALUES = {m.value: str(m.label) for m in Method}
+EXPERIMENT_NOTE = "The experiment's slug within the study; with experiment_version it names one design."
+UNIT_KEY_NOTE = (
+    KEY_NOTE + " A client unit is the participant's own key (client_key); a therapist unit is the key of "
+    "the therapists table; a clinic unit is the clinic's pseudonym."
+)
+LOG_DAY_NOTE = (
+    "Days from the day the experiment started (day 0, in UTC): the log's units may be clusters, so it "
+    "counts from the experiment, not from a participant."
+)
 
 
 def _v(
@@ -377,6 +388,97 @@ def static_codebook() -> dict[str, list[Variable]]:
             "failed_criteria",
             "Eligibility criteria not met (separated by ;)",
             note="Reasons typed by staff are free text and never exported.",
+        ),
+    ]
+    books |= experiment_codebook()
+    return books
+
+
+def experiment_codebook() -> dict[str, list[Variable]]:
+    """The experiments' tables (research/export/experiment_tables.py)."""
+    books: dict[str, list[Variable]] = {}
+    t = "allocations"
+    books[t] = [
+        _v(t, "experiment", "Experiment", note=EXPERIMENT_NOTE),
+        _v(t, "experiment_version", "Version of the experiment's design", "integer"),
+        _key(t, "client_key", "participant"),
+        _v(t, "unit", "Unit of randomisation", values=UNIT_VALUES),
+        _v(t, "unit_key", "Pseudonymous id of the unit allocated", note=UNIT_KEY_NOTE),
+        _v(t, "arm", "Arm allocated (its key)"),
+        _v(t, "sequence", "Place of the unit's allocation in the experiment's log (1, 2, ...)", "integer"),
+        _v(t, "allocated_day", "Day the participant was allocated", "integer", "days", note=DAY_NOTE),
+        _v(t, "allocated_date_shifted", "Date allocated (shifted)", "date", note=SHIFT_NOTE),
+        _v(t, "method", "Allocation method", values=METHOD_VALUES),
+        _v(t, "arm_name", "Arm allocated (its name)"),
+        _v(
+            t,
+            "allocated_days_since_enrolment",
+            "Days from enrolment to allocation",
+            "integer",
+            "days",
+            note=ENROL_NOTE,
+        ),
+    ]
+    t = "allocation_log"
+    books[t] = [
+        _v(t, "experiment", "Experiment", note=EXPERIMENT_NOTE),
+        _v(t, "experiment_version", "Version of the experiment's design", "integer"),
+        _v(t, "sequence", "Order of the allocation in the log (1, 2, ...)", "integer"),
+        _v(t, "unit", "Unit of randomisation", values=UNIT_VALUES),
+        _v(t, "unit_key", "Pseudonymous id of the unit allocated", note=UNIT_KEY_NOTE),
+        _v(t, "arm", "Arm the method chose (its key)"),
+        _v(t, "method", "Allocation method", values=METHOD_VALUES),
+        _v(t, "trigger", "What caused the allocation (enrolment, the experiment's start, ...)"),
+        _v(
+            t,
+            "inputs",
+            "The baseline factor levels the method used, a JSON object",
+            note="A site is named by the clinic's pseudonym. Rows of units with no participant in this export "
+            "are left out: the full, replayable log is the experiment's own download.",
+        ),
+        _v(t, "day", "Day of the allocation", "integer", "days", note=LOG_DAY_NOTE),
+    ]
+    t = "decision_points"
+    books[t] = [
+        _v(t, "experiment", "Micro-randomised experiment", note=EXPERIMENT_NOTE),
+        _key(t, "client_key", "participant"),
+        _v(t, "decision", "Index of the decision point for this participant (0, 1, ...)", "integer"),
+        *_when(t, "", "Day of the decision point"),
+        _v(t, "available", "Available for randomisation", "boolean"),
+        _v(t, "unavailable_reason", "Why not available (empty when available)"),
+        _v(
+            t,
+            "probability",
+            "Probability of a reminder at this decision point",
+            "number",
+            "0-1",
+            note="Empty when not available (no randomisation).",
+        ),
+        _v(t, "treated", "Randomised to a reminder", "boolean"),
+        _v(t, "sent", "What the reminder path did"),
+        _v(t, "window_minutes", "Window for the proximal outcome", "integer", "minutes"),
+        _v(
+            t,
+            "outcome",
+            "Proximal outcome: the practice started within the window",
+            "boolean",
+            note="Empty while the window is open, when not available, or after a withdrawal.",
+        ),
+        _v(t, "experiment_version", "Version of the experiment's design", "integer"),
+    ]
+    t = "consort"
+    books[t] = [
+        _v(t, "experiment", "Experiment", note=EXPERIMENT_NOTE),
+        _v(t, "experiment_version", "Version of the experiment's design", "integer"),
+        _v(t, "position", "Order of the row in the CONSORT 2010 flow (1, 2, ...)", "integer"),
+        _v(t, "stage", "Box of the CONSORT 2010 flow diagram"),
+        _v(t, "arm", "Arm (its name; empty for the enrolment boxes)"),
+        _v(t, "n", "Participants in the box", "integer"),
+        _v(
+            t,
+            "reasons",
+            "Reasons with their counts",
+            note="Only reasons the platform records as codes; words a person typed are never exported.",
         ),
     ]
     return books

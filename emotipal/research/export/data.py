@@ -46,7 +46,9 @@ class StudyFacts:
     consent_versions: tuple[int, ...]
     data_uses: tuple[str, ...]
     withdrawal_policy: str
-    arms: tuple[dict[str, str], ...] = ()  # filled by experiments: {"name": ..., "description": ...}
+    # Filled by experiments: {"id": "<experiment>.<arm>", "name": ..., "description": ..., "experiment": slug,
+    # "arm": key}; a hand-made export may give only name and description.
+    arms: tuple[dict[str, str], ...] = ()
 
 
 @dataclass
@@ -58,6 +60,8 @@ class ExportData:
     generated_at: str = ""
     code_version: str = ""
     notes: dict[str, Any] = field(default_factory=dict)
+    # Files beside the tables, by name (the CONSORT diagrams: "consort_<experiment>.svg" -> SVG text).
+    figures: dict[str, str] = field(default_factory=dict)
 
     def variables(self, table: str) -> list[Variable]:
         return [v for v in self.codebook if v.table == table]

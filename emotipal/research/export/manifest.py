@@ -72,7 +72,9 @@ def build_manifest(data: ExportData, out_dir: Path, files: list[Path]) -> dict[s
             "withdrawal_policy": study.withdrawal_policy,
         },
         "consent_versions": list(study.consent_versions),
-        "participants": data.notes,
+        "participants": {k: v for k, v in data.notes.items() if k != "experiments"},
+        "experiments": data.notes.get("experiments", []),
+        "figures": sorted(data.figures),
         "tables": {name: len(frame) for name, frame in data.tables.items()},
         "files": [
             {

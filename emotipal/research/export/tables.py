@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -24,7 +25,7 @@ from emotipal.platform import clock
 from emotipal.research import pseudonyms
 from emotipal.research.consent_rules import inclusion, newest_version
 from emotipal.research.errors import ResearchError
-from emotipal.research.export import compliance_table, homework_tables, measures_tables
+from emotipal.research.export import compliance_table, experiment_tables, homework_tables, measures_tables
 from emotipal.research.export.codebook import COMPLIANCE, full_codebook
 from emotipal.research.export.data import ExportData, StudyFacts, Variable
 from emotipal.research.export.frames import Keys, frame
@@ -103,8 +104,8 @@ def _participant_states(study: Study, participants: list[Participant]) -> Iterab
             }
 
 
-def _participant_rows(people: dict[int, Person]) -> Iterable[Row]:
-    for p in people.values():
+def _participant_rows(people: dict[int, Person], arms: dict[int, dict[str, str]]) -> Iterable[Row]:
+    for client_id, p in people.items():
         part = p.participant
         withdrawn = clock.local_date(part.withdrawn_at, p.zone) if part.withdrawn_at else None
         yield {
@@ -122,6 +123,7 @@ def _participant_rows(people: dict[int, Person]) -> Iterable[Row]:
             "discharged_day": p.day(part.client.discharged_on)
             if part.client.discharged_on and p.keeps_day(part.client.discharged_on)
             else None,
+            **arms.get(client_id, {}),
         }
 
 
@@ -170,7 +172,11 @@ def build_export_data(study: Study, progress: Callable[[int, str], None] | None 
     ctx = Context(rec, keys, therapist, _scrubber(study, participants, referenced))
     book = full_codebook()
     dims = codes.REVIEW_DIMENSIONS
-    rows: dict[str, Iterable[Row]] = {"clients": _participant_rows(people)}
+    experiments = experiment_tables.build(study, participants, people, therapist)
+    if experiments is not None:  # each arm a column of the participants table
+        book["clients"] = [*book["clients"], *experiments.arm_variables]
+    arms = experiments.arms_by_client if experiments is not None else {}
+    rows: dict[str, Iterable[Row]] = {"clients": _participant_rows(people, arms)}
     if homework:
         rows |= {
             "assignments": homework_tables.assignments(ctx),
@@ -200,6 +206,8 @@ def build_export_data(study: Study, progress: Callable[[int, str], None] | None 
         "consent_events": _consent_events(study, participants),
         "participant_states": _participant_states(study, participants),
     }
+    if experiments is not None:
+        rows |= experiments.rows
     tables = {}
     for i, (name, table_rows) in enumerate(rows.items()):
         tables[name] = frame(book[name], table_rows)
@@ -219,12 +227,21 @@ def build_export_data(study: Study, progress: Callable[[int, str], None] | None 
     )
     codebook: list[Variable] = [v for name in tables for v in book[name]]
     left_out = Counter(inclusion(p, newest).reason for p in participants if p.client_id not in people)
+    facts = study_facts(study, versions)
+    notes: dict[str, object] = {
+        "participants_included": len(people),
+        "participants_left_out": dict(sorted(left_out.items())),
+    }
+    if experiments is not None:
+        facts = dataclasses.replace(facts, arms=tuple(experiments.arms))
+        notes["experiments"] = experiments.summary
     data = ExportData(
-        study=study_facts(study, versions),
+        study=facts,
         tables=tables,
         codebook=codebook,
         generated_at=clock.now().isoformat(timespec="seconds"),
-        notes={"participants_included": len(people), "participants_left_out": dict(sorted(left_out.items()))},
+        notes=notes,
+        figures=experiments.figures if experiments is not None else {},
     )
     data.check_complete()
     return data

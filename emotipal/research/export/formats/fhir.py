@@ -9,7 +9,9 @@ urn:uuid references).
 - ResearchSubject: the participant's pseudonym as an identifier of the subject (a logical reference: no Patient
   resource and nothing that names the person), one progress entry per recorded state from the
   participant_states table (http://terminology.hl7.org/CodeSystem/research-subject-state, with start and end
-  dates and the reason), the period from enrolment, and the arm as assignedComparisonGroup.
+  dates and the reason), the period from enrolment, and the arm as assignedComparisonGroup (a hand-made
+  participants table's `arm`, or the participant's first experiment's arm from the allocations table; each
+  experiment's arm is a comparisonGroup "<experiment>.<arm key>").
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ SUBJECT_STATES = {
 }
 # FHIR's milestones: SignedUp is an expressed interest before any assessment or consent (our invitation).
 MILESTONES = {"candidate": "SignedUp", "screened": "Screened"}
-PARTICIPANTS, STATES = "participants", "participant_states"
+PARTICIPANTS, CLIENTS, STATES = "participants", "clients", "participant_states"
+ALLOCATIONS = "allocations"
 
 
 def _urn(*parts: str) -> str:
@@ -109,13 +112,47 @@ def research_study(data: ExportData) -> dict[str, Any]:
     if study.arms:
         resource["comparisonGroup"] = [
             {
-                "linkId": link_id(arm["name"]),
+                "linkId": _arm_id(arm),
                 "name": arm["name"],
                 **({"description": arm["description"]} if arm.get("description") else {}),
             }
             for arm in study.arms
         ]
     return resource
+
+
+def _arm_id(arm: dict[str, str]) -> str:
+    """An experiment's arm is "<experiment>.<arm key>" (unique across a study's experiments)."""
+    return link_id(arm.get("id") or arm["name"])
+
+
+def _participants(data: ExportData) -> tuple[pd.DataFrame, str] | None:
+    """The participants table and its id column: a hand-made `participants`, or the export's `clients`."""
+    for table in (PARTICIPANTS, CLIENTS):
+        if table in data.tables:
+            frame = typed(data.tables[table], table_variables(data, table))
+            who = participant_column(frame) or ("key" if table == CLIENTS and "key" in frame else None)
+            return (frame, who) if who else None
+    return None
+
+
+def _assigned(data: ExportData) -> dict[str, str]:
+    """Each participant's comparison group from the allocations table: their first experiment's arm (FHIR
+    gives a subject one assigned group; the allocations table has every experiment's)."""
+    if ALLOCATIONS not in data.tables:
+        return {}
+    order = {(arm.get("experiment"), arm.get("arm")): i for i, arm in enumerate(data.study.arms)}
+    ids = {(arm.get("experiment"), arm.get("arm")): _arm_id(arm) for arm in data.study.arms}
+    chosen: dict[str, tuple[int, str]] = {}
+    frame = data.tables[ALLOCATIONS]
+    for row in frame.to_dict("records"):
+        key = (str(row["experiment"]), str(row["arm"]))
+        if key not in order:
+            continue
+        who = str(row["client_key"])
+        if who not in chosen or order[key] < chosen[who][0]:
+            chosen[who] = (order[key], ids[key])
+    return {who: group for who, (_position, group) in chosen.items()}
 
 
 def _date(value: object) -> str | None:
@@ -158,15 +195,13 @@ def _state_trail(data: ExportData) -> dict[str, list[dict[str, Any]]]:
 
 
 def research_subjects(data: ExportData, study_url: str) -> list[tuple[str, dict[str, Any]]]:
-    participants = data.tables.get(PARTICIPANTS)
-    if participants is None:
+    found = _participants(data)
+    if found is None:
         return []
-    frame = typed(participants, table_variables(data, PARTICIPANTS))
-    who = participant_column(frame)
-    if who is None:
-        return []
+    frame, who = found
     trails = _state_trail(data)
     arms = {arm["name"] for arm in data.study.arms}
+    assigned = _assigned(data)
     subjects = []
     for row in frame.to_dict("records"):
         pseudonym = str(row[who])
@@ -199,6 +234,8 @@ def research_subjects(data: ExportData, study_url: str) -> list[tuple[str, dict[
         arm = row.get("arm")
         if arm and str(arm) in arms:
             resource["assignedComparisonGroup"] = link_id(str(arm))
+        elif pseudonym in assigned:
+            resource["assignedComparisonGroup"] = assigned[pseudonym]
         subjects.append((_urn(data.study.slug, "subject", pseudonym), resource))
     return subjects
 
