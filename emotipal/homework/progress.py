@@ -1,8 +1,10 @@
 """Progress feedback after an entry: the progress_feedback experiment feature on the page after sending.
 
 What the client sees: their practice this week (their own week, in their time zone) against what was planned,
-for this exercise and for all their homework, and, for an exercise rated before and after the practice (fields
-named `<something>_before` and `<something>_after`, such as distress, tension or mood), how the ratings moved.
+for this exercise and for all their homework, and, for an exercise rated before and after the practice, how the
+ratings moved: scales named `<something>_before` and `<something>_after` (distress, tension, mood, belief), and
+the rows of a group `<g>` rated again in a group `<g>_after` (the thought record's feelings), matched by what the
+row names (the feeling), not by position.
 The figures are stated as they are, without judging them: a rating going up is good for mood and not for
 distress, and the client knows which.
 """
@@ -27,6 +29,7 @@ class RatingChange:
     after_label: str
     before: float
     after: float
+    subject: str = ""  # for a rated row of a group: what it names ("Anxious")
 
     @property
     def change(self) -> float:
@@ -67,6 +70,47 @@ def rating_changes(fields: list[dict[str, Any]], answers: dict[str, Any]) -> lis
         if first is None or last is None:
             continue
         changes.append(RatingChange(str(spec["label"]), str(after["label"]), first, last))
+    groups = {spec["id"]: spec for spec in fields if spec.get("type") == "group"}
+    for group_id, group in groups.items():
+        again = groups.get(group_id + AFTER)
+        if again is not None:
+            changes.extend(_group_changes(group, again, answers))
+    return changes
+
+
+def _rows(value: Any) -> list[dict[str, Any]]:
+    return [row for row in value if isinstance(row, dict)] if isinstance(value, list) else []
+
+
+def _group_changes(
+    group: dict[str, Any], again: dict[str, Any], answers: dict[str, Any]
+) -> list[RatingChange]:
+    """Rows of `group` rated again in `again`, matched by their first short text (the feeling's name)."""
+    names = [f["id"] for f in group["fields"] if f.get("type") == "short_text"]
+    if not names or names[0] not in {f["id"] for f in again["fields"]}:
+        return []
+    name = names[0]
+    before_scales = {f["id"]: f for f in group["fields"] if f.get("type") == "scale"}
+    after_scales = {f["id"]: f for f in again["fields"] if f.get("type") == "scale"}
+    first_rows = _rows(answers.get(group["id"]))
+    later_rows = _rows(answers.get(again["id"]))
+    later: dict[str, dict[str, Any]] = {}
+    for row in later_rows:
+        if str(row.get(name) or "").strip():
+            later.setdefault(str(row[name]).strip().casefold(), row)
+    changes = []
+    for row in first_rows:
+        subject = str(row.get(name) or "").strip()
+        match = later.get(subject.casefold()) if subject else None
+        if match is None:
+            continue
+        for scale_id, spec in before_scales.items():
+            if scale_id not in after_scales:
+                continue
+            first, last = _number(row.get(scale_id)), _number(match.get(scale_id))
+            if first is not None and last is not None:
+                label = str(after_scales[scale_id]["label"])
+                changes.append(RatingChange(str(spec["label"]), label, first, last, subject))
     return changes
 
 

@@ -311,7 +311,7 @@ def test_progress_feedback_after_sending_in_its_arm_only(world: World) -> None:
     assert "Sent." in shown and "How your practice is going" in shown
     assert "This exercise: 1 of 5 practices planned this week." in shown
     assert "All your homework: 1 of 8 practices planned this week." in shown
-    assert "Distress just before you started: 70. Distress at the end: 30. (-40)" in shown
+    assert "70 before, 30 after (-40) Distress just before you started · Distress at the end" in shown
     for client in (world.client_b, plain):
         page = pages[client.pk]
         assert (
@@ -330,6 +330,25 @@ def test_rating_changes_pair_before_and_after_scales_only_when_both_answered() -
     ]
     changes = progress.rating_changes(fields, {"mood_before": 3, "mood_after": 6, "tension_before": 5})
     assert [(c.before_label, c.before, c.after, c.change) for c in changes] == [("Mood before", 3, 6, 3)]
+
+
+def test_rating_changes_match_rows_rated_again_by_what_they_name(world: World) -> None:
+    """The thought record's feelings are rated again after: matched by the feeling, whatever the order."""
+    answers = {
+        "emotions": [{"emotion": "Anxious", "intensity": 80}, {"emotion": "Sad", "intensity": 60}],
+        "emotions_after": [
+            {"emotion": "relief", "intensity": 30},
+            {"emotion": "sad ", "intensity": 60},
+            {"emotion": "anxious", "intensity": 45},
+        ],
+        "thoughts": [{"thought": "I will fail", "belief": 90}],
+        "hot_thought_belief_after": 50,
+    }
+    changes = progress.rating_changes(world.thought_record.field_list, answers)
+    assert [(c.subject, c.before, c.after) for c in changes] == [("Anxious", 80, 45), ("Sad", 60, 60)]
+    assert (
+        changes[0].before_label == "How strong was it?" and changes[0].after_label == "How strong is it now?"
+    )
 
 
 def test_today_costs_the_same_queries_in_an_arm_however_much_homework(world: World) -> None:
