@@ -156,6 +156,8 @@ def test_rationale_framing_family_shows_the_family_variant_and_the_entry_records
         assert assignment.variant_key == "base"  # the therapist's choice is unchanged
         page = text_of(world.login(client.user).get(f"/homework/{assignment.pk}/"))
         assert shown in page and hidden not in page
+        mine = world.login(client.user).get("/api/v1/me/assignments").json()
+        assert [a["variant"] for a in mine] == [recorded]  # the phone app is told the same variant
         assert submit(client, assignment, "k1").variant_key == recorded
 
 
