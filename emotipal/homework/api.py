@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 
 from emotipal.accounts import access
 from emotipal.homework import services
+from emotipal.homework.framing import shown_variant_key
 from emotipal.homework.models import Assignment, Entry
 from emotipal.homework.queries import active_assignments, caseload_rows
 from emotipal.library.access import assignable_versions
@@ -152,10 +153,17 @@ def _entry_out(e: Entry) -> dict[str, Any]:
 def my_assignments(request: HttpRequest) -> list[dict[str, Any]]:
     client = access.own_client_profile(request.user)
     today = services.local_today(client)
+    assignments = list(active_assignments(client, today).select_related("template_version__template"))
+    for a in assignments:
+        a.client = client  # one profile object: its experiment settings are asked once
     return [
         _assignment_out(a)
-        | {"due_today": a.is_due_on(today) and a.done_today == 0, "done_this_week": a.done_this_week}  # type: ignore[attr-defined]
-        for a in active_assignments(client, today).select_related("template_version__template")
+        | {
+            "due_today": a.is_due_on(today) and a.done_today == 0,  # type: ignore[attr-defined]
+            "done_this_week": a.done_this_week,  # type: ignore[attr-defined]
+            "variant": shown_variant_key(a),  # the variant to show: the family framing in that arm
+        }
+        for a in assignments
     ]
 
 

@@ -32,6 +32,7 @@ from emotipal.homework.models import (
     TherapistReview,
     TherapySession,
 )
+from emotipal.platform import features
 from emotipal.platform.audit.services import record
 from emotipal.platform.clock import client_today as local_today
 
@@ -124,6 +125,18 @@ def _clean_ratings(ratings: Any) -> dict[str, int]:
 
 
 # --- client self-review ---------------------------------------------------------------------------------------
+
+
+def client_leads_review(client: ClientProfile) -> bool:
+    """Whether the client is asked to review their homework before the session (the review_lead feature).
+
+    Outside an experiment, and in an arm where the client leads, they are: Today shows "Before your session"
+    and the therapist sees the client's self-review first. In a therapist-led arm nothing asks the client to
+    self-review and the therapist's review page puts the therapist's review first. The self-review page itself
+    stays reachable by its address (a client told in session to write one can), so a self-review written
+    anyway is kept and shown to the therapist after their own; only the prompting follows the arm.
+    """
+    return bool(features.value(client, "review_lead")["lead"] == "client")
 
 
 @dataclass

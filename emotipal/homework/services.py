@@ -20,6 +20,7 @@ from emotipal.accounts.models import ClientProfile
 from emotipal.definitions.fields import validate_answers
 from emotipal.homework.access import client_assignment
 from emotipal.homework.errors import HomeworkError
+from emotipal.homework.framing import shown_variant_key
 from emotipal.homework.goals import mark_earned
 from emotipal.homework.ladders import step_for_practice
 from emotipal.homework.models import Assignment, Entry, EntryReview, TherapySession
@@ -321,7 +322,7 @@ def submit_entry(user: Any, assignment_id: int, submission: Submission) -> tuple
             entry.difficulty = submission.difficulty
             entry.helpfulness = submission.helpfulness
             entry.idempotency_key = key
-            entry.variant_key = assignment.variant_key
+            entry.variant_key = shown_variant_key(assignment)  # the framing the client was shown
             entry.ladder_step = step
             _add_active_time(entry, submission.active_seconds)
             entry.save()

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from emotipal.accounts.access import own_client_profile
 from emotipal.accounts.gates import client_required, request_user
 from emotipal.definitions.fields import parse_form_data
-from emotipal.homework import goals, reviews, services
+from emotipal.homework import goals, progress, reviews, services, streaks
 from emotipal.homework.answers import answer_rows
+from emotipal.homework.framing import shown_variant_key
 from emotipal.homework.models import Entry, LadderStep, RetroactiveRating, SelfReview
 from emotipal.homework.queries import today_items
 from emotipal.homework.reviews import record_opening
@@ -33,9 +34,9 @@ def today(request: HttpRequest) -> HttpResponse:
     client = own_client_profile(request.user)
     day = services.local_today(client)
     items = today_items(client, day)
-    progress = goals.progress_for([i.assignment for i in items], day)
+    goal_progress = goals.progress_for([i.assignment for i in items], day)
     for item in items:
-        item.progress = progress[item.assignment.pk]  # type: ignore[attr-defined]
+        item.progress = goal_progress[item.assignment.pk]  # type: ignore[attr-defined]
     recent = (
         Entry.objects.filter(assignment__client=client, status=Entry.Status.SUBMITTED)
         .select_related("assignment__template_version", "review")
@@ -50,7 +51,9 @@ def today(request: HttpRequest) -> HttpResponse:
             "due": [i for i in items if i.due_today],
             "other": [i for i in items if not i.due_today],
             "recent": recent,
-            "to_self_review": _self_reviews_due(client, day),
+            "streak": streaks.for_client(client, day),  # None unless the client's arm shows streaks
+            # Only a client who leads the review is asked for one (the review_lead experiment feature).
+            "to_self_review": _self_reviews_due(client, day) if reviews.client_leads_review(client) else [],
             "questionnaires": extensions.open_questionnaires.answer(client),
             "missed": reviews.missed_practices(client, day),
             "looking_back": client.discharged_on is not None
@@ -89,7 +92,7 @@ def _form_context(
     assignment: Any, answers: dict[str, Any], errors: dict[str, str], ratings: dict[str, Any], key: str
 ) -> dict[str, Any]:
     version = assignment.template_version
-    variant = variants.find(version.variants, assignment.variant_key)
+    variant = variants.find(version.variants, shown_variant_key(assignment))
     fields = copy.deepcopy(variants.apply_to_fields(version.field_list, variant))
     timed = version.template.kind in TIMED_KINDS
     for spec in fields:  # exposure and relaxation time the practice with an on-page timer
@@ -177,16 +180,21 @@ def save_draft(request: HttpRequest, assignment_id: int) -> HttpResponse:
 @client_required
 def my_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
     try:
-        entry = Entry.objects.select_related("assignment__template_version", "review").get(
-            pk=entry_id, assignment__client__user=request_user(request), status=Entry.Status.SUBMITTED
-        )
+        entry = Entry.objects.select_related(
+            "assignment__template_version", "assignment__client", "review"
+        ).get(pk=entry_id, assignment__client__user=request_user(request), status=Entry.Status.SUBMITTED)
     except Entry.DoesNotExist as exc:
         raise Http404("No such entry") from exc
     can_edit = entry.submitted_at is not None and timezone.now() - entry.submitted_at <= services.EDIT_WINDOW
     response = render(
         request,
         "homework/my_entry.html",
-        {"entry": entry, "fields": _answer_rows(entry), "can_edit": can_edit},
+        {
+            "entry": entry,
+            "fields": _answer_rows(entry),
+            "can_edit": can_edit,
+            "progress": progress.for_entry(entry),  # None unless the client's arm shows progress feedback
+        },
     )
     # The exercise page sends with fetch, which follows the redirect here: this header tells it that the
     # server has the entry (a login page after an expired session also answers 200), so the copy kept on

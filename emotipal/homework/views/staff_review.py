@@ -53,7 +53,8 @@ def record_session(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @clinician_required
 def session_review(request: HttpRequest, client_id: int, session_id: int) -> HttpResponse:
-    """The homework due in this session: the client's self-review first, then the therapist's ratings."""
+    """The homework due in this session: the client's self-review first, then the therapist's ratings (in a
+    therapist-led review arm, the therapist's ratings first)."""
     client = read_client(request.user, client_id, "session_review")
     session = TherapySession.objects.filter(pk=session_id, client=client).first()
     if session is None:
@@ -104,6 +105,9 @@ def session_review(request: HttpRequest, client_id: int, session_id: int) -> Htt
             "items": items,
             "barrier_labels": BARRIERS,
             "strategies": STRATEGIES,
+            # review_lead experiment feature: with a therapist-led review the therapist's own review comes
+            # first and the client's self-review (never asked for) is shown only if they wrote one anyway.
+            "therapist_leads": not reviews.client_leads_review(client),
         },
         status=400 if errors else 200,
     )
