@@ -269,7 +269,7 @@ class ArmForm(forms.Form):
         return values
 
 
-ArmFormSet = forms.formset_factory(ArmForm, extra=1, max_num=MAX_ARMS, validate_max=True)
+ArmFormSet = forms.formset_factory(ArmForm, extra=1, max_num=MAX_ARMS, validate_max=True, can_delete=True)
 
 
 def arm_formset(data: Any = None, experiment: Experiment | None = None) -> Any:
@@ -291,10 +291,9 @@ def arm_formset(data: Any = None, experiment: Experiment | None = None) -> Any:
                         value = dt.time.fromisoformat(value) if value else None
                     row[feature_field_name(feature.key, parameter.name)] = value
             initial.append(row)
-    formset = ArmFormSet(data, initial=initial or None, prefix="arm")
     if experiment is None and data is None:
-        formset = forms.formset_factory(ArmForm, extra=2, max_num=MAX_ARMS)(prefix="arm")
-    return formset
+        return forms.formset_factory(ArmForm, extra=2, max_num=MAX_ARMS, can_delete=True)(prefix="arm")
+    return ArmFormSet(data, initial=initial or None, prefix="arm")
 
 
 def controlled_features(arms: Sequence[Mapping[str, Mapping[str, Any]]]) -> set[str]:
@@ -327,13 +326,12 @@ def build_draft(form: ExperimentForm, arms: Any) -> ExperimentDraft | None:
         return None
     data = form.cleaned_data
     kind = data["kind"]
-    arm_forms = [
-        f for f in arms.forms if f.has_changed() and f.is_valid() and not f.cleaned_data.get("DELETE")
-    ]
     drafts: list[ArmDraft] = []
     if kind == ExperimentKind.PARALLEL:
         if not arms_ok:
             return None
+        # an extra arm left empty has no cleaned data; a deleted one is left out
+        arm_forms = [f for f in arms.forms if f.cleaned_data and f not in arms.deleted_forms]
         keys = [f.cleaned_data["key"] for f in arm_forms]
         for f in arm_forms:
             if keys.count(f.cleaned_data["key"]) > 1:

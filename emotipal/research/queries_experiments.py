@@ -137,7 +137,7 @@ def arm_counts(experiment: Experiment) -> list[ArmCount]:
         n_participants=Count("allocations__participants", distinct=True),
         n_units=Count("allocations", distinct=True),
     ).order_by("position", "pk")
-    return [ArmCount(a, a.n_participants, a.n_units) for a in arms]  # type: ignore[attr-defined]
+    return [ArmCount(a, a.n_participants, a.n_units) for a in arms]
 
 
 def experiment_rows(experiments: Iterable[Experiment]) -> list[ExperimentRow]:

@@ -254,7 +254,7 @@ def redcap_table(request: HttpRequest, slug: str, experiment_id: int) -> HttpRes
         raise PermissionDenied
     form = TableDownloadForm(request.GET)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return _page(found)
     try:
         text = queries_experiments.redcap_table(found, form.cleaned_data["per_stratum"])
