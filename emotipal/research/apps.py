@@ -20,3 +20,7 @@ class ResearchConfig(AppConfig):
         from emotipal.research.features import experiment_settings
 
         features.experiment_settings.provide(experiment_settings)
+        from emotipal.research import mrt
+
+        features.reminder_decision.provide(mrt.decide)
+        features.reminder_sent.provide(mrt.record_sent)
