@@ -5,18 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from emotipal.accounts.emails import language_of, send_in_language
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework.queries import today_items
 from emotipal.homework.reviews import note_reminders_sent
 from emotipal.measures.services import open_responses
+from emotipal.notifications import wording
+from emotipal.notifications.availability import availability
 from emotipal.notifications.models import ScheduledReminder
-from emotipal.platform import clock
+from emotipal.notifications.wording import Waiting
+from emotipal.platform import clock, features
 from emotipal.platform.audit.services import record
 
 # A task that wakes up this long before its reminder's time belongs to an older schedule: the client has
@@ -24,21 +24,36 @@ from emotipal.platform.audit.services import record
 EARLY_TOLERANCE = dt.timedelta(minutes=1)
 
 
+def reminder_time(client: ClientProfile) -> dt.time | None:
+    """The client's reminder time: the one their experiment's arm sets, else their own choice (None: none).
+
+    An arm's time applies even to a client who chose no reminder time: a trial of reminder times (or of
+    reminders on against off) needs every participant in the arm to get the arm's reminder, as the protocol
+    they consented to says; the e-mail then says it comes with the study and how to leave it. An arm that
+    turns reminders off still has its decision points at this time (see send_reminder), so the row of each
+    day says why nothing was sent."""
+    arm_time = features.value(client, "reminders")["time"]
+    if arm_time:
+        return dt.time.fromisoformat(arm_time)
+    return client.reminder_time
+
+
 def next_run_at(client: ClientProfile, now: dt.datetime) -> tuple[dt.date, dt.datetime] | None:
-    """The client's next reminder moment: today at their chosen time if still ahead, else tomorrow.
+    """The client's next reminder moment: today at their reminder time if still ahead, else tomorrow.
 
     Both the day and the time are the client's (their zone, else their clinic's), so the reminder keeps its
     local hour across a daylight-saving change. The moment is returned in UTC and compared in UTC: two
     datetimes sharing one zone compare by wall clock, which is wrong in the repeated autumn hour.
     """
-    if client.reminder_time is None:
+    time = reminder_time(client)
+    if time is None:
         return None
     zone = clock.zone_for_client(client)
     day = clock.local_today(zone, now)
-    run_at = clock.at_local_time(day, client.reminder_time, zone)
+    run_at = clock.at_local_time(day, time, zone)
     if run_at <= now:
         day += dt.timedelta(days=1)
-        run_at = clock.at_local_time(day, client.reminder_time, zone)
+        run_at = clock.at_local_time(day, time, zone)
     return day, run_at
 
 
@@ -51,8 +66,20 @@ class Sent:
     after: dt.datetime | None = None
 
 
+# Outcomes of a reminder beyond "sent" and "nothing due" (stored on ScheduledReminder, audited as reminder.*).
+OFF_IN_EXPERIMENT = "off in experiment"  # the client's experiment arm turns reminders off
+NOT_RANDOMISED = "not randomised to send"  # a micro-randomised trial decided no reminder at this point
+
+
 def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> Sent:
     """Send one reminder if homework is still due; say what happened (stored as the outcome).
+
+    The reminder follows the client's "reminders" feature (features.value): off in their experiment's arm,
+    nothing is sent; otherwise it is worded as the arm says. Each run is a decision point of a micro-randomised
+    trial the client may be in: its availability is computed here and the trial (research, through
+    features.decide_reminder) decides; at an available point the e-mail goes out only if the trial says so.
+    At an unavailable one the reminder does what it does outside a trial (there is no practice left to
+    remind of; open questionnaires are still listed). What was done is told back (features.note_reminder_sent).
 
     The e-mail goes out once the row that says it was sent is committed, never while that row is locked.
     Queuing the client's next reminder is the caller's (notifications.tasks), so this module never imports
@@ -72,39 +99,38 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> Sent:
         if now < reminder.run_at - EARLY_TOLERANCE:
             return Sent("superseded")
         client = reminder.client
-        due = [item for item in today_items(client, reminder.for_date) if item.due_today]
+        settings_ = features.value(client, "reminders")
+        items = today_items(client, reminder.for_date)
+        due = [item.assignment for item in items if item.due_today]
         questionnaires = open_responses(client)
-        if due or questionnaires:
+        point = availability(client, reminder.for_date, now, settings_, [i.assignment for i in items])
+        decision = features.decide_reminder(client, reminder.for_date, now, point)
+        if not settings_["enabled"]:
+            outcome = OFF_IN_EXPERIMENT
+        elif decision is not None and point.available and not decision.send:
+            outcome = NOT_RANDOMISED
+        elif due or questionnaires:
+            outcome = "sent"
             user = client.user
-
-            def render() -> tuple[str, str]:
-                # Inside the client's language: gettext here, and the template's and questionnaire's labels.
-                lines = "\n".join(
-                    [
-                        f"- {i.assignment.template_version.title} ({i.assignment.minutes_per_practice} min)"
-                        for i in due
-                    ]
-                    + [f"- {_('Questionnaire')}: {r.instrument_version.name}" for r in questionnaires]
+            waiting = Waiting(
+                name=str(user),
+                due=due,
+                questionnaires=questionnaires,
+                chosen_by_client=client.reminder_time is not None or not settings_["time"],
+            )
+            wording_key = str(settings_["wording"])
+            transaction.on_commit(
+                lambda: send_in_language(
+                    language_of(user), [user.email], lambda: wording.render(wording_key, waiting)
                 )
-                subject = _("Your EmotiPal practice for today")
-                body = _(
-                    "Hello %(name)s,\n\nHere is what is waiting for you today:\n%(lines)s\n\n"
-                    "Open %(today)s: %(url)s\n\n"
-                    "You chose to get this reminder. You can change its time or turn it off in %(settings)s.\n"
-                ) % {
-                    "name": user,
-                    "lines": lines,
-                    "today": _("Today"),
-                    "url": f"{settings.SITE_URL}{reverse('today')}",
-                    "settings": _("Settings"),
-                }
-                return subject, body
-
-            transaction.on_commit(lambda: send_in_language(language_of(user), [user.email], render))
-            note_reminders_sent([i.assignment for i in due], now)
+            )
+            note_reminders_sent(due, now)
+        else:
+            outcome = "nothing due"
         reminder.sent_at = now
-        reminder.outcome = "sent" if due or questionnaires else "nothing due"
+        reminder.outcome = outcome
         reminder.save(update_fields=["sent_at", "outcome"])
+        features.note_reminder_sent(decision, outcome)
         record(
             None, "reminder." + reminder.outcome.replace(" ", "_"), reminder, subject_user_id=client.user_id
         )

@@ -49,9 +49,12 @@ def schedule_next_reminder(client: ClientProfile, now: dt.datetime | None = None
 
 
 def schedule_all_reminders(now: dt.datetime | None = None) -> int:
-    """Queue the next reminder of every client who chose a time (run when a worker starts)."""
+    """Queue the next reminder of every client with a reminder time (run when a worker starts).
+
+    The time is the client's own or their experiment arm's (services.reminder_time), and only the feature
+    registry knows the arm's, so every client is asked: one query each, once per worker start."""
     count = 0
-    for client in ClientProfile.objects.filter(reminder_time__isnull=False):
+    for client in ClientProfile.objects.select_related("clinic").order_by("pk").iterator():
         if schedule_next_reminder(client, now) is not None:
             count += 1
     return count

@@ -206,12 +206,19 @@ def forget(client: Any) -> None:
 # --- micro-randomised reminders ------------------------------------------------------------------------
 
 
+# Why a decision point is not available (stored on the decision point and exported as they are).
+NOTHING_PLANNED = "nothing planned"  # no homework due that day
+ALREADY_DONE = "already done"  # every practice due that day submitted before the decision moment
+PAUSED = "paused"  # reminders off in an experiment's arm, or no channel to send one through
+QUIET_HOURS = "quiet hours"  # reserved: there is no quiet-hours setting yet (issue 13), so nothing uses it
+
+
 @dataclass(frozen=True)
 class Availability:
     """Whether a reminder decision point may be randomised: the reminder path knows, research does not."""
 
     available: bool
-    reason: str = ""  # when not available: "already done", "paused", "quiet hours", "nothing planned"
+    reason: str = ""  # when not available: one of the reasons above
 
 
 @dataclass(frozen=True)
@@ -238,3 +245,19 @@ def decide_reminder(
     except LookupError:
         return None
     return ask(client, day, moment, availability)
+
+
+# (decision id, what the reminder path did: its ScheduledReminder outcome) -> None. Research stores it on the
+# decision point, in the reminder's own transaction.
+reminder_sent: Slot[Callable[[int, str], None]] = Slot("reminder_sent")
+
+
+def note_reminder_sent(decision: ReminderDecision | None, outcome: str) -> None:
+    """Tell the trial what was sent at a decision point it decided (nothing to tell when it decided none)."""
+    if decision is None or decision.decision_id is None:
+        return
+    try:
+        ask = reminder_sent.answer
+    except LookupError:
+        return
+    ask(decision.decision_id, outcome)

@@ -23,3 +23,7 @@ class ResearchConfig(AppConfig):
         from emotipal.research.queries_experiments import open_arms_of_client
 
         extensions.client_study_arms.provide(open_arms_of_client)
+        from emotipal.research import mrt
+
+        features.reminder_decision.provide(mrt.decide)
+        features.reminder_sent.provide(mrt.record_sent)
