@@ -14,6 +14,7 @@ from django.core.management import call_command
 
 from emotipal.accounts.models import User
 from emotipal.analysis.analyse_cli import main as analyse_main
+from emotipal.analysis.trials.trial_report import trial_report
 from emotipal.demo.loader import DEMO_LOGINS, load_demo
 from emotipal.measures.fhir import validate_bundle
 from emotipal.research import pseudonyms
@@ -103,6 +104,9 @@ def test_the_demo_study_exports_every_format_and_analyses(db: Any, tmp_path: Pat
     assert showcase.state == ParticipantState.ELIGIBLE and not links.filter(participant=showcase).exists()
     assert (out / f"consort_{reminders.slug}.svg").is_file()
     assert f"consort_{reminders.slug}.svg" in {f["path"] for f in manifest["files"]}
+    # The arm-effects report reads the export's allocations as they are.
+    report = trial_report(out, reminders.slug)
+    assert report.arms == ("off", "on") and sum(report.n_allocated.values()) == len(allocations)
     timing = Experiment.objects.get(study=study, kind="mrt")
     assert timing.state == "running" and timing.mrt_probability == {"constant": 0.5}
     assert timing.mrt_window_minutes == 120
