@@ -273,7 +273,7 @@ def design_summary(experiment: Experiment) -> list[tuple[str, str]]:
     )
     rows.append(
         (
-            _("Design"),
+            _("Blinding"),
             _("Open: the client's therapist sees the arm")
             if experiment.open_design
             else _("Blinded: only the research team sees arms"),
