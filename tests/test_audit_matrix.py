@@ -215,6 +215,7 @@ RESEARCH_NO_PARTICIPANT_DATA: set[Any] = {
     ("research_experiment_create", 0),
     ("research_experiment_edit", 0),
     ("research_allocation_replay", 0),
+    ("research_experiment_power", 0),  # a redirect to the page's power section
     ("GET", "/research/studies/{slug}/experiments"),
     ("GET", "/research/studies/{slug}/experiments/{experiment_id}"),
 }
@@ -231,6 +232,10 @@ RESEARCH_WRITES: set[Any] = {  # audited by research/actions/studies.py (tests/r
     ("research_experiment_start", 0),
     ("research_experiment_stop", 0),
     ("research_experiment_new_version", 0),
+    (
+        "research_experiment_power",
+        1,
+    ),  # research/actions/experiment_power.py (tests/research/test_experiment_results.py)
 }
 
 

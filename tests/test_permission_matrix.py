@@ -443,6 +443,10 @@ PAGES: dict[str, list[Row]] = {
     "research_experiment_stop": [
         Row("post", lambda o: experiment_url(o, "running", "stop/"), only(302, STUDY_MANAGERS, 404))
     ],
+    "research_experiment_power": [
+        Row("get", lambda o: experiment_url(o, "draft", "power/"), only(302, STUDY_TEAM, 404)),
+        Row("post", lambda o: experiment_url(o, "draft", "power/"), only(302, STUDY_MANAGERS, 404)),
+    ],
     "research_experiment_new_version": [
         Row("post", lambda o: experiment_url(o, "stopped", "new-version/"), only(302, STUDY_MANAGERS, 404))
     ],

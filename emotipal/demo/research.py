@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from emotipal.accounts.models import ClientProfile, Clinic, User
 from emotipal.demo.experiments import load_experiments
+from emotipal.demo.mrt_history import replay_decision_points
 from emotipal.platform import clock
 from emotipal.research.actions import consent, enrollment
 from emotipal.research.eligibility import evaluate, parse_rules
@@ -188,7 +189,7 @@ def load_study(clinic: Clinic, admin: User, researcher: User, showcase: ClientPr
     started = now - dt.timedelta(weeks=8)
     study = _study(clinic, admin, researcher, started)
     # The experiments run from the first day of recruitment: each participant is allocated when they sign.
-    load_experiments(study, researcher, started + dt.timedelta(hours=1))
+    _reminders, timing = load_experiments(study, researcher, started + dt.timedelta(hours=1))
     invitees = _invitees(clinic, study, showcase)
     for i, client in enumerate(invitees):
         invited_at = started + dt.timedelta(days=2 + 2 * i, hours=11)
@@ -210,4 +211,5 @@ def load_study(clinic: Clinic, admin: User, researcher: User, showcase: ClientPr
                 consent.withdraw(client.user, participant, WITHDRAWALS[i])
     with _clock_at(now - dt.timedelta(days=2)):
         enrollment.invite(showcase.therapist, study, showcase)
+    replay_decision_points(timing, now)
     return study

@@ -5,7 +5,16 @@ A study's own pages are under studies/<slug>/, so no study slug can shadow anoth
 
 from django.urls import path
 
-from emotipal.research.views import analyses, consent, enrollment, experiments, exports, sites, studies
+from emotipal.research.views import (
+    analyses,
+    consent,
+    enrollment,
+    experiment_results,
+    experiments,
+    exports,
+    sites,
+    studies,
+)
 
 urlpatterns = [
     # the study team: studies, protocol, team, sites, consent versions, participants
@@ -60,6 +69,11 @@ urlpatterns = [
     # the study team: experiments (research/access.py says who manages them and who sees the allocation log)
     path("studies/<slug:slug>/experiments/", experiments.experiments, name="research_experiments"),
     path("studies/<slug:slug>/experiments/new/", experiments.create, name="research_experiment_create"),
+    path(
+        "studies/<slug:slug>/experiments/<int:experiment_id>/power/",
+        experiment_results.power,
+        name="research_experiment_power",
+    ),
     path(
         "studies/<slug:slug>/experiments/<int:experiment_id>/",
         experiments.experiment,

@@ -18,7 +18,9 @@ from emotipal.analysis.trials.trial_report import trial_report
 from emotipal.demo.loader import DEMO_LOGINS, load_demo
 from emotipal.measures.fhir import validate_bundle
 from emotipal.research import pseudonyms
+from emotipal.research.experiment_analysis import mrt_analysis
 from emotipal.research.models import (
+    DecisionPoint,
     Experiment,
     Participant,
     ParticipantAllocation,
@@ -110,6 +112,20 @@ def test_the_demo_study_exports_every_format_and_analyses(db: Any, tmp_path: Pat
     timing = Experiment.objects.get(study=study, kind="mrt")
     assert timing.state == "running" and timing.mrt_probability == {"constant": 0.5}
     assert timing.mrt_window_minutes == 120
+    # Its history: decision points of the days gone by, randomised where available, outcomes settled.
+    points = DecisionPoint.objects.filter(experiment=timing)
+    assert points.filter(available=True, treated=True).exists()
+    assert points.filter(available=True, treated=False).exists()
+    assert set(points.filter(available=False).values_list("unavailable_reason", flat=True)) <= {
+        "nothing planned",
+        "paused",
+        "already done",
+    }
+    assert not points.filter(available=True, outcome__isnull=True).exists()
+    assert not points.filter(available=False).exclude(probability=None).exists()
+    exported_points = list(csv.DictReader((out / "decision_points.csv").open()))
+    assert len(exported_points) == points.count()
+    assert mrt_analysis(timing).n_points == points.count()
 
     # `emotipal analyse` reads the live export exactly as it reads a simulated data set.
     capsys.readouterr()

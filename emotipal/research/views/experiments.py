@@ -31,6 +31,7 @@ from emotipal.research.forms_experiments import (
     experiment_initial,
 )
 from emotipal.research.models import Experiment, ExperimentKind, ExperimentState
+from emotipal.research.views.experiment_results import results_context
 
 
 def _page(experiment: Experiment) -> HttpResponse:
@@ -126,6 +127,7 @@ def experiment(request: HttpRequest, slug: str, experiment_id: int) -> HttpRespo
             "may_download": access.may_download_log(user, found),
             "newer": Experiment.objects.filter(replaces=found).first(),
             "table_form": TableDownloadForm(),
+            **results_context(found),
         },
     )
 
