@@ -232,6 +232,7 @@ def brute_force_run(days: set[dt.date], today: dt.date) -> int:
 DAYS = st.sets(st.integers(min_value=-40, max_value=5), max_size=30)
 
 
+@settings(max_examples=100, deadline=None)  # pure and fast; no deadline on a loaded machine
 @given(offsets=DAYS, today=st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 12, 31)))
 def test_streak_counts_back_from_today_or_yesterday(offsets: set[int], today: dt.date) -> None:
     days = {today + dt.timedelta(days=o) for o in offsets}
@@ -258,7 +259,7 @@ ZONES = st.sampled_from(
 )
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 @given(
     zone=ZONES,
     start=st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2027, 12, 31)),
