@@ -10,6 +10,7 @@ emotipal instruments export-redcap NAME > FILE.csv             export one as a R
 emotipal export compliance --out FILE.csv                      every compliance figure, labelled
 emotipal export fhir --out FILE.json [--fhir-version R5]       questionnaires, responses, scores (FHIR Bundle)
 emotipal research export --study SLUG --out DIR               a study's de-identified export, every format
+emotipal settle_mrt_outcomes     micro-randomised trials: settle the proximal outcome of past decision points
 emotipal rotate_field_keys       re-encrypt every encrypted field with the first of EMOTIPAL_FIELD_KEYS
 emotipal simulate --clients N --weeks W --true-r R --halo H --therapist-sd SD --seed S --out DIR
                                  data set with known truth (R: the reference figure's correlation)

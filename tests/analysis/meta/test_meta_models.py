@@ -135,7 +135,15 @@ def test_reml_maximises_the_restricted_likelihood(data):
     # Fisher scoring stops on a 1e-5 step and approaches a maximum at 0 only asymptotically (as metafor
     # does), so allow metafor's own likelihood tolerance (eps^0.25, about 1.2e-4).
     assert neg_ll(res.tau2) <= neg_ll(best.x) + 1.3e-4
-    assert abs(res.tau2 - best.x) < 1e-3
+    if abs(res.tau2 - best.x) >= 1e-3:
+        # Far from the bounded search's answer: that search is local and can miss a maximum at 0 (hypothesis
+        # found one where REML's 0 is better than the search's 0.029), and the restricted likelihood can have
+        # two maxima within the tolerance, of which Fisher scoring keeps the one it climbed to, as metafor
+        # does. Either way REML's answer must be a maximum, not a point where the likelihood still rises.
+        h = 1e-7
+        assert neg_ll(res.tau2 + h) >= neg_ll(res.tau2) - 1e-9
+        if res.tau2 > h:
+            assert neg_ll(res.tau2 - h) >= neg_ll(res.tau2) - 1e-9
     if res.tau2 > 1e-3:  # interior maximum: the REML score equation holds
         P = p_matrix(1 / (vi + res.tau2), X)
         score = float(yi @ P @ P @ yi - np.trace(P))
