@@ -117,10 +117,14 @@ def seed() -> Seeded:
     from pathlib import Path
 
     from emotipal.research.models import JobStatus, StudyExport
+    from tests.research.experiment_factory import make_experiment, place_in_arm
     from tests.research.study_factory import make_participant, make_study
 
     study = make_study(world, "fuzz-study")
-    make_participant(world, study, world.client_a)
+    participant = make_participant(world, study, world.client_a)
+    # A running experiment with client A allocated, so the experiment operations have a log to show.
+    experiment = make_experiment(study)
+    place_in_arm(experiment, participant, "on")
     folder = Path(tempfile.mkdtemp(prefix="fuzz-export-"))
     (folder / "participants.csv").write_text("participant_id,state\n")
     export = StudyExport.objects.create(
@@ -140,6 +144,7 @@ def seed() -> Seeded:
         "barrier_id": barrier.pk,
         "slug": study.slug,
         "export_id": export.pk,
+        "experiment_id": experiment.pk,
     }
     return Seeded(
         tokens={
