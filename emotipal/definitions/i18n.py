@@ -30,3 +30,8 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     return str(_ngettext(singular, plural, count))
+
+
+def gettext_noop(message: str) -> str:
+    """Marks wording for translation where it is defined; it is translated where it is shown."""
+    return message

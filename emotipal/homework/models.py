@@ -67,6 +67,33 @@ class Assignment(models.Model):
     first_opened_at = models.DateTimeField(
         null=True, blank=True, help_text="When the client first opened it."
     )
+    # Paused homework is not due and gets no reminders until resumed; stopping sets ended_at.
+    paused_at = models.DateTimeField(null=True, blank=True)
+
+    # The guided assign flow (emotipal/definitions/competence.py names the steps these record). Everything
+    # the therapist and client agreed is clinical, so encrypted; empty means the step was not done.
+    goal = EncryptedTextField(
+        blank=True, help_text="The client's goal or the part of the formulation it serves."
+    )
+    practice_time = models.TimeField(
+        null=True, blank=True, help_text="When in the day the client will do it."
+    )
+    practice_place = EncryptedTextField(blank=True, help_text="Where the client will do it.")
+    obstacles = EncryptedTextField(blank=True, help_text="What might get in the way.")
+    backup_plan = EncryptedTextField(blank=True, help_text="Plan B if the first plan does not work out.")
+    # 0-10: how sure the client is that they will do it (asked in session). Below 7 the flow asks to make the
+    # task smaller; made_smaller records that it was (a micro-step, shorter, less often).
+    confidence = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    made_smaller = models.BooleanField(default=False)
+    rehearsed = models.BooleanField(default=False, help_text="The first step was tried out in session.")
+    summary = EncryptedTextField(blank=True, help_text="What was agreed, as the client reads it on Today.")
+    # Whether the previous homework's review was looked at when this was set (shown, or prompted and skipped).
+    previous_reviewed = models.BooleanField(null=True, blank=True)
+    # The client's side of the rationale: confirmed as written, or reworded in their own words.
+    client_rationale = EncryptedTextField(blank=True)
+    rationale_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-start_date", "-id"]
@@ -98,7 +125,7 @@ class Assignment(models.Model):
         ) % {"minutes": self.minutes_per_practice, "times": self.times_per_week}
 
     def is_active_on(self, day: dt.date) -> bool:
-        return self.ended_at is None and self.start_date <= day <= self.end_date
+        return self.ended_at is None and self.paused_at is None and self.start_date <= day <= self.end_date
 
     def is_due_on(self, day: dt.date) -> bool:
         return self.is_active_on(day) and day.weekday() in self.weekdays
@@ -200,6 +227,11 @@ class TherapistReview(models.Model):
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     ratings = EncryptedJSONField(help_text=RATING_HELP)
     note = EncryptedTextField(blank=True)
+    # What the client learned from doing it (or not), and what to keep or change next time.
+    learned = EncryptedTextField(blank=True)
+    change_next = EncryptedTextField(blank=True)
+    # Whether the client's own review was there and shown first when the therapist rated.
+    client_review_first = models.BooleanField(default=False)
     reviewed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
