@@ -77,6 +77,8 @@ class Role(models.TextChoices):
     THERAPIST = "therapist", _("Therapist")
     SUPERVISOR = "supervisor", _("Supervisor")
     RESEARCHER = "researcher", _("Researcher")
+    # A therapist in training: practises on simulated vignettes only, never sees a real client.
+    TRAINEE = "trainee", _("Trainee")
 
 
 class Membership(models.Model):
@@ -86,6 +88,8 @@ class Membership(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A deactivated membership grants nothing (kept, not deleted: the audit and past work still name it).
+    deactivated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -94,6 +98,29 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.clinic}"
+
+
+class SupervisionLink(models.Model):
+    """A supervisor of a clinic supervises one of its therapists (set by the clinic admin)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="supervision_links")
+    supervisor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="supervisees_links")
+    therapist = models.ForeignKey(User, on_delete=models.CASCADE, related_name="supervisors_links")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "supervisor", "therapist"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_supervision_link",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supervisor} supervises {self.therapist} ({self.clinic})"
 
 
 class ClientProfile(models.Model):
@@ -127,6 +154,7 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.email} ({self.role})"
