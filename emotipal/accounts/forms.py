@@ -113,6 +113,8 @@ class AddRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
     def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
+        # Its own ids: the invitation form on the same page has a "role" field too.
+        kwargs.setdefault("auto_id", "id_add_role_%s")
         super().__init__(*args, **kwargs)
         field = self.fields["person"]
         assert isinstance(field, forms.ModelChoiceField)
@@ -132,6 +134,7 @@ class ReassignForm(forms.Form):
     therapist = forms.ModelChoiceField(queryset=User.objects.none(), label=_("New therapist"))
 
     def __init__(self, *args: Any, clients: Any, therapists: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_reassign_%s")  # the invitation form has a "therapist" field too
         super().__init__(*args, **kwargs)
         client_field, therapist_field = self.fields["client"], self.fields["therapist"]
         assert isinstance(client_field, forms.ModelChoiceField)
