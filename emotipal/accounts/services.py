@@ -41,6 +41,16 @@ def invite(
     email = email.strip().lower()
     if role == Invitation.CLIENT and therapist is None:
         raise InvitationError(_("A client invitation needs a therapist."))
+    if (
+        Membership.objects.filter(
+            clinic=clinic, user__email__iexact=email, deactivated_at__isnull=False
+        ).exists()
+        and not Membership.objects.active().filter(clinic=clinic, user__email__iexact=email).exists()
+    ):
+        raise InvitationError(
+            _("%(email)s has a deactivated role here: reactivate it in the staff list. Nothing was sent.")
+            % {"email": email}
+        )
     if already_in_clinic(clinic, email):
         raise InvitationError(
             _("%(email)s already has an account in this clinic. Nothing was sent.") % {"email": email}

@@ -288,3 +288,26 @@ def test_the_admin_page_lists_staff_and_clients_in_few_queries(
     assert AuditEvent.objects.filter(
         action="read.clinic_admin.clients", actor=world.admin, subject_user_id=world.client_a.user_id
     ).exists()
+
+
+def test_a_deactivated_therapists_alerts_go_to_the_clinic_admins(world: World) -> None:
+    from emotipal.measures.escalation import alert_recipients
+    from emotipal.measures.models import Instrument
+    from emotipal.measures.services import ask_now, save_answers
+
+    phq9 = Instrument.objects.get(key="phq9", clinic=None)
+    asked = ask_now(world.therapist, world.client_a, phq9)
+    alert = save_answers(world.client_a.user, asked.pk, {"phq9_9": 2}).alert
+    assert alert is not None
+    assert alert_recipients(alert) == [world.therapist.email]
+    services.deactivate_membership(world.admin, world.clinic, _membership(world.therapist, world).pk)
+    assert alert_recipients(alert) == [world.admin.email]
+
+
+def test_inviting_a_deactivated_member_points_to_reactivation(world: World) -> None:
+    services.deactivate_membership(world.admin, world.clinic, _membership(world.colleague, world).pk)
+    with pytest.raises(services.InvitationError, match="reactivate it"):
+        services.invite(
+            clinic=world.clinic, email=world.colleague.email, role=Role.THERAPIST, invited_by=world.admin
+        )
+    assert not Invitation.objects.exists()
