@@ -311,3 +311,10 @@ def test_inviting_a_deactivated_member_points_to_reactivation(world: World) -> N
             clinic=world.clinic, email=world.colleague.email, role=Role.THERAPIST, invited_by=world.admin
         )
     assert not Invitation.objects.exists()
+
+
+def test_every_form_on_a_refusal_page_posts_to_its_own_route(world: World) -> None:
+    # The action routes answer with the admin page; its forms must not post back to the action's URL.
+    own = _membership(world.admin, world, Role.ADMIN)
+    page = world.login(world.admin).post(f"/clinic/staff/{own.pk}/deactivate/").content.decode()
+    assert page.count("<form") == page.count('action="/')
