@@ -84,3 +84,20 @@ def test_removing_a_risk_item_needs_confirmation_too(world: World) -> None:
 def test_only_an_admin_may_save(world: World, client: Any) -> None:
     response = world.login(world.therapist).post(URL, {"action": "save", "definition": FIRST})
     assert response.status_code == 403 and _versions(world) == 0
+
+
+def test_a_redcap_import_that_would_drop_a_risk_flag_is_refused(world: World) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from emotipal.measures.builder import parse
+    from emotipal.measures.redcap import export_dictionary, import_dictionary
+
+    admin = world.login(world.admin)
+    admin.post(URL, {"action": "save", "definition": FIRST})
+    csv_text = export_dictionary(parse(HEAD + "I slept well\nI thought about hurting myself"))
+    assert [d["key"] for d in import_dictionary(csv_text).definitions] == ["safety_check"]
+    upload = SimpleUploadedFile("dictionary.csv", csv_text.encode(), content_type="text/csv")
+    response = admin.post(URL, {"action": "import", "file": upload})
+    assert response.status_code == 400
+    assert "would no longer raise an alert for: I thought about hurting myself" in response.context["error"]
+    assert _versions(world) == 1

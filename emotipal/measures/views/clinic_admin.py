@@ -86,6 +86,18 @@ def instruments(request: HttpRequest) -> HttpResponse:
                 if problem:
                     raise RedcapError(problem)
                 result = import_dictionary(text)
+                # An import cannot be confirmed item by item: one that would stop a saved risk item from
+                # alerting is refused whole (the builder can make that change, with its confirmation).
+                losses = [
+                    (definition["name"], lost)
+                    for definition in result.definitions
+                    if (lost := builder_actions.lost_on_save(clinic, definition))
+                ]
+                if losses:
+                    raise RedcapError(
+                        _("%(form)s would no longer raise an alert for: %(items)s")
+                        % {"form": losses[0][0], "items": "; ".join(losses[0][1])}
+                    )
                 for definition in result.definitions:
                     services.store_instrument(definition, clinic)
             except (RedcapError, DefinitionError) as exc:
