@@ -733,7 +733,7 @@ class Objects:
         ratings = {"quantity": 3, "quality": 2}
         return {
             "self_review": {"session_id": self.session2.pk, "ratings": ratings},
-            "therapist_review": {"session_id": self.session2.pk, "ratings": ratings},
+            "therapist_review": {"session_id": self.session2.pk, "ratings": {**ratings, "mastery": 1}},
             "barrier": {"day": timezone.localdate().isoformat(), "barrier": "no_time"},
             "schedule": {"instrument": str(self.phq9.pk), "kind": "weekly"},  # ids differ per database
         }[name]

@@ -20,7 +20,7 @@ from emotipal.accounts.access import can_assign_to
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework.access import client_assignment
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
-from emotipal.homework.engagement_items import KEYS, check_ratings
+from emotipal.homework.engagement_items import CLIENT_REQUIRED, KEYS, THERAPIST_REQUIRED, check_ratings
 from emotipal.homework.errors import HomeworkError
 from emotipal.homework.models import (
     Assignment,
@@ -37,6 +37,7 @@ from emotipal.platform.audit.services import record
 from emotipal.platform.clock import client_today as local_today
 
 TEXT_LIMIT = 3000
+SHORT_TEXT_LIMIT = 1000  # what was learned, what to change: a sentence or two, said in the session
 
 
 def _audit(actor: Any, action: str, obj: Any, client: ClientProfile, **detail: Any) -> None:
@@ -96,6 +97,23 @@ def due_for_review(client: ClientProfile, session: TherapySession) -> list[Assig
     ]
 
 
+def next_unreviewed(
+    client: ClientProfile, session: TherapySession, after: int | None = None
+) -> Assignment | None:
+    """The next homework due in this session that has no therapist review yet, in the page's order.
+
+    The one after `after` (an assignment id) comes first; then, wrapping round, any earlier one still open.
+    """
+    due = due_for_review(client, session)
+    reviewed = set(TherapistReview.objects.filter(session=session).values_list("assignment_id", flat=True))
+    ids = [a.pk for a in due]
+    start = ids.index(after) + 1 if after in ids else 0
+    for a in due[start:] + due[:start]:
+        if a.pk not in reviewed:
+            return a
+    return None
+
+
 def _check_review_target(assignment: Assignment, session: TherapySession) -> None:
     if session.client_id != assignment.client_id:
         raise Http404("No such session")
@@ -113,10 +131,12 @@ def _check_review_target(assignment: Assignment, session: TherapySession) -> Non
         )
 
 
-def _clean_text(value: str | None, name: str, errors: dict[str, str]) -> str:
-    text = (value or "").strip()
-    if len(text) > TEXT_LIMIT:
-        errors[name] = _("Keep this to %(limit)s characters or fewer.") % {"limit": TEXT_LIMIT}
+def _clean_text(value: str | None, name: str, errors: dict[str, str], limit: int = TEXT_LIMIT) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if value is not None and not isinstance(value, str):
+        errors[name] = _("This should be text.")
+    elif len(text) > limit:
+        errors[name] = _("Keep this to %(limit)s characters or fewer.") % {"limit": limit}
     return text
 
 
@@ -154,7 +174,7 @@ def submit_self_review(user: Any, assignment_id: int, session_id: int, data: Sel
     if session is None:
         raise Http404("No such session")
     _check_review_target(assignment, session)
-    errors = check_ratings(data.ratings)
+    errors = check_ratings(data.ratings, required=CLIENT_REQUIRED)
     if data.helpfulness is not None and not 0 <= data.helpfulness <= 4:
         errors["helpfulness"] = _("Choose a rating from 0 to 4.")
     texts = {
@@ -193,35 +213,69 @@ def clinician_assignment(actor: Any, assignment_id: int) -> Assignment:
     return assignment
 
 
+@dataclass
+class TherapistReviewInput:
+    """What the therapist enters in the session: the ratings (THERAPIST_REQUIRED needed, the rest optional),
+    what the client learned, what to change next time, and whether the client's own review came first.
+
+    client_review_first=None means "as the record shows": True when the client made a self-review for this
+    session (the review page always shows it above the form, except in a therapist-led review arm).
+    """
+
+    ratings: dict[str, Any]
+    note: str = ""
+    learned: str = ""
+    change_next: str = ""
+    client_review_first: bool | None = None
+
+
 def submit_therapist_review(
-    actor: Any, assignment_id: int, session_id: int, ratings: dict[str, Any], note: str = ""
+    actor: Any,
+    assignment_id: int,
+    session_id: int,
+    ratings: dict[str, Any] | TherapistReviewInput,
+    note: str = "",
 ) -> TherapistReview:
+    """Store the therapist's review of one homework in the session it is due in, and close its obstacles.
+
+    `ratings` is either the ratings alone (with `note`) or a whole TherapistReviewInput.
+    """
+    data = ratings if isinstance(ratings, TherapistReviewInput) else TherapistReviewInput(ratings, note)
     assignment = clinician_assignment(actor, assignment_id)
     session = TherapySession.objects.filter(pk=session_id, client=assignment.client).first()
     if session is None:
         raise Http404("No such session")
     _check_review_target(assignment, session)
-    errors = check_ratings(ratings)
-    note = _clean_text(note, "note", errors)
+    errors = check_ratings(data.ratings, required=THERAPIST_REQUIRED)
+    texts = {
+        "note": _clean_text(data.note, "note", errors),
+        "learned": _clean_text(data.learned, "learned", errors, SHORT_TEXT_LIMIT),
+        "change_next": _clean_text(data.change_next, "change_next", errors, SHORT_TEXT_LIMIT),
+    }
+    had_self_review = SelfReview.objects.filter(assignment=assignment, session=session).exists()
+    client_first = had_self_review if data.client_review_first is None else data.client_review_first
+    if client_first and not had_self_review:
+        errors["client_review_first"] = _("The client has not reviewed this homework for this session.")
     if errors:
-        raise HomeworkError(_("Some ratings need another look."), errors)
+        raise HomeworkError(_("Some answers need another look."), errors)
     try:
         with transaction.atomic():
             review = TherapistReview.objects.create(
                 assignment=assignment,
                 session=session,
                 reviewer=actor,
-                ratings=_clean_ratings(ratings),
-                note=note,
+                ratings=_clean_ratings(data.ratings),
+                client_review_first=client_first,
+                **texts,
             )
             # Obstacles the client reported for this homework have now been talked through.
             assignment.barriers.filter(resolved_at__isnull=True).update(resolved_at=review.reviewed_at)
+            _audit(actor, "therapist_review.create", review, assignment.client)
     except IntegrityError as exc:
         raise HomeworkError(
             _("This homework has already been reviewed in that session."),
             {"session": _("Already reviewed in this session.")},
         ) from exc
-    _audit(actor, "therapist_review.create", review, assignment.client)
     return review
 
 

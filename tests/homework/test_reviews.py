@@ -15,7 +15,7 @@ from emotipal.homework.models import Assignment, Barrier, SelfReview, TherapistR
 from emotipal.homework.services import HomeworkError, assign_homework
 from tests.factories import World, plan_for
 
-GOOD = {"quantity": 3, "quality": 2, "understanding": 4}
+GOOD = {"quantity": 3, "quality": 2, "mastery": 2, "understanding": 4}
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from tests.factories import World, plan_for
 PHQ9_17 = {f"phq9_{i}": 2 for i in range(1, 9)} | {"phq9_9": 1}
 LADDER_TITLE = "Speaking up in the team meeting"
 SELF_RATINGS = {"quantity": 3, "quality": 2}
-THERAPIST_RATINGS = {"quantity": 1, "quality": 4, "understanding": 3}
+THERAPIST_RATINGS = {"quantity": 1, "quality": 4, "mastery": 2, "understanding": 3}
 
 
 @dataclass
