@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts.access import caseload, get_visible_client, note_reads, read_client
@@ -15,23 +16,49 @@ from emotipal.homework.answers import answer_rows
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
 from emotipal.homework.forms import AssignForm
 from emotipal.homework.models import Assignment
-from emotipal.homework.queries import caseload_rows
+from emotipal.homework.queries import caseload_page
 from emotipal.homework.review_forms import rating_questions
 from emotipal.homework.views.staff_review import retro_for
 from emotipal.library.exercise_form import RATING_NAMES, rating_label
 from emotipal.platform import extensions
 
+CASELOAD_FILTER_LABELS = {
+    "all": gettext_lazy("All"),
+    "active": gettext_lazy("Active"),
+    "ended": gettext_lazy("Ended"),
+    "at_risk": gettext_lazy("At risk"),
+    "needs_review": gettext_lazy("Needs review"),
+}
+CASELOAD_SORT_LABELS = {
+    "risk": gettext_lazy("Risk first"),
+    "name": gettext_lazy("Name"),
+    "activity": gettext_lazy("Last activity"),
+}
+
 
 @clinician_required
 def caseload_view(request: HttpRequest) -> HttpResponse:
-    rows = caseload_rows(caseload(request.user))  # each client's own today
-    flags = extensions.caseload_outcomes.answer([r.client.pk for r in rows])
-    for row in rows:
-        row.outcomes = flags[row.client.pk]  # type: ignore[attr-defined]
-    # Clients at risk or getting worse come first.
-    rows.sort(key=lambda r: (-r.outcomes.open_alerts, -len(r.outcomes.deteriorated)))  # type: ignore[attr-defined]
+    listing = caseload_page(
+        caseload(request.user),
+        extensions.caseload_outcomes.answer,
+        search=request.GET.get("q", ""),
+        show=request.GET.get("show", "all"),
+        sort=request.GET.get("sort", "risk"),
+        page=request.GET.get("page"),
+    )
+    rows = listing.rows
+    # Only the clients on this page were shown: the others are read for the counts, not seen.
     note_reads(request.user, [r.client for r in rows], "caseload")
-    return render(request, "homework/staff/caseload.html", {"rows": rows})
+    return render(
+        request,
+        "homework/staff/caseload.html",
+        {
+            "rows": rows,
+            "listing": listing,
+            "filters": [(k, label, listing.counts[k]) for k, label in CASELOAD_FILTER_LABELS.items()],
+            "sorts": CASELOAD_SORT_LABELS,
+        },
+    )
 
 
 @clinician_required
