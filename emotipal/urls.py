@@ -79,5 +79,6 @@ urlpatterns = [
     path("library/versions/<int:version_id>/copy/", templates_admin.clone, name="template_clone"),
     path("library/mine/<int:template_id>/", templates_admin.edit, name="template_edit"),
     path("research/", include("emotipal.research.urls")),
+    path("training/", include("emotipal.training.urls")),
     path("api/v1/", api.urls),
 ]

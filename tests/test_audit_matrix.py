@@ -52,6 +52,13 @@ NO_CLIENT_DATA: set[Any] = {
     # Lists the therapist's own clients only for a study recruiting at their clinic (none in this world); that
     # read is audited, checked in tests/research/test_enrollment.py.
     ("research_invite", 0),
+    # Training: simulated vignettes only; a therapist's own attempts and progress (the attempt is audited as
+    # training.attempt, checked in tests/training/test_attempts.py).
+    ("training_list", 0),
+    ("training_vignette", 0),
+    ("training_attempt", 0),
+    ("training_attempt", 1),
+    ("training_progress", 0),
     ("GET", "/me"),
     ("GET", "/tokens"),
     ("POST", "/tokens"),
@@ -281,3 +288,29 @@ def test_each_research_read_is_audited(world: World, entry_a: Any, key: Any, act
         return
     named = set(rows.filter(action="read.research.participants").values_list("subject_user_id", flat=True))
     assert named == {world.client_a.user_id}, f"{key}: the participant list read names {named}"
+
+
+# --- training: a supervisor or clinic admin reading a trainee's attempts and progress ---------------------------
+
+TRAINING_READS_OF_TRAINEES: set[Any] = {("training_feedback", 0), ("training_trainee_progress", 0)}
+
+
+def test_every_training_read_of_a_trainee_is_classified() -> None:
+    found = {
+        (name, i)
+        for name, rows in PAGES.items()
+        for i, row in enumerate(rows)
+        if name.startswith("training_") and row.expect["admin"] < 400
+    }
+    assert found - {("training_list", 0)} == TRAINING_READS_OF_TRAINEES
+
+
+@pytest.mark.parametrize("key", sorted(TRAINING_READS_OF_TRAINEES, key=str), ids=str)
+def test_each_read_of_a_trainee_is_audited(world: World, entry_a: Any, key: Any) -> None:
+    row = PAGES[key[0]][key[1]]
+    o = Objects(world, entry_a.assignment, entry_a, 0)
+    mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = _call(world, entry_a, key, row, user=world.admin)
+    assert response.status_code == 200
+    rows = AuditEvent.objects.filter(pk__gt=mark, actor=world.admin, action__startswith="read.training_")
+    assert set(rows.values_list("subject_user_id", flat=True)) == {o.attempt.trainee_id}

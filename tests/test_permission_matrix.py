@@ -24,11 +24,13 @@ from emotipal.library.services import clone_template
 from emotipal.measures.models import CrisisResource, Instrument, Response, RiskAlert, Schedule
 from emotipal.measures.services import ask_now, save_answers
 from emotipal.research.models import JobStatus, Participant, Study, StudyExport, StudyRole
+from emotipal.training.models import TrainingAttempt
 from tests.factories import World
 from tests.research.matrix_experiments import matrix_experiments
 from tests.research.matrix_objects import research_url
 from tests.research.study_factory import make_participant, make_study
 from tests.research.team_factory import join, researcher_at
+from tests.training.factory import full_answers, make_vignette, trainee_at
 
 ACTORS = (
     "anon",
@@ -41,8 +43,11 @@ ACTORS = (
     "researcher",  # the matrix study's investigator
     "researcher_b",  # a researcher of the same clinic, not on the study's team
     "statistician",  # a researcher of the same clinic, on the team as statistician
+    "trainee",  # a trainee of the same clinic: practises on simulated vignettes, never sees a client
 )
 MATRIX_STUDY = "matrix-study"
+MATRIX_TRAINEE = "trainee@example.org"
+EMPTY_SCORES = {p: {"done": 0, "applicable": 0} for p in ("review", "design", "plan")}
 EXPORT_DIR = Path(tempfile.gettempdir()) / "emotipal-matrix-export"
 
 
@@ -51,6 +56,8 @@ def actor_user(world: World, actor: str) -> Any:
         return researcher_at(world.clinic, "researcher.b@example.org", "Rob Researcher")
     if actor == "statistician":
         return researcher_at(world.clinic, "statistician@example.org", "Sam Statistician")
+    if actor == "trainee":
+        return trainee_at(world.clinic, MATRIX_TRAINEE)
     return {
         "anon": None,
         "client_a": world.client_a.user,
@@ -83,6 +90,8 @@ STUDY_MANAGERS = ("researcher",)  # investigators and researchers on the team; s
 STAFF = (*CLINICIANS, *RESEARCHERS)
 EVERYONE = tuple(a for a in ACTORS if a != "anon")
 CLIENTS = ("client_a", "client_b")
+STAFF_AND_TRAINEE = (*STAFF, "trainee")  # pages without client data that any staff membership opens
+PRACTISING = ("therapist", "colleague", "foreign", "trainee")  # may practise on training vignettes
 
 # Page routes: name -> rows. `o` is a namespace with world, assignment and entry of client A.
 PAGES: dict[str, list[Row]] = {
@@ -294,7 +303,8 @@ PAGES: dict[str, list[Row]] = {
             only(200, ("therapist", "colleague", "admin"), 403) | {"foreign": 404},
         )
     ],
-    "library": [Row("get", lambda o: "/library/", only(200, STAFF, 403))],
+    # A trainee holds a staff membership: the exercise library (no client's data) is open to them too.
+    "library": [Row("get", lambda o: "/library/", only(200, STAFF_AND_TRAINEE, 403))],
     # research: a study not on the user's team is "not found", for everyone
     "research_studies": [Row("get", lambda o: "/research/", only(200, RESEARCHERS, 403))],
     "research_study_create": [Row("get", lambda o: "/research/new/", only(200, RESEARCHERS, 403))],
@@ -350,7 +360,7 @@ PAGES: dict[str, list[Row]] = {
             {"decision": "approved"},
         )
     ],
-    "template_detail": [Row("get", lambda o: "/library/thought-record/", only(200, STAFF, 403))],
+    "template_detail": [Row("get", lambda o: "/library/thought-record/", only(200, STAFF_AND_TRAINEE, 403))],
     # research: a client's own participations (none in this world: 404; tests/research/test_consent.py checks
     # a client reaching another's), and the staff invite page
     "my_studies": [Row("get", lambda o: "/research/my/", only(200, CLIENTS, 403))],
@@ -359,7 +369,8 @@ PAGES: dict[str, list[Row]] = {
     "consent_decline": [Row("post", lambda o: "/research/my/0/decline/", only(404, CLIENTS, 403))],
     "consent_withdraw": [Row("post", lambda o: "/research/my/0/withdraw/", only(404, CLIENTS, 403))],
     "consent_copy": [Row("get", lambda o: "/research/my/0/signed/0/", only(404, CLIENTS, 403))],
-    "research_invite": [Row("get", lambda o: "/research/invite/", only(200, STAFF, 403))],
+    # (a trainee has no clients, so the page lists none for them)
+    "research_invite": [Row("get", lambda o: "/research/invite/", only(200, STAFF_AND_TRAINEE, 403))],
     # Research exports: the matrix study's team (its researcher) sees them, anyone else gets 404; the download
     # of a written export by the team is tested in tests/research/test_export_task.py.
     "research_exports": [Row("get", lambda o: research_url(o.world, "exports"), only(200, STUDY_TEAM, 404))],
@@ -450,6 +461,35 @@ PAGES: dict[str, list[Row]] = {
     "research_experiment_new_version": [
         Row("post", lambda o: experiment_url(o, "stopped", "new-version/"), only(302, STUDY_MANAGERS, 404))
     ],
+    # training: simulated vignettes; the attempt and progress are the trainee's, and their clinic admin's to see
+    "training_list": [Row("get", lambda o: "/training/", only(200, (*PRACTISING, "admin"), 403))],
+    "training_vignette": [
+        Row("get", lambda o: f"/training/vignettes/{o.vignette.pk}/", only(200, PRACTISING, 403))
+    ],
+    "training_attempt": [
+        Row("get", lambda o: f"/training/vignettes/{o.vignette.pk}/attempt/", only(200, PRACTISING, 403)),
+        Row(
+            "post",
+            lambda o: f"/training/vignettes/{o.vignette.pk}/attempt/",
+            only(302, PRACTISING, 403),
+            full_answers(),
+        ),
+    ],
+    "training_feedback": [
+        Row(
+            "get",
+            lambda o: f"/training/attempts/{o.attempt.pk}/",
+            only(200, ("trainee", "admin"), 403) | {a: 404 for a in ("therapist", "colleague", "foreign")},
+        )
+    ],
+    "training_progress": [Row("get", lambda o: "/training/progress/", only(200, PRACTISING, 403))],
+    "training_trainee_progress": [
+        Row(
+            "get",
+            lambda o: f"/training/progress/{o.attempt.trainee_id}/",
+            only(200, ("trainee", "admin"), 403) | {a: 404 for a in ("therapist", "colleague", "foreign")},
+        )
+    ],
 }
 
 
@@ -511,7 +551,7 @@ API_ROWS: dict[tuple[str, str], Row] = {
         api_only(422, ("client_a",), 404),
         {"answers": {}},
     ),
-    ("GET", "/templates"): Row("get", lambda o: f"{API}/templates", api_only(200, STAFF, 403)),
+    ("GET", "/templates"): Row("get", lambda o: f"{API}/templates", api_only(200, STAFF_AND_TRAINEE, 403)),
     ("GET", "/clients"): Row("get", lambda o: f"{API}/clients", api_only(200, CLINICIANS, 403)),
     ("POST", "/clients/{client_id}/assignments"): Row(
         "post",
@@ -689,9 +729,20 @@ class Objects:
         self.ladder = FearLadder.objects.get_or_create(
             client=world.client_a, defaults={"title": "Lifts", "created_by": world.therapist}
         )[0]
+        self.training(world)
         self.clinic_template = TemplateVersion.objects.filter(
             template__clinic=world.clinic
         ).first() or clone_template(world.therapist, world.thought_record, world.clinic)
+
+    def training(self, world: World) -> None:
+        """A vignette, and one attempt on it by the matrix's trainee."""
+        self.vignette = make_vignette()
+        trainee = trainee_at(world.clinic, MATRIX_TRAINEE)
+        self.attempt = TrainingAttempt.objects.filter(
+            trainee=trainee
+        ).first() or TrainingAttempt.objects.create(
+            trainee=trainee, vignette=self.vignette, answers={}, scores=EMPTY_SCORES
+        )
 
     def measures(self, world: World) -> None:
         phq9 = self.phq9 = Instrument.objects.get(key="phq9", clinic=None)
