@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from emotipal.accounts.views import pages as accounts
 from emotipal.api import api
-from emotipal.homework.views import client, client_review, export, ladders, staff, staff_review
+from emotipal.homework.views import client, client_review, export, ladders, plan_changes, staff, staff_review
 from emotipal.library.views import pages as library
 from emotipal.library.views import templates_admin
 from emotipal.measures.views import clinic_admin as clinic_measures
@@ -62,6 +62,10 @@ urlpatterns = [
         name="session_review",
     ),
     path("clients/<int:client_id>/end/", staff_review.end_treatment, name="end_treatment"),
+    path("assignments/<int:assignment_id>/edit/", plan_changes.edit, name="assignment_edit"),
+    path("assignments/<int:assignment_id>/pause/", plan_changes.pause, name="assignment_pause"),
+    path("assignments/<int:assignment_id>/resume/", plan_changes.resume, name="assignment_resume"),
+    path("assignments/<int:assignment_id>/stop/", plan_changes.stop, name="assignment_stop"),
     path("clients/<int:client_id>/look-back/", staff_review.retro_rating, name="retro_rating"),
     path("entries/<int:entry_id>/", staff.entry_detail, name="entry_detail"),
     path("entries/<int:entry_id>/review/", staff.review, name="entry_review"),

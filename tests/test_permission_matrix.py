@@ -6,6 +6,7 @@ under /accounts/) are covered by their own tests in tests/accounts/ and are reco
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -201,7 +202,14 @@ PAGES: dict[str, list[Row]] = {
             "post",
             lambda o: f"/clients/{o.world.client_a.pk}/end/",
             only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
-        )
+            {"confirm_step": "1", "confirm": "yes"},
+        ),
+        # the confirmation step: what will stop, before anything does
+        Row(
+            "get",
+            lambda o: f"/clients/{o.world.client_a.pk}/end/",
+            only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        ),
     ],
     "retro_rating": [
         Row(
@@ -493,6 +501,47 @@ PAGES: dict[str, list[Row]] = {
 }
 
 
+# Changing one homework (issue 12, workflow): the edit page, pause, resume (of a paused homework) and stop.
+PAGES.update(
+    {
+        "assignment_edit": [
+            Row(
+                "get",
+                lambda o: f"/assignments/{o.assignment.pk}/edit/",
+                only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            )
+        ],
+        "assignment_pause": [
+            Row(
+                "post",
+                lambda o: f"/assignments/{o.assignment.pk}/pause/",
+                only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            )
+        ],
+        "assignment_resume": [
+            Row(
+                "post",
+                lambda o: f"/assignments/{paused(o.assignment).pk}/resume/",
+                only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            )
+        ],
+        "assignment_stop": [
+            Row(
+                "post",
+                lambda o: f"/assignments/{o.assignment.pk}/stop/",
+                only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            )
+        ],
+    }
+)
+
+
+def paused(assignment: Any) -> Any:
+    """The assignment, paused (if it is still open), so that resuming it can succeed."""
+    Assignment.objects.filter(pk=assignment.pk, ended_at__isnull=True).update(paused_at=timezone.now())
+    return assignment
+
+
 def experiment_url(o: Any, which: str, rest: str) -> str:
     experiment = getattr(o.experiments, which)
     return f"/research/studies/{o.study.slug}/experiments/{experiment.pk}/{rest}"
@@ -665,6 +714,39 @@ API_ROWS: dict[tuple[str, str], Row] = {
         api_only(200, STUDY_TEAM, 404),
     ),
 }
+API_ROWS.update(
+    {
+        ("PATCH", "/assignments/{assignment_id}/plan"): Row(
+            "patch",
+            lambda o: f"{API}/assignments/{o.assignment.pk}/plan",
+            api_only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            {
+                "rationale": "To notice the thoughts behind the low mood.",
+                "times_per_week": 3,
+                "minutes_per_practice": 15,
+                "end_date": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
+            },
+        ),
+        ("POST", "/assignments/{assignment_id}/pause"): Row(
+            "post",
+            lambda o: f"{API}/assignments/{o.assignment.pk}/pause",
+            api_only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            {},
+        ),
+        ("POST", "/assignments/{assignment_id}/resume"): Row(
+            "post",
+            lambda o: f"{API}/assignments/{paused(o.assignment).pk}/resume",
+            api_only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            {},
+        ),
+        ("POST", "/assignments/{assignment_id}/stop"): Row(
+            "post",
+            lambda o: f"{API}/assignments/{o.assignment.pk}/stop",
+            api_only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            {},
+        ),
+    }
+)
 # Ninja's own schema and docs pages describe the API, not anyone's data.
 API_PUBLIC = {"openapi-json", "openapi-view"}
 

@@ -47,15 +47,31 @@ def _audit(actor: Any, action: str, obj: Any, client: ClientProfile, **detail: A
 # --- sessions -------------------------------------------------------------------------------------------------
 
 
+class SessionTaken(HomeworkError):
+    """A session is already recorded on that date; `existing` is it, so the page can link to it."""
+
+    def __init__(self, message: str, errors: dict[str, str], existing: TherapySession) -> None:
+        super().__init__(message, errors)
+        self.existing = existing
+
+
 MAX_SESSION_NUMBER = 32767  # TherapySession.number is a PositiveSmallIntegerField
 
 
 def record_session(
     actor: Any, client: ClientProfile, date: dt.date, number: int | None = None
 ) -> TherapySession:
-    """Add a session (past or planned). Numbers count up per client; a taken number is refused."""
+    """Add a session (past or planned). Numbers count up per client; a taken number is refused, and so is a
+    second session on a date that already has one (two would split that day's reviews between them)."""
     if not can_assign_to(actor, client):
         raise Http404("No such client")
+    same_day = client.sessions.filter(date=date).order_by("number").first()
+    if same_day is not None:
+        message = _("Session %(number)s is already recorded on %(date)s.") % {
+            "number": same_day.number,
+            "date": date_format(date),
+        }
+        raise SessionTaken(message, {"date": message}, existing=same_day)
     if number is None:
         number = (client.sessions.aggregate(n=Max("number"))["n"] or 0) + 1
     if number < 1:
@@ -282,12 +298,48 @@ def submit_therapist_review(
 # --- end of treatment -----------------------------------------------------------------------------------------
 
 
-def end_treatment(actor: Any, client: ClientProfile, day: dt.date) -> None:
+def open_assignments(client: ClientProfile) -> list[Assignment]:
+    """Homework not yet stopped (running, paused or not started yet): what ending treatment would stop."""
+    return list(
+        Assignment.objects.filter(client=client, ended_at__isnull=True).select_related("template_version")
+    )
+
+
+def end_treatment(actor: Any, client: ClientProfile, day: dt.date, *, confirmed: bool = False) -> int:
+    """Discharge the client on `day` and stop every homework still open, in one transaction.
+
+    Nothing happens unless the therapist confirmed (the page asks first). Ending it again corrects the date.
+    Returns how many homework were stopped; their ids are in the discharge's audit row."""
     if not can_assign_to(actor, client):
         raise Http404("No such client")
-    client.discharged_on = day
-    client.save(update_fields=["discharged_on"])
-    _audit(actor, "client.discharge", client, client, day=day.isoformat())
+    errors: dict[str, str] = {}
+    if not confirmed:
+        errors["confirm"] = _("Tick the box to confirm that treatment has ended.")
+    if day > local_today(client):
+        errors["date"] = _("Treatment can end today or on a day that has passed, not in the future.")
+    if errors:
+        raise HomeworkError(_("Treatment was not ended."), errors)
+    with transaction.atomic():
+        now = timezone.now()
+        stopped = list(
+            Assignment.objects.select_for_update()
+            .filter(client=client, ended_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        Assignment.objects.filter(pk__in=stopped).update(ended_at=now)
+        client.discharged_on = day
+        client.save(update_fields=["discharged_on"])
+        _audit(actor, "client.discharge", client, client, day=day.isoformat(), stopped_assignments=stopped)
+    return len(stopped)
+
+
+def split_sessions(
+    sessions: list[TherapySession], today: dt.date
+) -> tuple[list[TherapySession], list[TherapySession]]:
+    """(upcoming, past): sessions after the client's today, soonest first; the rest, latest first."""
+    upcoming = sorted((s for s in sessions if s.date > today), key=lambda s: (s.date, s.number))
+    past = sorted((s for s in sessions if s.date <= today), key=lambda s: (s.date, s.number), reverse=True)
+    return upcoming, past
 
 
 def rate_retroactively(
@@ -369,7 +421,11 @@ def missed_practices(
     first = today - dt.timedelta(days=days_back)
     assignments = list(
         Assignment.objects.filter(
-            client=client, start_date__lte=today, end_date__gte=first, ended_at__isnull=True
+            client=client,
+            start_date__lte=today,
+            end_date__gte=first,
+            ended_at__isnull=True,
+            paused_at__isnull=True,
         ).select_related("template_version")
     )
     done = set(

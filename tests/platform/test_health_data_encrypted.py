@@ -90,7 +90,7 @@ def write_everything(world: World) -> Written:
     )
     ladder = ladders.create_ladder(world.therapist, world.client_a, LADDER_TITLE)
     ladders.add_step(world.therapist, ladder.pk, "Say one sentence", 40)
-    reviews.end_treatment(world.therapist, world.client_a, today)
+    reviews.end_treatment(world.therapist, world.client_a, today, confirmed=True)
     retro = reviews.rate_retroactively(world.client_a.user, world.client_a, 3, 1)
     return Written(result.response, result.alert, self_review, therapist_review, barrier, ladder, retro)
 

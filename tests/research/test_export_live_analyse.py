@@ -55,7 +55,7 @@ def add_participants(ew: ExportWorld) -> None:
         )
         score(world, client, 20, days_ago=14)
         score(world, client, 20 - drop, days_ago=1)
-        reviews.end_treatment(world.therapist, client, today)
+        reviews.end_treatment(world.therapist, client, today, confirmed=True)
         reviews.rate_retroactively(client.user, client, quantity=min(4, i + 1), quality=2)
         reviews.rate_retroactively(world.therapist, client, quantity=(i * 2) % 5, quality=2)
 

@@ -18,6 +18,7 @@ from emotipal.homework.forms import AssignForm
 from emotipal.homework.models import Assignment
 from emotipal.homework.queries import caseload_page
 from emotipal.homework.review_forms import rating_questions
+from emotipal.homework.reviews import split_sessions
 from emotipal.homework.views.staff_review import retro_for
 from emotipal.library.exercise_form import RATING_NAMES, rating_label
 from emotipal.platform import extensions
@@ -77,6 +78,8 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             for name in ("effort", "difficulty", "helpfulness")
         ]
     retro = retro_for(client.pk)
+    # Planned sessions are listed apart from the ones that took place (reviews.split_sessions).
+    upcoming_sessions, past_sessions = split_sessions(list(client.sessions.order_by("-number")[:40]), today)
     return render(
         request,
         "homework/staff/client_detail.html",
@@ -85,7 +88,8 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "entries": entries,
             "assignments": assignments,
             "engagement": engagement_view.build(client, today),
-            "sessions": list(client.sessions.order_by("-number")[:20]),
+            "sessions": past_sessions[:20],
+            "upcoming_sessions": upcoming_sessions,
             "barriers": list(client.barriers.select_related("assignment__template_version")[:20]),
             "barrier_labels": BARRIERS,
             "strategies": STRATEGIES,

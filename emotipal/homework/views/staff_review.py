@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts.access import caseload, get_visible_client, note_reads, read_client, staff_clinic
@@ -43,6 +44,10 @@ def record_session(request: HttpRequest, client_id: int) -> HttpResponse:
         return redirect("client_detail", client_id=client.pk)
     try:
         session = reviews.record_session(request.user, client, day)
+    except reviews.SessionTaken as exc:
+        # Refused, not merged: the day's session is where its reviews go, so the therapist is taken there.
+        messages.error(request, exc.message + " " + _("Here it is: add to this one instead."))
+        return redirect("session_review", client_id=client.pk, session_id=exc.existing.pk)
     except HomeworkError as exc:
         messages.error(request, exc.message)
     else:
@@ -154,13 +159,44 @@ def _after_review(
 
 
 @clinician_required
-@require_POST
 def end_treatment(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = get_visible_client(request.user, client_id)
-    day = _date(request.POST.get("date")) or clock.client_today(client)
-    reviews.end_treatment(request.user, client, day)
-    messages.success(request, _("Treatment ended. Please rate the whole course of homework below."))
-    return redirect("client_detail", client_id=client.pk)
+    """End treatment after a confirmation step: the first press shows what will happen (the homework that
+    stops and leaves the client's Today); only a confirmed form ends it (reviews.end_treatment enforces it)."""
+    client = read_client(request.user, client_id, "end_treatment")
+    today = clock.client_today(client)
+    day = _date(request.POST.get("date")) or today
+    errors: dict[str, str] = {}
+    if request.method == "POST" and "confirm_step" in request.POST:
+        try:
+            stopped = reviews.end_treatment(
+                request.user, client, day, confirmed=request.POST.get("confirm") == "yes"
+            )
+        except HomeworkError as exc:
+            errors = exc.errors
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "Treatment ended; %(count)s homework was stopped. Please rate the whole course below.",
+                    "Treatment ended; %(count)s homework were stopped. Please rate the whole course below.",
+                    stopped,
+                )
+                % {"count": stopped},
+            )
+            return redirect("client_detail", client_id=client.pk)
+    return render(
+        request,
+        "homework/staff/end_treatment.html",
+        {
+            "client": client,
+            "day": day,
+            "today": today,
+            "open_assignments": reviews.open_assignments(client),
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
 
 
 @clinician_required
