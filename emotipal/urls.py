@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from emotipal.accounts.views import clinic_admin as clinic_staff
 from emotipal.accounts.views import pages as accounts
 from emotipal.api import api
 from emotipal.homework.views import client, client_review, export, ladders, plan_changes, staff, staff_review
@@ -18,7 +19,30 @@ urlpatterns = [
     path("settings/", accounts.settings_view, name="settings"),
     path("settings/tokens/", accounts.create_token, name="token_create"),
     path("settings/tokens/<int:token_id>/revoke/", accounts.revoke_token, name="token_revoke"),
-    path("clinic/", accounts.clinic_admin, name="clinic_admin"),
+    path("clinic/", clinic_staff.clinic_admin, name="clinic_admin"),
+    path("clinic/staff/add-role/", clinic_staff.add_role, name="clinic_role_add"),
+    path(
+        "clinic/staff/<int:membership_id>/deactivate/",
+        clinic_staff.deactivate_membership,
+        name="clinic_membership_deactivate",
+    ),
+    path(
+        "clinic/staff/<int:membership_id>/reactivate/",
+        clinic_staff.reactivate_membership,
+        name="clinic_membership_reactivate",
+    ),
+    path("clinic/staff/<int:membership_id>/remove/", clinic_staff.remove_role, name="clinic_role_remove"),
+    path("clinic/clients/reassign/", clinic_staff.reassign_client, name="clinic_client_reassign"),
+    path(
+        "clinic/invitations/<int:invitation_id>/resend/",
+        clinic_staff.resend_invitation,
+        name="clinic_invitation_resend",
+    ),
+    path(
+        "clinic/invitations/<int:invitation_id>/revoke/",
+        clinic_staff.revoke_invitation,
+        name="clinic_invitation_revoke",
+    ),
     path("clinic/export/compliance.csv", export.export_compliance, name="export_compliance"),
     path("clinic/questionnaires/", clinic_measures.instruments, name="clinic_instruments"),
     path(

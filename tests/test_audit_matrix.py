@@ -323,3 +323,30 @@ def test_each_read_of_a_trainee_is_audited(world: World, entry_a: Any, key: Any)
     assert response.status_code == 200
     rows = AuditEvent.objects.filter(pk__gt=mark, actor=world.admin, action__startswith="read.training_")
     assert set(rows.values_list("subject_user_id", flat=True)) == {o.attempt.trainee_id}
+
+
+# The clinic admin's writes (admin-only routes: the therapist gets 403, so they are not in the sets above).
+ADMIN_WRITES = (
+    "clinic_membership_deactivate",
+    "clinic_membership_reactivate",
+    "clinic_role_remove",
+    "clinic_role_add",
+    "clinic_client_reassign",
+    "clinic_invitation_resend",
+    "clinic_invitation_revoke",
+)
+
+
+@pytest.mark.parametrize("name", ADMIN_WRITES)
+def test_each_clinic_admin_write_is_audited(world: World, entry_a: Any, name: str) -> None:
+    row = PAGES[name][0]
+    o = Objects(world, entry_a.assignment, entry_a, 0)
+    if name == "clinic_membership_reactivate":  # something to reactivate
+        world.login(world.admin).post(f"/clinic/staff/{o.spare_role.pk}/deactivate/")
+    mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = _call(world, entry_a, (name, 0), row, user=world.admin)
+    assert response.status_code == row.expect["admin"], response.content[:300]
+    written = AuditEvent.objects.filter(pk__gt=mark, actor=world.admin, clinic_id=world.clinic.pk)
+    assert written.exclude(action__startswith="read.").count() == 1, list(
+        written.values_list("action", flat=True)
+    )

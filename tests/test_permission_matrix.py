@@ -17,7 +17,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from emotipal.accounts.models import ClientProfile
+from emotipal.accounts.models import ClientProfile, Invitation, Membership, Role, User
+from emotipal.accounts.services import invite
 from emotipal.api import api
 from emotipal.homework.models import Assignment, Barrier, FearLadder, TherapySession
 from emotipal.library.models import TemplateVersion
@@ -26,7 +27,7 @@ from emotipal.measures.models import CrisisResource, Instrument, Response, RiskA
 from emotipal.measures.services import ask_now, save_answers
 from emotipal.research.models import JobStatus, Participant, Study, StudyExport, StudyRole
 from emotipal.training.models import TrainingAttempt
-from tests.factories import World
+from tests.factories import World, make_user
 from tests.research.matrix_experiments import matrix_experiments
 from tests.research.matrix_objects import research_url
 from tests.research.study_factory import make_participant, make_study
@@ -105,6 +106,28 @@ PAGES: dict[str, list[Row]] = {
         Row("post", lambda o: f"/settings/tokens/{o.token_id}/revoke/", only(302, EVERYONE, 403))
     ],
     "clinic_admin": [Row("get", lambda o: "/clinic/", only(200, ("admin",), 403))],
+    # The clinic admin's staff, client and invitation actions (objects: Objects.clinic_admin).
+    "clinic_membership_deactivate": [
+        Row("post", lambda o: f"/clinic/staff/{o.spare_role.pk}/deactivate/", only(302, ("admin",), 403))
+    ],
+    "clinic_membership_reactivate": [
+        Row("post", lambda o: f"/clinic/staff/{o.spare_role.pk}/reactivate/", only(302, ("admin",), 403))
+    ],
+    "clinic_role_remove": [
+        Row("post", lambda o: f"/clinic/staff/{o.spare_role.pk}/remove/", only(302, ("admin",), 403))
+    ],
+    "clinic_role_add": [
+        Row("post", lambda o: "/clinic/staff/add-role/", only(302, ("admin",), 403), "add_role")
+    ],
+    "clinic_client_reassign": [
+        Row("post", lambda o: "/clinic/clients/reassign/", only(302, ("admin",), 403), "reassign")
+    ],
+    "clinic_invitation_resend": [
+        Row("post", lambda o: f"/clinic/invitations/{o.invitation.pk}/resend/", only(200, ("admin",), 403))
+    ],
+    "clinic_invitation_revoke": [
+        Row("post", lambda o: f"/clinic/invitations/{o.invitation.pk}/revoke/", only(302, ("admin",), 403))
+    ],
     "today": [Row("get", lambda o: "/today/", only(200, ("client_a", "client_b"), 403))],
     "do_exercise": [
         Row(
@@ -808,6 +831,7 @@ class Objects:
         ClientProfile.objects.filter(pk=world.client_a.pk).update(discharged_on=timezone.localdate())
         self.measures(world)
         self.research(world)
+        self.clinic_admin(world)
         self.ladder = FearLadder.objects.get_or_create(
             client=world.client_a, defaults={"title": "Lifts", "created_by": world.therapist}
         )[0]
@@ -845,6 +869,25 @@ class Objects:
             client=world.client_a, instrument=phq9, kind="weekly", created_by=world.therapist
         )
 
+    def clinic_admin(self, world: World) -> None:
+        """A trainee of the clinic (no actor of the matrix) whose role the admin changes, and an open
+        invitation the admin resends and revokes."""
+        spare = User.objects.filter(email="spare.trainee@example.org").first() or make_user(
+            "spare.trainee@example.org", "Sasha Spare"
+        )
+        self.spare = spare
+        self.spare_role = Membership.objects.get_or_create(
+            user=spare, clinic=world.clinic, role=Role.TRAINEE
+        )[0]
+        self.invitation = Invitation.objects.filter(email="matrix.invitee@example.org").first() or (
+            invite(
+                clinic=world.clinic,
+                email="matrix.invitee@example.org",
+                role=Role.THERAPIST,
+                invited_by=world.admin,
+            ).invitation
+        )
+
     def research(self, world: World) -> None:
         """A recruiting study led by the World's researcher, with a statistician, client A as a participant
         and a finished export."""
@@ -869,6 +912,8 @@ class Objects:
             "therapist_review": {"session_id": self.session2.pk, "ratings": {**ratings, "mastery": 1}},
             "barrier": {"day": timezone.localdate().isoformat(), "barrier": "no_time"},
             "schedule": {"instrument": str(self.phq9.pk), "kind": "weekly"},  # ids differ per database
+            "add_role": {"person": str(self.spare.pk), "role": Role.RESEARCHER},
+            "reassign": {"client": str(self.world.client_b.pk), "therapist": str(self.world.colleague.pk)},
         }[name]
 
 
