@@ -21,7 +21,9 @@ from emotipal.homework.models import Assignment, TherapistReview, TherapySession
 from emotipal.homework.services import HomeworkError, assign_homework
 from emotipal.research.export.build import build_export
 from tests.factories import World, plan_for
+from tests.research.experiment_factory import make_experiment, place_in_arm
 from tests.research.export_world import build as build_export_world
+from tests.research.study_factory import make_participant, make_study
 
 SHORT = {"quantity": 3, "quality": 2, "mastery": 1}
 
@@ -221,6 +223,22 @@ def test_the_self_review_comes_first_and_is_recorded_as_shown_first(
         **{"r.quantity": "2", "r.quality": "3", "r.mastery": "2", "client_review_first": "1"},
     )
     assert TherapistReview.objects.get().client_review_first is True
+
+
+def test_in_a_therapist_led_arm_the_self_review_comes_after_and_is_not_recorded_first(
+    world: World, sessions: Any, due: Assignment
+) -> None:
+    study = make_study(world)
+    experiment = make_experiment(
+        study, arms=[("therapist", {"review_lead": {"lead": "therapist"}})], slug="review-lead"
+    )
+    place_in_arm(experiment, make_participant(world, study, world.client_a), "therapist")
+    self_review(world, due, sessions[1])  # written anyway, through the page's address
+    page = world.login(world.therapist).get(page_url(world, sessions[1])).content.decode()
+    assert page.index("Your review") < page.index("Three records after work")
+    assert 'name="client_review_first"' not in page
+    post_review(world, sessions[1], due, **{"r.quantity": "2", "r.quality": "3", "r.mastery": "2"})
+    assert TherapistReview.objects.get().client_review_first is False
 
 
 def test_the_api_takes_client_review_first_defaulting_to_whether_a_self_review_exists(
