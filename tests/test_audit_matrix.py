@@ -49,6 +49,7 @@ NO_CLIENT_DATA: set[Any] = {
     ("template_detail", 0),
     ("template_clone", 0),
     ("template_edit", 0),
+    ("assign_exercise", 0),  # the chosen exercise's preview and variants: library content only
     # Lists the therapist's own clients only for a study recruiting at their clinic (none in this world); that
     # read is audited, checked in tests/research/test_enrollment.py.
     ("research_invite", 0),
