@@ -89,6 +89,7 @@ urlpatterns = [
     path("library/", library.library, name="library"),
     path("library/<slug:slug>/", library.template_detail, name="template_detail"),
     path("library/versions/<int:version_id>/copy/", templates_admin.clone, name="template_clone"),
+    path("library/versions/<int:version_id>/assign/", library.assign_from_library, name="template_assign"),
     path("library/mine/<int:template_id>/", templates_admin.edit, name="template_edit"),
     path("research/", include("emotipal.research.urls")),
     path("api/v1/", api.urls),

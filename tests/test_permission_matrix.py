@@ -151,6 +151,13 @@ PAGES: dict[str, list[Row]] = {
             {"action": "confirm"},
         ),
     ],
+    "template_assign": [
+        Row(
+            "get",
+            lambda o: f"/library/versions/{o.world.thought_record.pk}/assign/?client={o.world.client_a.pk}",
+            only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        )
+    ],
     "homework_calendar": [
         Row(
             "get",

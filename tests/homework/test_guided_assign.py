@@ -446,3 +446,26 @@ def test_the_api_stores_the_guided_plan_with_the_pages_rules(world: World) -> No
     )
     assert too_long.status_code == 422
     assert too_long.json()["errors"] == {"client_rationale": "Keep it to 2000 characters or fewer."}
+
+
+# --- "Assign" from the library -------------------------------------------------------------------------------
+
+
+def test_assign_from_the_library_lands_on_the_assign_page_with_the_exercise(world: World) -> None:
+    http = world.login(world.therapist)
+    slug = world.thought_record.template.slug
+    body = http.get(f"/library/{slug}/").content.decode()
+    assert "Assign to a client" in body
+    assert f'value="{world.client_a.pk}"' in body and f'value="{world.client_other_clinic.pk}"' not in body
+    assert AuditEvent.objects.filter(
+        action="read.library.assign_to", subject_user_id=world.client_a.user_id
+    ).exists()
+    url = f"/library/versions/{world.thought_record.pk}/assign/?client={world.client_a.pk}"
+    landed = http.get(url)
+    assert landed.status_code == 302
+    assert landed["Location"] == f"/clients/{world.client_a.pk}/assign/?template={world.thought_record.pk}"
+    page = http.get(landed["Location"])
+    assert page.context["form"]["template_version"].value() == world.thought_record.pk
+    assert world.login(world.colleague).get(url).status_code == 404
+    assert http.get(f"/library/versions/{world.thought_record.pk}/assign/?client=x").status_code == 404
+    assert "Assign to a client" not in world.login(world.researcher).get(f"/library/{slug}/").content.decode()
