@@ -469,3 +469,24 @@ def test_assign_from_the_library_lands_on_the_assign_page_with_the_exercise(worl
     assert world.login(world.colleague).get(url).status_code == 404
     assert http.get(f"/library/versions/{world.thought_record.pk}/assign/?client=x").status_code == 404
     assert "Assign to a client" not in world.login(world.researcher).get(f"/library/{slug}/").content.decode()
+
+
+def test_the_summary_draft_follows_the_plan_until_it_is_edited(world: World) -> None:
+    http = world.login(world.therapist)
+    url = f"/clients/{world.client_a.pk}/assign/"
+    preview = http.post(
+        url,
+        form_data(world, preview="1", summary="How long: 20 minutes", summary_drafted="How long: 20 minutes"),
+    )
+    assert preview.status_code == 200 and not Assignment.objects.exists()
+    draft = preview.context["form"].data["summary"]
+    assert "Where: Kitchen table" in draft and "When: at 6:30 p.m." in draft
+    kept = http.post(
+        url, form_data(world, preview="1", summary="Mine", summary_drafted="How long: 20 minutes")
+    )
+    assert kept.context["form"].data["summary"] == "Mine"
+    redrafted = http.post(url, form_data(world, redraft="1", summary="Mine", summary_drafted="x"))
+    assert (
+        redrafted.status_code == 200 and "Where: Kitchen table" in redrafted.context["form"].data["summary"]
+    )
+    assert not Assignment.objects.exists()
