@@ -23,6 +23,7 @@ READS_CLIENT_DATA: set[Any] = {
     ("caseload", 0),
     ("client_detail", 0),
     ("assign", 0),
+    ("template_detail", 0),  # lists the caseload for "Assign to a client"
     ("entry_detail", 0),
     ("caseload_barriers", 0),
     ("session_review", 0),
@@ -48,9 +49,13 @@ NO_CLIENT_DATA: set[Any] = {
     ("token_revoke", 0),
     ("support", 0),
     ("library", 0),
-    ("template_detail", 0),
     ("template_clone", 0),
     ("template_edit", 0),
+    ("assign_exercise", 0),
+    (
+        "template_assign",
+        0,
+    ),  # a redirect to the assign page, which audits its read  # the chosen exercise's preview and variants: library content only
     # Lists the therapist's own clients only for a study recruiting at their clinic (none in this world); that
     # read is audited, checked in tests/research/test_enrollment.py.
     ("research_invite", 0),

@@ -162,6 +162,42 @@ PAGES: dict[str, list[Row]] = {
             only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
         )
     ],
+    "assign_exercise": [
+        Row(
+            "get",
+            lambda o: (
+                f"/clients/{o.world.client_a.pk}/assign/exercise/?template_version={o.world.thought_record.pk}"
+            ),
+            only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        )
+    ],
+    "homework_plan": [
+        Row(
+            "get",
+            lambda o: f"/homework/{o.assignment.pk}/plan/",
+            only(200, ("client_a",), 403) | {"client_b": 404},
+        ),
+        Row(
+            "post",
+            lambda o: f"/homework/{o.assignment.pk}/plan/",
+            only(302, ("client_a",), 403) | {"client_b": 404},
+            {"action": "confirm"},
+        ),
+    ],
+    "template_assign": [
+        Row(
+            "get",
+            lambda o: f"/library/versions/{o.world.thought_record.pk}/assign/?client={o.world.client_a.pk}",
+            only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        )
+    ],
+    "homework_calendar": [
+        Row(
+            "get",
+            lambda o: f"/homework/{o.assignment.pk}/plan.ics",
+            only(200, ("client_a",), 403) | {"client_b": 404},
+        )
+    ],
     "entry_detail": [
         Row(
             "get",
@@ -604,6 +640,12 @@ API_ROWS: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/me/entries"): Row(
         "get", lambda o: f"{API}/me/entries", api_only(200, ("client_a", "client_b"), 404)
+    ),
+    ("POST", "/assignments/{assignment_id}/rationale"): Row(
+        "post",
+        lambda o: f"{API}/assignments/{o.assignment.pk}/rationale",
+        api_only(200, ("client_a",), 404),
+        {"wording": "So Sunday evenings feel less heavy."},
     ),
     ("GET", "/assignments/{assignment_id}/schema"): Row(
         "get", lambda o: f"{API}/assignments/{o.assignment.pk}/schema", api_only(200, ("client_a",), 404)
