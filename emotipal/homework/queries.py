@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, Q, QuerySet
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.analysis.engagement import EngagementIndex, engagement_index
 from emotipal.homework import compliance
+from emotipal.homework.goals import week_target
 from emotipal.homework.models import Assignment, Entry
 from emotipal.platform import clock
 
@@ -19,11 +23,20 @@ def week_start(day: dt.date) -> dt.date:
 
 
 def active_assignments(client: ClientProfile, today: dt.date) -> QuerySet[Assignment]:
+    """The homework open today: started, not past its end, not stopped and not paused.
+
+    Once treatment has ended nothing is open, whatever an assignment's own dates say."""
+    if client.discharged_on is not None and client.discharged_on <= today:
+        return Assignment.objects.none()
     start = week_start(today)
     submitted = Q(entries__status=Entry.Status.SUBMITTED)
     return (
         Assignment.objects.filter(
-            client=client, start_date__lte=today, end_date__gte=today, ended_at__isnull=True
+            client=client,
+            start_date__lte=today,
+            end_date__gte=today,
+            ended_at__isnull=True,
+            paused_at__isnull=True,
         )
         .select_related("template_version")
         .annotate(
@@ -42,10 +55,16 @@ class TodayItem:
     done_today: int
     done_this_week: int
     has_draft: bool
+    today: dt.date
+
+    @property
+    def week_target(self) -> int:
+        """Practices asked for this week: none for the days before the homework started (goals.week_share)."""
+        return week_target(self.assignment, self.today)
 
     @property
     def week_target_met(self) -> bool:
-        return self.done_this_week >= self.assignment.times_per_week
+        return self.done_this_week >= self.week_target
 
 
 def today_items(client: ClientProfile, today: dt.date) -> list[TodayItem]:
@@ -57,6 +76,7 @@ def today_items(client: ClientProfile, today: dt.date) -> list[TodayItem]:
             done_today=a.done_today,  # type: ignore[attr-defined]
             done_this_week=a.done_this_week,  # type: ignore[attr-defined]
             has_draft=a.open_drafts > 0,  # type: ignore[attr-defined]
+            today=today,
         )
         for a in active_assignments(client, today)
     ]
@@ -76,6 +96,23 @@ class CaseloadRow:
     open_barriers: int = 0
     weekly_index: list[float | None] = field(default_factory=list)
     index: EngagementIndex | None = None
+    # What the questionnaires app says (open_alerts, deteriorated, latest), filled through a slot by the page.
+    outcomes: Any = None
+
+    @property
+    def last_activity(self) -> dt.datetime | None:
+        """The client's latest homework or self-review: what "last activity" sorts on."""
+        return max(
+            (t for t in (self.last_submitted_at, self.last_self_review) if t is not None), default=None
+        )
+
+    @property
+    def at_risk(self) -> bool:
+        return bool(self.outcomes and (self.outcomes.open_alerts or self.outcomes.deteriorated))
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.unreviewed or self.homework_to_review)
 
     @property
     def compliance_pct(self) -> int | None:
@@ -124,3 +161,88 @@ def caseload_rows(
         row = rows[stat["assignment__client_id"]]
         row.unreviewed, row.last_submitted_at = stat["unreviewed"], stat["last"]
     return sorted(rows.values(), key=lambda r: (-r.homework_to_review, -r.open_barriers, str(r.client)))
+
+
+# --- the caseload page: search, filters, sorting and pages -----------------------------------------------------
+
+CASELOAD_PAGE_SIZE = 25
+SEARCH_LIMIT = 100  # characters of a search kept; a name or an e-mail address is shorter
+CASELOAD_FILTERS = ("all", "active", "ended", "at_risk", "needs_review")
+CASELOAD_SORTS = ("risk", "name", "activity")
+_FILTER_TESTS: dict[str, Callable[[CaseloadRow], bool]] = {
+    "all": lambda r: True,
+    "active": lambda r: r.client.discharged_on is None,
+    "ended": lambda r: r.client.discharged_on is not None,
+    "at_risk": lambda r: r.at_risk,
+    "needs_review": lambda r: r.needs_review,
+}
+_OLDEST = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _name_key(row: CaseloadRow) -> str:
+    return str(row.client).casefold()
+
+
+def _risk_key(row: CaseloadRow) -> tuple[int, int, int, str]:
+    # Open alerts first, then reliable deterioration, then what waits for the therapist.
+    out = row.outcomes
+    return (
+        -(out.open_alerts if out else 0),
+        -(len(out.deteriorated) if out else 0),
+        -(row.homework_to_review + row.unreviewed),
+        _name_key(row),
+    )
+
+
+def _sorted(rows: list[CaseloadRow], sort: str) -> list[CaseloadRow]:
+    if sort == "name":
+        return sorted(rows, key=_name_key)
+    if sort == "activity":  # the most recent first; clients with no activity at the end, by name
+        by_name = sorted(rows, key=_name_key)
+        return sorted(by_name, key=lambda r: r.last_activity or _OLDEST, reverse=True)
+    return sorted(rows, key=_risk_key)
+
+
+@dataclass
+class CaseloadPage:
+    page: Page  # of CaseloadRow
+    search: str
+    show: str
+    sort: str
+    counts: dict[str, int]  # clients matching the search under each filter
+    total: int  # clients matching the search and the filter
+
+    @property
+    def rows(self) -> list[CaseloadRow]:
+        return list(self.page.object_list)
+
+
+def caseload_page(
+    clients: QuerySet[ClientProfile],
+    outcomes: Callable[[list[int]], dict[int, Any]],
+    *,
+    search: str = "",
+    show: str = "all",
+    sort: str = "risk",
+    page: str | int | None = 1,
+    per_page: int = CASELOAD_PAGE_SIZE,
+) -> CaseloadPage:
+    """One page of the caseload, in a fixed number of queries however many clients there are.
+
+    The search narrows in SQL (name or e-mail address). Risk and review status come from several apps and
+    from each client's own week, so the filters and the sort run on the rows in Python; only the page's rows
+    are shown (and audited by the view). `outcomes` is the questionnaires app's answer (client ids -> flags).
+    """
+    search = search.strip()[:SEARCH_LIMIT]
+    show = show if show in CASELOAD_FILTERS else "all"
+    sort = sort if sort in CASELOAD_SORTS else "risk"
+    if search:
+        clients = clients.filter(Q(user__display_name__icontains=search) | Q(user__email__icontains=search))
+    rows = caseload_rows(clients)
+    flags = outcomes([r.client.pk for r in rows])
+    for row in rows:
+        row.outcomes = flags[row.client.pk]
+    counts = {name: sum(1 for r in rows if test(r)) for name, test in _FILTER_TESTS.items()}
+    chosen = _sorted([r for r in rows if _FILTER_TESTS[show](r)], sort)
+    shown = Paginator(chosen, per_page).get_page(page)
+    return CaseloadPage(page=shown, search=search, show=show, sort=sort, counts=counts, total=len(chosen))

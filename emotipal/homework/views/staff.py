@@ -6,32 +6,59 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from emotipal.accounts.access import caseload, get_visible_client, note_reads, read_client
+from emotipal.accounts.access import caseload, get_visible_client, note_reads
 from emotipal.accounts.gates import clinician_required
 from emotipal.homework import engagement_view, goals, services
 from emotipal.homework.answers import answer_rows
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
-from emotipal.homework.forms import AssignForm
 from emotipal.homework.models import Assignment
-from emotipal.homework.queries import caseload_rows
+from emotipal.homework.queries import caseload_page
 from emotipal.homework.review_forms import rating_questions
+from emotipal.homework.reviews import split_sessions
 from emotipal.homework.views.staff_review import retro_for
 from emotipal.library.exercise_form import RATING_NAMES, rating_label
 from emotipal.platform import extensions
 
+CASELOAD_FILTER_LABELS = {
+    "all": gettext_lazy("All"),
+    "active": gettext_lazy("Active"),
+    "ended": gettext_lazy("Ended"),
+    "at_risk": gettext_lazy("At risk"),
+    "needs_review": gettext_lazy("Needs review"),
+}
+CASELOAD_SORT_LABELS = {
+    "risk": gettext_lazy("Risk first"),
+    "name": gettext_lazy("Name"),
+    "activity": gettext_lazy("Last activity"),
+}
+
 
 @clinician_required
 def caseload_view(request: HttpRequest) -> HttpResponse:
-    rows = caseload_rows(caseload(request.user))  # each client's own today
-    flags = extensions.caseload_outcomes.answer([r.client.pk for r in rows])
-    for row in rows:
-        row.outcomes = flags[row.client.pk]  # type: ignore[attr-defined]
-    # Clients at risk or getting worse come first.
-    rows.sort(key=lambda r: (-r.outcomes.open_alerts, -len(r.outcomes.deteriorated)))  # type: ignore[attr-defined]
+    listing = caseload_page(
+        caseload(request.user),
+        extensions.caseload_outcomes.answer,
+        search=request.GET.get("q", ""),
+        show=request.GET.get("show", "all"),
+        sort=request.GET.get("sort", "risk"),
+        page=request.GET.get("page"),
+    )
+    rows = listing.rows
+    # Only the clients on this page were shown: the others are read for the counts, not seen.
     note_reads(request.user, [r.client for r in rows], "caseload")
-    return render(request, "homework/staff/caseload.html", {"rows": rows})
+    return render(
+        request,
+        "homework/staff/caseload.html",
+        {
+            "rows": rows,
+            "listing": listing,
+            "filters": [(k, label, listing.counts[k]) for k, label in CASELOAD_FILTER_LABELS.items()],
+            "sorts": CASELOAD_SORT_LABELS,
+        },
+    )
 
 
 @clinician_required
@@ -50,6 +77,8 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             for name in ("effort", "difficulty", "helpfulness")
         ]
     retro = retro_for(client.pk)
+    # Planned sessions are listed apart from the ones that took place (reviews.split_sessions).
+    upcoming_sessions, past_sessions = split_sessions(list(client.sessions.order_by("-number")[:40]), today)
     return render(
         request,
         "homework/staff/client_detail.html",
@@ -58,7 +87,8 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "entries": entries,
             "assignments": assignments,
             "engagement": engagement_view.build(client, today),
-            "sessions": list(client.sessions.order_by("-number")[:20]),
+            "sessions": past_sessions[:20],
+            "upcoming_sessions": upcoming_sessions,
             "barriers": list(client.barriers.select_related("assignment__template_version")[:20]),
             "barrier_labels": BARRIERS,
             "strategies": STRATEGIES,
@@ -70,48 +100,6 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "today": today,
             "study_arms": extensions.client_study_arms.answer(client),
         },
-    )
-
-
-@clinician_required
-def assign(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = (
-        read_client(request.user, client_id, "assign")
-        if request.method == "GET"
-        else get_visible_client(request.user, client_id)
-    )
-    form = AssignForm(request.POST or None, client=client, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        plan = services.AssignmentPlan(
-            template_version=data["template_version"],
-            rationale=data["rationale"],
-            instructions=data["instructions"],
-            times_per_week=data["times_per_week"],
-            minutes_per_practice=data["minutes_per_practice"],
-            practice_days=list(data["practice_days"]),
-            start_date=data["start_date"],
-            end_date=data["end_date"],
-            session=data["session"],
-            variant_key=data["variant"],
-        )
-        try:
-            assignment = services.assign_homework(request.user, client, plan)
-        except services.HomeworkError as exc:
-            for name, message in exc.errors.items():
-                form.add_error(name if name in form.fields else None, message)
-        else:
-            messages.success(
-                request,
-                _("Assigned %(exercise)s to %(client)s.")
-                % {"exercise": assignment.template_version.title, "client": client},
-            )
-            return redirect("client_detail", client_id=client.pk)
-    return render(
-        request,
-        "homework/staff/assign.html",
-        {"client": client, "form": form},
-        status=400 if form.errors else 200,
     )
 
 

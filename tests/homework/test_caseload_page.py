@@ -1,0 +1,140 @@
+"""The caseload page: search, filters with their counts, sorting, pages of 25, constant queries, and the
+audit of the clients shown (only those)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from emotipal.accounts.models import ClientProfile
+from emotipal.homework import services
+from emotipal.measures import services as measures
+from emotipal.measures.models import Instrument
+from emotipal.platform.audit.models import AuditEvent
+from tests.factories import World, complete_thought_record, make_user, plan_for
+
+
+def add_client(world: World, name: str, email: str, *, entries: int = 0) -> ClientProfile:
+    profile = ClientProfile.objects.create(
+        user=make_user(email, name), clinic=world.clinic, therapist=world.therapist
+    )
+    if entries:
+        assignment = services.assign_homework(world.therapist, profile, plan_for(world.thought_record))
+        for k in range(entries):
+            services.submit_entry(
+                profile.user,
+                assignment.pk,
+                services.Submission(complete_thought_record(), 1, 1, 1, idempotency_key=f"{k}"),
+            )
+    return profile
+
+
+def raise_alert(world: World, profile: ClientProfile) -> None:
+    phq9 = Instrument.objects.get(key="phq9", clinic=None)
+    response = measures.ask_now(world.therapist, profile, phq9)
+    answers = {f"phq9_{i}": 1 for i in range(1, 9)} | {"phq9_9": 2}
+    measures.save_answers(profile.user, response.pk, answers, submit=True)
+
+
+def names_on(html: str) -> list[str]:
+    """Client names in the laptop table, in page order."""
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
+    return re.findall(r'<td><a href="/clients/\d+/">([^<]+)</a>', body)
+
+
+def test_search_filters_and_sort(world: World) -> None:
+    ended = add_client(world, "Dora Ended", "dora@example.org")
+    ended.discharged_on = timezone.localdate() - dt.timedelta(days=2)
+    ended.save()
+    risky = add_client(world, "Zed Risk", "zed.risk@example.org")
+    raise_alert(world, risky)
+    add_client(world, "Eve Entries", "eve@example.org", entries=2)
+    http = world.login(world.therapist)
+
+    page = http.get("/clients/").content.decode()
+    # Risk first by default: the client with an open alert leads.
+    assert names_on(page)[0] == "Zed Risk"
+    assert "5 clients" in page  # Ana, Ben and the three added (Cai is another clinic's)
+    assert "Needs review (1)" in page and "At risk (1)" in page and "Ended (1)" in page
+
+    assert names_on(http.get("/clients/?sort=name").content.decode()) == [
+        "Ana Client",
+        "Ben Client",
+        "Dora Ended",
+        "Eve Entries",
+        "Zed Risk",
+    ]
+    by_activity = names_on(http.get("/clients/?sort=activity").content.decode())
+    assert by_activity[0] == "Eve Entries"  # the only one with homework sent
+
+    assert names_on(http.get("/clients/?show=ended").content.decode()) == ["Dora Ended"]
+    active = names_on(http.get("/clients/?show=active").content.decode())
+    assert "Dora Ended" not in active and len(active) == 4
+    assert names_on(http.get("/clients/?show=at_risk").content.decode()) == ["Zed Risk"]
+    review = http.get("/clients/?show=needs_review").content.decode()
+    assert names_on(review) == ["Eve Entries"]
+    assert "2 entries not reviewed" in review
+
+    # Search by part of a name or of an e-mail address, case-insensitive.
+    assert names_on(http.get("/clients/?q=zed").content.decode()) == ["Zed Risk"]
+    assert names_on(http.get("/clients/?q=EVE%40example").content.decode()) == ["Eve Entries"]
+    nothing = http.get("/clients/?q=nobody-at-all").content.decode()
+    assert names_on(nothing) == [] and "No clients match" in nothing
+    # Another clinic's client is never found, and nonsense parameters fall back to the defaults.
+    assert names_on(http.get("/clients/?q=Cai").content.decode()) == []
+    odd = http.get("/clients/?show=everything&sort=sideways&page=abc")
+    assert odd.status_code == 200 and len(names_on(odd.content.decode())) == 5
+
+
+def test_plural_counts(world: World) -> None:
+    add_client(world, "One Entry", "one@example.org", entries=1)
+    page = world.login(world.therapist).get("/clients/?show=needs_review").content.decode()
+    assert "1 entry not reviewed" in page and "1 entries" not in page
+    assert "1 client" in page and "1 clients" not in page
+
+
+def test_pages_of_25_and_the_audit_of_shown_clients(world: World) -> None:
+    for i in range(28):
+        add_client(world, f"Extra {i:02d}", f"extra{i}@example.org")
+    http = world.login(world.therapist)
+    AuditEvent.objects.all().delete()
+    first = http.get("/clients/?sort=name").content.decode()
+    shown = names_on(first)
+    assert len(shown) == 25 and "Page 1 of 2" in first and "30 clients" in first
+    assert "page=2" in first and "sort=name" in first
+    audited = set(AuditEvent.objects.filter(action="read.caseload").values_list("subject_user_id", flat=True))
+    expected = set(
+        ClientProfile.objects.filter(user__display_name__in=shown).values_list("user_id", flat=True)
+    )
+    assert audited == expected and len(audited) == 25
+    AuditEvent.objects.all().delete()
+    second = http.get("/clients/?sort=name&page=2").content.decode()
+    assert len(names_on(second)) == 5 and not set(names_on(second)) & set(shown)
+    assert AuditEvent.objects.filter(action="read.caseload").count() == 5
+    # Past the last page: the last page, not an error.
+    assert names_on(http.get("/clients/?sort=name&page=99").content.decode()) == names_on(second)
+
+
+@pytest.mark.parametrize("show", ["all", "at_risk", "needs_review"])
+def test_queries_do_not_grow_with_clients(
+    world: World, show: str, django_assert_max_num_queries: Any
+) -> None:
+    http = world.login(world.therapist)
+    for i in range(3):
+        add_client(world, f"Small {i}", f"small{i}@example.org", entries=1)
+    raise_alert(world, world.client_a)
+    http.get("/clients/")  # warm the session and caches
+    with CaptureQueriesContext(connection) as small:
+        assert http.get(f"/clients/?show={show}").status_code == 200
+    for i in range(55):
+        add_client(world, f"Big {i}", f"big{i}@example.org", entries=1 if i % 3 == 0 else 0)
+    raise_alert(world, world.client_b)
+    assert ClientProfile.objects.filter(therapist=world.therapist).count() == 60
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert http.get(f"/clients/?show={show}").status_code == 200
