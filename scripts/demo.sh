@@ -23,6 +23,7 @@ cat <<MSG
     client        client@demo.emotipal.invalid
     clinic admin  admin@demo.emotipal.invalid
     researcher    researcher@demo.emotipal.invalid  (study "demo-study")
+    supervisor    supervisor@demo.emotipal.invalid
 
   Stop with Ctrl-C.
 

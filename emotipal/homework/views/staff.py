@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts.access import caseload, get_visible_client, note_reads, read_client
-from emotipal.accounts.gates import clinician_required
+from emotipal.accounts.gates import client_page_required, clinician_required
 from emotipal.homework import engagement_view, goals, services
 from emotipal.homework.answers import answer_rows
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
@@ -34,7 +34,7 @@ def caseload_view(request: HttpRequest) -> HttpResponse:
     return render(request, "homework/staff/caseload.html", {"rows": rows})
 
 
-@clinician_required
+@client_page_required  # a supervisor opens a supervisee's client read only (audited in access)
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_visible_client(request.user, client_id)
     entries = list(services.entries_for_staff(request.user, client)[:100])
