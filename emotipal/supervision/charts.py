@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import altair as alt
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from emotipal.platform.charts import CONFIG, HEIGHT, NO_VALUE, Chart
@@ -21,8 +22,12 @@ def _pct(value: float | None) -> str:
     return NO_VALUE if value is None else f"{round(100 * value)}%"
 
 
-def _month(day: Any) -> str:
-    return day.strftime("%Y-%m")
+def month_label(day: Any) -> str:
+    """Short enough for five side by side at 375 px ("Aug 26"), in the page's language."""
+    return date_format(day, "M y")
+
+
+_month = month_label
 
 
 def _spec(chart: alt.TopLevelMixin, description: str) -> dict[str, Any]:

@@ -49,3 +49,9 @@ def no_fit_reason(reason: str) -> str:
             "every homework was planned with the same share of steps, so there is nothing to compare."
         ),
     }.get(reason, _("too few homework, or the shares move together."))
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    """A posted form value by name (to keep the radio buttons checked when the form comes back)."""
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""
