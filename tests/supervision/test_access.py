@@ -84,3 +84,16 @@ def test_supervisor_who_is_also_a_therapist_cannot_write_to_supervised_clients(w
     assert http.post(f"/clients/{world.client_a.pk}/end/").status_code == 404
     assert http.post(f"/clients/{world.client_a.pk}/sessions/", {"date": "2026-02-02"}).status_code == 404
     assert not world.client_a.sessions.exists()
+
+
+def test_supervised_clients_alerts_stay_with_the_treating_clinicians(world: World) -> None:
+    from emotipal.measures.models import Instrument
+    from emotipal.measures.services import ask_now, save_answers, visible_alerts
+
+    response = ask_now(world.therapist, world.client_a, Instrument.objects.get(key="phq9", clinic=None))
+    save_answers(world.client_a.user, response.pk, {f"phq9_{i}": 1 for i in range(1, 10)}, submit=True)
+    assert visible_alerts(world.therapist).filter(client=world.client_a).exists()
+    supervisor = supervisor_of(world)
+    Membership.objects.create(user=supervisor, clinic=world.clinic, role=Role.THERAPIST)
+    assert access.get_visible_client(supervisor, world.client_a.pk)  # they may read the client...
+    assert not visible_alerts(supervisor).exists()  # ...but the alert is not theirs to act on
