@@ -20,6 +20,7 @@ from emotipal.library.views import pages as library
 from emotipal.library.views import templates_admin
 from emotipal.measures.views import clinic_admin as clinic_measures
 from emotipal.measures.views import pages as measures
+from emotipal.supervision import views as supervision
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -61,6 +62,8 @@ urlpatterns = [
         name="export_redcap",
     ),
     path("clinic/safety/", clinic_measures.safety, name="clinic_safety"),
+    path("clinic/supervision/", supervision.links, name="supervision_links"),
+    path("clinic/supervision/<int:link_id>/end/", supervision.end_link, name="supervision_end_link"),
     path(
         "clinic/safety/resources/<int:resource_id>/delete/",
         clinic_measures.delete_crisis_resource,
@@ -122,5 +125,6 @@ urlpatterns = [
     path("library/mine/<int:template_id>/", templates_admin.edit, name="template_edit"),
     path("research/", include("emotipal.research.urls")),
     path("training/", include("emotipal.training.urls")),
+    path("supervision/", include("emotipal.supervision.urls")),
     path("api/v1/", api.urls),
 ]

@@ -24,6 +24,7 @@ cat <<MSG
     clinic admin  admin@demo.emotipal.invalid
     researcher    researcher@demo.emotipal.invalid  (study "demo-study")
     trainee       trainee@demo.emotipal.invalid  (training cases only)
+    supervisor    supervisor@demo.emotipal.invalid
 
   Stop with Ctrl-C.
 

@@ -525,6 +525,19 @@ PAGES: dict[str, list[Row]] = {
         Row("get", lambda o: experiment_url(o, "draft", "power/"), only(302, STUDY_TEAM, 404)),
         Row("post", lambda o: experiment_url(o, "draft", "power/"), only(302, STUDY_MANAGERS, 404)),
     ],
+    # supervision: a supervisor's pages (no supervisor among these actors: see tests/supervision/ for them)
+    "supervision_home": [Row("get", lambda o: "/supervision/", only(200, (), 403))],
+    "supervision_clinic": [Row("get", lambda o: "/supervision/clinic/", only(200, ("admin",), 403))],
+    "supervision_supervisee": [
+        Row("get", lambda o: f"/supervision/therapists/{o.world.therapist.pk}/", only(200, (), 403))
+    ],
+    "supervision_rate": [
+        Row("get", lambda o: f"/supervision/therapists/{o.world.therapist.pk}/rate/", only(200, (), 403))
+    ],
+    "supervision_links": [Row("get", lambda o: "/clinic/supervision/", only(200, ("admin",), 403))],
+    "supervision_end_link": [
+        Row("post", lambda o: "/clinic/supervision/999999/end/", only(302, ("admin",), 403))
+    ],
     "research_experiment_new_version": [
         Row("post", lambda o: experiment_url(o, "stopped", "new-version/"), only(302, STUDY_MANAGERS, 404))
     ],

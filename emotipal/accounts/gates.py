@@ -40,3 +40,4 @@ client_required = _gate(access.is_client)
 clinician_required = _gate(access.is_clinician)
 staff_required = _gate(access.is_staff_member)
 clinic_admin_required = _gate(access.is_clinic_admin)
+client_page_required = _gate(access.may_open_client_pages)  # a client's page: clinicians and supervisors

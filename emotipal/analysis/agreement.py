@@ -90,6 +90,18 @@ def icc(matrix: Sequence[Sequence[float | None]], alpha: float = 0.05) -> Agreem
     if n < 2 or k < 2:
         raise NotEnoughRatings("at least two targets rated by at least two raters are needed")
     msr, msc, mse, msw = _mean_squares(x)
+    if msr == 0:
+        raise NotEnoughRatings("every target got the same ratings: there is no variation to compare")
+    # Raters who agree exactly leave no error variance; a floor keeps the F ratios finite (the ICCs and their
+    # limits are then 1 to many decimals, and ICC(2,1) stays below 1 only through the raters' levels).
+    mse, msw = max(mse, 1e-12 * msr), max(msw, 1e-12 * msr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _all(n, k, int((~complete).sum()), msr, msc, mse, msw, alpha)
+
+
+def _all(
+    n: int, k: int, dropped: int, msr: float, msc: float, mse: float, msw: float, alpha: float
+) -> Agreement:
     q = 1 - alpha / 2
 
     # ICC(1,1): one-way random.
@@ -116,4 +128,4 @@ def icc(matrix: Sequence[Sequence[float | None]], alpha: float = 0.05) -> Agreem
     upper2 = n * (f_up * msr - mse) / (k * msc + (k * n - k - n) * mse + n * f_up * msr)
     icc2 = _icc("ICC(2,1)", value2, lower2, upper2, f3, df1, df2)
 
-    return Agreement(n, k, int((~complete).sum()), icc1, icc2, icc3)
+    return Agreement(n, k, dropped, icc1, icc2, icc3)

@@ -18,6 +18,7 @@ from emotipal.analysis.simulate import SimClinic, simulate_clinic
 from emotipal.demo import exposure as demo_exposure
 from emotipal.demo import measures as demo_measures
 from emotipal.demo import research as demo_research
+from emotipal.demo import supervision as demo_supervision
 from emotipal.demo import training as demo_training
 from emotipal.homework.models import (
     Assignment,
@@ -43,6 +44,7 @@ DEMO_LOGINS = {
     "admin": "admin@demo.emotipal.invalid",
     "researcher": "researcher@demo.emotipal.invalid",
     "trainee": "trainee@demo.emotipal.invalid",
+    "supervisor": demo_supervision.SUPERVISOR_EMAIL,
 }
 REVIEW_NOTES = [
     "We went through this together in session.",
@@ -164,6 +166,15 @@ def _store(sim: SimClinic, versions: dict[str, TemplateVersion]) -> DemoResult:
     Membership.objects.create(user=researcher, clinic=clinic, role=Role.RESEARCHER)
     demo_research.load_study(clinic, admin, researcher, profiles[showcase.key])
     demo_training.store(clinic, DEMO_LOGINS["trainee"], hashed, _user)
+    demo_supervision.store(
+        clinic,
+        admin,
+        list(therapists.values()),
+        lambda email, name: _user(email, name, hashed),
+        cal.start,
+        cal.today,
+        sim.seed,
+    )
     return DemoResult(True, len(profiles), created)
 
 

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils.translation import gettext, gettext_lazy
 
-from emotipal.accounts.access import can_assign_to, visible_clients
+from emotipal.accounts.access import can_assign_to, caseload
 from emotipal.accounts.models import ClientProfile, Clinic
 from emotipal.definitions.instruments import (
     DefinitionError,
@@ -285,7 +285,8 @@ def _queue_alert_tasks(alert: RiskAlert) -> None:
 
 
 def visible_alerts(actor: Any) -> Any:
-    return RiskAlert.objects.filter(client__in=visible_clients(actor).exclude(user=actor)).select_related(
+    # The caseload, not every visible client: a supervisor's supervisees' alerts are for the treating clinicians.
+    return RiskAlert.objects.filter(client__in=caseload(actor)).select_related(
         "client__user", "response__instrument_version", "acknowledged_by"
     )
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "emotipal.research",
     "emotipal.notifications",
     "emotipal.training",
+    "emotipal.supervision",
     "emotipal.demo",
 ]
 

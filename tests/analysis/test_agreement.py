@@ -88,3 +88,12 @@ def test_ci_coverage_is_about_95_percent(kind: str) -> None:
         estimate = getattr(icc(_simulate(rng, 20, 3, target_sd, rater_sd).tolist()), kind)
         covered += estimate.lower <= truth <= estimate.upper
     assert 0.91 <= covered / runs <= 0.985
+
+
+def test_exact_agreement_and_no_variation() -> None:
+    exact = icc([[0, 0], [1, 1], [2, 2], [3, 3]])
+    assert round(exact.icc2.value, 6) == round(exact.icc2.lower, 6) == 1.0
+    shifted = icc([[0, 1], [1, 2], [2, 3], [3, 4]])  # same ranks, one rater a point higher
+    assert round(shifted.icc3.value, 6) == 1.0 and shifted.icc2.value < 0.8
+    with pytest.raises(NotEnoughRatings):
+        icc([[2, 2], [2, 2]])

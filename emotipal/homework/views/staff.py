@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts.access import caseload, get_visible_client, note_reads
-from emotipal.accounts.gates import clinician_required
+from emotipal.accounts.gates import client_page_required, clinician_required
 from emotipal.homework import engagement_view, goals, services
 from emotipal.homework.answers import answer_rows
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
@@ -61,7 +61,7 @@ def caseload_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@clinician_required
+@client_page_required  # a supervisor opens a supervisee's client read only (audited in access)
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_visible_client(request.user, client_id)
     entries = list(services.entries_for_staff(request.user, client)[:100])
