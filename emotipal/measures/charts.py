@@ -10,6 +10,7 @@ import altair as alt
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from emotipal.measures.outcome_summary import RELIABLE_CHANGE_WORDS
 from emotipal.platform.charts import (
     BRAND,
     NO_VALUE,
@@ -23,12 +24,8 @@ from emotipal.platform.charts import (
 )
 
 BAND_SHADES = ["#f2f7f4", "#e6f0ea", "#fbf0dc", "#f9e0c7", "#f4cdc5"]  # light: bands sit behind the data
-STATUS_LABELS = {  # marked for translation here, translated where shown
-    "reliable_improvement": gettext_noop("Reliable improvement"),
-    "reliable_deterioration": gettext_noop("Reliable deterioration"),
-    "no_reliable_change": gettext_noop("No reliable change"),
-    "baseline": gettext_noop("Baseline"),
-}
+# The card's words (outcome_summary.RELIABLE_CHANGE_WORDS), and the first score's own.
+STATUS_LABELS = {**RELIABLE_CHANGE_WORDS, "baseline": gettext_noop("Baseline")}
 STATUS_COLOURS = {
     "Reliable improvement": "#009E73",
     "Reliable deterioration": "#D55E00",

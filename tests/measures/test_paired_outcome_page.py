@@ -108,7 +108,7 @@ def test_jacobson_truax_and_nhs_thresholds_are_named_apart(world: World) -> None
     # PHQ-9 16 -> 10 is an NHS reliable improvement (6) but no Jacobson-Truax reliable change (needs 7).
     assert re.search(r"PHQ-9</strong>.*?improved by the NHS reliable change threshold", section, re.S)
     phq_card = next(card for card in rest.split('<div class="card">') if "<strong>PHQ-9</strong>" in card)
-    assert "no reliable change" in phq_card and "Jacobson-Truax: reliable improvement" not in phq_card
+    assert "No reliable change" in phq_card and "Reliable improvement" not in phq_card
 
 
 def test_clinically_significant_change_names_its_criterion_and_norms(world: World) -> None:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from emotipal.accounts.access import caseload, get_visible_client, note_reads, read_client
 from emotipal.accounts.gates import clinician_required
+from emotipal.accounts.viewer import viewer_zone
 from emotipal.homework import engagement_view, goals, services
 from emotipal.homework.answers import answer_rows
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
@@ -152,6 +153,7 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
         {
             "entry": entry,
             "client": entry.assignment.client,
+            "zone": viewer_zone(request.user),
             "fields": answer_rows(version.field_list, entry.answers or {}),
             "ratings": [
                 (RATING_NAMES[name], rating_label(name, getattr(entry, name)))
