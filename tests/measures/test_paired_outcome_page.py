@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from emotipal.measures import services
+from emotipal.measures import client_page, services
 from emotipal.measures.errors import MeasureError
 from emotipal.measures.models import Instrument, Response
 from emotipal.platform import clock
@@ -156,3 +156,22 @@ def test_the_risk_item_must_be_answered_even_though_the_total_could_be_prorated(
             world.client_a.user, response.pk, {f"phq9_{i}": 1 for i in range(3, 10)}, submit=True
         )
     assert set(refused.value.errors) == {"phq9_1", "phq9_2"}
+
+
+def test_instrument_names_and_one_reliable_change_vocabulary(world: World) -> None:
+    phq9(world, 42, 20)
+    phq9(world, 1, 8)  # 12 points down: a reliable improvement by the configured 7 points
+    services.add_schedule(
+        world.therapist, world.client_a, Instrument.objects.get(key="gad7", clinic=None), "weekly", weekday=2
+    )
+    html, _, rest = page(world)
+    # Names, never keys: the schedule, the questionnaire picker, the cards.
+    assert "GAD-7 · Every week (Wednesday)" in html
+    assert '">PHQ-9</option>' in html and '">phq9</option>' not in html and ">phq9<" not in html
+    card = next(card for card in rest.split('<div class="card">') if "<strong>PHQ-9</strong>" in card)
+    assert ">Reliable improvement</span>" in card and "<strong>Reliable improvement</strong>" in card
+    # The chart's table says the same words for the same (latest) point.
+    built = client_page.build(world.therapist, world.client_a)
+    chart = next(c for c in built["charts"] if c.id == "chart-phq9")
+    assert chart.rows[-1][-1] == "Reliable improvement"
+    assert built["series"]["phq9"]["summary"]["status_words"] == chart.rows[-1][-1]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from emotipal.accounts.access import caseload, get_visible_client, note_reads, read_client
 from emotipal.accounts.gates import clinician_required
 from emotipal.accounts.viewer import viewer_zone
-from emotipal.homework import engagement_view, goals, services
+from emotipal.homework import client_summary, engagement_view, goals, services
 from emotipal.homework.answers import answer_rows
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
 from emotipal.homework.forms import AssignForm
@@ -78,6 +78,9 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             for name in ("effort", "difficulty", "helpfulness")
         ]
     retro = retro_for(client.pk)
+    engagement = engagement_view.build(client, today)
+    sessions = list(client.sessions.order_by("-number")[:20])
+    barriers = list(client.barriers.select_related("assignment__template_version")[:20])
     return render(
         request,
         "homework/staff/client_detail.html",
@@ -85,9 +88,11 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "client": client,
             "entries": entries,
             "assignments": assignments,
-            "engagement": engagement_view.build(client, today),
-            "sessions": list(client.sessions.order_by("-number")[:20]),
-            "barriers": list(client.barriers.select_related("assignment__template_version")[:20]),
+            "engagement": engagement,
+            "summary": client_summary.build(client, engagement.to_review),
+            "sessions": sessions,
+            "barriers": barriers,
+            "zone": viewer_zone(request.user),
             "barrier_labels": BARRIERS,
             "strategies": STRATEGIES,
             "retro_client": retro.get("client"),
