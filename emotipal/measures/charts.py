@@ -8,7 +8,7 @@ from typing import Any
 
 import altair as alt
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from emotipal.measures.outcome_summary import RELIABLE_CHANGE_WORDS
 from emotipal.platform.charts import (
@@ -167,5 +167,8 @@ def mechanisms(series: list[dict[str, Any]], chart_id: str = "chart-mechanisms")
             tooltip=["name:N", alt.Tooltip("value:Q", format=".0f")],
         )
     )
-    description = _("%(n)s measures over %(w)s weeks.") % {"n": len(names), "w": len(weeks)}
+    # Two counts, two plurals: "1 measure over 3 weeks".
+    measures = ngettext("%(n)s measure", "%(n)s measures", len(names)) % {"n": len(names)}
+    over = ngettext("over %(w)s week", "over %(w)s weeks", len(weeks)) % {"w": len(weeks)}
+    description = _("%(measures)s %(over)s.") % {"measures": measures, "over": over}
     return Chart(chart_id, title, description, _spec(chart, description), columns, table)

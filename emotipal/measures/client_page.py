@@ -11,6 +11,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
 from emotipal.accounts.models import ClientProfile
+from emotipal.accounts.viewer import viewer_zone
 from emotipal.analysis import engagement as eng
 from emotipal.analysis.outcomes import jacobson_truax
 from emotipal.definitions.instruments import MECHANISM, OUTCOME, item_range, scored_items
@@ -186,4 +187,5 @@ def build(actor: Any, client: ClientProfile) -> dict[str, Any]:
         "instrument_names": names,
         "kinds": [(k.value, k.label) for k in Schedule.Kind],
         "alerts": list(client.risk_alerts.select_related("response__instrument_version")[:10]),
+        "viewer_zone": viewer_zone(actor),  # the alert's time as the therapist reads it
     }

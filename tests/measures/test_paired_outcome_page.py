@@ -175,3 +175,17 @@ def test_instrument_names_and_one_reliable_change_vocabulary(world: World) -> No
     chart = next(c for c in built["charts"] if c.id == "chart-phq9")
     assert chart.rows[-1][-1] == "Reliable improvement"
     assert built["series"]["phq9"]["summary"]["status_words"] == chart.rows[-1][-1]
+
+
+def test_chart_descriptions_count_in_the_singular_too() -> None:
+    from emotipal.measures.charts import mechanisms
+
+    one = mechanisms([{"week": dt.date(2026, 3, 2), "name": "Belief", "value": 50.0}])
+    assert one.description == "1 measure over 1 week."
+    two = mechanisms(
+        [
+            {"week": dt.date(2026, 3, 2), "name": "Belief", "value": 50.0},
+            {"week": dt.date(2026, 3, 9), "name": "Confidence", "value": 60.0},
+        ]
+    )
+    assert two.description == "2 measures over 2 weeks."
