@@ -15,7 +15,7 @@ from django.utils.translation import gettext, ngettext
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework.queries import CaseloadRow, caseload_rows
-from emotipal.platform import extensions
+from emotipal.platform import extensions, formatting
 
 # Practice is "low" when fewer than half the practices planned so far this week are done (and at least two
 # were planned: one missed day early in the week is not yet a pattern).
@@ -54,15 +54,13 @@ def build(client: ClientProfile, to_review: list[tuple[Any, Any]]) -> ClientSumm
     for name in outcomes.deteriorated:
         text = gettext("%(name)s: reliable deterioration since the first score") % {"name": name}
         attention.append(Attention(text, reverse("client_measures", args=[client.pk]), "danger"))
-    if to_review:
-        n = len(to_review)
-        text = ngettext(
-            "%(n)s homework due for review in session", "%(n)s homework due for review in session", n
-        )
-        session = to_review[0][1]
-        attention.append(
-            Attention(text % {"n": n}, reverse("session_review", args=[client.pk, session.pk]), "warn")
-        )
+    for assignment, session in to_review:  # each homework by name: the link opens its review session
+        text = gettext("%(title)s: due for review in session %(n)s (%(day)s)") % {
+            "title": assignment.template_version.title,
+            "n": session.number,
+            "day": formatting.day(session.date),
+        }
+        attention.append(Attention(text, reverse("session_review", args=[client.pk, session.pk]), "warn"))
     if row.unreviewed:
         n = row.unreviewed
         text = ngettext("%(n)s entry not reviewed", "%(n)s entries not reviewed", n)
