@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from emotipal.accounts import api as accounts_api
 from emotipal.accounts.mfa_policy import MFARequired
 from emotipal.homework import api as homework_api
-from emotipal.homework import api_review
+from emotipal.homework import api_plan_changes, api_review
 from emotipal.library import api as library_api
 from emotipal.platform.api import build_api
 from emotipal.research import api as research_api
@@ -18,6 +18,7 @@ for router in (
     library_api.router,
     homework_api.router,
     api_review.router,
+    api_plan_changes.router,
     research_api.router,
 ):
     api.add_router("", router)

@@ -4,6 +4,7 @@ emotipal serve [--port 8000]     development web server (production: gunicorn em
 emotipal worker [--batch]        task worker (database queue, or RQ when REDIS_URL is set)
 emotipal load_demo               the library, the questionnaires and the demo clinic (once; never in production)
 emotipal sync_library            load exercise templates from emotipal/library/exercises/*.yaml
+emotipal load_vignettes          build and store the simulated training vignettes (once; again after a builder change)
 emotipal instruments list|sync   questionnaires (PHQ-9, GAD-7, skills confidence and clinics' own)
 emotipal instruments import-redcap FILE.csv [--clinic SLUG]    import a REDCap data dictionary
 emotipal instruments export-redcap NAME > FILE.csv             export one as a REDCap data dictionary

@@ -2,9 +2,20 @@
 
 from django.urls import include, path
 
+from emotipal.accounts.views import clinic_admin as clinic_staff
 from emotipal.accounts.views import pages as accounts
 from emotipal.api import api
-from emotipal.homework.views import client, client_review, export, ladders, staff, staff_review
+from emotipal.homework.views import (
+    assign,
+    client,
+    client_plan,
+    client_review,
+    export,
+    ladders,
+    plan_changes,
+    staff,
+    staff_review,
+)
 from emotipal.library.views import pages as library
 from emotipal.library.views import templates_admin
 from emotipal.measures.views import clinic_admin as clinic_measures
@@ -18,7 +29,30 @@ urlpatterns = [
     path("settings/", accounts.settings_view, name="settings"),
     path("settings/tokens/", accounts.create_token, name="token_create"),
     path("settings/tokens/<int:token_id>/revoke/", accounts.revoke_token, name="token_revoke"),
-    path("clinic/", accounts.clinic_admin, name="clinic_admin"),
+    path("clinic/", clinic_staff.clinic_admin, name="clinic_admin"),
+    path("clinic/staff/add-role/", clinic_staff.add_role, name="clinic_role_add"),
+    path(
+        "clinic/staff/<int:membership_id>/deactivate/",
+        clinic_staff.deactivate_membership,
+        name="clinic_membership_deactivate",
+    ),
+    path(
+        "clinic/staff/<int:membership_id>/reactivate/",
+        clinic_staff.reactivate_membership,
+        name="clinic_membership_reactivate",
+    ),
+    path("clinic/staff/<int:membership_id>/remove/", clinic_staff.remove_role, name="clinic_role_remove"),
+    path("clinic/clients/reassign/", clinic_staff.reassign_client, name="clinic_client_reassign"),
+    path(
+        "clinic/invitations/<int:invitation_id>/resend/",
+        clinic_staff.resend_invitation,
+        name="clinic_invitation_resend",
+    ),
+    path(
+        "clinic/invitations/<int:invitation_id>/revoke/",
+        clinic_staff.revoke_invitation,
+        name="clinic_invitation_revoke",
+    ),
     path("clinic/export/compliance.csv", export.export_compliance, name="export_compliance"),
     path("clinic/questionnaires/", clinic_measures.instruments, name="clinic_instruments"),
     path(
@@ -37,6 +71,8 @@ urlpatterns = [
     path("homework/<int:assignment_id>/", client.do_exercise, name="do_exercise"),
     path("homework/<int:assignment_id>/draft/", client.save_draft, name="save_draft"),
     path("homework/<int:assignment_id>/reward/", client.set_reward, name="set_reward"),
+    path("homework/<int:assignment_id>/plan/", client_plan.plan, name="homework_plan"),
+    path("homework/<int:assignment_id>/plan.ics", client_plan.calendar, name="homework_calendar"),
     path("my/entries/<int:entry_id>/", client.my_entry, name="my_entry"),
     path("my/entries/<int:entry_id>/edit/", client_review.edit_entry, name="edit_entry"),
     path(
@@ -53,7 +89,8 @@ urlpatterns = [
     # staff
     path("clients/", staff.caseload_view, name="caseload"),
     path("clients/<int:client_id>/", staff.client_detail, name="client_detail"),
-    path("clients/<int:client_id>/assign/", staff.assign, name="assign"),
+    path("clients/<int:client_id>/assign/", assign.assign, name="assign"),
+    path("clients/<int:client_id>/assign/exercise/", assign.assign_exercise, name="assign_exercise"),
     path("clients/obstacles/", staff_review.caseload_barriers, name="caseload_barriers"),
     path("clients/<int:client_id>/sessions/", staff_review.record_session, name="record_session"),
     path(
@@ -62,6 +99,10 @@ urlpatterns = [
         name="session_review",
     ),
     path("clients/<int:client_id>/end/", staff_review.end_treatment, name="end_treatment"),
+    path("assignments/<int:assignment_id>/edit/", plan_changes.edit, name="assignment_edit"),
+    path("assignments/<int:assignment_id>/pause/", plan_changes.pause, name="assignment_pause"),
+    path("assignments/<int:assignment_id>/resume/", plan_changes.resume, name="assignment_resume"),
+    path("assignments/<int:assignment_id>/stop/", plan_changes.stop, name="assignment_stop"),
     path("clients/<int:client_id>/look-back/", staff_review.retro_rating, name="retro_rating"),
     path("entries/<int:entry_id>/", staff.entry_detail, name="entry_detail"),
     path("entries/<int:entry_id>/review/", staff.review, name="entry_review"),
@@ -77,7 +118,9 @@ urlpatterns = [
     path("library/", library.library, name="library"),
     path("library/<slug:slug>/", library.template_detail, name="template_detail"),
     path("library/versions/<int:version_id>/copy/", templates_admin.clone, name="template_clone"),
+    path("library/versions/<int:version_id>/assign/", library.assign_from_library, name="template_assign"),
     path("library/mine/<int:template_id>/", templates_admin.edit, name="template_edit"),
     path("research/", include("emotipal.research.urls")),
+    path("training/", include("emotipal.training.urls")),
     path("api/v1/", api.urls),
 ]

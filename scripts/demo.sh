@@ -23,6 +23,7 @@ cat <<MSG
     client        client@demo.emotipal.invalid
     clinic admin  admin@demo.emotipal.invalid
     researcher    researcher@demo.emotipal.invalid  (study "demo-study")
+    trainee       trainee@demo.emotipal.invalid  (training cases only)
 
   Stop with Ctrl-C.
 

@@ -23,9 +23,12 @@ READS_CLIENT_DATA: set[Any] = {
     ("caseload", 0),
     ("client_detail", 0),
     ("assign", 0),
+    ("template_detail", 0),  # lists the caseload for "Assign to a client"
     ("entry_detail", 0),
     ("caseload_barriers", 0),
     ("session_review", 0),
+    ("end_treatment", 1),
+    ("assignment_edit", 0),
     ("client_measures", 0),
     ("alerts", 0),
     ("ladders", 1),
@@ -46,12 +49,23 @@ NO_CLIENT_DATA: set[Any] = {
     ("token_revoke", 0),
     ("support", 0),
     ("library", 0),
-    ("template_detail", 0),
     ("template_clone", 0),
     ("template_edit", 0),
+    ("assign_exercise", 0),
+    (
+        "template_assign",
+        0,
+    ),  # a redirect to the assign page, which audits its read  # the chosen exercise's preview and variants: library content only
     # Lists the therapist's own clients only for a study recruiting at their clinic (none in this world); that
     # read is audited, checked in tests/research/test_enrollment.py.
     ("research_invite", 0),
+    # Training: simulated vignettes only; a therapist's own attempts and progress (the attempt is audited as
+    # training.attempt, checked in tests/training/test_attempts.py).
+    ("training_list", 0),
+    ("training_vignette", 0),
+    ("training_attempt", 0),
+    ("training_attempt", 1),
+    ("training_progress", 0),
     ("GET", "/me"),
     ("GET", "/tokens"),
     ("POST", "/tokens"),
@@ -63,6 +77,13 @@ STAFF_WRITES: set[Any] = {
     ("entry_review", 0),
     ("record_session", 0),
     ("end_treatment", 0),
+    ("assignment_pause", 0),
+    ("assignment_resume", 0),
+    ("assignment_stop", 0),
+    ("PATCH", "/assignments/{assignment_id}/plan"),
+    ("POST", "/assignments/{assignment_id}/pause"),
+    ("POST", "/assignments/{assignment_id}/resume"),
+    ("POST", "/assignments/{assignment_id}/stop"),
     ("retro_rating", 0),
     ("add_schedule", 0),
     ("stop_schedule", 0),
@@ -281,3 +302,56 @@ def test_each_research_read_is_audited(world: World, entry_a: Any, key: Any, act
         return
     named = set(rows.filter(action="read.research.participants").values_list("subject_user_id", flat=True))
     assert named == {world.client_a.user_id}, f"{key}: the participant list read names {named}"
+
+
+# --- training: a supervisor or clinic admin reading a trainee's attempts and progress ---------------------------
+
+TRAINING_READS_OF_TRAINEES: set[Any] = {("training_feedback", 0), ("training_trainee_progress", 0)}
+
+
+def test_every_training_read_of_a_trainee_is_classified() -> None:
+    found = {
+        (name, i)
+        for name, rows in PAGES.items()
+        for i, row in enumerate(rows)
+        if name.startswith("training_") and row.expect["admin"] < 400
+    }
+    assert found - {("training_list", 0)} == TRAINING_READS_OF_TRAINEES
+
+
+@pytest.mark.parametrize("key", sorted(TRAINING_READS_OF_TRAINEES, key=str), ids=str)
+def test_each_read_of_a_trainee_is_audited(world: World, entry_a: Any, key: Any) -> None:
+    row = PAGES[key[0]][key[1]]
+    o = Objects(world, entry_a.assignment, entry_a, 0)
+    mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = _call(world, entry_a, key, row, user=world.admin)
+    assert response.status_code == 200
+    rows = AuditEvent.objects.filter(pk__gt=mark, actor=world.admin, action__startswith="read.training_")
+    assert set(rows.values_list("subject_user_id", flat=True)) == {o.attempt.trainee_id}
+
+
+# The clinic admin's writes (admin-only routes: the therapist gets 403, so they are not in the sets above).
+ADMIN_WRITES = (
+    "clinic_membership_deactivate",
+    "clinic_membership_reactivate",
+    "clinic_role_remove",
+    "clinic_role_add",
+    "clinic_client_reassign",
+    "clinic_invitation_resend",
+    "clinic_invitation_revoke",
+)
+
+
+@pytest.mark.parametrize("name", ADMIN_WRITES)
+def test_each_clinic_admin_write_is_audited(world: World, entry_a: Any, name: str) -> None:
+    row = PAGES[name][0]
+    o = Objects(world, entry_a.assignment, entry_a, 0)
+    if name == "clinic_membership_reactivate":  # something to reactivate
+        world.login(world.admin).post(f"/clinic/staff/{o.spare_role.pk}/deactivate/")
+    mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = _call(world, entry_a, (name, 0), row, user=world.admin)
+    assert response.status_code == row.expect["admin"], response.content[:300]
+    written = AuditEvent.objects.filter(pk__gt=mark, actor=world.admin, clinic_id=world.clinic.pk)
+    assert written.exclude(action__startswith="read.").count() == 1, list(
+        written.values_list("action", flat=True)
+    )

@@ -6,6 +6,7 @@ under /accounts/) are covered by their own tests in tests/accounts/ and are reco
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from emotipal.accounts.models import ClientProfile
+from emotipal.accounts.models import ClientProfile, Invitation, Membership, Role, User
+from emotipal.accounts.services import invite
 from emotipal.api import api
 from emotipal.homework.models import Assignment, Barrier, FearLadder, TherapySession
 from emotipal.library.models import TemplateVersion
@@ -24,11 +26,13 @@ from emotipal.library.services import clone_template
 from emotipal.measures.models import CrisisResource, Instrument, Response, RiskAlert, Schedule
 from emotipal.measures.services import ask_now, save_answers
 from emotipal.research.models import JobStatus, Participant, Study, StudyExport, StudyRole
-from tests.factories import World
+from emotipal.training.models import TrainingAttempt
+from tests.factories import World, make_user
 from tests.research.matrix_experiments import matrix_experiments
 from tests.research.matrix_objects import research_url
 from tests.research.study_factory import make_participant, make_study
 from tests.research.team_factory import join, researcher_at
+from tests.training.factory import full_answers, make_vignette, trainee_at
 
 ACTORS = (
     "anon",
@@ -41,8 +45,11 @@ ACTORS = (
     "researcher",  # the matrix study's investigator
     "researcher_b",  # a researcher of the same clinic, not on the study's team
     "statistician",  # a researcher of the same clinic, on the team as statistician
+    "trainee",  # a trainee of the same clinic: practises on simulated vignettes, never sees a client
 )
 MATRIX_STUDY = "matrix-study"
+MATRIX_TRAINEE = "trainee@example.org"
+EMPTY_SCORES = {p: {"done": 0, "applicable": 0} for p in ("review", "design", "plan")}
 EXPORT_DIR = Path(tempfile.gettempdir()) / "emotipal-matrix-export"
 
 
@@ -51,6 +58,8 @@ def actor_user(world: World, actor: str) -> Any:
         return researcher_at(world.clinic, "researcher.b@example.org", "Rob Researcher")
     if actor == "statistician":
         return researcher_at(world.clinic, "statistician@example.org", "Sam Statistician")
+    if actor == "trainee":
+        return trainee_at(world.clinic, MATRIX_TRAINEE)
     return {
         "anon": None,
         "client_a": world.client_a.user,
@@ -83,6 +92,8 @@ STUDY_MANAGERS = ("researcher",)  # investigators and researchers on the team; s
 STAFF = (*CLINICIANS, *RESEARCHERS)
 EVERYONE = tuple(a for a in ACTORS if a != "anon")
 CLIENTS = ("client_a", "client_b")
+STAFF_AND_TRAINEE = (*STAFF, "trainee")  # pages without client data that any staff membership opens
+PRACTISING = ("therapist", "colleague", "foreign", "trainee")  # may practise on training vignettes
 
 # Page routes: name -> rows. `o` is a namespace with world, assignment and entry of client A.
 PAGES: dict[str, list[Row]] = {
@@ -95,6 +106,28 @@ PAGES: dict[str, list[Row]] = {
         Row("post", lambda o: f"/settings/tokens/{o.token_id}/revoke/", only(302, EVERYONE, 403))
     ],
     "clinic_admin": [Row("get", lambda o: "/clinic/", only(200, ("admin",), 403))],
+    # The clinic admin's staff, client and invitation actions (objects: Objects.clinic_admin).
+    "clinic_membership_deactivate": [
+        Row("post", lambda o: f"/clinic/staff/{o.spare_role.pk}/deactivate/", only(302, ("admin",), 403))
+    ],
+    "clinic_membership_reactivate": [
+        Row("post", lambda o: f"/clinic/staff/{o.spare_role.pk}/reactivate/", only(302, ("admin",), 403))
+    ],
+    "clinic_role_remove": [
+        Row("post", lambda o: f"/clinic/staff/{o.spare_role.pk}/remove/", only(302, ("admin",), 403))
+    ],
+    "clinic_role_add": [
+        Row("post", lambda o: "/clinic/staff/add-role/", only(302, ("admin",), 403), "add_role")
+    ],
+    "clinic_client_reassign": [
+        Row("post", lambda o: "/clinic/clients/reassign/", only(302, ("admin",), 403), "reassign")
+    ],
+    "clinic_invitation_resend": [
+        Row("post", lambda o: f"/clinic/invitations/{o.invitation.pk}/resend/", only(200, ("admin",), 403))
+    ],
+    "clinic_invitation_revoke": [
+        Row("post", lambda o: f"/clinic/invitations/{o.invitation.pk}/revoke/", only(302, ("admin",), 403))
+    ],
     "today": [Row("get", lambda o: "/today/", only(200, ("client_a", "client_b"), 403))],
     "do_exercise": [
         Row(
@@ -127,6 +160,42 @@ PAGES: dict[str, list[Row]] = {
             "get",
             lambda o: f"/clients/{o.world.client_a.pk}/assign/",
             only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        )
+    ],
+    "assign_exercise": [
+        Row(
+            "get",
+            lambda o: (
+                f"/clients/{o.world.client_a.pk}/assign/exercise/?template_version={o.world.thought_record.pk}"
+            ),
+            only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        )
+    ],
+    "homework_plan": [
+        Row(
+            "get",
+            lambda o: f"/homework/{o.assignment.pk}/plan/",
+            only(200, ("client_a",), 403) | {"client_b": 404},
+        ),
+        Row(
+            "post",
+            lambda o: f"/homework/{o.assignment.pk}/plan/",
+            only(302, ("client_a",), 403) | {"client_b": 404},
+            {"action": "confirm"},
+        ),
+    ],
+    "template_assign": [
+        Row(
+            "get",
+            lambda o: f"/library/versions/{o.world.thought_record.pk}/assign/?client={o.world.client_a.pk}",
+            only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        )
+    ],
+    "homework_calendar": [
+        Row(
+            "get",
+            lambda o: f"/homework/{o.assignment.pk}/plan.ics",
+            only(200, ("client_a",), 403) | {"client_b": 404},
         )
     ],
     "entry_detail": [
@@ -192,7 +261,14 @@ PAGES: dict[str, list[Row]] = {
             "post",
             lambda o: f"/clients/{o.world.client_a.pk}/end/",
             only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
-        )
+            {"confirm_step": "1", "confirm": "yes"},
+        ),
+        # the confirmation step: what will stop, before anything does
+        Row(
+            "get",
+            lambda o: f"/clients/{o.world.client_a.pk}/end/",
+            only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        ),
     ],
     "retro_rating": [
         Row(
@@ -294,7 +370,8 @@ PAGES: dict[str, list[Row]] = {
             only(200, ("therapist", "colleague", "admin"), 403) | {"foreign": 404},
         )
     ],
-    "library": [Row("get", lambda o: "/library/", only(200, STAFF, 403))],
+    # A trainee holds a staff membership: the exercise library (no client's data) is open to them too.
+    "library": [Row("get", lambda o: "/library/", only(200, STAFF_AND_TRAINEE, 403))],
     # research: a study not on the user's team is "not found", for everyone
     "research_studies": [Row("get", lambda o: "/research/", only(200, RESEARCHERS, 403))],
     "research_study_create": [Row("get", lambda o: "/research/new/", only(200, RESEARCHERS, 403))],
@@ -350,7 +427,7 @@ PAGES: dict[str, list[Row]] = {
             {"decision": "approved"},
         )
     ],
-    "template_detail": [Row("get", lambda o: "/library/thought-record/", only(200, STAFF, 403))],
+    "template_detail": [Row("get", lambda o: "/library/thought-record/", only(200, STAFF_AND_TRAINEE, 403))],
     # research: a client's own participations (none in this world: 404; tests/research/test_consent.py checks
     # a client reaching another's), and the staff invite page
     "my_studies": [Row("get", lambda o: "/research/my/", only(200, CLIENTS, 403))],
@@ -359,7 +436,8 @@ PAGES: dict[str, list[Row]] = {
     "consent_decline": [Row("post", lambda o: "/research/my/0/decline/", only(404, CLIENTS, 403))],
     "consent_withdraw": [Row("post", lambda o: "/research/my/0/withdraw/", only(404, CLIENTS, 403))],
     "consent_copy": [Row("get", lambda o: "/research/my/0/signed/0/", only(404, CLIENTS, 403))],
-    "research_invite": [Row("get", lambda o: "/research/invite/", only(200, STAFF, 403))],
+    # (a trainee has no clients, so the page lists none for them)
+    "research_invite": [Row("get", lambda o: "/research/invite/", only(200, STAFF_AND_TRAINEE, 403))],
     # Research exports: the matrix study's team (its researcher) sees them, anyone else gets 404; the download
     # of a written export by the team is tested in tests/research/test_export_task.py.
     "research_exports": [Row("get", lambda o: research_url(o.world, "exports"), only(200, STUDY_TEAM, 404))],
@@ -450,7 +528,77 @@ PAGES: dict[str, list[Row]] = {
     "research_experiment_new_version": [
         Row("post", lambda o: experiment_url(o, "stopped", "new-version/"), only(302, STUDY_MANAGERS, 404))
     ],
+    # training: simulated vignettes; the attempt and progress are the trainee's, and their clinic admin's to see
+    "training_list": [Row("get", lambda o: "/training/", only(200, (*PRACTISING, "admin"), 403))],
+    "training_vignette": [
+        Row("get", lambda o: f"/training/vignettes/{o.vignette.pk}/", only(200, PRACTISING, 403))
+    ],
+    "training_attempt": [
+        Row("get", lambda o: f"/training/vignettes/{o.vignette.pk}/attempt/", only(200, PRACTISING, 403)),
+        Row(
+            "post",
+            lambda o: f"/training/vignettes/{o.vignette.pk}/attempt/",
+            only(302, PRACTISING, 403),
+            full_answers(),
+        ),
+    ],
+    "training_feedback": [
+        Row(
+            "get",
+            lambda o: f"/training/attempts/{o.attempt.pk}/",
+            only(200, ("trainee", "admin"), 403) | {a: 404 for a in ("therapist", "colleague", "foreign")},
+        )
+    ],
+    "training_progress": [Row("get", lambda o: "/training/progress/", only(200, PRACTISING, 403))],
+    "training_trainee_progress": [
+        Row(
+            "get",
+            lambda o: f"/training/progress/{o.attempt.trainee_id}/",
+            only(200, ("trainee", "admin"), 403) | {a: 404 for a in ("therapist", "colleague", "foreign")},
+        )
+    ],
 }
+
+
+# Changing one homework (issue 12, workflow): the edit page, pause, resume (of a paused homework) and stop.
+PAGES.update(
+    {
+        "assignment_edit": [
+            Row(
+                "get",
+                lambda o: f"/assignments/{o.assignment.pk}/edit/",
+                only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            )
+        ],
+        "assignment_pause": [
+            Row(
+                "post",
+                lambda o: f"/assignments/{o.assignment.pk}/pause/",
+                only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            )
+        ],
+        "assignment_resume": [
+            Row(
+                "post",
+                lambda o: f"/assignments/{paused(o.assignment).pk}/resume/",
+                only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            )
+        ],
+        "assignment_stop": [
+            Row(
+                "post",
+                lambda o: f"/assignments/{o.assignment.pk}/stop/",
+                only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            )
+        ],
+    }
+)
+
+
+def paused(assignment: Any) -> Any:
+    """The assignment, paused (if it is still open), so that resuming it can succeed."""
+    Assignment.objects.filter(pk=assignment.pk, ended_at__isnull=True).update(paused_at=timezone.now())
+    return assignment
 
 
 def experiment_url(o: Any, which: str, rest: str) -> str:
@@ -493,6 +641,12 @@ API_ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/me/entries"): Row(
         "get", lambda o: f"{API}/me/entries", api_only(200, ("client_a", "client_b"), 404)
     ),
+    ("POST", "/assignments/{assignment_id}/rationale"): Row(
+        "post",
+        lambda o: f"{API}/assignments/{o.assignment.pk}/rationale",
+        api_only(200, ("client_a",), 404),
+        {"wording": "So Sunday evenings feel less heavy."},
+    ),
     ("GET", "/assignments/{assignment_id}/schema"): Row(
         "get", lambda o: f"{API}/assignments/{o.assignment.pk}/schema", api_only(200, ("client_a",), 404)
     ),
@@ -511,7 +665,7 @@ API_ROWS: dict[tuple[str, str], Row] = {
         api_only(422, ("client_a",), 404),
         {"answers": {}},
     ),
-    ("GET", "/templates"): Row("get", lambda o: f"{API}/templates", api_only(200, STAFF, 403)),
+    ("GET", "/templates"): Row("get", lambda o: f"{API}/templates", api_only(200, STAFF_AND_TRAINEE, 403)),
     ("GET", "/clients"): Row("get", lambda o: f"{API}/clients", api_only(200, CLINICIANS, 403)),
     ("POST", "/clients/{client_id}/assignments"): Row(
         "post",
@@ -625,6 +779,39 @@ API_ROWS: dict[tuple[str, str], Row] = {
         api_only(200, STUDY_TEAM, 404),
     ),
 }
+API_ROWS.update(
+    {
+        ("PATCH", "/assignments/{assignment_id}/plan"): Row(
+            "patch",
+            lambda o: f"{API}/assignments/{o.assignment.pk}/plan",
+            api_only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            {
+                "rationale": "To notice the thoughts behind the low mood.",
+                "times_per_week": 3,
+                "minutes_per_practice": 15,
+                "end_date": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
+            },
+        ),
+        ("POST", "/assignments/{assignment_id}/pause"): Row(
+            "post",
+            lambda o: f"{API}/assignments/{o.assignment.pk}/pause",
+            api_only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            {},
+        ),
+        ("POST", "/assignments/{assignment_id}/resume"): Row(
+            "post",
+            lambda o: f"{API}/assignments/{paused(o.assignment).pk}/resume",
+            api_only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            {},
+        ),
+        ("POST", "/assignments/{assignment_id}/stop"): Row(
+            "post",
+            lambda o: f"{API}/assignments/{o.assignment.pk}/stop",
+            api_only(200, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+            {},
+        ),
+    }
+)
 # Ninja's own schema and docs pages describe the API, not anyone's data.
 API_PUBLIC = {"openapi-json", "openapi-view"}
 
@@ -686,12 +873,24 @@ class Objects:
         ClientProfile.objects.filter(pk=world.client_a.pk).update(discharged_on=timezone.localdate())
         self.measures(world)
         self.research(world)
+        self.clinic_admin(world)
         self.ladder = FearLadder.objects.get_or_create(
             client=world.client_a, defaults={"title": "Lifts", "created_by": world.therapist}
         )[0]
+        self.training(world)
         self.clinic_template = TemplateVersion.objects.filter(
             template__clinic=world.clinic
         ).first() or clone_template(world.therapist, world.thought_record, world.clinic)
+
+    def training(self, world: World) -> None:
+        """A vignette, and one attempt on it by the matrix's trainee."""
+        self.vignette = make_vignette()
+        trainee = trainee_at(world.clinic, MATRIX_TRAINEE)
+        self.attempt = TrainingAttempt.objects.filter(
+            trainee=trainee
+        ).first() or TrainingAttempt.objects.create(
+            trainee=trainee, vignette=self.vignette, answers={}, scores=EMPTY_SCORES
+        )
 
     def measures(self, world: World) -> None:
         phq9 = self.phq9 = Instrument.objects.get(key="phq9", clinic=None)
@@ -710,6 +909,25 @@ class Objects:
         self.alert = RiskAlert.objects.get(response=self.done_response)
         self.schedule = Schedule.objects.filter(client=world.client_a).first() or Schedule.objects.create(
             client=world.client_a, instrument=phq9, kind="weekly", created_by=world.therapist
+        )
+
+    def clinic_admin(self, world: World) -> None:
+        """A trainee of the clinic (no actor of the matrix) whose role the admin changes, and an open
+        invitation the admin resends and revokes."""
+        spare = User.objects.filter(email="spare.trainee@example.org").first() or make_user(
+            "spare.trainee@example.org", "Sasha Spare"
+        )
+        self.spare = spare
+        self.spare_role = Membership.objects.get_or_create(
+            user=spare, clinic=world.clinic, role=Role.TRAINEE
+        )[0]
+        self.invitation = Invitation.objects.filter(email="matrix.invitee@example.org").first() or (
+            invite(
+                clinic=world.clinic,
+                email="matrix.invitee@example.org",
+                role=Role.THERAPIST,
+                invited_by=world.admin,
+            ).invitation
         )
 
     def research(self, world: World) -> None:
@@ -733,9 +951,11 @@ class Objects:
         ratings = {"quantity": 3, "quality": 2}
         return {
             "self_review": {"session_id": self.session2.pk, "ratings": ratings},
-            "therapist_review": {"session_id": self.session2.pk, "ratings": ratings},
+            "therapist_review": {"session_id": self.session2.pk, "ratings": {**ratings, "mastery": 1}},
             "barrier": {"day": timezone.localdate().isoformat(), "barrier": "no_time"},
             "schedule": {"instrument": str(self.phq9.pk), "kind": "weekly"},  # ids differ per database
+            "add_role": {"person": str(self.spare.pk), "role": Role.RESEARCHER},
+            "reassign": {"client": str(self.world.client_b.pk), "therapist": str(self.world.colleague.pk)},
         }[name]
 
 

@@ -29,7 +29,7 @@ def roles_of(user: Any) -> set[str]:
         return set()
     cached = getattr(user, "_emotipal_roles", None)
     if cached is None:
-        cached = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+        cached = set(Membership.objects.active().filter(user=user).values_list("role", flat=True))
         user._emotipal_roles = cached
     return cached
 
@@ -59,15 +59,21 @@ def is_clinic_admin(user: Any) -> bool:
 def clinics_where(user: Any, *roles: str) -> QuerySet[Clinic]:
     if not user.is_authenticated:
         return Clinic.objects.none()
-    return Clinic.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
+    return Clinic.objects.filter(pk__in=active_clinic_ids(user, *roles))
+
+
+def active_clinic_ids(user: Any, *roles: str) -> QuerySet[Membership, int]:
+    """The ids of the clinics where `user` holds one of `roles` in a membership that is not deactivated
+    (a subquery: a deactivated membership grants nothing anywhere)."""
+    return Membership.objects.active().filter(user=user, role__in=roles).values_list("clinic_id", flat=True)
 
 
 def visible_clients(user: Any) -> QuerySet[ClientProfile]:
     """Client profiles this user may see clinical data of."""
     if not user.is_authenticated:
         return ClientProfile.objects.none()
-    admin_clinics = Membership.objects.filter(user=user, role=Role.ADMIN).values("clinic_id")
-    therapist_clinics = Membership.objects.filter(user=user, role=Role.THERAPIST).values("clinic_id")
+    admin_clinics = active_clinic_ids(user, Role.ADMIN)
+    therapist_clinics = active_clinic_ids(user, Role.THERAPIST)
     return ClientProfile.objects.filter(
         Q(clinic_id__in=admin_clinics) | Q(therapist=user, clinic_id__in=therapist_clinics) | Q(user=user)
     )

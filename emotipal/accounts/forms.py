@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from emotipal.accounts.models import Invitation, User
+from emotipal.accounts.models import ClientProfile, Invitation, Role, User
 from emotipal.platform import clock
 
 
@@ -104,3 +104,40 @@ class ClinicPolicyForm(forms.Form):
             "An IANA name such as Europe/Berlin. New clients start in it, and it is the day of clients without a zone of their own."
         ),
     )
+
+
+class AddRoleForm(forms.Form):
+    """Another role for someone already on the clinic's staff (the choices are that clinic's staff only)."""
+
+    person = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Staff member"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
+        # Its own ids: the invitation form on the same page has a "role" field too.
+        kwargs.setdefault("auto_id", "id_add_role_%s")
+        super().__init__(*args, **kwargs)
+        field = self.fields["person"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = staff
+
+
+class ClientChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        # The admin sees who looks after the client now.
+        return _("%(client)s (now with %(therapist)s)") % {"client": obj.user, "therapist": obj.therapist}
+
+
+class ReassignForm(forms.Form):
+    """Move a client to another therapist; both lists hold only this clinic's clients and active therapists."""
+
+    client = ClientChoiceField(queryset=ClientProfile.objects.none(), label=_("Client"))
+    therapist = forms.ModelChoiceField(queryset=User.objects.none(), label=_("New therapist"))
+
+    def __init__(self, *args: Any, clients: Any, therapists: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_reassign_%s")  # the invitation form has a "therapist" field too
+        super().__init__(*args, **kwargs)
+        client_field, therapist_field = self.fields["client"], self.fields["therapist"]
+        assert isinstance(client_field, forms.ModelChoiceField)
+        assert isinstance(therapist_field, forms.ModelChoiceField)
+        client_field.queryset = clients
+        therapist_field.queryset = therapists

@@ -28,7 +28,7 @@ def must_set_up_mfa(user: Any) -> bool:
     """
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    if not Membership.objects.filter(user=user, clinic__require_staff_mfa=True).exists():
+    if not Membership.objects.active().filter(user=user, clinic__require_staff_mfa=True).exists():
         return False
     return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 

@@ -81,6 +81,12 @@ class Role(models.TextChoices):
     TRAINEE = "trainee", _("Trainee")
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> MembershipQuerySet:
+        """Memberships that grant something: every permission check reads memberships through this."""
+        return self.filter(deactivated_at__isnull=True)
+
+
 class Membership(models.Model):
     """A staff member's role in a clinic (one person may hold several roles)."""
 
@@ -90,6 +96,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # A deactivated membership grants nothing (kept, not deleted: the audit and past work still name it).
     deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -9,14 +9,17 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from emotipal.accounts.emails import language_of, send_in_language
 from emotipal.accounts.mfa_policy import MFARequired, must_set_up_mfa
-from emotipal.accounts.models import ApiToken, ClientProfile, Clinic, Invitation, Membership, User
+from emotipal.accounts.models import ApiToken, ClientProfile, Clinic, Invitation, Membership, Role, User
 from emotipal.accounts.signals import reminder_settings_changed
 from emotipal.platform import clock
 from emotipal.platform.audit.services import record
@@ -38,6 +41,16 @@ def invite(
     email = email.strip().lower()
     if role == Invitation.CLIENT and therapist is None:
         raise InvitationError(_("A client invitation needs a therapist."))
+    if (
+        Membership.objects.filter(
+            clinic=clinic, user__email__iexact=email, deactivated_at__isnull=False
+        ).exists()
+        and not Membership.objects.active().filter(clinic=clinic, user__email__iexact=email).exists()
+    ):
+        raise InvitationError(
+            _("%(email)s has a deactivated role here: reactivate it in the staff list. Nothing was sent.")
+            % {"email": email}
+        )
     if already_in_clinic(clinic, email):
         raise InvitationError(
             _("%(email)s already has an account in this clinic. Nothing was sent.") % {"email": email}
@@ -52,10 +65,21 @@ def invite(
         invited_by=invited_by,
         expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_DAYS_VALID),
     )
-    url = settings.SITE_URL + reverse("invitation_accept", args=[token])
+    url = _invitation_url(token)
+    _send_invitation(invitation, url, invited_by)
+    record(invited_by, "invitation.create", invitation, clinic_id=clinic.pk, role=role)
+    return NewInvitation(invitation, url)
+
+
+def _invitation_url(token: str) -> str:
+    return settings.SITE_URL + reverse("invitation_accept", args=[token])
+
+
+def _send_invitation(invitation: Invitation, url: str, invited_by: Any) -> None:
+    clinic = invitation.clinic
     # The invitee has no account yet (or has one in another clinic): write in their language if we know it,
     # else in the inviter's, who chose to invite them and most likely shares it.
-    existing = User.objects.filter(email__iexact=email).first()
+    existing = User.objects.filter(email__iexact=invitation.email).first()
     days = settings.INVITATION_DAYS_VALID
 
     def render() -> tuple[str, str]:
@@ -73,9 +97,7 @@ def invite(
         }
         return subject, body
 
-    send_in_language(language_of(existing or invited_by), [email], render)
-    record(invited_by, "invitation.create", invitation, clinic_id=clinic.pk, role=role)
-    return NewInvitation(invitation, url)
+    send_in_language(language_of(existing or invited_by), [invitation.email], render)
 
 
 def find_invitation(token: str) -> Invitation:
@@ -88,6 +110,10 @@ def find_invitation(token: str) -> Invitation:
     if invitation.accepted_at is not None:
         raise InvitationError(
             _("This invitation has already been used. Log in with your e-mail and password.")
+        )
+    if invitation.revoked_at is not None:
+        raise InvitationError(
+            _("This invitation was withdrawn by the clinic. Ask them to send you a new one if you need it.")
         )
     if invitation.is_expired:
         raise InvitationError(_("This invitation has expired. Ask the clinic to send you a new one."))
@@ -116,6 +142,11 @@ def _lock_unused(token: str) -> Invitation:
     if invitation.accepted_at is not None:
         raise InvitationError(
             _("This invitation has already been used. Log in with your e-mail and password.")
+        )
+    # Revoked or resent (a new token) between the first look and the lock: the old link no longer works.
+    if invitation.revoked_at is not None or invitation.token_hash != Invitation.hash_token(token):
+        raise InvitationError(
+            _("This invitation was withdrawn by the clinic. Ask them to send you a new one if you need it.")
         )
     return invitation
 
@@ -286,3 +317,218 @@ def set_clinic_policy(actor: User, clinic: Clinic, *, require_staff_mfa: bool, t
     clinic.timezone = timezone
     clinic.save(update_fields=["require_staff_mfa", "timezone"])
     record(actor, "clinic.policy", clinic, clinic_id=clinic.pk, mfa=require_staff_mfa, timezone=timezone)
+
+
+# --- clinic admin: staff, roles, clients, invitations -----------------------------------------------------------
+#
+# Every action re-checks that the actor is an active admin of the clinic and finds the object inside that clinic
+# (another clinic's id is "not found"), locks what it changes, and writes its audit row in the same transaction.
+# A refused action raises AdminError with a message for the admin and changes nothing.
+
+
+class AdminError(Exception):
+    """A clinic admin action refused, with a message fit to show to the admin."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _require_admin(actor: Any, clinic: Clinic) -> None:
+    if not (
+        getattr(actor, "is_authenticated", False)
+        and Membership.objects.active().filter(user=actor, clinic=clinic, role=Role.ADMIN).exists()
+    ):
+        raise PermissionDenied
+
+
+def _membership_in(clinic: Clinic, membership_id: int) -> Membership:
+    found = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(clinic=clinic, pk=membership_id)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such membership")
+    return found
+
+
+def _is_last_admin(membership: Membership) -> bool:
+    if membership.role != Role.ADMIN or membership.deactivated_at is not None:
+        return False
+    others = Membership.objects.active().filter(clinic_id=membership.clinic_id, role=Role.ADMIN)
+    return not others.exclude(pk=membership.pk).exists()
+
+
+def _guard_admin_membership(actor: Any, membership: Membership) -> None:
+    """An admin never takes away their own admin role (someone else must), and a clinic keeps an admin."""
+    if membership.role != Role.ADMIN:
+        return
+    if membership.user_id == actor.pk:
+        raise AdminError(_("You cannot take away your own admin role. Ask another admin of the clinic."))
+    if _is_last_admin(membership):
+        raise AdminError(
+            _("%(person)s is the clinic's last admin. Add another admin first.") % {"person": membership.user}
+        )
+
+
+@transaction.atomic
+def deactivate_membership(actor: Any, clinic: Clinic, membership_id: int) -> Membership:
+    """The role stops granting anything (pages, API, alerts); the row stays so past work still names it."""
+    _require_admin(actor, clinic)
+    membership = _membership_in(clinic, membership_id)
+    if membership.deactivated_at is not None:
+        raise AdminError(_("That role is already deactivated."))
+    _guard_admin_membership(actor, membership)
+    membership.deactivated_at = timezone.now()
+    membership.save(update_fields=["deactivated_at"])
+    record(
+        actor,
+        "membership.deactivate",
+        membership,
+        subject_user_id=membership.user_id,
+        clinic_id=clinic.pk,
+        role=membership.role,
+    )
+    return membership
+
+
+@transaction.atomic
+def reactivate_membership(actor: Any, clinic: Clinic, membership_id: int) -> Membership:
+    _require_admin(actor, clinic)
+    membership = _membership_in(clinic, membership_id)
+    if membership.deactivated_at is None:
+        raise AdminError(_("That role is already active."))
+    membership.deactivated_at = None
+    membership.save(update_fields=["deactivated_at"])
+    record(
+        actor,
+        "membership.reactivate",
+        membership,
+        subject_user_id=membership.user_id,
+        clinic_id=clinic.pk,
+        role=membership.role,
+    )
+    return membership
+
+
+@transaction.atomic
+def add_role(actor: Any, clinic: Clinic, user_id: int, role: str) -> Membership:
+    """Gives a member of the clinic's staff another role here (new people are invited instead)."""
+    _require_admin(actor, clinic)
+    if role not in Role.values:
+        raise AdminError(_("Choose a role."))
+    person = User.objects.filter(pk=user_id, memberships__clinic=clinic).distinct().first()
+    if person is None:
+        raise Http404("No such staff member")
+    existing = Membership.objects.filter(user=person, clinic=clinic, role=role).first()
+    if existing is not None:
+        if existing.deactivated_at is not None:
+            raise AdminError(
+                _("%(person)s has this role, deactivated: reactivate it instead.") % {"person": person}
+            )
+        raise AdminError(_("%(person)s already has this role.") % {"person": person})
+    membership = Membership.objects.create(user=person, clinic=clinic, role=role)
+    record(actor, "membership.add", membership, subject_user_id=person.pk, clinic_id=clinic.pk, role=role)
+    return membership
+
+
+@transaction.atomic
+def remove_role(actor: Any, clinic: Clinic, membership_id: int) -> None:
+    """Removes one role. A therapist who still looks after clients keeps the role until they are reassigned."""
+    _require_admin(actor, clinic)
+    membership = _membership_in(clinic, membership_id)
+    _guard_admin_membership(actor, membership)
+    if membership.role == Role.THERAPIST:
+        count = ClientProfile.objects.filter(clinic=clinic, therapist_id=membership.user_id).count()
+        if count:
+            raise AdminError(
+                ngettext(
+                    "%(person)s still looks after %(count)d client. Reassign them first.",
+                    "%(person)s still looks after %(count)d clients. Reassign them first.",
+                    count,
+                )
+                % {"person": membership.user, "count": count}
+            )
+    record(
+        actor,
+        "membership.remove",
+        membership,
+        subject_user_id=membership.user_id,
+        clinic_id=clinic.pk,
+        role=membership.role,
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def reassign_client(actor: Any, clinic: Clinic, client_id: int, therapist_id: int) -> ClientProfile:
+    """Moves a client to another active therapist of the same clinic; the old therapist loses access."""
+    _require_admin(actor, clinic)
+    client = ClientProfile.objects.select_for_update().filter(clinic=clinic, pk=client_id).first()
+    if client is None:
+        raise Http404("No such client")
+    therapist = User.objects.filter(
+        pk__in=Membership.objects.active()
+        .filter(clinic=clinic, role=Role.THERAPIST, user_id=therapist_id)
+        .values("user_id")
+    ).first()
+    if therapist is None:
+        raise AdminError(_("Choose an active therapist of this clinic."))
+    if therapist.pk == client.therapist_id:
+        raise AdminError(_("%(person)s already looks after this client.") % {"person": therapist})
+    previous = client.therapist_id
+    client.therapist = therapist
+    client.save(update_fields=["therapist"])
+    record(
+        actor,
+        "client.reassign",
+        client,
+        subject_user_id=client.user_id,
+        clinic_id=clinic.pk,
+        from_therapist=previous,
+        to_therapist=therapist.pk,
+    )
+    return client
+
+
+def _open_invitation_in(clinic: Clinic, invitation_id: int) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("clinic")
+        .filter(clinic=clinic, pk=invitation_id)
+        .first()
+    )
+    if invitation is None:
+        raise Http404("No such invitation")
+    if invitation.accepted_at is not None:
+        raise AdminError(_("This invitation has already been accepted."))
+    if invitation.revoked_at is not None:
+        raise AdminError(_("This invitation was revoked. Send a new invitation instead."))
+    return invitation
+
+
+@transaction.atomic
+def resend_invitation(actor: Any, clinic: Clinic, invitation_id: int) -> NewInvitation:
+    """A new link with a new expiry, sent again; the old link stops working (its token is replaced)."""
+    _require_admin(actor, clinic)
+    invitation = _open_invitation_in(clinic, invitation_id)
+    token = Invitation.new_token()
+    invitation.token_hash = Invitation.hash_token(token)
+    invitation.expires_at = timezone.now() + dt.timedelta(days=settings.INVITATION_DAYS_VALID)
+    invitation.save(update_fields=["token_hash", "expires_at"])
+    url = _invitation_url(token)
+    _send_invitation(invitation, url, actor)
+    record(actor, "invitation.resend", invitation, clinic_id=clinic.pk, role=invitation.role)
+    return NewInvitation(invitation, url)
+
+
+@transaction.atomic
+def revoke_invitation(actor: Any, clinic: Clinic, invitation_id: int) -> Invitation:
+    _require_admin(actor, clinic)
+    invitation = _open_invitation_in(clinic, invitation_id)
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    record(actor, "invitation.revoke", invitation, clinic_id=clinic.pk, role=invitation.role)
+    return invitation

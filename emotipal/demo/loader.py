@@ -18,6 +18,7 @@ from emotipal.analysis.simulate import SimClinic, simulate_clinic
 from emotipal.demo import exposure as demo_exposure
 from emotipal.demo import measures as demo_measures
 from emotipal.demo import research as demo_research
+from emotipal.demo import training as demo_training
 from emotipal.homework.models import (
     Assignment,
     Barrier,
@@ -41,6 +42,7 @@ DEMO_LOGINS = {
     "client": "client@demo.emotipal.invalid",
     "admin": "admin@demo.emotipal.invalid",
     "researcher": "researcher@demo.emotipal.invalid",
+    "trainee": "trainee@demo.emotipal.invalid",
 }
 REVIEW_NOTES = [
     "We went through this together in session.",
@@ -161,6 +163,7 @@ def _store(sim: SimClinic, versions: dict[str, TemplateVersion]) -> DemoResult:
     researcher = _user(DEMO_LOGINS["researcher"], "Robin Researcher (demo)", hashed)
     Membership.objects.create(user=researcher, clinic=clinic, role=Role.RESEARCHER)
     demo_research.load_study(clinic, admin, researcher, profiles[showcase.key])
+    demo_training.store(clinic, DEMO_LOGINS["trainee"], hashed, _user)
     return DemoResult(True, len(profiles), created)
 
 

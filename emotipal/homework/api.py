@@ -41,6 +41,22 @@ class AssignmentOut(Schema):
     start_date: dt.date
     end_date: dt.date
     variant: str
+    # What was agreed in the guided flow, and the client's own wording of the reason.
+    goal: str
+    practice_time: dt.time | None
+    practice_place: str
+    obstacles: str
+    backup_plan: str
+    confidence: int | None
+    made_smaller: bool
+    rehearsed: bool
+    summary: str
+    client_rationale: str
+    rationale_confirmed_at: dt.datetime | None
+
+
+class RationaleIn(Schema):
+    wording: str = Field("", description="the reason in the client's own words; empty confirms it as written")
 
 
 class TodayAssignmentOut(AssignmentOut):
@@ -103,6 +119,16 @@ class AssignmentIn(Schema):
     practice_days: list[int] = []
     start_date: dt.date
     end_date: dt.date
+    # The guided flow; the API records the client's confidence when sent (the assign page always asks).
+    goal: str = ""
+    practice_time: dt.time | None = Field(None, description="when in the day, in the client's time zone")
+    practice_place: str = ""
+    obstacles: str = ""
+    backup_plan: str = ""
+    confidence: int | None = Field(None, description="0-10; below 7 the task must be made smaller")
+    made_smaller: bool = False
+    rehearsed: bool = False
+    summary: str = ""
 
 
 class ReviewIn(Schema):
@@ -124,6 +150,17 @@ def _assignment_out(a: Assignment) -> dict[str, Any]:
         "start_date": a.start_date,
         "end_date": a.end_date,
         "variant": a.variant_key,
+        "goal": a.goal,
+        "practice_time": a.practice_time,
+        "practice_place": a.practice_place,
+        "obstacles": a.obstacles,
+        "backup_plan": a.backup_plan,
+        "confidence": a.confidence,
+        "made_smaller": a.made_smaller,
+        "rehearsed": a.rehearsed,
+        "summary": a.summary,
+        "client_rationale": a.client_rationale,
+        "rationale_confirmed_at": a.rationale_confirmed_at,
     }
 
 
@@ -165,6 +202,16 @@ def my_assignments(request: HttpRequest) -> list[dict[str, Any]]:
         }
         for a in assignments
     ]
+
+
+@router.post(
+    "/assignments/{assignment_id}/rationale",
+    response={200: AssignmentOut, 422: ErrorOut},
+    tags=["client"],
+    summary="Confirm the reason for this homework as written (empty wording) or in the client's own words.",
+)
+def confirm_rationale(request: HttpRequest, assignment_id: int, payload: RationaleIn) -> dict[str, Any]:
+    return _assignment_out(services.confirm_rationale(request.user, assignment_id, payload.wording))
 
 
 @router.get("/assignments/{assignment_id}/schema", response=TemplateOut, tags=["client"])
@@ -264,6 +311,15 @@ def create_assignment(request: HttpRequest, client_id: int, payload: AssignmentI
         start_date=payload.start_date,
         end_date=payload.end_date,
         variant_key=payload.variant,
+        goal=payload.goal,
+        practice_time=payload.practice_time,
+        practice_place=payload.practice_place,
+        obstacles=payload.obstacles,
+        backup_plan=payload.backup_plan,
+        confidence=payload.confidence,
+        made_smaller=payload.made_smaller,
+        rehearsed=payload.rehearsed,
+        summary=payload.summary,
     )
     return Status(201, _assignment_out(services.assign_homework(request.user, client, plan)))
 

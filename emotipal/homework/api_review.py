@@ -13,7 +13,7 @@ from emotipal.accounts import access
 from emotipal.analysis import engagement as eng
 from emotipal.homework import compliance, reviews
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
-from emotipal.homework.engagement_items import ITEMS
+from emotipal.homework.engagement_items import CLIENT_REQUIRED, ITEMS, THERAPIST_REQUIRED
 from emotipal.platform import clock
 
 router = Router()
@@ -41,8 +41,15 @@ class SelfReviewIn(Schema):
 
 class TherapistReviewIn(Schema):
     session_id: int
-    ratings: dict[str, int | None]
+    ratings: dict[str, int | None] = Field(
+        ..., description="0-4 per dimension; needed: " + ", ".join(THERAPIST_REQUIRED) + "; the rest optional"
+    )
     note: str = ""
+    learned: str = Field("", description="What the client learned from doing it (or not)")
+    change_next: str = Field("", description="What to keep or change next time")
+    client_review_first: bool | None = Field(
+        None, description="Whether the client's self-review was looked at first; default: whether one exists"
+    )
 
 
 class ReviewOut(Schema):
@@ -51,6 +58,13 @@ class ReviewOut(Schema):
     session_id: int
     ratings: dict[str, int]
     at: dt.datetime
+
+
+class TherapistReviewOut(ReviewOut):
+    note: str
+    learned: str
+    change_next: str
+    client_review_first: bool
 
 
 class BarrierIn(Schema):
@@ -120,6 +134,9 @@ class ItemOut(Schema):
     client: str
     therapist: str
     anchors: list[str]
+    therapist_anchors: list[str]
+    required_client: bool
+    required_therapist: bool
 
 
 def _clinician(request: HttpRequest) -> None:
@@ -135,6 +152,9 @@ def engagement_items(request: HttpRequest) -> list[dict[str, Any]]:
             "client": str(i.client),
             "therapist": str(i.therapist),
             "anchors": [str(a) for a in i.anchors],
+            "therapist_anchors": [str(a) for a in i.anchors_for("therapist")],
+            "required_client": i.key in CLIENT_REQUIRED,
+            "required_therapist": i.key in THERAPIST_REQUIRED,
         }
         for i in ITEMS
     ]
@@ -170,13 +190,30 @@ def create_self_review(request: HttpRequest, assignment_id: int, payload: SelfRe
     return Status(201, {**_review(review), "at": review.created_at})
 
 
-@router.post("/assignments/{assignment_id}/therapist-reviews", response={201: ReviewOut}, tags=["therapist"])
+@router.post(
+    "/assignments/{assignment_id}/therapist-reviews", response={201: TherapistReviewOut}, tags=["therapist"]
+)
 def create_therapist_review(request: HttpRequest, assignment_id: int, payload: TherapistReviewIn) -> Any:
     _clinician(request)
-    review = reviews.submit_therapist_review(
-        request.user, assignment_id, payload.session_id, payload.ratings, payload.note
+    data = reviews.TherapistReviewInput(
+        ratings=payload.ratings,
+        note=payload.note,
+        learned=payload.learned,
+        change_next=payload.change_next,
+        client_review_first=payload.client_review_first,
     )
-    return Status(201, {**_review(review), "at": review.reviewed_at})
+    review = reviews.submit_therapist_review(request.user, assignment_id, payload.session_id, data)
+    return Status(
+        201,
+        {
+            **_review(review),
+            "at": review.reviewed_at,
+            "note": review.note,
+            "learned": review.learned,
+            "change_next": review.change_next,
+            "client_review_first": review.client_review_first,
+        },
+    )
 
 
 def _review(review: Any) -> dict[str, Any]:

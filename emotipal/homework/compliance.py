@@ -45,11 +45,18 @@ class ClientRecords:
 def planned_days(assignment: Assignment, until: dt.date, tz: dt.tzinfo = clock.UTC) -> list[dt.date]:
     """Days the plan asked for a practice, from its start to its end or `until`, whichever is first.
 
+    A stopped homework counts to the day it was stopped; a paused one to the day before it was paused (the
+    pause is a decision taken with the client, not missed practice). Only the pause in force is known: once
+    resumed, paused_at is cleared and the paused days count as planned again (the audit log keeps the pause).
+
     `tz` is the client's zone: homework ended at 23:00 in Honolulu ended on that day there, not the next.
     """
     last = min(assignment.end_date, until)
     if assignment.ended_at is not None:
         last = min(last, clock.local_date(assignment.ended_at, tz))
+    if assignment.paused_at is not None:
+        # While paused nothing is asked of the client: from the day it was paused no day counts as missed.
+        last = min(last, clock.local_date(assignment.paused_at, tz) - dt.timedelta(days=1))
     weekdays = set(assignment.weekdays)
     days, day = [], assignment.start_date
     while day <= last:

@@ -53,8 +53,30 @@ def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+def week_share(assignment: Assignment, today: dt.date) -> float:
+    """The part of this week's plan that falls within the homework's dates, from 0 to 1.
+
+    A homework that starts on a Thursday asks, in its first week, only for the practice days from Thursday on;
+    one that ends on a Tuesday, only for Monday and Tuesday in its last week. The share is of the planned
+    practice days (every day when none are chosen), so Mon/Wed/Fri homework starting on Thursday asks for one
+    practice (Friday's) that week, not for a third of three.
+    """
+    monday = week_start(today)
+    first = max(assignment.start_date, monday)
+    last = min(assignment.end_date, monday + dt.timedelta(days=6))
+    weekdays = set(assignment.weekdays) or set(range(7))
+    span = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    return sum(1 for day in span if day.weekday() in weekdays) / len(weekdays)
+
+
+def week_target(assignment: Assignment, today: dt.date) -> int:
+    """Practices asked for this week (times a week, cut to the days within the homework's dates)."""
+    return round(assignment.times_per_week * week_share(assignment, today))
+
+
 def progress_for(assignments: list[Assignment], today: dt.date) -> dict[int, GoalProgress]:
-    """Two queries for any number of assignments."""
+    """Two queries for any number of assignments. Goals count only the week's days within the homework's dates
+    (week_share): days before it starts or after it ends ask for nothing."""
     start = week_start(today)
     minutes: dict[int, dict[dt.date, float]] = defaultdict(lambda: defaultdict(float))
     for entry in Entry.objects.filter(
@@ -70,12 +92,13 @@ def progress_for(assignments: list[Assignment], today: dt.date) -> dict[int, Goa
     result = {}
     for a in assignments:
         days = minutes[a.pk]
+        share = week_share(a, today)
         result[a.pk] = GoalProgress(
             minutes_today=round(days.get(today, 0.0), 1),
             minutes_week=round(sum(days.values()), 1),
-            goal_minutes_week=a.minutes_per_practice * a.times_per_week,
+            goal_minutes_week=round(a.minutes_per_practice * a.times_per_week * share),
             days_week=len(days),
-            goal_days_week=min(a.times_per_week, 7),
+            goal_days_week=round(min(a.times_per_week, 7) * share),
             reward=rewards.get(a.pk),
         )
     return result

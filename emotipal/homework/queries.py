@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from emotipal.accounts.models import ClientProfile
 from emotipal.analysis.engagement import EngagementIndex, engagement_index
 from emotipal.homework import compliance
+from emotipal.homework.goals import week_target
 from emotipal.homework.models import Assignment, Entry
 from emotipal.platform import clock
 
@@ -22,11 +23,20 @@ def week_start(day: dt.date) -> dt.date:
 
 
 def active_assignments(client: ClientProfile, today: dt.date) -> QuerySet[Assignment]:
+    """The homework open today: started, not past its end, not stopped and not paused.
+
+    Once treatment has ended nothing is open, whatever an assignment's own dates say."""
+    if client.discharged_on is not None and client.discharged_on <= today:
+        return Assignment.objects.none()
     start = week_start(today)
     submitted = Q(entries__status=Entry.Status.SUBMITTED)
     return (
         Assignment.objects.filter(
-            client=client, start_date__lte=today, end_date__gte=today, ended_at__isnull=True
+            client=client,
+            start_date__lte=today,
+            end_date__gte=today,
+            ended_at__isnull=True,
+            paused_at__isnull=True,
         )
         .select_related("template_version")
         .annotate(
@@ -45,10 +55,16 @@ class TodayItem:
     done_today: int
     done_this_week: int
     has_draft: bool
+    today: dt.date
+
+    @property
+    def week_target(self) -> int:
+        """Practices asked for this week: none for the days before the homework started (goals.week_share)."""
+        return week_target(self.assignment, self.today)
 
     @property
     def week_target_met(self) -> bool:
-        return self.done_this_week >= self.assignment.times_per_week
+        return self.done_this_week >= self.week_target
 
 
 def today_items(client: ClientProfile, today: dt.date) -> list[TodayItem]:
@@ -60,6 +76,7 @@ def today_items(client: ClientProfile, today: dt.date) -> list[TodayItem]:
             done_today=a.done_today,  # type: ignore[attr-defined]
             done_this_week=a.done_this_week,  # type: ignore[attr-defined]
             has_draft=a.open_drafts > 0,  # type: ignore[attr-defined]
+            today=today,
         )
         for a in active_assignments(client, today)
     ]

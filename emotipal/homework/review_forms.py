@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from emotipal.homework.engagement_items import ITEMS
+from emotipal.homework.engagement_items import ITEMS, required_for
 from emotipal.platform.input_rules import parse_index
 
 if TYPE_CHECKING:
@@ -33,31 +33,64 @@ class RatingQuestion:
     options: list[tuple[int, StrOrPromise]]
     chosen: int | None
     error: str | None
+    required: bool = False
 
 
 def rating_questions(
     role: str, chosen: dict[str, Any] | None = None, errors: dict[str, str] | None = None
 ) -> list[RatingQuestion]:
+    """Every question in the wording and anchors of `role`; the required ones (see engagement_items) marked."""
     chosen, errors = chosen or {}, errors or {}
+    required = required_for(role)
     return [
         RatingQuestion(
             name=RATING_PREFIX + item.key,
             question=item.client if role == "client" else item.therapist,
-            options=list(enumerate(item.anchors)),
+            options=list(enumerate(item.anchors_for(role))),
             chosen=chosen.get(item.key)
             if isinstance(chosen.get(item.key), int) and chosen.get(item.key) != -1
             else None,
             error=errors.get(item.key),
+            required=item.key in required,
         )
         for item in ITEMS
     ]
 
 
-def rating_rows(ratings: dict[str, Any], role: str) -> list[tuple[StrOrPromise, str]]:
-    """(question, "3 · Mostly") for a stored review, in the questions' order."""
+@dataclass
+class RatingForm:
+    """The questions split for the page: the required few first, the rest under "More ratings"."""
+
+    required: list[RatingQuestion]
+    more: list[RatingQuestion]
+
+    @property
+    def more_open(self) -> bool:
+        """Open "More ratings" when one of them was answered or has an error, so nothing is hidden."""
+        return any(q.chosen is not None or q.error for q in self.more)
+
+
+def rating_form(
+    role: str, chosen: dict[str, Any] | None = None, errors: dict[str, str] | None = None
+) -> RatingForm:
+    questions = rating_questions(role, chosen, errors)
+    return RatingForm([q for q in questions if q.required], [q for q in questions if not q.required])
+
+
+def rating_rows(
+    ratings: dict[str, Any], role: str, *, answered_only: bool = False
+) -> list[tuple[StrOrPromise, str]]:
+    """(question, "3 · Mostly") for a stored review, in the questions' order, in the words of `role`.
+
+    `answered_only` leaves out the questions that were skipped (the required ones are always listed).
+    """
     rows = []
+    required = required_for(role)
     for item in ITEMS:
         value = ratings.get(item.key)
-        shown = f"{value} · {item.anchors[value]}" if isinstance(value, int) and 0 <= value <= 4 else "—"
+        value = value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 4 else None
+        if answered_only and value is None and item.key not in required:
+            continue
+        shown = "—" if value is None else f"{value} · {item.anchors_for(role)[value]}"
         rows.append((item.client if role == "client" else item.therapist, shown))
     return rows

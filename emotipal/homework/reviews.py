@@ -20,7 +20,7 @@ from emotipal.accounts.access import can_assign_to
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework.access import client_assignment
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
-from emotipal.homework.engagement_items import KEYS, check_ratings
+from emotipal.homework.engagement_items import CLIENT_REQUIRED, KEYS, THERAPIST_REQUIRED, check_ratings
 from emotipal.homework.errors import HomeworkError
 from emotipal.homework.models import (
     Assignment,
@@ -37,6 +37,7 @@ from emotipal.platform.audit.services import record
 from emotipal.platform.clock import client_today as local_today
 
 TEXT_LIMIT = 3000
+SHORT_TEXT_LIMIT = 1000  # what was learned, what to change: a sentence or two, said in the session
 
 
 def _audit(actor: Any, action: str, obj: Any, client: ClientProfile, **detail: Any) -> None:
@@ -46,15 +47,31 @@ def _audit(actor: Any, action: str, obj: Any, client: ClientProfile, **detail: A
 # --- sessions -------------------------------------------------------------------------------------------------
 
 
+class SessionTaken(HomeworkError):
+    """A session is already recorded on that date; `existing` is it, so the page can link to it."""
+
+    def __init__(self, message: str, errors: dict[str, str], existing: TherapySession) -> None:
+        super().__init__(message, errors)
+        self.existing = existing
+
+
 MAX_SESSION_NUMBER = 32767  # TherapySession.number is a PositiveSmallIntegerField
 
 
 def record_session(
     actor: Any, client: ClientProfile, date: dt.date, number: int | None = None
 ) -> TherapySession:
-    """Add a session (past or planned). Numbers count up per client; a taken number is refused."""
+    """Add a session (past or planned). Numbers count up per client; a taken number is refused, and so is a
+    second session on a date that already has one (two would split that day's reviews between them)."""
     if not can_assign_to(actor, client):
         raise Http404("No such client")
+    same_day = client.sessions.filter(date=date).order_by("number").first()
+    if same_day is not None:
+        message = _("Session %(number)s is already recorded on %(date)s.") % {
+            "number": same_day.number,
+            "date": date_format(date),
+        }
+        raise SessionTaken(message, {"date": message}, existing=same_day)
     if number is None:
         number = (client.sessions.aggregate(n=Max("number"))["n"] or 0) + 1
     if number < 1:
@@ -96,6 +113,23 @@ def due_for_review(client: ClientProfile, session: TherapySession) -> list[Assig
     ]
 
 
+def next_unreviewed(
+    client: ClientProfile, session: TherapySession, after: int | None = None
+) -> Assignment | None:
+    """The next homework due in this session that has no therapist review yet, in the page's order.
+
+    The one after `after` (an assignment id) comes first; then, wrapping round, any earlier one still open.
+    """
+    due = due_for_review(client, session)
+    reviewed = set(TherapistReview.objects.filter(session=session).values_list("assignment_id", flat=True))
+    ids = [a.pk for a in due]
+    start = ids.index(after) + 1 if after in ids else 0
+    for a in due[start:] + due[:start]:
+        if a.pk not in reviewed:
+            return a
+    return None
+
+
 def _check_review_target(assignment: Assignment, session: TherapySession) -> None:
     if session.client_id != assignment.client_id:
         raise Http404("No such session")
@@ -113,10 +147,12 @@ def _check_review_target(assignment: Assignment, session: TherapySession) -> Non
         )
 
 
-def _clean_text(value: str | None, name: str, errors: dict[str, str]) -> str:
-    text = (value or "").strip()
-    if len(text) > TEXT_LIMIT:
-        errors[name] = _("Keep this to %(limit)s characters or fewer.") % {"limit": TEXT_LIMIT}
+def _clean_text(value: str | None, name: str, errors: dict[str, str], limit: int = TEXT_LIMIT) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if value is not None and not isinstance(value, str):
+        errors[name] = _("This should be text.")
+    elif len(text) > limit:
+        errors[name] = _("Keep this to %(limit)s characters or fewer.") % {"limit": limit}
     return text
 
 
@@ -154,7 +190,7 @@ def submit_self_review(user: Any, assignment_id: int, session_id: int, data: Sel
     if session is None:
         raise Http404("No such session")
     _check_review_target(assignment, session)
-    errors = check_ratings(data.ratings)
+    errors = check_ratings(data.ratings, required=CLIENT_REQUIRED)
     if data.helpfulness is not None and not 0 <= data.helpfulness <= 4:
         errors["helpfulness"] = _("Choose a rating from 0 to 4.")
     texts = {
@@ -193,47 +229,117 @@ def clinician_assignment(actor: Any, assignment_id: int) -> Assignment:
     return assignment
 
 
+@dataclass
+class TherapistReviewInput:
+    """What the therapist enters in the session: the ratings (THERAPIST_REQUIRED needed, the rest optional),
+    what the client learned, what to change next time, and whether the client's own review came first.
+
+    client_review_first=None means "as the record shows": True when the client made a self-review for this
+    session (the review page always shows it above the form, except in a therapist-led review arm).
+    """
+
+    ratings: dict[str, Any]
+    note: str = ""
+    learned: str = ""
+    change_next: str = ""
+    client_review_first: bool | None = None
+
+
 def submit_therapist_review(
-    actor: Any, assignment_id: int, session_id: int, ratings: dict[str, Any], note: str = ""
+    actor: Any,
+    assignment_id: int,
+    session_id: int,
+    ratings: dict[str, Any] | TherapistReviewInput,
+    note: str = "",
 ) -> TherapistReview:
+    """Store the therapist's review of one homework in the session it is due in, and close its obstacles.
+
+    `ratings` is either the ratings alone (with `note`) or a whole TherapistReviewInput.
+    """
+    data = ratings if isinstance(ratings, TherapistReviewInput) else TherapistReviewInput(ratings, note)
     assignment = clinician_assignment(actor, assignment_id)
     session = TherapySession.objects.filter(pk=session_id, client=assignment.client).first()
     if session is None:
         raise Http404("No such session")
     _check_review_target(assignment, session)
-    errors = check_ratings(ratings)
-    note = _clean_text(note, "note", errors)
+    errors = check_ratings(data.ratings, required=THERAPIST_REQUIRED)
+    texts = {
+        "note": _clean_text(data.note, "note", errors),
+        "learned": _clean_text(data.learned, "learned", errors, SHORT_TEXT_LIMIT),
+        "change_next": _clean_text(data.change_next, "change_next", errors, SHORT_TEXT_LIMIT),
+    }
+    had_self_review = SelfReview.objects.filter(assignment=assignment, session=session).exists()
+    client_first = had_self_review if data.client_review_first is None else data.client_review_first
+    if client_first and not had_self_review:
+        errors["client_review_first"] = _("The client has not reviewed this homework for this session.")
     if errors:
-        raise HomeworkError(_("Some ratings need another look."), errors)
+        raise HomeworkError(_("Some answers need another look."), errors)
     try:
         with transaction.atomic():
             review = TherapistReview.objects.create(
                 assignment=assignment,
                 session=session,
                 reviewer=actor,
-                ratings=_clean_ratings(ratings),
-                note=note,
+                ratings=_clean_ratings(data.ratings),
+                client_review_first=client_first,
+                **texts,
             )
             # Obstacles the client reported for this homework have now been talked through.
             assignment.barriers.filter(resolved_at__isnull=True).update(resolved_at=review.reviewed_at)
+            _audit(actor, "therapist_review.create", review, assignment.client)
     except IntegrityError as exc:
         raise HomeworkError(
             _("This homework has already been reviewed in that session."),
             {"session": _("Already reviewed in this session.")},
         ) from exc
-    _audit(actor, "therapist_review.create", review, assignment.client)
     return review
 
 
 # --- end of treatment -----------------------------------------------------------------------------------------
 
 
-def end_treatment(actor: Any, client: ClientProfile, day: dt.date) -> None:
+def open_assignments(client: ClientProfile) -> list[Assignment]:
+    """Homework not yet stopped (running, paused or not started yet): what ending treatment would stop."""
+    return list(
+        Assignment.objects.filter(client=client, ended_at__isnull=True).select_related("template_version")
+    )
+
+
+def end_treatment(actor: Any, client: ClientProfile, day: dt.date, *, confirmed: bool = False) -> int:
+    """Discharge the client on `day` and stop every homework still open, in one transaction.
+
+    Nothing happens unless the therapist confirmed (the page asks first). Ending it again corrects the date.
+    Returns how many homework were stopped; their ids are in the discharge's audit row."""
     if not can_assign_to(actor, client):
         raise Http404("No such client")
-    client.discharged_on = day
-    client.save(update_fields=["discharged_on"])
-    _audit(actor, "client.discharge", client, client, day=day.isoformat())
+    errors: dict[str, str] = {}
+    if not confirmed:
+        errors["confirm"] = _("Tick the box to confirm that treatment has ended.")
+    if day > local_today(client):
+        errors["date"] = _("Treatment can end today or on a day that has passed, not in the future.")
+    if errors:
+        raise HomeworkError(_("Treatment was not ended."), errors)
+    with transaction.atomic():
+        now = timezone.now()
+        stopped = list(
+            Assignment.objects.select_for_update()
+            .filter(client=client, ended_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        Assignment.objects.filter(pk__in=stopped).update(ended_at=now)
+        client.discharged_on = day
+        client.save(update_fields=["discharged_on"])
+        _audit(actor, "client.discharge", client, client, day=day.isoformat(), stopped_assignments=stopped)
+    return len(stopped)
+
+
+def split_sessions(
+    sessions: list[TherapySession], today: dt.date
+) -> tuple[list[TherapySession], list[TherapySession]]:
+    """(upcoming, past): sessions after the client's today, soonest first; the rest, latest first."""
+    upcoming = sorted((s for s in sessions if s.date > today), key=lambda s: (s.date, s.number))
+    past = sorted((s for s in sessions if s.date <= today), key=lambda s: (s.date, s.number), reverse=True)
+    return upcoming, past
 
 
 def rate_retroactively(
@@ -315,7 +421,11 @@ def missed_practices(
     first = today - dt.timedelta(days=days_back)
     assignments = list(
         Assignment.objects.filter(
-            client=client, start_date__lte=today, end_date__gte=first, ended_at__isnull=True
+            client=client,
+            start_date__lte=today,
+            end_date__gte=first,
+            ended_at__isnull=True,
+            paused_at__isnull=True,
         ).select_related("template_version")
     )
     done = set(

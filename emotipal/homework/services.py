@@ -13,15 +13,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from emotipal.accounts.access import can_assign_to, visible_clients
 from emotipal.accounts.models import ClientProfile
+from emotipal.definitions.competence import CONFIDENCE_ENOUGH
 from emotipal.definitions.fields import validate_answers
 from emotipal.homework.access import client_assignment
+from emotipal.homework.competence import GuidedPlan, plan_steps
 from emotipal.homework.errors import HomeworkError
 from emotipal.homework.framing import shown_variant_key
 from emotipal.homework.goals import mark_earned
+from emotipal.homework.guided import last_homework, setting_session
 from emotipal.homework.ladders import step_for_practice
 from emotipal.homework.models import Assignment, Entry, EntryReview, TherapySession
 from emotipal.homework.signals import assignment_created
@@ -34,6 +37,11 @@ from emotipal.platform.input_rules import check_json_shape, text_problem
 MAX_ACTIVE_SECONDS_PER_SAVE = 15 * 60  # a single save cannot claim more than this: guards against bad clocks
 RATIONALE_LIMIT = 2000
 INSTRUCTIONS_LIMIT = 4000
+GOAL_LIMIT = 1000
+PLACE_LIMIT = 300
+OBSTACLES_LIMIT = 2000
+BACKUP_PLAN_LIMIT = 2000
+SUMMARY_LIMIT = 4000
 REVIEW_NOTE_LIMIT = 5000
 
 # A draft is the answers dict as typed: {field: value or [values] or [{field: value}]} is 4 levels deep. The
@@ -57,6 +65,35 @@ class AssignmentPlan:
     practice_days: list[int] = field(default_factory=list)
     session: TherapySession | None = None  # the session it is set in
     variant_key: str = "auto"  # a variant of the template; "auto" picks the client's language if there is one
+    # The guided flow (see emotipal/definitions/competence.py): empty values mean the step was not done.
+    goal: str = ""
+    practice_time: dt.time | None = None
+    practice_place: str = ""
+    obstacles: str = ""
+    backup_plan: str = ""
+    confidence: int | None = None
+    made_smaller: bool = False
+    rehearsed: bool = False
+    summary: str = ""
+
+
+# The free texts of a plan: (field, limit, message when too long; translated where it is used).
+PLAN_TEXTS = (
+    ("goal", GOAL_LIMIT, gettext_noop("Keep the goal to %(limit)s characters or fewer.")),
+    (
+        "instructions",
+        INSTRUCTIONS_LIMIT,
+        gettext_noop("Keep the instructions to %(limit)s characters or fewer."),
+    ),
+    ("practice_place", PLACE_LIMIT, gettext_noop("Keep the place to %(limit)s characters or fewer.")),
+    ("obstacles", OBSTACLES_LIMIT, gettext_noop("Keep the obstacles to %(limit)s characters or fewer.")),
+    (
+        "backup_plan",
+        BACKUP_PLAN_LIMIT,
+        gettext_noop("Keep the backup plan to %(limit)s characters or fewer."),
+    ),
+    ("summary", SUMMARY_LIMIT, gettext_noop("Keep the summary to %(limit)s characters or fewer.")),
+)
 
 
 def default_practice_days(times_per_week: int) -> list[int]:
@@ -67,8 +104,33 @@ def default_practice_days(times_per_week: int) -> list[int]:
     return sorted({int(i * step) for i in range(times_per_week)})
 
 
-def check_plan(plan: AssignmentPlan) -> dict[str, str]:
-    """Every rule an assignment must meet, for the page and the API alike (the form only parses)."""
+def check_confidence(plan: AssignmentPlan, require_confidence: bool = False) -> dict[str, str]:
+    """The confidence gate: 0-10, and below CONFIDENCE_ENOUGH the task is made smaller before it is saved.
+
+    The therapist either resizes and asks again, or records that it was made smaller and the client's
+    confidence stayed where it was (made_smaller)."""
+    value = plan.confidence
+    if value is None:
+        if require_confidence:
+            return {"confidence": _("Ask the client how confident they are that they will do it (0-10).")}
+        return {}
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+        return {"confidence": _("Confidence is a whole number from 0 to 10.")}
+    if value < CONFIDENCE_ENOUGH and not plan.made_smaller:
+        return {
+            "confidence": _(
+                "At %(value)d out of 10 the task may be too big. Make it smaller together (a first step, "
+                "shorter, less often) and ask again, or record that you made it smaller."
+            )
+            % {"value": value}
+        }
+    return {}
+
+
+def check_plan(plan: AssignmentPlan, require_confidence: bool = False) -> dict[str, str]:
+    """Every rule an assignment must meet, for the page and the API alike (the form only parses).
+
+    The page asks for the client's confidence (require_confidence); the API records it when it is sent."""
     errors: dict[str, str] = {}
     if not plan.rationale.strip():
         errors["rationale"] = _("Say why this exercise is being set: the client sees it first.")
@@ -76,10 +138,22 @@ def check_plan(plan: AssignmentPlan) -> dict[str, str]:
         errors["rationale"] = _("Keep the reason to %(limit)s characters or fewer.") % {
             "limit": RATIONALE_LIMIT
         }
-    if len(plan.instructions.strip()) > INSTRUCTIONS_LIMIT:
-        errors["instructions"] = _("Keep the instructions to %(limit)s characters or fewer.") % {
-            "limit": INSTRUCTIONS_LIMIT
-        }
+    for name, limit, too_long in PLAN_TEXTS:
+        value = getattr(plan, name)
+        problem = text_problem(value) if isinstance(value, str) else _("Write this as text.")
+        if problem:
+            errors[name] = problem
+        elif len(value.strip()) > limit:
+            errors[name] = _(too_long) % {"limit": limit}
+    problem = text_problem(plan.rationale)
+    if problem:
+        errors["rationale"] = problem
+    errors.update(check_confidence(plan, require_confidence))
+    if plan.practice_time is not None and (
+        not isinstance(plan.practice_time, dt.time) or plan.practice_time.tzinfo is not None
+    ):
+        # The time is a wall-clock time in the client's zone; a time with its own offset would be ambiguous.
+        errors["practice_time"] = _("Give the time of day as hours and minutes, e.g. 18:30.")
     if not 1 <= plan.times_per_week <= 14:
         errors["times_per_week"] = _("Choose between 1 and 14 practices a week.")
     if not 1 <= plan.minutes_per_practice <= 240:
@@ -122,24 +196,89 @@ def resolve_variant(version: TemplateVersion, key: str, language: str) -> str | 
     return key if key == "base" or key in keys else None
 
 
-def assign_homework(actor: Any, client: ClientProfile, plan: AssignmentPlan) -> Assignment:
+def variant_choices(version: TemplateVersion | None) -> list[tuple[str, str]]:
+    """The variants one exercise offers: automatic, its own wording, and the variants it has."""
+    choices = [
+        ("auto", _("Automatic (the client's language if this exercise has it)")),
+        ("base", _("Original")),
+    ]
+    if version is not None:
+        choices += [(v["key"], str(v.get("label") or v["key"])) for v in version.variants or []]
+    return choices
+
+
+def assign_homework(
+    actor: Any, client: ClientProfile, plan: AssignmentPlan, require_confidence: bool = False
+) -> Assignment:
+    """Store the plan agreed with the client, with an audit row naming the guideline steps it shows.
+
+    Whether the last homework was reviewed is read here, not taken from the caller: True when the homework
+    due in the session where this one is set was reviewed there, False when it was not, None when none was
+    due."""
     if not can_assign_to(actor, client):
         raise Http404("No such client")
-    errors = check_plan(plan)
+    errors = check_plan(plan, require_confidence)
     if not assignable_versions(client.clinic, actor).filter(pk=plan.template_version.pk).exists():
         # Another clinic's private exercise (or a retired one) is refused whatever the caller offered.
         errors["template_version"] = _("Choose an exercise from your library.")
+    variant_key = resolve_variant(plan.template_version, plan.variant_key, client.user.language)
+    if variant_key is None and "template_version" not in errors:
+        errors["variant"] = _(
+            "%(exercise)s has no version called \u201c%(variant)s\u201d: choose one of the versions it has."
+        ) % {"exercise": plan.template_version.title, "variant": plan.variant_key}
+    if plan.session is not None and plan.session.client_id != client.pk:
+        errors["session"] = _("Not this client's session.")
     if errors:
         raise HomeworkError(_("The assignment has problems."), errors)
+    assert variant_key is not None
     days = plan.practice_days or default_practice_days(plan.times_per_week)
-    variant_key = resolve_variant(plan.template_version, plan.variant_key, client.user.language)
-    if variant_key is None:
-        raise HomeworkError(_("Unknown variant."), {"variant": _("This exercise has no such variant.")})
-    if plan.session is not None and plan.session.client_id != client.pk:
-        raise HomeworkError(
-            _("That session belongs to another client."), {"session": _("Not this client's session.")}
+    previous = last_homework(client, setting_session(client, plan.session))
+    guided = GuidedPlan(
+        goal=plan.goal.strip(),
+        rationale=plan.rationale.strip(),
+        practice_time=plan.practice_time,
+        practice_place=plan.practice_place.strip(),
+        times_per_week=plan.times_per_week,
+        minutes_per_practice=plan.minutes_per_practice,
+        obstacles=plan.obstacles.strip(),
+        backup_plan=plan.backup_plan.strip(),
+        confidence=plan.confidence,
+        # Made smaller only means something when confidence was low: above the line nothing was resized.
+        made_smaller=plan.made_smaller
+        and plan.confidence is not None
+        and plan.confidence < CONFIDENCE_ENOUGH,
+        rehearsed=plan.rehearsed,
+        summary=plan.summary.strip(),
+    )
+    with transaction.atomic():
+        assignment = _create_assignment(actor, client, plan, guided, variant_key, days, previous.reviewed)
+        record(
+            actor,
+            "assignment.create",
+            assignment,
+            subject_user_id=client.user_id,
+            clinic_id=client.clinic_id,
+            template=plan.template_version.template.slug,
+            version=plan.template_version.number,
+            steps=sorted(plan_steps(guided)),
+            confidence=guided.confidence,
+            made_smaller=guided.made_smaller,
+            previous_reviewed=previous.reviewed,
         )
-    assignment = Assignment.objects.create(
+    assignment_created.send(sender=Assignment, assignment=assignment)
+    return assignment
+
+
+def _create_assignment(
+    actor: Any,
+    client: ClientProfile,
+    plan: AssignmentPlan,
+    guided: GuidedPlan,
+    variant_key: str,
+    days: list[int],
+    previous_reviewed: bool | None,
+) -> Assignment:
+    return Assignment.objects.create(
         client=client,
         assigned_by=actor,
         template_version=plan.template_version,
@@ -152,18 +291,44 @@ def assign_homework(actor: Any, client: ClientProfile, plan: AssignmentPlan) -> 
         practice_days=",".join(str(d) for d in sorted(days)),
         start_date=plan.start_date,
         end_date=plan.end_date,
-    )
-    record(
-        actor,
-        "assignment.create",
-        assignment,
-        subject_user_id=client.user_id,
-        clinic_id=client.clinic_id,
-        template=plan.template_version.template.slug,
-        version=plan.template_version.number,
+        goal=guided.goal,
+        practice_time=guided.practice_time,
+        practice_place=guided.practice_place,
+        obstacles=guided.obstacles,
+        backup_plan=guided.backup_plan,
+        confidence=guided.confidence,
+        made_smaller=guided.made_smaller,
+        rehearsed=guided.rehearsed,
+        summary=guided.summary,
+        previous_reviewed=previous_reviewed,
     )
 
-    assignment_created.send(sender=Assignment, assignment=assignment)
+
+def confirm_rationale(user: Any, assignment_id: int, wording: str = "") -> Assignment:
+    """The client confirms the reason for their homework as written (empty wording) or in their own words.
+
+    Either way it is dated; a later call replaces the wording (the client may change their mind)."""
+    assignment = client_assignment(user, assignment_id)
+    text = wording.strip() if isinstance(wording, str) else None
+    problem = _("Write your reason as text.") if text is None else text_problem(text)
+    if problem is None and text is not None and len(text) > RATIONALE_LIMIT:
+        problem = _("Keep it to %(limit)s characters or fewer.") % {"limit": RATIONALE_LIMIT}
+    if problem:
+        raise HomeworkError(problem, {"client_rationale": problem})
+    assert text is not None
+    with transaction.atomic():
+        assignment.client_rationale = text
+        assignment.rationale_confirmed_at = clock.now()
+        assignment.save(update_fields=["client_rationale", "rationale_confirmed_at"])
+        client = assignment.client
+        record(
+            user,
+            "assignment.rationale_confirm",
+            assignment,
+            subject_user_id=client.user_id,
+            clinic_id=client.clinic_id,
+            reworded=bool(text),
+        )
     return assignment
 
 

@@ -8,18 +8,27 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from emotipal.accounts.emails import send_to_users
-from emotipal.accounts.models import Clinic, Role, User
+from emotipal.accounts.models import Clinic, Membership, Role, User
 from emotipal.measures.models import RiskAlert
 from emotipal.platform import clock
 from emotipal.platform.audit.services import record
 
 
 def alert_recipients(alert: RiskAlert) -> list[str]:
-    return [alert.client.therapist.email]
+    client = alert.client
+    # A deactivated therapist no longer works here: their clinic's admins get the alert instead.
+    if (
+        Membership.objects.active()
+        .filter(user_id=client.therapist_id, clinic_id=client.clinic_id, role=Role.THERAPIST)
+        .exists()
+    ):
+        return [client.therapist.email]
+    return [admin.email for admin in clinic_admins(client.clinic)]
 
 
 def clinic_admins(clinic: Clinic) -> list[User]:
-    return list(User.objects.filter(memberships__clinic=clinic, memberships__role=Role.ADMIN).distinct())
+    admins = Membership.objects.active().filter(clinic=clinic, role=Role.ADMIN).values("user_id")
+    return list(User.objects.filter(pk__in=admins))
 
 
 def escalate(alert_id: int, now: dt.datetime | None = None) -> str:

@@ -33,6 +33,42 @@ class Slot(Generic[F]):
         return self._answer
 
 
+class Hooks(Generic[F]):
+    """One named question that several apps answer (research and training both add navigation items).
+
+    `answer` is a function of the same shape that asks every app, in the order they were installed, and
+    combines their answers with `combine` (lists: concatenated; a landing page: the first that is not None).
+    """
+
+    def __init__(self, name: str, combine: Callable[[list[Any]], Any]) -> None:
+        self.name = name
+        self._combine = combine
+        self._answers: list[F] = []
+
+    def provide(self, answer: F) -> None:
+        if answer not in self._answers:
+            self._answers.append(answer)
+
+    @property
+    def answer(self) -> F:
+        if not self._answers:
+            raise LookupError(f"No installed app answers {self.name}")
+        answers, combine = tuple(self._answers), self._combine
+
+        def combined(*args: Any, **kwargs: Any) -> Any:
+            return combine([a(*args, **kwargs) for a in answers])
+
+        return combined  # type: ignore[return-value]
+
+
+def _concatenated(answers: list[list[Any]]) -> list[Any]:
+    return [item for answer in answers for item in answer]
+
+
+def _first_given(answers: list[Any]) -> Any:
+    return next((a for a in answers if a is not None), None)
+
+
 # client profile -> the questionnaires the client has open (shown on Today)
 open_questionnaires: Slot[Callable[[Any], list[Any]]] = Slot("open_questionnaires")
 # client ids -> {client id: outcome flags with .open_alerts and .deteriorated} (the caseload's risk columns)
@@ -40,10 +76,11 @@ caseload_outcomes: Slot[Callable[[list[int]], dict[int, Any]]] = Slot("caseload_
 # user -> [(label, url, count waiting for the user)]: links a higher app adds to the user's settings page
 settings_links: Slot[Callable[[Any], list[tuple[str, str, int]]]] = Slot("settings_links")
 # user -> extra (label, url) items for the main navigation (research: "Studies", and "Study sites" for clinic
-# admins whose clinic is proposed as a study site)
-navigation_items: Slot[Callable[[Any], list[tuple[str, str]]]] = Slot("navigation_items")
-# user -> the URL a staff member who is no clinician lands on, or None (research: a researcher's studies)
-staff_landing: Slot[Callable[[Any], str | None]] = Slot("staff_landing")
+# admins whose clinic is proposed as a study site; training: "Training"), in the order the apps are installed
+navigation_items: Hooks[Callable[[Any], list[tuple[str, str]]]] = Hooks("navigation_items", _concatenated)
+# user -> the URL a user who is no clinician lands on, or None (research: a researcher's studies; training:
+# a trainee's vignettes); the first app that gives one wins
+staff_landing: Hooks[Callable[[Any], str | None]] = Hooks("staff_landing", _first_given)
 # client profile -> [(experiment title, arm name)] of the client's running experiments whose design is open:
 # what the client's care team sees on the client's page (research answers it; blinded designs give nothing)
 client_study_arms: Slot[Callable[[Any], list[tuple[str, str]]]] = Slot("client_study_arms")

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "emotipal.measures",
     "emotipal.research",
     "emotipal.notifications",
+    "emotipal.training",
     "emotipal.demo",
 ]
 

@@ -27,7 +27,8 @@ def test_assign_do_with_reload_submit_and_review(
     therapist.fill("textarea[name=rationale]", "To catch the thoughts that come with the Sunday dread.")
     therapist.fill("input[name=times_per_week]", "7")
     therapist.fill("input[name=minutes_per_practice]", "15")
-    therapist.get_by_role("button", name="Assign").click()
+    therapist.fill("input[name=confidence]", "8")
+    therapist.get_by_role("button", name="Save the homework").click()
     expect(therapist.get_by_text("Assigned Thought record")).to_be_visible()
 
     # The client, on a phone, starts it, types, and reloads mid-way.

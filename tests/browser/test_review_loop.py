@@ -68,11 +68,18 @@ def test_self_review_barrier_and_therapist_review(
     expect(therapist.get_by_text("I didn't have time")).to_be_visible()
     therapist.locator("label:has(input[name='r.quantity'][value='1'])").click()
     therapist.locator("label:has(input[name='r.quality'][value='3'])").click()
+    therapist.locator("label:has(input[name='r.mastery'][value='2'])").click()
+    therapist.get_by_text("More ratings").click()  # the optional ones fold away
     therapist.locator("label:has(input[name='r.collaboration'][value='4'])").click()
     therapist.fill("textarea[name=note]", "Agreed: five minutes after dinner counts.")
     therapist.get_by_role("button", name="Save review").click()
-    expect(therapist.get_by_text("Review saved.")).to_be_visible()
-    assert TherapistReview.objects.get().ratings == {"quantity": 1, "quality": 3, "collaboration": 4}
+    expect(therapist.get_by_text("All homework for session 2 reviewed.")).to_be_visible()
+    assert TherapistReview.objects.get().ratings == {
+        "quantity": 1,
+        "quality": 3,
+        "mastery": 2,
+        "collaboration": 4,
+    }
 
     therapist.goto(f"{base}/clients/")
     row = therapist.locator("table tr", has_text="Ana Client")

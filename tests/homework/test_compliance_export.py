@@ -20,7 +20,7 @@ from emotipal.homework import compliance, reviews, services
 from emotipal.homework.export import COLUMNS, compliance_rows
 from tests.factories import World, complete_thought_record, make_user, plan_for
 
-RATINGS = {"quantity": 4, "quality": 2}
+RATINGS = {"quantity": 4, "quality": 2, "mastery": 3}
 
 
 def homework_with_reviews(world: World, client: ClientProfile, entries: int = 2) -> None:

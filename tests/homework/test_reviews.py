@@ -15,7 +15,7 @@ from emotipal.homework.models import Assignment, Barrier, SelfReview, TherapistR
 from emotipal.homework.services import HomeworkError, assign_homework
 from tests.factories import World, plan_for
 
-GOOD = {"quantity": 3, "quality": 2, "understanding": 4}
+GOOD = {"quantity": 3, "quality": 2, "mastery": 2, "understanding": 4}
 
 
 @pytest.fixture
@@ -172,7 +172,7 @@ def test_missed_practices_are_offered_until_explained(world: World, assignment_a
 def test_retroactive_ratings_after_treatment_ends(world: World, assignment_a: Assignment) -> None:
     with pytest.raises(HomeworkError, match="once treatment has ended"):
         reviews.rate_retroactively(world.therapist, world.client_a, 3, 3)
-    reviews.end_treatment(world.therapist, world.client_a, timezone.localdate())
+    reviews.end_treatment(world.therapist, world.client_a, timezone.localdate(), confirmed=True)
     world.client_a.refresh_from_db()
     assert reviews.rate_retroactively(world.therapist, world.client_a, 3, 2).rater_role == "therapist"
     assert reviews.rate_retroactively(world.client_a.user, world.client_a, 4, 3).rater_role == "client"

@@ -31,7 +31,7 @@ from tests.factories import World, plan_for
 PHQ9_17 = {f"phq9_{i}": 2 for i in range(1, 9)} | {"phq9_9": 1}
 LADDER_TITLE = "Speaking up in the team meeting"
 SELF_RATINGS = {"quantity": 3, "quality": 2}
-THERAPIST_RATINGS = {"quantity": 1, "quality": 4, "understanding": 3}
+THERAPIST_RATINGS = {"quantity": 1, "quality": 4, "mastery": 2, "understanding": 3}
 
 
 @dataclass
@@ -90,7 +90,7 @@ def write_everything(world: World) -> Written:
     )
     ladder = ladders.create_ladder(world.therapist, world.client_a, LADDER_TITLE)
     ladders.add_step(world.therapist, ladder.pk, "Say one sentence", 40)
-    reviews.end_treatment(world.therapist, world.client_a, today)
+    reviews.end_treatment(world.therapist, world.client_a, today, confirmed=True)
     retro = reviews.rate_retroactively(world.client_a.user, world.client_a, 3, 1)
     return Written(result.response, result.alert, self_review, therapist_review, barrier, ladder, retro)
 

@@ -110,7 +110,11 @@ def homework(world: World, client: ClientProfile, situation: str) -> Assignment:
         ),
     )
     reviews.submit_therapist_review(
-        world.therapist, assignment.pk, session.pk, {"quantity": 2, "quality": 3}, note="Ana did well"
+        world.therapist,
+        assignment.pk,
+        session.pk,
+        {"quantity": 2, "quality": 3, "mastery": 2},
+        note="Ana did well",
     )
     return assignment
 

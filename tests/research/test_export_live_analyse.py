@@ -51,11 +51,11 @@ def add_participants(ew: ExportWorld) -> None:
             reviews.SelfReviewInput({"quantity": i, "quality": 2}, helpfulness=2),
         )
         reviews.submit_therapist_review(
-            world.therapist, assignment.pk, session.pk, {"quantity": (i * 3) % 5, "quality": 2}
+            world.therapist, assignment.pk, session.pk, {"quantity": (i * 3) % 5, "quality": 2, "mastery": 2}
         )
         score(world, client, 20, days_ago=14)
         score(world, client, 20 - drop, days_ago=1)
-        reviews.end_treatment(world.therapist, client, today)
+        reviews.end_treatment(world.therapist, client, today, confirmed=True)
         reviews.rate_retroactively(client.user, client, quantity=min(4, i + 1), quality=2)
         reviews.rate_retroactively(world.therapist, client, quantity=(i * 2) % 5, quality=2)
 

@@ -20,14 +20,12 @@ from emotipal.accounts import access, services
 from emotipal.accounts.forms import (
     AcceptInvitationForm,
     ClientSettingsForm,
-    ClinicPolicyForm,
-    InviteForm,
     LanguageForm,
     TokenForm,
 )
-from emotipal.accounts.gates import clinic_admin_required, request_user
+from emotipal.accounts.gates import request_user
 from emotipal.accounts.mfa_policy import MFARequired
-from emotipal.accounts.models import ApiToken, ClientProfile, Invitation, Membership, Role, User
+from emotipal.accounts.models import ApiToken, ClientProfile, Invitation, User
 from emotipal.platform import extensions
 
 
@@ -212,62 +210,3 @@ def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
     else:
         messages.error(request, _("That token was not found or was already revoked."))
     return redirect("settings")
-
-
-@clinic_admin_required
-def clinic_admin(request: HttpRequest) -> HttpResponse:
-    clinic = access.clinics_where(request.user, Role.ADMIN).first()
-    assert clinic is not None
-    therapists = User.objects.filter(memberships__clinic=clinic, memberships__role=Role.THERAPIST).distinct()
-    invite_form = InviteForm(therapists=therapists)
-    policy_form = ClinicPolicyForm(
-        initial={"require_staff_mfa": clinic.require_staff_mfa, "timezone": clinic.timezone}
-    )
-    new_link = None
-    if request.method == "POST" and request.POST.get("action") == "invite":
-        invite_form = InviteForm(request.POST, therapists=therapists)
-        if invite_form.is_valid():
-            data = invite_form.cleaned_data
-            try:
-                new = services.invite(
-                    clinic=clinic,
-                    email=data["email"],
-                    role=data["role"],
-                    invited_by=request.user,
-                    therapist=data["therapist"] if data["role"] == Invitation.CLIENT else None,
-                )
-            except services.InvitationError as exc:
-                invite_form.add_error("email", str(exc))
-            else:
-                new_link = new.url
-                messages.success(
-                    request, _("Invitation sent to %(email)s.") % {"email": new.invitation.email}
-                )
-                invite_form = InviteForm(therapists=therapists)
-    elif request.method == "POST" and request.POST.get("action") == "policy":
-        policy_form = ClinicPolicyForm(request.POST)
-        if policy_form.is_valid():
-            services.set_clinic_policy(
-                request_user(request),
-                clinic,
-                require_staff_mfa=policy_form.cleaned_data["require_staff_mfa"],
-                timezone=policy_form.cleaned_data["timezone"] or clinic.timezone,
-            )
-            messages.success(request, _("Clinic policy saved."))
-            return redirect("clinic_admin")
-    members = Membership.objects.filter(clinic=clinic).select_related("user").order_by("role", "user__email")
-    invitations = Invitation.objects.filter(clinic=clinic).order_by("-created_at")[:20]
-    return render(
-        request,
-        "accounts/clinic_admin.html",
-        {
-            "clinic": clinic,
-            "members": members,
-            "invitations": invitations,
-            "invite_form": invite_form,
-            "policy_form": policy_form,
-            "new_link": new_link,
-            "client_count": ClientProfile.objects.filter(clinic=clinic).count(),
-        },
-        status=400 if invite_form.errors or policy_form.errors else 200,
-    )

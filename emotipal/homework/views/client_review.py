@@ -15,7 +15,7 @@ from emotipal.definitions.fields import parse_form_data
 from emotipal.homework import reviews, services
 from emotipal.homework.barriers import BARRIERS, strategies_for
 from emotipal.homework.models import Barrier, Entry, TherapySession
-from emotipal.homework.review_forms import parse_rating, parse_ratings, rating_questions
+from emotipal.homework.review_forms import parse_rating, parse_ratings, rating_form, rating_questions
 from emotipal.library.exercise_form import bind_fields
 
 
@@ -52,7 +52,7 @@ def self_review(request: HttpRequest, assignment_id: int, session_id: int) -> Ht
         {
             "assignment": assignment,
             "session": session,
-            "questions": rating_questions("client", ratings, errors),
+            "form": rating_form("client", ratings, errors),
             "texts": texts,
             "helpfulness": helpfulness,
             "errors": errors,

@@ -9,16 +9,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from emotipal.accounts.access import caseload, get_visible_client, note_reads, read_client
+from emotipal.accounts.access import caseload, get_visible_client, note_reads
 from emotipal.accounts.gates import clinician_required
 from emotipal.accounts.viewer import viewer_zone
 from emotipal.homework import client_summary, engagement_view, goals, services
 from emotipal.homework.answers import answer_rows
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
-from emotipal.homework.forms import AssignForm
 from emotipal.homework.models import Assignment
 from emotipal.homework.queries import caseload_page
 from emotipal.homework.review_forms import rating_questions
+from emotipal.homework.reviews import split_sessions
 from emotipal.homework.views.staff_review import retro_for
 from emotipal.library.exercise_form import RATING_NAMES, rating_label
 from emotipal.platform import extensions
@@ -79,7 +79,8 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         ]
     retro = retro_for(client.pk)
     engagement = engagement_view.build(client, today)
-    sessions = list(client.sessions.order_by("-number")[:20])
+    # Planned sessions are listed apart from the ones that took place (reviews.split_sessions).
+    upcoming_sessions, past_sessions = split_sessions(list(client.sessions.order_by("-number")[:40]), today)
     barriers = list(client.barriers.select_related("assignment__template_version")[:20])
     return render(
         request,
@@ -90,7 +91,8 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "assignments": assignments,
             "engagement": engagement,
             "summary": client_summary.build(client, engagement.to_review),
-            "sessions": sessions,
+            "sessions": past_sessions[:20],
+            "upcoming_sessions": upcoming_sessions,
             "barriers": barriers,
             "zone": viewer_zone(request.user),
             "barrier_labels": BARRIERS,
@@ -103,48 +105,6 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "today": today,
             "study_arms": extensions.client_study_arms.answer(client),
         },
-    )
-
-
-@clinician_required
-def assign(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = (
-        read_client(request.user, client_id, "assign")
-        if request.method == "GET"
-        else get_visible_client(request.user, client_id)
-    )
-    form = AssignForm(request.POST or None, client=client, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        plan = services.AssignmentPlan(
-            template_version=data["template_version"],
-            rationale=data["rationale"],
-            instructions=data["instructions"],
-            times_per_week=data["times_per_week"],
-            minutes_per_practice=data["minutes_per_practice"],
-            practice_days=list(data["practice_days"]),
-            start_date=data["start_date"],
-            end_date=data["end_date"],
-            session=data["session"],
-            variant_key=data["variant"],
-        )
-        try:
-            assignment = services.assign_homework(request.user, client, plan)
-        except services.HomeworkError as exc:
-            for name, message in exc.errors.items():
-                form.add_error(name if name in form.fields else None, message)
-        else:
-            messages.success(
-                request,
-                _("Assigned %(exercise)s to %(client)s.")
-                % {"exercise": assignment.template_version.title, "client": client},
-            )
-            return redirect("client_detail", client_id=client.pk)
-    return render(
-        request,
-        "homework/staff/assign.html",
-        {"client": client, "form": form},
-        status=400 if form.errors else 200,
     )
 
 

@@ -14,7 +14,7 @@ from emotipal.accounts import access
 from emotipal.accounts.gates import clinic_admin_required, request_user
 from emotipal.accounts.models import Clinic, Role
 from emotipal.definitions.instruments import DefinitionError
-from emotipal.measures import builder, services
+from emotipal.measures import builder, builder_actions, services
 from emotipal.measures.models import CrisisResource, Instrument
 from emotipal.measures.questionnaire_form import bind_items
 from emotipal.measures.redcap import RedcapError, export_dictionary, import_dictionary
@@ -22,7 +22,7 @@ from emotipal.platform.audit.services import record
 from emotipal.platform.input_rules import parse_index, text_problem
 
 MAX_UPLOAD = 2 * 1024 * 1024
-EXAMPLE = builder.__doc__.split("\n\n")[1] if builder.__doc__ else ""
+EXAMPLE = builder.EXAMPLE
 
 
 def _clinic(request: HttpRequest) -> Clinic:
@@ -36,6 +36,8 @@ def instruments(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(request)
     text = request.POST.get("definition", "")
     preview, error, report = None, None, []
+    lost: list[str] = []
+    lost_digest = ""
     if request.method == "POST" and request.POST.get("action") in ("preview", "save"):
         try:
             definition = builder.parse(text)
@@ -43,17 +45,36 @@ def instruments(request: HttpRequest) -> HttpResponse:
             error = str(exc)
         else:
             if request.POST["action"] == "save":
-                version, created = services.store_instrument(definition, clinic)
-                record(request.user, "instrument.save", version, clinic_id=clinic.pk)
-                messages.success(
-                    request,
-                    _("%(name)s saved as version %(number)s.")
-                    % {"name": version.name, "number": version.number}
-                    if created
-                    else _("No changes."),
-                )
-                return redirect("clinic_instruments")
-            preview = {"definition": definition, "items": bind_items(definition, {}, {})}
+                try:
+                    version, created = builder_actions.save_built_instrument(
+                        request_user(request),
+                        clinic,
+                        definition,
+                        confirmed=request.POST.get("confirm_risk_loss", ""),
+                    )
+                except builder_actions.RiskItemsLost as exc:
+                    error = _(
+                        "Not saved: this version no longer raises an alert for an item the previous version "
+                        "did. Check the items below, then tick the box to confirm."
+                    )
+                    lost, lost_digest = exc.lost, exc.digest
+                else:
+                    messages.success(
+                        request,
+                        _("%(name)s saved as version %(number)s.")
+                        % {"name": version.name, "number": version.number}
+                        if created
+                        else _("No changes."),
+                    )
+                    return redirect("clinic_instruments")
+            else:
+                lost = builder_actions.lost_on_save(clinic, definition)
+                lost_digest = builder_actions.loss_digest(lost) if lost else ""
+            preview = {
+                "definition": definition,
+                "items": bind_items(definition, {}, {}),
+                "risk": builder.risk_items(definition),
+            }
     elif request.method == "POST" and request.POST.get("action") == "import":
         upload = request.FILES.get("file")
         if upload is None or (upload.size or 0) > MAX_UPLOAD:
@@ -65,6 +86,18 @@ def instruments(request: HttpRequest) -> HttpResponse:
                 if problem:
                     raise RedcapError(problem)
                 result = import_dictionary(text)
+                # An import cannot be confirmed item by item: one that would stop a saved risk item from
+                # alerting is refused whole (the builder can make that change, with its confirmation).
+                losses = [
+                    (definition["name"], lost)
+                    for definition in result.definitions
+                    if (lost := builder_actions.lost_on_save(clinic, definition))
+                ]
+                if losses:
+                    raise RedcapError(
+                        _("%(form)s would no longer raise an alert for: %(items)s")
+                        % {"form": losses[0][0], "items": "; ".join(losses[0][1])}
+                    )
                 for definition in result.definitions:
                     services.store_instrument(definition, clinic)
             except (RedcapError, DefinitionError) as exc:
@@ -97,6 +130,8 @@ def instruments(request: HttpRequest) -> HttpResponse:
             "instruments": services.instruments_for(clinic),
             "text": text or EXAMPLE,
             "preview": preview,
+            "lost": lost,
+            "lost_digest": lost_digest,
             "error": error,
             "report": report,
         },

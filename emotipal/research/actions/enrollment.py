@@ -47,7 +47,9 @@ def site_clinic_ids(study: Study) -> set[int]:
 def is_therapist_of(user: Any, client: ClientProfile) -> bool:
     return (
         client.therapist_id == getattr(user, "pk", None)
-        and Membership.objects.filter(user=user, clinic_id=client.clinic_id, role=Role.THERAPIST).exists()
+        and Membership.objects.active()
+        .filter(user=user, clinic_id=client.clinic_id, role=Role.THERAPIST)
+        .exists()
     )
 
 
@@ -153,7 +155,7 @@ def invite_by_email(actor: Any, study: Study, email: str) -> Participant:
 def studies_to_invite_to(user: Any) -> list[Study]:
     """Recruiting studies this user may invite to: those they manage, and those with an approved site at a
     clinic where they are a therapist."""
-    therapist_clinics = Membership.objects.filter(user=user, role=Role.THERAPIST).values("clinic_id")
+    therapist_clinics = Membership.objects.active().filter(user=user, role=Role.THERAPIST).values("clinic_id")
     candidates = Study.objects.filter(
         sites__status=SiteStatus.APPROVED, sites__clinic_id__in=therapist_clinics
     )

@@ -170,7 +170,7 @@ def _unique_slug(title: str) -> str:
 
 def create_study(actor: User, protocol: Protocol) -> Study:
     """A new draft study led by its creator, who joins its team as investigator."""
-    if not Membership.objects.filter(user=actor, role=Role.RESEARCHER).exists():
+    if not Membership.objects.active().filter(user=actor, role=Role.RESEARCHER).exists():
         raise ResearchError(_("Only researchers may create studies."))
     protocol.principal_investigator_id = actor.pk
     check_protocol(protocol)
@@ -267,16 +267,9 @@ def add_member(actor: User, study: Study, email: str, role: str) -> StudyMember:
     """Add a researcher of one of the actor's clinics to the team, found by their e-mail address."""
     if role not in TEAM_ROLES_ADDED_BY_EMAIL:
         raise ResearchError(_("Add a team member as researcher or statistician."))
-    actor_clinics = Membership.objects.filter(user=actor).values("clinic_id")
-    person = (
-        User.objects.filter(
-            email__iexact=email.strip(),
-            memberships__role=Role.RESEARCHER,
-            memberships__clinic_id__in=actor_clinics,
-        )
-        .distinct()
-        .first()
-    )
+    actor_clinics = Membership.objects.active().filter(user=actor).values("clinic_id")
+    researchers = Membership.objects.active().filter(role=Role.RESEARCHER, clinic_id__in=actor_clinics)
+    person = User.objects.filter(email__iexact=email.strip(), pk__in=researchers.values("user_id")).first()
     if person is None:  # the same answer whether the address is unknown or belongs to another clinic
         raise ResearchError(_("No researcher of your clinic has this e-mail address."), {"email": ""})
     with transaction.atomic():
