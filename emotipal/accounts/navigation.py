@@ -17,12 +17,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not user.is_authenticated:
         return {"nav_items": []}
     items: list[tuple[str, str]] = []
+    counts: dict[str, int] = {}  # url -> a number shown beside the item (open alerts)
     if access.is_client(user):
         items.append((_("Today"), reverse("today")))
         items.append((_("Ladders"), reverse("ladders")))
     if access.is_clinician(user):
         items.append((_("Clients"), reverse("caseload")))
         items.append((_("Alerts"), reverse("alerts")))
+        counts[reverse("alerts")] = extensions.open_alert_count.answer(user)
     if access.is_staff_member(user):
         items.append((_("Library"), reverse("library")))
     if access.is_clinic_admin(user):
@@ -31,4 +33,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items.append((_("Settings"), reverse("settings")))
     if access.is_client(user):
         items.append((_("Help now"), reverse("support")))
-    return {"nav_items": items, "is_client": access.is_client(user)}
+    return {
+        "nav_items": items,
+        "is_client": access.is_client(user),
+        "nav_alerts_url": reverse("alerts"),
+        "nav_alert_count": counts.get(reverse("alerts"), 0),
+    }

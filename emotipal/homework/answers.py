@@ -1,4 +1,8 @@
-"""Submitted answers as label/value rows, for reading an entry (client or therapist)."""
+"""Submitted answers as label/value rows, for reading an entry (client or therapist).
+
+Every page that shows answers (the client's entry, the therapist's entry page, the client's page) goes through
+answer_rows, and its scales and dates through emotipal.platform.formatting: the same answer reads the same
+everywhere."""
 
 from __future__ import annotations
 
@@ -6,18 +10,21 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from emotipal.platform.formatting import NO_ANSWER, scale_value, typed_moment
+
 
 def _display(spec: dict[str, Any], value: Any) -> str:
     if value is None or value == "" or value == []:
-        return "—"
+        return NO_ANSWER
     if spec["type"] == "scale":
         anchors = {int(k): v for k, v in (spec.get("anchors") or {}).items()}
-        label = anchors.get(int(value))
-        return (
-            f"{value} ({label})"
-            if label
-            else _("%(value)s of %(max)s") % {"value": value, "max": spec["max"]}
-        )
+        try:
+            label = anchors.get(int(value))
+        except (TypeError, ValueError):  # stored before the scale was typed: shown as it is
+            return str(value)
+        return scale_value(value, spec["max"], label)
+    if spec["type"] in {"datetime", "date"}:
+        return typed_moment(value)
     if spec["type"] in {"choice", "multi_choice"}:
         labels = {o["value"]: o["label"] for o in spec["options"]}
         values = value if isinstance(value, list) else [value]

@@ -7,6 +7,7 @@ from typing import Any
 
 import altair as alt
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from emotipal.platform.charts import BRAND, Chart, _empty, _number, _spec, day_label
 
@@ -42,7 +43,9 @@ def peak_by_step(practices: list[dict[str, Any]], chart_id: str = "chart-peaks")
             ],
         )
     )
-    description = _("%(n)s practices; latest peak %(peak)s.") % {
+    description = ngettext(
+        "%(n)s practice; latest peak %(peak)s.", "%(n)s practices; latest peak %(peak)s.", len(values)
+    ) % {
         "n": len(values),
         "peak": _number(values[-1]["peak"]),
     }
@@ -80,7 +83,11 @@ def drop_within(practices: list[dict[str, Any]], chart_id: str = "chart-drop") -
     )
     ends = base.mark_tick(color=BRAND, thickness=3).encode(y="after:Q")
     drops = [v["peak"] - v["after"] for v in values]
-    description = _("Average drop from peak to end: %(mean)s points over %(n)s practices.") % {
+    description = ngettext(
+        "Average drop from peak to end: %(mean)s points over %(n)s practice.",
+        "Average drop from peak to end: %(mean)s points over %(n)s practices.",
+        len(values),
+    ) % {
         "mean": _number(sum(drops) / len(drops)),
         "n": len(values),
     }

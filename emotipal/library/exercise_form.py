@@ -7,6 +7,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from emotipal.platform.formatting import NO_ANSWER, scale_value
+
 SEGMENTED_MAX_POINTS = (
     11  # scales with up to 11 points (0-10) show as a row of buttons, larger ones as a number
 )
@@ -144,5 +146,6 @@ RATING_NAMES = {"effort": _("Effort"), "difficulty": _("Difficulty"), "helpfulne
 def rating_label(name: str, value: int | None) -> str:
     for key, _question, labels in RATING_QUESTIONS:
         if key == name and value is not None:
-            return f"{value} · {labels[value]}"
-    return "—"
+            # Written like every other scale answer ("3 / 4 · A lot"): see emotipal.platform.formatting.
+            return scale_value(value, len(labels) - 1, str(labels[value]))
+    return NO_ANSWER

@@ -9,8 +9,9 @@ class MeasuresConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: the models must be loaded before these modules import them.
-        from emotipal.measures.queries import caseload_flags
+        from emotipal.measures.queries import caseload_flags, open_alert_count
         from emotipal.measures.services import open_responses
 
         extensions.open_questionnaires.provide(open_responses)
         extensions.caseload_outcomes.provide(caseload_flags)
+        extensions.open_alert_count.provide(open_alert_count)

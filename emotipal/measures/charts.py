@@ -8,8 +8,9 @@ from typing import Any
 
 import altair as alt
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
+from emotipal.measures.outcome_summary import RELIABLE_CHANGE_WORDS
 from emotipal.platform.charts import (
     BRAND,
     NO_VALUE,
@@ -23,12 +24,8 @@ from emotipal.platform.charts import (
 )
 
 BAND_SHADES = ["#f2f7f4", "#e6f0ea", "#fbf0dc", "#f9e0c7", "#f4cdc5"]  # light: bands sit behind the data
-STATUS_LABELS = {  # marked for translation here, translated where shown
-    "reliable_improvement": gettext_noop("Reliable improvement"),
-    "reliable_deterioration": gettext_noop("Reliable deterioration"),
-    "no_reliable_change": gettext_noop("No reliable change"),
-    "baseline": gettext_noop("Baseline"),
-}
+# The card's words (outcome_summary.RELIABLE_CHANGE_WORDS), and the first score's own.
+STATUS_LABELS = {**RELIABLE_CHANGE_WORDS, "baseline": gettext_noop("Baseline")}
 STATUS_COLOURS = {
     "Reliable improvement": "#009E73",
     "Reliable deterioration": "#D55E00",
@@ -170,5 +167,8 @@ def mechanisms(series: list[dict[str, Any]], chart_id: str = "chart-mechanisms")
             tooltip=["name:N", alt.Tooltip("value:Q", format=".0f")],
         )
     )
-    description = _("%(n)s measures over %(w)s weeks.") % {"n": len(names), "w": len(weeks)}
+    # Two counts, two plurals: "1 measure over 3 weeks".
+    measures = ngettext("%(n)s measure", "%(n)s measures", len(names)) % {"n": len(names)}
+    over = ngettext("over %(w)s week", "over %(w)s weeks", len(weeks)) % {"w": len(weeks)}
+    description = _("%(measures)s %(over)s.") % {"measures": measures, "over": over}
     return Chart(chart_id, title, description, _spec(chart, description), columns, table)

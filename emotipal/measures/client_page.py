@@ -7,9 +7,11 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
 from emotipal.accounts.models import ClientProfile
+from emotipal.accounts.viewer import viewer_zone
 from emotipal.analysis import engagement as eng
 from emotipal.analysis.outcomes import jacobson_truax
 from emotipal.definitions.instruments import MECHANISM, OUTCOME, item_range, scored_items
@@ -20,6 +22,7 @@ from emotipal.measures import charts as outcome_charts
 from emotipal.measures import outcome_summary, services
 from emotipal.measures.access import usable_instruments
 from emotipal.measures.models import Response, Schedule
+from emotipal.measures.queries import instrument_names
 from emotipal.platform import clock
 
 # The kind (not the slug) that marks a thought record, shipped or a clinic's copy.
@@ -61,6 +64,10 @@ def score_series(responses: list[Response], tz: dt.tzinfo = clock.UTC) -> dict[s
             "latest_band": items[-1].band,
             "change": (latest - baseline) if latest is not None and baseline is not None else None,
             "status": points[-1]["status"] if len(points) > 1 else None,
+            # The chart's words for the same verdict (one vocabulary: outcome_summary.RELIABLE_CHANGE_WORDS).
+            "status_words": outcome_summary.reliable_change_words(str(points[-1]["status"]))
+            if len(points) > 1
+            else "",
             "rci": outcome_summary.reliable_change_index(definition, baseline, latest)
             if len(items) > 1
             else None,
@@ -159,16 +166,26 @@ def build(actor: Any, client: ClientProfile) -> dict[str, Any]:
             if point["total"] is not None:
                 mechanism_rows.append({"week": point["week"], "name": name, "value": point["total"] * factor})
     charts.append(outcome_charts.mechanisms(mechanism_rows))
+    schedules = list(Schedule.objects.filter(client=client, is_active=True).select_related("instrument"))
+    instruments = list(usable_instruments(actor, client).order_by("key"))
+    names = instrument_names([i.pk for i in instruments] + [s.instrument_id for s in schedules])
+    for schedule in schedules:
+        schedule.instrument_name = names.get(schedule.instrument_id, schedule.instrument.key)  # type: ignore[attr-defined]
+        schedule.weekday_name = WEEKDAYS.get(schedule.weekday, "")  # type: ignore[attr-defined]
+    for instrument in instruments:
+        instrument.display_name = names.get(instrument.pk, instrument.key)  # type: ignore[attr-defined]
+    instruments.sort(key=lambda i: str(i.display_name).casefold())  # type: ignore[attr-defined]
     return {
         "client": client,
         "series": series,
         "paired": outcome_summary.paired_summary(responses, zone),
         "charts": charts,
         "responses": responses[:60],
-        "schedules": list(
-            Schedule.objects.filter(client=client, is_active=True).select_related("instrument")
-        ),
-        "instruments": list(usable_instruments(actor, client).order_by("key")),
+        "schedules": schedules,
+        "instruments": instruments,
+        # Instruments by name (the PHQ-9), never by key (phq9): from each one's newest version.
+        "instrument_names": names,
         "kinds": [(k.value, k.label) for k in Schedule.Kind],
         "alerts": list(client.risk_alerts.select_related("response__instrument_version")[:10]),
+        "viewer_zone": viewer_zone(actor),  # the alert's time as the therapist reads it
     }

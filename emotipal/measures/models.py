@@ -48,7 +48,8 @@ class InstrumentVersion(models.Model):
 
     @property
     def name(self) -> str:
-        return str(self.definition.get("name", self.instrument.key))
+        # The key only when the definition has no name: reading it costs a query per version on list pages.
+        return str(self.definition.get("name") or self.instrument.key)
 
 
 class Schedule(models.Model):

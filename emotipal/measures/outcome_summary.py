@@ -50,6 +50,18 @@ CANNOT_COMPUTE = {
     paired.ONE_OCCASION: gettext_noop("There is one PHQ-9 and GAD-7 pair so far; a later pair is needed."),
 }
 MEASURE_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
+# The words for a Jacobson-Truax verdict (first score -> a later one), one set for every place that says it:
+# the card, the chart's markers and table, the caseload and the client's summary. Translated where shown.
+RELIABLE_CHANGE_WORDS = {
+    "reliable_improvement": gettext_noop("Reliable improvement"),
+    "reliable_deterioration": gettext_noop("Reliable deterioration"),
+    "no_reliable_change": gettext_noop("No reliable change"),
+}
+
+
+def reliable_change_words(status: str | None) -> str:
+    """The translated verdict; empty when there is none (one score so far, or no configured SD)."""
+    return _(RELIABLE_CHANGE_WORDS[status]) if status in RELIABLE_CHANGE_WORDS else ""
 
 
 def reliable_change_index(

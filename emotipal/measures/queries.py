@@ -1,15 +1,36 @@
-"""Read models for the caseload: open alerts and reliable change per client, in a fixed number of queries."""
+"""Read models for the caseload and the alerts: open alerts and reliable change per client, each alert as a
+sentence, in a fixed number of queries."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q
 
+from emotipal.accounts.access import is_clinician, visible_clients
 from emotipal.analysis.outcomes import jacobson_truax
+from emotipal.definitions.instruments import item_options
 from emotipal.measures.errors import MeasureError
 from emotipal.measures.models import Instrument, InstrumentVersion, Response, RiskAlert
+from emotipal.measures.outcome_summary import reliable_change_words
+from emotipal.platform import formatting
+
+
+@dataclass
+class OutcomeChange:
+    """First -> latest total of one instrument, with the Jacobson-Truax verdict in the outcomes page's words."""
+
+    name: str
+    first: float
+    latest: float
+    first_at: dt.datetime
+    latest_at: dt.datetime
+    n: int
+    status: str | None  # reliable_improvement | reliable_deterioration | no_reliable_change | None
+    words: str  # translated; "" with one score or no configured reliability
 
 
 @dataclass
@@ -17,6 +38,7 @@ class OutcomeFlags:
     open_alerts: int = 0
     deteriorated: list[str] = field(default_factory=list)  # names of instruments with reliable deterioration
     latest: dict[str, float] = field(default_factory=dict)  # instrument name -> latest total
+    changes: list[OutcomeChange] = field(default_factory=list)  # one per instrument with a total
 
 
 def caseload_flags(client_ids: list[int]) -> dict[int, OutcomeFlags]:
@@ -32,31 +54,136 @@ def caseload_flags(client_ids: list[int]) -> dict[int, OutcomeFlags]:
     scored = (
         Response.objects.filter(client_id__in=client_ids, status=Response.Status.COMPLETED)
         .order_by("completed_at")
-        .values_list("client_id", "instrument_version_id", "instrument_version__instrument_id", "scores")
+        .values_list(
+            "client_id",
+            "instrument_version_id",
+            "instrument_version__instrument_id",
+            "scores",
+            "completed_at",
+        )
     )
-    series: dict[tuple[int, int], list[tuple[int, float]]] = defaultdict(list)
-    for client_id, version_id, instrument_id, scores in scored:
+    series: dict[tuple[int, int], list[tuple[int, float, dt.datetime]]] = defaultdict(list)
+    for client_id, version_id, instrument_id, scores, completed_at in scored:
         total = (scores or {}).get("total")
-        if total is not None:
-            series[(client_id, instrument_id)].append((version_id, total))
-    version_ids = {v for values in series.values() for v, _ in values}
-    definitions = {v.pk: v.definition for v in InstrumentVersion.objects.filter(pk__in=version_ids)}
+        if total is not None and completed_at is not None:
+            series[(client_id, instrument_id)].append((version_id, total, completed_at))
+    version_ids = {v for values in series.values() for v, _total, _at in values}
+    definitions = {
+        pk: definition
+        for pk, definition in InstrumentVersion.objects.filter(pk__in=version_ids).values_list(
+            "pk", "definition"
+        )
+    }
     for (client_id, _instrument), values in series.items():
         definition = definitions[values[-1][0]]
         name = definition.get("name", "")
         flags[client_id].latest[name] = values[-1][1]
         rc = definition.get("reliable_change")
+        status = None
         if rc and len(values) > 1:
-            change = jacobson_truax(
+            # The same index, SD and reliability as the outcomes page (client_page.score_series).
+            status = jacobson_truax(
                 values[0][1],
                 values[-1][1],
                 sd=rc["sd"],
                 reliability=rc["reliability"],
                 direction=definition.get("direction", "lower_is_better"),
-            )
-            if change.status == "reliable_deterioration":
+            ).status
+            if status == "reliable_deterioration":
                 flags[client_id].deteriorated.append(name)
+        flags[client_id].changes.append(
+            OutcomeChange(
+                name=name,
+                first=values[0][1],
+                latest=values[-1][1],
+                first_at=values[0][2],
+                latest_at=values[-1][2],
+                n=len(values),
+                status=status,
+                words=reliable_change_words(status),
+            )
+        )
+    for flag in flags.values():
+        flag.changes.sort(key=lambda c: c.name)
     return flags
+
+
+def open_alert_count(user: Any) -> int:
+    """The open risk alerts of the clients a clinician sees: one COUNT query (the navigation's badge)."""
+    if not is_clinician(user):
+        return 0
+    return RiskAlert.objects.filter(
+        client__in=visible_clients(user).exclude(user=user), acknowledged_at__isnull=True
+    ).count()
+
+
+@dataclass
+class AnsweredItem:
+    question: str
+    label: str  # the option's label as the client saw it ("More than half the days")
+    value: Any
+    maximum: int | None
+
+
+@dataclass
+class AlertLine:
+    """One alert as the alerts page says it: who answered what, with which answer, when, and how to reach them."""
+
+    alert: RiskAlert
+    instrument: str
+    answers: list[AnsweredItem]
+    when: str  # date and time in the viewer's zone and locale
+    email: str  # the only contact detail EmotiPal keeps (no phone number is stored)
+    escalated: bool
+    escalated_when: str
+
+
+def alert_lines(alerts: list[RiskAlert], tz: dt.tzinfo) -> list[AlertLine]:
+    """No query: the alerts come with their client, user and response's version (services.visible_alerts)."""
+    lines = []
+    for alert in alerts:
+        definition = alert.response.instrument_version.definition
+        items = {i["id"]: i for i in definition.get("items", [])}
+        answered = []
+        for item_id, value in (alert.items or {}).items():
+            item = items.get(item_id, {})
+            options = item_options(definition, item) if item else []
+            labels = {o["value"]: str(o["label"]) for o in options}
+            numbers = [o["value"] for o in options if isinstance(o["value"], int)]
+            answered.append(
+                AnsweredItem(
+                    question=str(item.get("text") or item_id),
+                    label=labels.get(value, str(value)),
+                    value=value,
+                    maximum=max(numbers) if numbers else item.get("max"),
+                )
+            )
+        lines.append(
+            AlertLine(
+                alert=alert,
+                instrument=alert.response.instrument_version.name,
+                answers=answered,
+                when=formatting.moment(alert.created_at, tz),
+                email=alert.client.user.email,
+                escalated=alert.escalated_at is not None,
+                escalated_when=formatting.moment(alert.escalated_at, tz) if alert.escalated_at else "",
+            )
+        )
+    return lines
+
+
+def instrument_names(instrument_ids: list[int]) -> dict[int, str]:
+    """Instrument id -> its name as its newest version gives it ("PHQ-9"), in one query."""
+    names: dict[int, str] = {}
+    versions = (
+        InstrumentVersion.objects.filter(instrument_id__in=set(instrument_ids))
+        .order_by("instrument_id", "number")
+        .values_list("instrument_id", "definition")
+    )
+    for instrument_id, definition in versions:  # the newest comes last and wins
+        if definition.get("name"):
+            names[instrument_id] = str(definition["name"])
+    return names
 
 
 def latest_version(instrument: Instrument) -> InstrumentVersion:

@@ -23,6 +23,7 @@ import altair as alt
 from django.utils.dateformat import format as date_format
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 HEIGHT = 220
 MAX_DATE_LABELS = 5  # about what fits side by side at 375 px as "12 Mar"
@@ -190,7 +191,11 @@ def engagement_over_time(rows: list[dict[str, Any]], chart_id: str = "chart-enga
         for s in sources
         if by_week[latest].get(s) is not None
     ]
-    description = _("%(n)s weeks from %(first)s to %(last)s; latest week: %(latest)s.") % {
+    description = ngettext(
+        "%(n)s week from %(first)s to %(last)s; latest week: %(latest)s.",
+        "%(n)s weeks from %(first)s to %(last)s; latest week: %(latest)s.",
+        len(weeks),
+    ) % {
         "n": len(weeks),
         "first": day_label(weeks[0]),
         "last": day_label(weeks[-1]),
@@ -394,7 +399,11 @@ def index_bars(rows: list[dict[str, Any]], chart_id: str = "chart-index") -> Cha
         return _empty(chart_id, title, columns, table)
 
     weeks = _all_weeks(r["week"] for r in rows)
-    description = _("%(n)s weeks from %(first)s to %(last)s; latest index %(latest)s of 100.") % {
+    description = ngettext(
+        "%(n)s week from %(first)s to %(last)s; latest index %(latest)s of 100.",
+        "%(n)s weeks from %(first)s to %(last)s; latest index %(latest)s of 100.",
+        len(weeks),
+    ) % {
         "n": len(weeks),
         "first": day_label(weeks[0]),
         "last": day_label(weeks[-1]),

@@ -84,3 +84,6 @@ staff_landing: Hooks[Callable[[Any], str | None]] = Hooks("staff_landing", _firs
 # client profile -> [(experiment title, arm name)] of the client's running experiments whose design is open:
 # what the client's care team sees on the client's page (research answers it; blinded designs give nothing)
 client_study_arms: Slot[Callable[[Any], list[tuple[str, str]]]] = Slot("client_study_arms")
+# user -> how many open risk alerts wait for this clinician (measures answers it; one query): the navigation's
+# count beside "Alerts"
+open_alert_count: Slot[Callable[[Any], int]] = Slot("open_alert_count")

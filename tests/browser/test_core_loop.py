@@ -67,7 +67,8 @@ def test_assign_do_with_reload_submit_and_review(
 
     # The therapist sees it and marks it reviewed.
     therapist.goto(f"{base}/clients/{world.client_a.pk}/")
-    expect(therapist.get_by_text("Not reviewed")).to_be_visible()
+    expect(therapist.get_by_text("Not reviewed", exact=True)).to_be_visible()
+    expect(therapist.locator("#clinical-summary")).to_contain_text("1 entry not reviewed")
     therapist.get_by_role("link", name="Thought record").last.click()
     expect(therapist.get_by_text("I can't cope")).to_be_visible()
     therapist.fill("textarea[name=note]", "Let's look at the 'can't cope' thought together.")

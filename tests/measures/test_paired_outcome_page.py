@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from emotipal.measures import services
+from emotipal.measures import client_page, services
 from emotipal.measures.errors import MeasureError
 from emotipal.measures.models import Instrument, Response
 from emotipal.platform import clock
@@ -108,7 +108,7 @@ def test_jacobson_truax_and_nhs_thresholds_are_named_apart(world: World) -> None
     # PHQ-9 16 -> 10 is an NHS reliable improvement (6) but no Jacobson-Truax reliable change (needs 7).
     assert re.search(r"PHQ-9</strong>.*?improved by the NHS reliable change threshold", section, re.S)
     phq_card = next(card for card in rest.split('<div class="card">') if "<strong>PHQ-9</strong>" in card)
-    assert "no reliable change" in phq_card and "Jacobson-Truax: reliable improvement" not in phq_card
+    assert "No reliable change" in phq_card and "Reliable improvement" not in phq_card
 
 
 def test_clinically_significant_change_names_its_criterion_and_norms(world: World) -> None:
@@ -156,3 +156,36 @@ def test_the_risk_item_must_be_answered_even_though_the_total_could_be_prorated(
             world.client_a.user, response.pk, {f"phq9_{i}": 1 for i in range(3, 10)}, submit=True
         )
     assert set(refused.value.errors) == {"phq9_1", "phq9_2"}
+
+
+def test_instrument_names_and_one_reliable_change_vocabulary(world: World) -> None:
+    phq9(world, 42, 20)
+    phq9(world, 1, 8)  # 12 points down: a reliable improvement by the configured 7 points
+    services.add_schedule(
+        world.therapist, world.client_a, Instrument.objects.get(key="gad7", clinic=None), "weekly", weekday=2
+    )
+    html, _, rest = page(world)
+    # Names, never keys: the schedule, the questionnaire picker, the cards.
+    assert "GAD-7 · Every week (Wednesday)" in html
+    assert '">PHQ-9</option>' in html and '">phq9</option>' not in html and ">phq9<" not in html
+    card = next(card for card in rest.split('<div class="card">') if "<strong>PHQ-9</strong>" in card)
+    assert ">Reliable improvement</span>" in card and "<strong>Reliable improvement</strong>" in card
+    # The chart's table says the same words for the same (latest) point.
+    built = client_page.build(world.therapist, world.client_a)
+    chart = next(c for c in built["charts"] if c.id == "chart-phq9")
+    assert chart.rows[-1][-1] == "Reliable improvement"
+    assert built["series"]["phq9"]["summary"]["status_words"] == chart.rows[-1][-1]
+
+
+def test_chart_descriptions_count_in_the_singular_too() -> None:
+    from emotipal.measures.charts import mechanisms
+
+    one = mechanisms([{"week": dt.date(2026, 3, 2), "name": "Belief", "value": 50.0}])
+    assert one.description == "1 measure over 1 week."
+    two = mechanisms(
+        [
+            {"week": dt.date(2026, 3, 2), "name": "Belief", "value": 50.0},
+            {"week": dt.date(2026, 3, 9), "name": "Confidence", "value": 60.0},
+        ]
+    )
+    assert two.description == "2 measures over 2 weeks."

@@ -25,7 +25,7 @@ from emotipal.homework.queries import today_items
 from emotipal.homework.reviews import record_opening
 from emotipal.library import variants
 from emotipal.library.exercise_form import RATING_QUESTIONS, bind_fields
-from emotipal.platform import extensions
+from emotipal.platform import clock, extensions
 from emotipal.platform.input_rules import parse_index
 
 
@@ -192,6 +192,7 @@ def my_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
         {
             "entry": entry,
             "fields": _answer_rows(entry),
+            "zone": clock.zone_for_client(entry.assignment.client),  # the client's own zone
             "can_edit": can_edit,
             "progress": progress.for_entry(entry),  # None unless the client's arm shows progress feedback
         },

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from emotipal.accounts.access import caseload, get_visible_client, note_reads
 from emotipal.accounts.gates import client_page_required, clinician_required
-from emotipal.homework import engagement_view, goals, services
+from emotipal.accounts.viewer import viewer_zone
+from emotipal.homework import client_summary, engagement_view, goals, services
 from emotipal.homework.answers import answer_rows
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
 from emotipal.homework.models import Assignment
@@ -77,8 +78,10 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             for name in ("effort", "difficulty", "helpfulness")
         ]
     retro = retro_for(client.pk)
+    engagement = engagement_view.build(client, today)
     # Planned sessions are listed apart from the ones that took place (reviews.split_sessions).
     upcoming_sessions, past_sessions = split_sessions(list(client.sessions.order_by("-number")[:40]), today)
+    barriers = list(client.barriers.select_related("assignment__template_version")[:20])
     return render(
         request,
         "homework/staff/client_detail.html",
@@ -86,10 +89,12 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "client": client,
             "entries": entries,
             "assignments": assignments,
-            "engagement": engagement_view.build(client, today),
+            "engagement": engagement,
+            "summary": client_summary.build(client, engagement.to_review),
             "sessions": past_sessions[:20],
             "upcoming_sessions": upcoming_sessions,
-            "barriers": list(client.barriers.select_related("assignment__template_version")[:20]),
+            "barriers": barriers,
+            "zone": viewer_zone(request.user),
             "barrier_labels": BARRIERS,
             "strategies": STRATEGIES,
             "retro_client": retro.get("client"),
@@ -113,6 +118,7 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
         {
             "entry": entry,
             "client": entry.assignment.client,
+            "zone": viewer_zone(request.user),
             "fields": answer_rows(version.field_list, entry.answers or {}),
             "ratings": [
                 (RATING_NAMES[name], rating_label(name, getattr(entry, name)))

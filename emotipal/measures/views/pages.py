@@ -14,10 +14,12 @@ from django.views.decorators.http import require_POST
 
 from emotipal.accounts.access import get_visible_client, note_reads, own_client_profile, read_client
 from emotipal.accounts.gates import client_required, clinician_required, request_user
+from emotipal.accounts.viewer import viewer_zone
 from emotipal.measures import client_page as measures_view
 from emotipal.measures import services
 from emotipal.measures.access import usable_instruments
 from emotipal.measures.models import Response
+from emotipal.measures.queries import alert_lines
 from emotipal.measures.questionnaire_form import bind_items, parse_items
 from emotipal.platform.input_rules import parse_id, parse_index
 
@@ -141,12 +143,13 @@ def stop_schedule(request: HttpRequest, client_id: int, schedule_id: int) -> Htt
 @clinician_required
 def alerts(request: HttpRequest) -> HttpResponse:
     visible = services.visible_alerts(request.user)
+    zone = viewer_zone(request.user)
     shown = {
-        "open": list(visible.filter(acknowledged_at__isnull=True)),
-        "done": list(visible.filter(acknowledged_at__isnull=False)[:30]),
+        "open": alert_lines(list(visible.filter(acknowledged_at__isnull=True)), zone),
+        "done": alert_lines(list(visible.filter(acknowledged_at__isnull=False)[:30]), zone),
     }
-    note_reads(request.user, {a.client for alerts in shown.values() for a in alerts}, "alerts")
-    return render(request, "measures/alerts.html", shown)
+    note_reads(request.user, {line.alert.client for lines in shown.values() for line in lines}, "alerts")
+    return render(request, "measures/alerts.html", {**shown, "zone": zone})
 
 
 @clinician_required
