@@ -3,6 +3,7 @@ summary on Today (375 px) and confirms the reason; the therapist sees the confir
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,8 @@ def test_low_confidence_leads_to_a_smaller_task_and_the_client_confirms_the_reas
     transactional_db: Any, live_server: Any, browser: Any
 ) -> None:
     world = build_world()
-    reviews.record_session(world.therapist, world.client_a, timezone.localdate())
+    # Last week's session; the next one is today (two sessions on one date are refused).
+    reviews.record_session(world.therapist, world.client_a, timezone.localdate() - dt.timedelta(days=7))
     base = live_server.url
 
     therapist = browser.new_page(viewport=LAPTOP)
