@@ -224,7 +224,7 @@ def assign_homework(
     variant_key = resolve_variant(plan.template_version, plan.variant_key, client.user.language)
     if variant_key is None and "template_version" not in errors:
         errors["variant"] = _(
-            "%(exercise)s has no version called \u201c%(variant)s\u201d: choose one of the versions it has."
+            "%(exercise)s has no version called “%(variant)s”: choose one of the versions it has."
         ) % {"exercise": plan.template_version.title, "variant": plan.variant_key}
     if plan.session is not None and plan.session.client_id != client.pk:
         errors["session"] = _("Not this client's session.")

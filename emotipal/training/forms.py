@@ -116,7 +116,7 @@ class AttemptForm(forms.Form):
                 "confidence",
                 _(
                     "At %(value)s out of 10 the task may well not happen. Make it smaller first (a micro-step, "
-                    "shorter, or less often), change the plan above, then tick \u201cWe made it smaller\u201d."
+                    "shorter, or less often), change the plan above, then tick “We made it smaller”."
                 )
                 % {"value": confidence},
             )

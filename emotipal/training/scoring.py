@@ -96,12 +96,12 @@ def hints(answers: Mapping[str, Any], vignette: Mapping[str, Any]) -> list[str]:
     if barrier and words and not any(w in planned_for for w in words):
         found.append(
             _(
-                "The client's most reported barrier was \u201c%(barrier)s\u201d, but the obstacles and the "
+                "The client's most reported barrier was “%(barrier)s”, but the obstacles and the "
                 "backup plan do not seem to mention it (we looked for words such as %(words)s)."
             )
             % {
                 "barrier": BARRIERS.get(barrier, barrier),
-                "words": ", ".join(f"\u201c{w}\u201d" for w in words[:4]),
+                "words": ", ".join(f"“{w}”" for w in words[:4]),
             }
         )
     last = vignette.get("last_homework") or {}
