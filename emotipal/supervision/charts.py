@@ -82,6 +82,7 @@ def competence_chart(periods: list[PeriodCompetence], chart_id: str = "chart-com
         [_month(p.month) for p in periods],
         [phase_label(p) for p in phases],
         [PHASE_COLOURS[p] for p in phases],
+        # xgettext:no-python-format
         _("% of applicable steps"),
     )
     return Chart(chart_id, title, description, _spec(chart, description), columns, rows)

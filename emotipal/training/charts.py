@@ -64,6 +64,7 @@ def progress_chart(rows: list[ProgressRow], chart_id: str = "chart-training-prog
             y=alt.Y(
                 "share:Q",
                 scale=alt.Scale(domain=[0, 100]),
+                # xgettext:no-python-format
                 axis=alt.Axis(title=_("% of steps done"), values=[0, 25, 50, 75, 100]),
             ),
             color=alt.Color(
