@@ -97,3 +97,13 @@ def test_supervised_clients_alerts_stay_with_the_treating_clinicians(world: Worl
     Membership.objects.create(user=supervisor, clinic=world.clinic, role=Role.THERAPIST)
     assert access.get_visible_client(supervisor, world.client_a.pk)  # they may read the client...
     assert not visible_alerts(supervisor).exists()  # ...but the alert is not theirs to act on
+
+
+def test_the_client_page_offers_a_supervisor_no_controls(world: World) -> None:
+    supervisor = supervisor_of(world)
+    page = world.login(supervisor).get(f"/clients/{world.client_a.pk}/").content.decode()
+    assert 'id="read-only"' in page
+    for action in ("/assign/", "/sessions/", "/end/"):
+        assert f'/clients/{world.client_a.pk}{action}"' not in page
+    own = world.login(world.therapist).get(f"/clients/{world.client_a.pk}/").content.decode()
+    assert 'id="read-only"' not in own and f'/clients/{world.client_a.pk}/assign/"' in own

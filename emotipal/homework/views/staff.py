@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from emotipal.accounts.access import caseload, get_visible_client, note_reads
+from emotipal.accounts.access import can_assign_to, caseload, get_visible_client, note_reads
 from emotipal.accounts.gates import client_page_required, clinician_required
 from emotipal.accounts.viewer import viewer_zone
 from emotipal.homework import client_summary, engagement_view, goals, services
@@ -104,6 +104,8 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             ],
             "today": today,
             "study_arms": extensions.client_study_arms.answer(client),
+            # A supervisor reads a supervisee's client: no controls that would only answer 403.
+            "may_change": can_assign_to(request.user, client),
         },
     )
 

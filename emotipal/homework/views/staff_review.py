@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from emotipal.accounts.access import caseload, get_visible_client, note_reads, read_client, staff_clinic
+from emotipal.accounts.access import (
+    can_assign_to,
+    caseload,
+    get_visible_client,
+    note_reads,
+    read_client,
+    staff_clinic,
+)
 from emotipal.accounts.gates import clinician_required
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework import reviews
@@ -163,6 +170,8 @@ def end_treatment(request: HttpRequest, client_id: int) -> HttpResponse:
     """End treatment after a confirmation step: the first press shows what will happen (the homework that
     stops and leaves the client's Today); only a confirmed form ends it (reviews.end_treatment enforces it)."""
     client = read_client(request.user, client_id, "end_treatment")
+    if not can_assign_to(request.user, client):  # a supervisor reads the client but never ends treatment
+        raise Http404("No such client")
     today = clock.client_today(client)
     day = _date(request.POST.get("date")) or today
     errors: dict[str, str] = {}
