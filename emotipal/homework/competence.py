@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from emotipal.definitions.competence import CONFIDENCE_ENOUGH, PhaseScore, score
+from emotipal.definitions.competence import CONFIDENCE_ENOUGH, STEPS, PhaseScore, score
 from emotipal.homework.models import Assignment, SelfReview, TherapistReview, TherapySession
 from emotipal.homework.reviews import review_session_for
 
@@ -121,9 +121,13 @@ def review_steps(reviews: Iterable[GuidedReview]) -> tuple[set[str], set[str]]:
 
 @dataclass
 class CompetenceRecord:
-    """One assignment's steps: the plan it was set with, and its session's review of the homework before."""
+    """One assignment's steps: the plan it was set with, and its session's review of the homework before.
 
-    assignment_id: int
+    A session in which homework was reviewed and nothing new was set has a record of its own, with no
+    assignment and only the review phase applicable.
+    """
+
+    assignment_id: int | None
     client_id: int
     therapist_id: int
     day: dt.date  # the session's date, or the start date when set outside a session
@@ -136,7 +140,8 @@ class CompetenceRecord:
 
 
 def records_for_clients(client_ids: Iterable[int]) -> list[CompetenceRecord]:
-    """Every assignment's competence record for these clients, in four queries whatever their number."""
+    """Every assignment's competence record for these clients (and each review-only session's), in four
+    queries whatever their number."""
     ids = list(client_ids)
     sessions_by_client: dict[int, list[TherapySession]] = defaultdict(list)
     for session in TherapySession.objects.filter(client_id__in=ids).order_by("client_id", "number"):
@@ -156,6 +161,26 @@ def records_for_clients(client_ids: Iterable[int]) -> list[CompetenceRecord]:
             due_in[target.pk].append(assignment.pk)
     session_by_id = {s.pk: s for sessions in sessions_by_client.values() for s in sessions}
     records = []
+    set_in = {a.session_id for a in assignments if a.session_id is not None}
+    for session_id, due in due_in.items():
+        # A session where homework was reviewed but nothing new was set still shows the review phase.
+        if session_id in set_in:
+            continue
+        session = session_by_id[session_id]
+        review_done, not_applicable = review_steps(
+            _guided_review(reviews.get((a_id, session_id)), (a_id, session_id) in self_reviewed)
+            for a_id in due
+        )
+        records.append(
+            CompetenceRecord(
+                assignment_id=None,
+                client_id=session.client_id,
+                therapist_id=session.therapist_id,
+                day=session.date,
+                done=review_done,
+                not_applicable=not_applicable | {s.key for s in STEPS if s.phase != "review"},
+            )
+        )
     for assignment in assignments:
         done = plan_steps(GuidedPlan.of(assignment))
         setting = session_by_id.get(assignment.session_id) if assignment.session_id else None

@@ -113,7 +113,7 @@ def competence_by_month(records: Iterable[CompetenceRecord]) -> list[PeriodCompe
     counts: dict[dt.date, int] = defaultdict(int)
     for record in records:
         month = month_of(record.day)
-        counts[month] += 1
+        counts[month] += record.assignment_id is not None  # homework set; review-only sessions add no count
         for phase, score in record.scores.items():
             done[month][phase] += score.done
             applicable[month][phase] += score.applicable
@@ -184,6 +184,8 @@ def _outcomes(client_ids: list[int]) -> list[OutcomeSummary]:
 def _per_assignment(records: list[CompetenceRecord], engagement: dict[int, tuple[int, int]]) -> pd.DataFrame:
     rows = []
     for record in records:
+        if record.assignment_id is None:  # a review-only session: no homework of its own to engage with
+            continue
         planned, done = engagement.get(record.assignment_id, (0, 0))
         scores = record.scores
         rows.append(

@@ -91,3 +91,26 @@ def test_records_read_the_session_review_of_the_homework_due(
     assert "change_noted" not in records[later.pk].done
     assert records[later.pk].scores["review"].applicable == 3  # no client review: that step does not apply
     assert records[later.pk].therapist_id == world.therapist.pk
+
+
+def test_a_session_that_only_reviews_has_a_review_record_of_its_own(world: World) -> None:
+    today = timezone.localdate()
+    first = reviews.record_session(world.therapist, world.client_a, today - dt.timedelta(days=7))
+    second = reviews.record_session(world.therapist, world.client_a, today)
+    earlier = assign_homework(
+        world.therapist,
+        world.client_a,
+        plan_for(world.thought_record, session=first, start_date=first.date, end_date=today),
+    )
+    TherapistReview.objects.create(
+        assignment=earlier, session=second, reviewer=world.therapist, ratings={}, change_next="Shorter"
+    )
+    records = records_for_clients([world.client_a.pk])
+    review_only = [r for r in records if r.assignment_id is None]
+    assert len(records) == 2 and len(review_only) == 1
+    record = review_only[0]
+    assert record.day == second.date and record.therapist_id == world.therapist.pk
+    assert record.done == {"review_done", "change_noted"}
+    scores = record.scores
+    assert (scores["review"].done, scores["review"].applicable) == (2, 3)
+    assert scores["design"].applicable == 0 and scores["plan"].applicable == 0
