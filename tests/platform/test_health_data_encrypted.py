@@ -145,7 +145,10 @@ def test_clinical_audit_details_are_encrypted_and_settings_stay_readable(world: 
     assert AuditEvent.objects.get(action="barrier.report").sealed_detail == {"barrier": "too_hard"}
     assert AuditEvent.objects.get(action="barrier.report").detail == {}
     assignment = AuditEvent.objects.get(action="assignment.create")
-    assert assignment.sealed_detail == {"template": world.thought_record.template.slug}
+    # The template and the guided-flow steps (clinical: how the homework was set) are sealed.
+    assert assignment.sealed_detail["template"] == world.thought_record.template.slug
+    assert assignment.sealed_detail["steps"] == ["rationale_given"]
+    assert {"confidence", "made_smaller", "previous_reviewed"} <= set(assignment.sealed_detail)
     assert assignment.detail == {"version": world.thought_record.number}  # a number, not the exercise
     # Ids, the event name and who it is about stay plain: "who looked at my data?" is still a query.
     assert AuditEvent.objects.filter(
