@@ -150,7 +150,9 @@ def test_previous_reviewed_records_whether_the_last_homework_was_reviewed(world:
         world.therapist, world.client_a, guided(world.thought_record, session=second)
     )
     assert skipped.previous_reviewed is False
-    reviews.submit_therapist_review(world.therapist, old.pk, second.pk, {"quantity": 3, "quality": 2, "mastery": 2})
+    reviews.submit_therapist_review(
+        world.therapist, old.pk, second.pk, {"quantity": 3, "quality": 2, "mastery": 2}
+    )
     done = services.assign_homework(
         world.therapist, world.client_a, guided(world.thought_record, session=second)
     )
@@ -276,7 +278,9 @@ def test_the_page_shows_the_last_homework_and_asks_for_confidence(
     assert 'name="confidence"' in body
     assert "has not been reviewed yet" in body
     assert f"/clients/{world.client_a.pk}/sessions/{second.pk}/" in body
-    reviews.submit_therapist_review(world.therapist, old.pk, second.pk, {"quantity": 3, "quality": 2, "mastery": 2})
+    reviews.submit_therapist_review(
+        world.therapist, old.pk, second.pk, {"quantity": 3, "quality": 2, "mastery": 2}
+    )
     from emotipal.homework.models import TherapistReview
 
     TherapistReview.objects.filter(assignment=old).update(learned="Evenings work", change_next="Shorter")
