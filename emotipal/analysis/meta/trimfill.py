@@ -112,6 +112,7 @@ def trim_and_fill(
 
     k0, previous, iterations, se_k0 = 0, -1, 0, 0.0
     beta = 0.0
+    tolerance = 1e-10 * max(1.0, float(np.max(np.abs(y))))
     while k0 != previous:
         previous = k0
         iterations += 1
@@ -119,6 +120,9 @@ def trim_and_fill(
             raise MetaInputError("the trim-and-fill algorithm did not converge")
         beta = refit(y[: k - k0], v[: k - k0]).estimate
         centred = y - beta
+        # An effect equal to the centre up to rounding has no side: its sign would be floating-point noise
+        # (identical effects made the estimate flip between iterations and never converge).
+        centred[np.abs(centred) <= tolerance] = 0.0
         ranks = stats.rankdata(np.abs(centred), method="ordinal")
         raw, se_k0 = _missing(np.sign(centred) * ranks, k, estimator)
         k0 = max(0, round(raw))

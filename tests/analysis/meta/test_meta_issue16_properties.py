@@ -294,3 +294,15 @@ def test_only_empty_cells_are_missing_unless_tokens_are_named():
     assert design.levels["controls"] == ("multiple", "none") and design.excluded == (2,)
     design = build_design(4, categorical={"c": ["none", "multiple", "NA", "none"]}, missing=("NA",))
     assert design.excluded == (2,)
+
+
+@pytest.mark.parametrize("estimator", ["L0", "R0"])
+def test_trim_and_fill_converges_when_every_effect_is_the_same(estimator):
+    # The case hypothesis found: identical effects sit on the centre up to rounding, so every sign is 0 (not
+    # noise); the algorithm converges, the mirror gives the same answer and the estimate stays where it was.
+    yi, vi = np.array([1.0, 1.0, 1.0, 1.0]), np.array([1.0, 1.0, 1.0, 0.5])
+    left = trim_and_fill(meta_analysis(yi, vi, "EE"), side="left", estimator=estimator)
+    right = trim_and_fill(meta_analysis(-yi, vi, "EE"), side="right", estimator=estimator)
+    assert left.k0 == right.k0
+    assert left.k0 == 0 if estimator == "L0" else left.k0 >= 0  # L0: no positive ranks, nothing missing
+    assert left.model.estimate == pytest.approx(1.0) and right.model.estimate == pytest.approx(-1.0)
