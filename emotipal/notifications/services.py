@@ -121,6 +121,9 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> Sent:
         if now < reminder.run_at - EARLY_TOLERANCE:
             return Sent("superseded")
         client = reminder.client
+        if not wanted_on(reminder.for_date, preference_of(client)):
+            # Queued before the client dropped this weekday: the task that queued the new day's sends.
+            return Sent("not a chosen day")
         settings_ = features.value(client, "reminders")
         items = today_items(client, reminder.for_date)
         due = [item.assignment for item in items if item.due_today]

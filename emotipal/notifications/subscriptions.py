@@ -56,7 +56,7 @@ def save_preferences(user: Any, client: ClientProfile, choice: Choice) -> Remind
         client.reminder_time = choice.time
         client.save(update_fields=["reminder_time"])
         record(user, "reminder_preference.saved", pref, subject_user_id=client.user_id)
-        transaction.on_commit(lambda: reminder_settings_changed.send(sender=ClientProfile, profile=client))
+        reminder_settings_changed.send(sender=ClientProfile, profile=client)
     return pref
 
 
