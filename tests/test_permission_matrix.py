@@ -198,6 +198,9 @@ PAGES: dict[str, list[Row]] = {
     ],
     # The signature is the permission: a link that is not a reminder's signed link is 404 for everyone.
     "reminder_link": [Row("get", lambda o: "/r/not-a-signed-link/", {a: 404 for a in ACTORS})],
+    "calendar_link_new": [Row("post", lambda o: "/settings/reminders/calendar/", only(200, CLIENTS, 403))],
+    # No login (calendar apps cannot log in): without a valid token nobody gets anything.
+    "calendar_feed": [Row("get", lambda o: "/calendar/not-a-real-token.ics", {a: 404 for a in ACTORS})],
     "homework_calendar": [
         Row(
             "get",

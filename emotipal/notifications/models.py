@@ -87,3 +87,16 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} for reminder {self.reminder_id}: {self.status}"
+
+
+class CalendarFeed(models.Model):
+    """A client's secret calendar address. Only the token's hash is kept, so a database copy cannot open
+    anyone's calendar; a new link revokes the old one (one live feed per client)."""
+
+    client = models.ForeignKey("accounts.ClientProfile", on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed {self.pk} of {self.client_id}"

@@ -6,14 +6,18 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts.access import own_client_profile
+from emotipal.accounts.emails import language_of
 from emotipal.accounts.gates import client_required
-from emotipal.notifications import queries, subscriptions
+from emotipal.accounts.models import ClientProfile
+from emotipal.notifications import feed, queries, subscriptions
 from emotipal.notifications.access import reminder_from_link
 from emotipal.notifications.forms import ReminderForm
 from emotipal.notifications.preferences import preference_of
@@ -22,7 +26,7 @@ from emotipal.notifications.preferences import preference_of
 @client_required
 def reminder_settings(request: HttpRequest) -> HttpResponse:
     client = own_client_profile(request.user)
-    pref = preference_of(client)
+    form: ReminderForm
     if request.method == "POST":
         form = ReminderForm(request.POST)
         if form.is_valid():
@@ -30,16 +34,13 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your reminder settings are saved."))
             return redirect("notifications:reminder_settings")
     else:
-        form = ReminderForm(
-            initial={
-                "time": client.reminder_time,
-                "by_email": pref.by_email,
-                "by_push": pref.by_push,
-                "weekdays": list(pref.weekdays),
-                "quiet_start": pref.quiet_start,
-                "quiet_end": pref.quiet_end,
-            }
-        )
+        form = ReminderForm(initial=_initial(client))
+    return _settings_page(request, client, form)
+
+
+def _settings_page(
+    request: HttpRequest, client: ClientProfile, form: ReminderForm, feed_url: str = ""
+) -> HttpResponse:
     return render(
         request,
         "notifications/settings.html",
@@ -48,8 +49,46 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
             "client": client,
             "vapid_public_key": settings.VAPID_PUBLIC_KEY,
             "recent": queries.recent_deliveries(client),
+            "has_feed": feed.has_feed(client),
+            "feed_url": feed_url,  # shown once, right after it was made
         },
     )
+
+
+@client_required
+@require_POST
+def new_calendar_link(request: HttpRequest) -> HttpResponse:
+    """Make a new calendar address (the old one stops working) and show it this once."""
+    client = own_client_profile(request.user)
+    token = feed.new_feed(request.user, client)
+    url = settings.SITE_URL + reverse("notifications:calendar_feed", args=[token])
+    form = ReminderForm(initial=_initial(client))
+    return _settings_page(request, client, form, feed_url=url)
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed a calendar app polls: no login (calendar apps cannot log in); the secret token is the
+    permission, and a wrong or revoked one reveals nothing, not even whether it ever existed."""
+    client = feed.client_for_token(token)
+    if client is None:
+        raise Http404("No such calendar")
+    with translation.override(language_of(client.user)):
+        body = feed.feed_calendar(client, _("Session"))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _initial(client: ClientProfile) -> dict[str, object]:
+    pref = preference_of(client)
+    return {
+        "time": client.reminder_time,
+        "by_email": pref.by_email,
+        "by_push": pref.by_push,
+        "weekdays": list(pref.weekdays),
+        "quiet_start": pref.quiet_start,
+        "quiet_end": pref.quiet_end,
+    }
 
 
 @client_required
