@@ -12,8 +12,9 @@
 
   function say(text, on) {
     status.textContent = text;
-    onButton.hidden = !!on;
-    offButton.hidden = !on;
+    // style, not the hidden attribute: .btn sets display, which wins over [hidden].
+    onButton.style.display = on ? "none" : "";
+    offButton.style.display = on ? "" : "none";
   }
 
   function keyBytes(base64url) {
@@ -39,10 +40,10 @@
 
   if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
     say(words.unsupported, false);
-    onButton.hidden = true;
+    onButton.style.display = "none";
     return;
   }
-  if (Notification.permission === "denied") say(words.denied, false);
+  say(Notification.permission === "denied" ? words.denied : words.off, false);
   registration().then((reg) => reg.pushManager.getSubscription()).then((sub) => {
     if (Notification.permission !== "denied") say(sub ? words.on : words.off, !!sub);
   }).catch(() => say(words.off, false));
