@@ -123,6 +123,7 @@ urlpatterns = [
     path("library/versions/<int:version_id>/copy/", templates_admin.clone, name="template_clone"),
     path("library/versions/<int:version_id>/assign/", library.assign_from_library, name="template_assign"),
     path("library/mine/<int:template_id>/", templates_admin.edit, name="template_edit"),
+    path("", include("emotipal.notifications.urls")),
     path("research/", include("emotipal.research.urls")),
     path("training/", include("emotipal.training.urls")),
     path("supervision/", include("emotipal.supervision.urls")),

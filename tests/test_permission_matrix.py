@@ -191,6 +191,16 @@ PAGES: dict[str, list[Row]] = {
             only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
         )
     ],
+    "reminder_settings": [Row("get", lambda o: "/settings/reminders/", only(200, CLIENTS, 403))],
+    # A form body is not a PushSubscription (JSON): a client gets the clear 400, anyone else no further.
+    "push_subscription": [
+        Row("post", lambda o: "/settings/reminders/push/", only(400, CLIENTS, 403), {"endpoint": "x"})
+    ],
+    # The signature is the permission: a link that is not a reminder's signed link is 404 for everyone.
+    "reminder_link": [Row("get", lambda o: "/r/not-a-signed-link/", {a: 404 for a in ACTORS})],
+    "calendar_link_new": [Row("post", lambda o: "/settings/reminders/calendar/", only(200, CLIENTS, 403))],
+    # No login (calendar apps cannot log in): without a valid token nobody gets anything.
+    "calendar_feed": [Row("get", lambda o: "/calendar/not-a-real-token.ics", {a: 404 for a in ACTORS})],
     "homework_calendar": [
         Row(
             "get",

@@ -8,8 +8,8 @@ It is not available when:
   through (the account is deactivated or has no e-mail address);
 - the day's practice is already done: every practice due that day was submitted before the decision moment.
 
-Quiet hours: there is no quiet-hours setting yet (issue 13), so no decision point is unavailable for that
-reason; features.QUIET_HOURS is reserved for when there is one.
+- the decision moment falls inside the client's quiet hours (a task that ran late, or quiet hours chosen
+  after the reminder was queued): features.QUIET_HOURS.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from typing import Any
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework.models import Assignment, Entry
-from emotipal.platform import features
+from emotipal.notifications.preferences import in_quiet_hours, preference_of
+from emotipal.platform import clock, features
 
 
 def has_channel(client: ClientProfile) -> bool:
@@ -56,5 +57,7 @@ def availability(
     )
     if done >= len(planned):
         return features.Availability(False, features.ALREADY_DONE)
-    # Quiet hours would be checked here once clients can set them (issue 13).
+    local = clock.local_now(clock.zone_for_client(client), moment).time()
+    if in_quiet_hours(local, preference_of(client)):
+        return features.Availability(False, features.QUIET_HOURS)
     return features.Availability(True)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
+from django.utils import translation
 
 from emotipal.accounts.emails import language_of, send_in_language
 from emotipal.accounts.models import ClientProfile
@@ -14,7 +17,9 @@ from emotipal.homework.reviews import note_reminders_sent
 from emotipal.measures.services import open_responses
 from emotipal.notifications import wording
 from emotipal.notifications.availability import availability
-from emotipal.notifications.models import ScheduledReminder
+from emotipal.notifications.links import link_for
+from emotipal.notifications.models import Delivery, PushSubscription, ScheduledReminder
+from emotipal.notifications.preferences import local_time_for, preference_of, wanted_on
 from emotipal.notifications.wording import Waiting
 from emotipal.platform import clock, features
 from emotipal.platform.audit.services import record
@@ -39,22 +44,29 @@ def reminder_time(client: ClientProfile) -> dt.time | None:
 
 
 def next_run_at(client: ClientProfile, now: dt.datetime) -> tuple[dt.date, dt.datetime] | None:
-    """The client's next reminder moment: today at their reminder time if still ahead, else tomorrow.
+    """The client's next reminder moment: the first of their chosen weekdays (from today) whose reminder
+    time is still ahead, moved to the end of their quiet hours when it falls inside them.
 
     Both the day and the time are the client's (their zone, else their clinic's), so the reminder keeps its
-    local hour across a daylight-saving change. The moment is returned in UTC and compared in UTC: two
+    local hour across a daylight-saving change; a time in the hour skipped in spring goes out one hour later
+    on the wall clock that day (clock.at_local_time). The moment is returned in UTC and compared in UTC: two
     datetimes sharing one zone compare by wall clock, which is wrong in the repeated autumn hour.
     """
     time = reminder_time(client)
     if time is None:
         return None
+    pref = preference_of(client)
+    if not pref.weekdays:
+        return None
+    local = local_time_for(time, pref)
     zone = clock.zone_for_client(client)
     day = clock.local_today(zone, now)
-    run_at = clock.at_local_time(day, time, zone)
-    if run_at <= now:
+    for _ in range(8):
+        run_at = clock.at_local_time(day, local, zone)
+        if run_at > now and wanted_on(day, pref):
+            return day, run_at
         day += dt.timedelta(days=1)
-        run_at = clock.at_local_time(day, time, zone)
-    return day, run_at
+    return None
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,15 @@ class Sent:
     outcome: str
     client: ClientProfile | None = None
     after: dt.datetime | None = None
+    pushes: tuple[PushJob, ...] = ()  # push deliveries for the caller to queue (tasks never imported here)
+
+
+@dataclass(frozen=True)
+class PushJob:
+    delivery_id: int
+    title: str
+    body: str
+    link: str
 
 
 # Outcomes of a reminder beyond "sent" and "nothing due" (stored on ScheduledReminder, audited as reminder.*).
@@ -85,6 +106,7 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> Sent:
     Queuing the client's next reminder is the caller's (notifications.tasks), so this module never imports
     the tasks that call it."""
     now = now or clock.now()
+    pushes: tuple[PushJob, ...] = ()
     with transaction.atomic():
         reminder = (
             ScheduledReminder.objects.select_for_update()
@@ -99,6 +121,9 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> Sent:
         if now < reminder.run_at - EARLY_TOLERANCE:
             return Sent("superseded")
         client = reminder.client
+        if not wanted_on(reminder.for_date, preference_of(client)):
+            # Queued before the client dropped this weekday: the task that queued the new day's sends.
+            return Sent("not a chosen day")
         settings_ = features.value(client, "reminders")
         items = today_items(client, reminder.for_date)
         due = [item.assignment for item in items if item.due_today]
@@ -111,19 +136,14 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> Sent:
             outcome = NOT_RANDOMISED
         elif due or questionnaires:
             outcome = "sent"
-            user = client.user
             waiting = Waiting(
-                name=str(user),
+                name=str(client.user),
                 due=due,
                 questionnaires=questionnaires,
                 chosen_by_client=client.reminder_time is not None or not settings_["time"],
+                link=link_for(reminder.pk),
             )
-            wording_key = str(settings_["wording"])
-            transaction.on_commit(
-                lambda: send_in_language(
-                    language_of(user), [user.email], lambda: wording.render(wording_key, waiting)
-                )
-            )
+            pushes = queue_channels(reminder, waiting, str(settings_["wording"]))
             note_reminders_sent(due, now)
         else:
             outcome = "nothing due"
@@ -134,4 +154,40 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> Sent:
         record(
             None, "reminder." + reminder.outcome.replace(" ", "_"), reminder, subject_user_id=client.user_id
         )
-    return Sent(reminder.outcome, client, max(now, reminder.run_at) + dt.timedelta(seconds=1))
+    return Sent(reminder.outcome, client, max(now, reminder.run_at) + dt.timedelta(seconds=1), pushes)
+
+
+def queue_channels(reminder: ScheduledReminder, waiting: Waiting, wording_key: str) -> tuple[PushJob, ...]:
+    """One delivery row per channel the client chose: the e-mail goes out on commit, the pushes are returned
+    for the caller to queue as tasks (each retried on its own). No channel chosen: no row, nothing sent."""
+    client = reminder.client
+    user = client.user
+    pref = preference_of(client)
+    if pref.by_email and user.email:
+        email = Delivery.objects.create(reminder=reminder, channel=Delivery.Channel.EMAIL)
+        transaction.on_commit(lambda: send_email(email.pk, user, waiting, wording_key))
+    if not pref.by_push:
+        return ()
+    language = language_of(user)
+    with translation.override(language):
+        title, body = (str(part) for part in wording.push_text(waiting))
+    jobs = []
+    for sub in PushSubscription.objects.filter(client=client, active=True).order_by("pk"):
+        delivery = Delivery.objects.create(reminder=reminder, channel=Delivery.Channel.PUSH, subscription=sub)
+        jobs.append(PushJob(delivery.pk, title, body, waiting.link or ""))
+    return tuple(jobs)
+
+
+def send_email(delivery_id: int, user: Any, waiting: Waiting, wording_key: str) -> None:
+    """Send the e-mail and say on its row whether the mail server took it (a refusal is kept, not raised:
+    the reminder row is committed already, and the push channel may still reach the client)."""
+    try:
+        send_in_language(language_of(user), [user.email], lambda: wording.render(wording_key, waiting))
+    except (OSError, smtplib.SMTPException) as exc:
+        status, answer = Delivery.Status.FAILED, str(exc)[:2000]
+    else:
+        status, answer = Delivery.Status.DELIVERED, ""
+    now = clock.now()
+    Delivery.objects.filter(pk=delivery_id).update(
+        status=status, sent_at=now, finished_at=now, service_answer=answer
+    )

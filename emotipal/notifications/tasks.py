@@ -11,7 +11,8 @@ from django.db import transaction
 from django_tasks import task
 
 from emotipal.accounts.models import ClientProfile
-from emotipal.notifications.models import ScheduledReminder
+from emotipal.notifications.models import Delivery, ScheduledReminder
+from emotipal.notifications.push import Payload, backoff, push_once
 from emotipal.notifications.services import next_run_at, send_reminder
 from emotipal.platform import clock
 
@@ -19,9 +20,26 @@ from emotipal.platform import clock
 def deliver_reminder(reminder_id: int, now: dt.datetime | None = None) -> str:
     """Send one reminder (if homework is still due) and queue the client's next one."""
     sent = send_reminder(reminder_id, now)
+    for job in sent.pushes:
+        send_push.enqueue(job.delivery_id, job.title, job.body, job.link)
     if sent.client is not None:
         schedule_next_reminder(sent.client, now=sent.after)
     return sent.outcome
+
+
+def deliver_push(delivery_id: int, title: str, body: str, link: str) -> bool:
+    """One push attempt; when the service asked for patience (429, 5xx, unreachable), queue the next one
+    after a growing wait, up to push.MAX_RETRIES. True when another attempt was queued."""
+    again = push_once(delivery_id, Payload(title, body, link))
+    if again:
+        retries = Delivery.objects.values_list("retries", flat=True).get(pk=delivery_id)
+        send_push.using(run_after=clock.now() + backoff(retries - 1)).enqueue(delivery_id, title, body, link)
+    return again
+
+
+@task()
+def send_push(delivery_id: int, title: str, body: str, link: str) -> bool:
+    return deliver_push(delivery_id, title, body, link)
 
 
 @task()

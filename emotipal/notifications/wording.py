@@ -28,6 +28,8 @@ class Waiting:
     questionnaires: Sequence[Response]
     # False when the reminder's time comes from a study rather than from the client's own choice.
     chosen_by_client: bool = True
+    # The reminder's own signed link (records the opening, then goes to Today); None: Today's plain address.
+    link: str | None = None
 
     @property
     def count(self) -> int:
@@ -55,7 +57,7 @@ def _footer(waiting: Waiting) -> str:
 
 def render(wording: str, waiting: Waiting) -> tuple[str, str]:
     """(subject, body) of the reminder in this wording; an unknown wording falls back to the standard one."""
-    url = f"{settings.SITE_URL}{reverse('today')}"
+    url = waiting.link or f"{settings.SITE_URL}{reverse('today')}"
     if wording == "brief":
         subject = _("EmotiPal: practice today")
         line = ngettext(
@@ -96,3 +98,15 @@ def render(wording: str, waiting: Waiting) -> tuple[str, str]:
         "url": url,
     }
     return subject, body + _footer(waiting)
+
+
+def push_text(waiting: Waiting) -> tuple[str, str]:
+    """(title, body) of a push notification: a lock screen shows a line or two, and never the exercise's
+    name (a phone's lock screen is seen by others)."""
+    title = _("EmotiPal")
+    body = ngettext(
+        "%(count)s practice is waiting for you today.",
+        "%(count)s practices are waiting for you today.",
+        waiting.count,
+    ) % {"count": waiting.count}
+    return title, body

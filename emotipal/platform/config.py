@@ -6,6 +6,7 @@ kept in `.local/` (ignored by git). Production refuses to start with such demo s
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -108,3 +109,36 @@ def field_keys(env: str, local_dir: Path) -> list[str]:
 def check_production_debug(env: str, debug: bool) -> None:
     if env == "production" and debug:
         raise ImproperlyConfigured("Production mode refuses to run with DEBUG on (unset EMOTIPAL_DEBUG).")
+
+
+def vapid_private_key(env: str, local_dir: Path) -> str:
+    """The VAPID (web push) private key: base64url of the raw P-256 scalar, as py_vapid reads it.
+
+    Production must set EMOTIPAL_VAPID_PRIVATE_KEY: a key generated per machine would make every browser's
+    subscription invalid on the next machine behind the load balancer."""
+    raw = env_secret("EMOTIPAL_VAPID_PRIVATE_KEY").strip()
+    if raw:
+        return raw
+    if env == "production":
+        raise ImproperlyConfigured("Production mode needs EMOTIPAL_VAPID_PRIVATE_KEY (web push reminders).")
+    return _local_file(local_dir, "vapid_private_key", _new_vapid_key())
+
+
+def _new_vapid_key() -> str:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    scalar = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
+    return base64.urlsafe_b64encode(scalar.to_bytes(32, "big")).decode().rstrip("=")
+
+
+def vapid_public_key(private_key: str) -> str:
+    """The public key a browser passes to pushManager.subscribe (applicationServerKey): base64url, X9.62."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    raw = base64.urlsafe_b64decode(private_key + "=" * (-len(private_key) % 4))
+    key = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
+    point = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return base64.urlsafe_b64encode(point).decode().rstrip("=")

@@ -210,7 +210,7 @@ def forget(client: Any) -> None:
 NOTHING_PLANNED = "nothing planned"  # no homework due that day
 ALREADY_DONE = "already done"  # every practice due that day submitted before the decision moment
 PAUSED = "paused"  # reminders off in an experiment's arm, or no channel to send one through
-QUIET_HOURS = "quiet hours"  # reserved: there is no quiet-hours setting yet (issue 13), so nothing uses it
+QUIET_HOURS = "quiet hours"  # the decision moment falls inside the client's quiet hours
 
 
 @dataclass(frozen=True)

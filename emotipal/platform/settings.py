@@ -19,6 +19,12 @@ config.check_production_debug(ENV, DEBUG)
 
 SECRET_KEY = config.secret_key(ENV, LOCAL_DIR)
 FIELD_ENCRYPTION_KEYS = config.field_keys(ENV, LOCAL_DIR)
+VAPID_PRIVATE_KEY = config.vapid_private_key(ENV, LOCAL_DIR)
+VAPID_PUBLIC_KEY = config.vapid_public_key(VAPID_PRIVATE_KEY)
+# The contact a push service may write to about our pushes (VAPID "sub" claim).
+VAPID_SUBJECT = os.environ.get("EMOTIPAL_VAPID_SUBJECT", "mailto:admin@localhost")
+# How long a reminder's link opens it (and records the opening).
+REMINDER_LINK_DAYS = int(os.environ.get("EMOTIPAL_REMINDER_LINK_DAYS", "7"))
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("EMOTIPAL_ALLOWED_HOSTS", "").split(",") if h.strip()]
 if not PRODUCTION:
