@@ -42,7 +42,9 @@ def active_assignments(client: ClientProfile, today: dt.date) -> QuerySet[Assign
         .annotate(
             done_this_week=Count("entries", filter=submitted & Q(entries__practice_date__gte=start)),
             done_today=Count("entries", filter=submitted & Q(entries__practice_date=today)),
-            open_drafts=Count("entries", filter=Q(entries__status=Entry.Status.DRAFT)),
+            open_drafts=Count(  # a draft only once something was typed into it
+                "entries", filter=Q(entries__status=Entry.Status.DRAFT, entries__draft_saves__gt=0)
+            ),
         )
         .order_by("start_date", "id")
     )

@@ -177,12 +177,14 @@ def do_exercise(request: HttpRequest, assignment_id: int) -> HttpResponse:
         and not assignment.entries.filter(status=Entry.Status.DRAFT).exists()
     ):
         raise Http404("This homework is not open")
-    draft = services.open_draft(assignment)
+    # Opening is not typing: a draft row is made by the first save with something in it (services.save_draft).
+    draft = assignment.entries.filter(status=Entry.Status.DRAFT).first()
     record_opening(assignment)
     return render(
         request,
         "homework/do_exercise.html",
-        _form_context(assignment, draft.answers or {}, {}, {}, str(uuid.uuid4())) | {"draft": draft},
+        _form_context(assignment, (draft.answers if draft else None) or {}, {}, {}, str(uuid.uuid4()))
+        | {"draft": draft},
     )
 
 
@@ -195,6 +197,10 @@ def save_draft(request: HttpRequest, assignment_id: int) -> HttpResponse:
         draft = services.save_draft(request.user, assignment_id, answers, _active_seconds(request))
     except services.HomeworkError as exc:  # too large or malformed: the earlier draft stays as it was
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    if draft is None:  # nothing typed yet, so nothing stored
+        return HttpResponse(
+            _("Your answers are saved as you type."), content_type="text/plain; charset=utf-8"
+        )
     return render(request, "homework/_draft_status.html", {"draft": draft, "now": timezone.now()})
 
 
