@@ -84,6 +84,7 @@ def store(
                 responses.append(
                     Response(
                         client=profile,
+                        instrument_id=versions[key].instrument_id,  # bulk_create skips save(), which sets it
                         instrument_version=versions[key],
                         due_date=day,
                         expires_at=completed + dt.timedelta(days=3),
@@ -114,6 +115,7 @@ def _showcase_due(
         responses.append(
             Response(
                 client=profile,
+                instrument_id=versions[key].instrument_id,
                 instrument_version=versions[key],
                 due_date=today,
                 expires_at=timezone.make_aware(

@@ -226,9 +226,9 @@ def get_draft(request: HttpRequest, assignment_id: int) -> dict[str, Any]:
 
 @router.put("/assignments/{assignment_id}/draft", response=EntryOut, tags=["client"])
 def put_draft(request: HttpRequest, assignment_id: int, payload: DraftIn) -> dict[str, Any]:
-    return _entry_out(
-        services.save_draft(request.user, assignment_id, payload.answers, payload.active_seconds)
-    )
+    draft = services.save_draft(request.user, assignment_id, payload.answers, payload.active_seconds)
+    # The API's answer is always an entry (its schema has an id): an empty first save gets the open draft.
+    return _entry_out(draft or services.open_draft(services.client_assignment(request.user, assignment_id)))
 
 
 @router.post(

@@ -99,10 +99,13 @@ def gather(
         "started_at",
         "last_saved_at",
         "edits_after_submit",
+        "draft_saves",
     )
     for e in entries:
         rec = records[owner[e.assignment_id]]
         submitted = e.status == Entry.Status.SUBMITTED
+        if not submitted and e.draft_saves == 0:
+            continue  # opened and left without typing: not an attempt, so not an abandoned draft
         rec.attempts.append(
             eng.Attempt(
                 assignment_id=e.assignment_id,

@@ -14,7 +14,7 @@ from emotipal.accounts.models import ClientProfile
 from emotipal.analysis.engagement import EngagementIndex, engagement_index
 from emotipal.homework import compliance
 from emotipal.homework.goals import week_target
-from emotipal.homework.models import Assignment, Entry
+from emotipal.homework.models import Assignment, Barrier, Entry
 from emotipal.platform import clock
 
 
@@ -42,7 +42,9 @@ def active_assignments(client: ClientProfile, today: dt.date) -> QuerySet[Assign
         .annotate(
             done_this_week=Count("entries", filter=submitted & Q(entries__practice_date__gte=start)),
             done_today=Count("entries", filter=submitted & Q(entries__practice_date=today)),
-            open_drafts=Count("entries", filter=Q(entries__status=Entry.Status.DRAFT)),
+            open_drafts=Count(  # a draft only once something was typed into it
+                "entries", filter=Q(entries__status=Entry.Status.DRAFT, entries__draft_saves__gt=0)
+            ),
         )
         .order_by("start_date", "id")
     )
@@ -56,6 +58,8 @@ class TodayItem:
     done_this_week: int
     has_draft: bool
     today: dt.date
+    # The client said "I couldn't do it today" for today's practice: the card says it was noted.
+    barrier_noted: bool = False
 
     @property
     def week_target(self) -> int:
@@ -69,16 +73,21 @@ class TodayItem:
 
 def today_items(client: ClientProfile, today: dt.date) -> list[TodayItem]:
     """What the client sees on Today: due items first, then the rest of this week's homework."""
+    assignments = list(active_assignments(client, today))
+    noted = set(
+        Barrier.objects.filter(assignment__in=assignments, day=today).values_list("assignment_id", flat=True)
+    )
     items = [
         TodayItem(
             assignment=a,
+            barrier_noted=a.pk in noted,
             due_today=a.is_due_on(today) and a.done_today == 0,  # type: ignore[attr-defined]
             done_today=a.done_today,  # type: ignore[attr-defined]
             done_this_week=a.done_this_week,  # type: ignore[attr-defined]
             has_draft=a.open_drafts > 0,  # type: ignore[attr-defined]
             today=today,
         )
-        for a in active_assignments(client, today)
+        for a in assignments
     ]
     return sorted(items, key=lambda i: (not i.due_today, i.week_target_met))
 

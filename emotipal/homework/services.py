@@ -369,7 +369,13 @@ def _add_active_time(entry: Entry, active_seconds: int) -> None:
     entry.active_seconds += max(0, min(int(active_seconds), MAX_ACTIVE_SECONDS_PER_SAVE))
 
 
-def save_draft(user: Any, assignment_id: int, answers: dict[str, Any], active_seconds: int = 0) -> Entry:
+def _is_empty(answers: dict[str, Any]) -> bool:
+    return all(value in (None, "", [], {}) for value in answers.values())
+
+
+def save_draft(
+    user: Any, assignment_id: int, answers: dict[str, Any], active_seconds: int = 0
+) -> Entry | None:
     """Store what the client typed so far, exactly as typed; only its size and shape are checked.
 
     A draft that is too large, too deep or holds text that cannot be stored is refused (HomeworkError) and the
@@ -378,7 +384,11 @@ def save_draft(user: Any, assignment_id: int, answers: dict[str, Any], active_se
     check_draft(answers)
     with transaction.atomic():
         lock_assignment(assignment)  # so a submit cannot take this draft away while we write it
-        draft = open_draft(assignment)
+        existing = assignment.entries.filter(status=Entry.Status.DRAFT).first()
+        if _is_empty(answers) and (existing is None or not existing.answers):
+            # Nothing typed yet: no row (an opened-and-left exercise is not an abandoned draft).
+            return existing
+        draft = existing or open_draft(assignment)
         draft.answers = answers
         draft.last_saved_at = clock.now()
         draft.draft_saves += 1

@@ -79,19 +79,28 @@ def score_blob(
     return {"total": total, "band": band or "", "subscales": subscales or {}}
 
 
+OPEN_STATUSES = ("due", "in_progress")
+
+
 class Response(models.Model):
-    """One administration of an instrument: due, in progress (saved partly), completed or expired."""
+    """One administration of an instrument: due, in progress (saved partly), completed, expired, or
+    superseded (closed because another copy of the same questionnaire was open or answered for the client)."""
 
     class Status(models.TextChoices):
         DUE = "due", _("Due")
         IN_PROGRESS = "in_progress", _("In progress")
         COMPLETED = "completed", _("Completed")
         EXPIRED = "expired", _("Expired")
+        SUPERSEDED = "superseded", _("Superseded by another copy")
 
     client = models.ForeignKey("accounts.ClientProfile", on_delete=models.CASCADE, related_name="responses")
     instrument_version = models.ForeignKey(
         InstrumentVersion, on_delete=models.PROTECT, related_name="responses"
     )
+    # The version's instrument, copied here so the database itself can allow only one open questionnaire per
+    # client and instrument (a constraint cannot look through the version). Set by save(); bulk_create callers
+    # set it themselves.
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+", editable=False)
     schedule = models.ForeignKey(Schedule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     due_date = models.DateField()
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -113,12 +122,25 @@ class Response(models.Model):
                 fields=["schedule", "due_date"],
                 condition=models.Q(schedule__isnull=False),
                 name="one_response_per_schedule_date",
-            )
+            ),
+            # Two schedules (or a schedule and "ask now") for the same questionnaire must never show it twice.
+            models.UniqueConstraint(
+                fields=["client", "instrument"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="one_open_response_per_client_instrument",
+            ),
         ]
         indexes = [models.Index(fields=["client", "status"])]
 
     def __str__(self) -> str:
         return f"{self.instrument_version} for {self.client_id} due {self.due_date}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.instrument_id is None and self.instrument_version_id is not None:
+            self.instrument_id = InstrumentVersion.objects.values_list("instrument_id", flat=True).get(
+                pk=self.instrument_version_id
+            )
+        super().save(*args, **kwargs)
 
     def _score(self, key: str, empty: Any) -> Any:
         value = (self.scores or {}).get(key)

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from emotipal.measures.models import Response, Schedule
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from emotipal.accounts.models import ClientProfile
+from emotipal.measures.models import OPEN_STATUSES, Response, Schedule
 from emotipal.measures.queries import latest_version
 from emotipal.platform import clock
 
@@ -61,17 +65,45 @@ def generate_due(
             expires = clock.end_of_local_day(due + dt.timedelta(days=schedule.expires_after_days), zone)
             if expires < now:
                 continue
-            _, made = Response.objects.get_or_create(
-                schedule=schedule,
-                due_date=due,
-                defaults={
-                    "client": schedule.client,
-                    "instrument_version": latest_version(schedule.instrument),
-                    "expires_at": expires,
-                },
-            )
-            created += int(made)
+            created += int(_open_one(schedule, due, expires, now, zone))
     return created
+
+
+def _open_one(
+    schedule: Schedule, due: dt.date, expires: dt.datetime, now: dt.datetime, zone: dt.tzinfo
+) -> bool:
+    """Open this schedule's questionnaire for `due` unless the client already has it open or answered it.
+
+    Two schedules for one instrument (weekly and before each session, or a schedule and "ask now") used to
+    give the client two copies. The client's row is locked so two schedulers running at once take turns, and
+    the database's one-open-copy constraint refuses a second copy should anything else slip past.
+    """
+    with transaction.atomic():
+        ClientProfile.objects.select_for_update().filter(pk=schedule.client_id).first()
+        if Response.objects.filter(schedule=schedule, due_date=due).exists():
+            return False
+        copies = Response.objects.filter(client_id=schedule.client_id, instrument_id=schedule.instrument_id)
+        # A copy past its window still holds the open slot until expire_old runs: close it now.
+        copies.filter(status__in=OPEN_STATUSES, expires_at__lt=now).update(status=Response.Status.EXPIRED)
+        asked_already = Q(status__in=OPEN_STATUSES) | Q(due_date__gte=due)
+        answered_since = Q(
+            status=Response.Status.COMPLETED, completed_at__gte=clock.at_local_time(due, dt.time(0), zone)
+        )
+        if copies.filter(asked_already | answered_since).exists():
+            return False
+        try:
+            with transaction.atomic():
+                Response.objects.create(
+                    schedule=schedule,
+                    client_id=schedule.client_id,
+                    instrument_id=schedule.instrument_id,
+                    instrument_version=latest_version(schedule.instrument),
+                    due_date=due,
+                    expires_at=expires,
+                )
+        except IntegrityError:  # another scheduler opened it between our check and insert
+            return False
+    return True
 
 
 def expire_old(now: dt.datetime | None = None) -> int:

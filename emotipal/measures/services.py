@@ -32,6 +32,7 @@ from emotipal.measures import tasks
 from emotipal.measures.access import is_usable
 from emotipal.measures.errors import MeasureError
 from emotipal.measures.models import (
+    OPEN_STATUSES,
     CrisisResource,
     Instrument,
     InstrumentVersion,
@@ -436,13 +437,25 @@ def ask_now(actor: Any, client: ClientProfile, instrument: Instrument, days_open
         raise MeasureError(gettext("The questionnaire cannot be sent."), {"instrument": _not_usable()})
     zone = clock.zone_for_client(client)
     today = clock.local_today(zone)
-    response = Response.objects.create(
-        client=client,
-        instrument_version=latest_version(instrument),
-        due_date=today,
-        expires_at=clock.end_of_local_day(today + dt.timedelta(days=days_open), zone),
-    )
-    record(actor, "response.ask", response, subject_user_id=client.user_id, clinic_id=client.clinic_id)
+    now = clock.now()
+    with transaction.atomic():
+        ClientProfile.objects.select_for_update().filter(
+            pk=client.pk
+        ).first()  # take turns with the scheduler
+        copies = Response.objects.filter(client=client, instrument=instrument, status__in=OPEN_STATUSES)
+        copies.filter(expires_at__lt=now).update(status=Response.Status.EXPIRED)
+        already = copies.first()
+        if already is not None:
+            # The client already has it open: a second copy would only be a duplicate card on Today.
+            return already
+        response = Response.objects.create(
+            client=client,
+            instrument=instrument,
+            instrument_version=latest_version(instrument),
+            due_date=today,
+            expires_at=clock.end_of_local_day(today + dt.timedelta(days=days_open), zone),
+        )
+        record(actor, "response.ask", response, subject_user_id=client.user_id, clinic_id=client.clinic_id)
     return response
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.utils import timezone
@@ -27,6 +28,15 @@ def test_demo_clinic(db: Any, client: Any) -> None:
     client.post("/accounts/login/", {"login": DEMO_LOGINS["client"], "password": DEMO_PASSWORD})
     today = client.get("/today/")
     assert b"Activity planning" in today.content and b"Due today" in today.content
+    # A calm Today, also after the questionnaire scheduler has run: one next step, no questionnaire twice.
+    from emotipal.measures.schedules import generate_due
+
+    generate_due()
+    page = client.get("/today/").content.decode()
+    assert page.count('<section class="next-step"') == 1
+    titles = re.findall(r'href="/questionnaires/\d+/"', page)
+    shown = re.findall(r"<h3>([^<]*Questionnaire[^<]*|[^<]*scale[^<]*)</h3>", page)
+    assert titles and len(shown) == len(set(shown))
 
 
 def test_demo_has_every_kind_of_review_data(db: Any) -> None:

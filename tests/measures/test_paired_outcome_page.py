@@ -149,7 +149,9 @@ def test_the_risk_item_must_be_answered_even_though_the_total_could_be_prorated(
     assert response.status != Response.Status.COMPLETED and response.total is None
     # The refused submit kept every answer given so far: the client goes on from where they were.
     assert response.answers == answers and response.status == Response.Status.IN_PROGRESS
-    # Two ordinary items missing: no total, so both are asked for.
+    # Two ordinary items missing: no total, so both are asked for (on a fresh copy: asking again while
+    # one is open returns that one, so it is closed first).
+    Response.objects.filter(pk=response.pk).update(status=Response.Status.EXPIRED)
     response = services.ask_now(world.therapist, world.client_a, instrument)
     with pytest.raises(MeasureError) as refused:
         services.save_answers(

@@ -21,6 +21,7 @@ from emotipal.homework import goals, progress, reviews, services, streaks
 from emotipal.homework.answers import answer_rows
 from emotipal.homework.framing import shown_variant_key
 from emotipal.homework.models import Entry, LadderStep, RetroactiveRating, SelfReview
+from emotipal.homework.next_step import choose_next_step
 from emotipal.homework.queries import today_items
 from emotipal.homework.reviews import record_opening
 from emotipal.library import variants
@@ -42,22 +43,39 @@ def today(request: HttpRequest) -> HttpResponse:
         .select_related("assignment__template_version", "review")
         .order_by("-submitted_at")[:5]
     )
+    questionnaires = extensions.open_questionnaires.answer(client)
+    to_self_review = _self_reviews_due(client, day) if reviews.client_leads_review(client) else []
+    looking_back = (
+        client.discharged_on is not None
+        and not RetroactiveRating.objects.filter(client=client, rater_role="client").exists()
+    )
+    due = [i for i in items if i.due_today]
+    other = [i for i in items if not i.due_today]
+    step = choose_next_step(
+        due=due,
+        questionnaires=questionnaires,
+        self_reviews=to_self_review,
+        looking_back=looking_back,
+        this_week=other,
+    )
+    chosen = step.item if step is not None else None  # shown once, at the top, not again below
+
     return render(
         request,
         "homework/today.html",
         {
             "client": client,
             "day": day,
-            "due": [i for i in items if i.due_today],
-            "other": [i for i in items if not i.due_today],
+            "next_step": step,
+            "due": [i for i in due if i is not chosen],
+            "other": [i for i in other if i is not chosen],
             "recent": recent,
             "streak": streaks.for_client(client, day),  # None unless the client's arm shows streaks
             # Only a client who leads the review is asked for one (the review_lead experiment feature).
-            "to_self_review": _self_reviews_due(client, day) if reviews.client_leads_review(client) else [],
-            "questionnaires": extensions.open_questionnaires.answer(client),
+            "to_self_review": [r for r in to_self_review if r is not chosen],
+            "questionnaires": [q for q in questionnaires if q is not chosen],
             "missed": reviews.missed_practices(client, day),
-            "looking_back": client.discharged_on is not None
-            and not RetroactiveRating.objects.filter(client=client, rater_role="client").exists(),
+            "looking_back": looking_back and (step is None or step.kind != "looking_back"),
         },
     )
 
@@ -69,11 +87,14 @@ def _self_reviews_due(client: Any, day: dt.date) -> list[tuple[Any, Any]]:
     )
     if session is None:
         return []
+    zone = clock.zone_for_client(client)
     done = set(SelfReview.objects.filter(session=session).values_list("assignment_id", flat=True))
     return [
         (a, session)
         for a in reviews.due_for_review(client, session)
-        if a.pk not in done and a.start_date <= day
+        # Only homework set before that session: homework set on the session's day (or after) is looked at
+        # in the session after it, not on the way in.
+        if a.pk not in done and a.start_date <= day and clock.local_date(a.created_at, zone) < session.date
     ]
 
 
@@ -156,12 +177,14 @@ def do_exercise(request: HttpRequest, assignment_id: int) -> HttpResponse:
         and not assignment.entries.filter(status=Entry.Status.DRAFT).exists()
     ):
         raise Http404("This homework is not open")
-    draft = services.open_draft(assignment)
+    # Opening is not typing: a draft row is made by the first save with something in it (services.save_draft).
+    draft = assignment.entries.filter(status=Entry.Status.DRAFT).first()
     record_opening(assignment)
     return render(
         request,
         "homework/do_exercise.html",
-        _form_context(assignment, draft.answers or {}, {}, {}, str(uuid.uuid4())) | {"draft": draft},
+        _form_context(assignment, (draft.answers if draft else None) or {}, {}, {}, str(uuid.uuid4()))
+        | {"draft": draft},
     )
 
 
@@ -174,6 +197,10 @@ def save_draft(request: HttpRequest, assignment_id: int) -> HttpResponse:
         draft = services.save_draft(request.user, assignment_id, answers, _active_seconds(request))
     except services.HomeworkError as exc:  # too large or malformed: the earlier draft stays as it was
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    if draft is None:  # nothing typed yet, so nothing stored
+        return HttpResponse(
+            _("Your answers are saved as you type."), content_type="text/plain; charset=utf-8"
+        )
     return render(request, "homework/_draft_status.html", {"draft": draft, "now": timezone.now()})
 
 

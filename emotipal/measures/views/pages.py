@@ -19,6 +19,7 @@ from emotipal.measures import client_page as measures_view
 from emotipal.measures import services
 from emotipal.measures.access import usable_instruments
 from emotipal.measures.models import Response
+from emotipal.measures.phone_links import with_phone_links
 from emotipal.measures.queries import alert_lines
 from emotipal.measures.questionnaire_form import bind_items, parse_items
 from emotipal.platform.input_rules import parse_id, parse_index
@@ -80,7 +81,13 @@ def support(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "measures/support.html",
-        {"resources": resources, "client": client, "recent_alert": recent_alert},
+        {
+            "resources": [(title, with_phone_links(str(body))) for title, body in resources],
+            "client": client,
+            "recent_alert": recent_alert,
+            # Opened from the menu (not after an answer): the page starts with a way back and a calm heading.
+            "from_menu": not recent_alert,
+        },
     )
 
 

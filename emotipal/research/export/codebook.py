@@ -305,6 +305,7 @@ def static_codebook() -> dict[str, list[Variable]]:
                 "in_progress": "In progress",
                 "completed": "Completed",
                 "expired": "Expired",
+                "superseded": "Closed unanswered: another copy of the same questionnaire was open or answered",
             },
         ),
         _v(t, "due_day", "Day it was due", "integer", "days", note=DAY_NOTE),
