@@ -25,7 +25,7 @@ from emotipal.homework.queries import today_items
 from emotipal.homework.reviews import record_opening
 from emotipal.library import variants
 from emotipal.library.exercise_form import RATING_QUESTIONS, bind_fields
-from emotipal.platform import clock, extensions
+from emotipal.platform import clock, extensions, pwa
 from emotipal.platform.input_rules import parse_index
 
 
@@ -42,23 +42,27 @@ def today(request: HttpRequest) -> HttpResponse:
         .select_related("assignment__template_version", "review")
         .order_by("-submitted_at")[:5]
     )
-    return render(
-        request,
-        "homework/today.html",
-        {
-            "client": client,
-            "day": day,
-            "due": [i for i in items if i.due_today],
-            "other": [i for i in items if not i.due_today],
-            "recent": recent,
-            "streak": streaks.for_client(client, day),  # None unless the client's arm shows streaks
-            # Only a client who leads the review is asked for one (the review_lead experiment feature).
-            "to_self_review": _self_reviews_due(client, day) if reviews.client_leads_review(client) else [],
-            "questionnaires": extensions.open_questionnaires.answer(client),
-            "missed": reviews.missed_practices(client, day),
-            "looking_back": client.discharged_on is not None
-            and not RetroactiveRating.objects.filter(client=client, rater_role="client").exists(),
-        },
+    return pwa.offline_copy(
+        render(
+            request,
+            "homework/today.html",
+            {
+                "client": client,
+                "day": day,
+                "due": [i for i in items if i.due_today],
+                "other": [i for i in items if not i.due_today],
+                "recent": recent,
+                "streak": streaks.for_client(client, day),  # None unless the client's arm shows streaks
+                # Only a client who leads the review is asked for one (the review_lead experiment feature).
+                "to_self_review": _self_reviews_due(client, day)
+                if reviews.client_leads_review(client)
+                else [],
+                "questionnaires": extensions.open_questionnaires.answer(client),
+                "missed": reviews.missed_practices(client, day),
+                "looking_back": client.discharged_on is not None
+                and not RetroactiveRating.objects.filter(client=client, rater_role="client").exists(),
+            },
+        )
     )
 
 
@@ -158,11 +162,12 @@ def do_exercise(request: HttpRequest, assignment_id: int) -> HttpResponse:
         raise Http404("This homework is not open")
     draft = services.open_draft(assignment)
     record_opening(assignment)
-    return render(
+    page = render(
         request,
         "homework/do_exercise.html",
         _form_context(assignment, draft.answers or {}, {}, {}, str(uuid.uuid4())) | {"draft": draft},
     )
+    return pwa.offline_copy(page)
 
 
 @client_required
