@@ -44,6 +44,9 @@ READS_CLIENT_DATA: set[Any] = {
 NO_CLIENT_DATA: set[Any] = {
     ("home", 0),
     ("healthz", 0),
+    ("pwa_manifest", 0),
+    ("pwa_service_worker", 0),
+    ("pwa_offline", 0),
     ("settings", 0),
     ("token_create", 0),
     ("token_revoke", 0),

@@ -99,6 +99,12 @@ PRACTISING = ("therapist", "colleague", "foreign", "trainee")  # may practise on
 PAGES: dict[str, list[Row]] = {
     "home": [Row("get", lambda o: "/", {a: 302 for a in ACTORS} | {"researcher": 302})],
     "healthz": [Row("get", lambda o: "/healthz", {a: 200 for a in ACTORS})],
+    # Public on purpose: the manifest, the service worker and the offline page hold no client data; browsers
+    # fetch them without a session (installability check, worker updates), and the worker itself keeps only
+    # pages the server marked as the signed-in client's own.
+    "pwa_manifest": [Row("get", lambda o: "/manifest.webmanifest", {a: 200 for a in ACTORS})],
+    "pwa_service_worker": [Row("get", lambda o: "/sw.js", {a: 200 for a in ACTORS})],
+    "pwa_offline": [Row("get", lambda o: "/offline/", {a: 200 for a in ACTORS})],
     "invitation_accept": [Row("get", lambda o: "/invite/not-a-real-token/", {a: 410 for a in ACTORS})],
     "settings": [Row("get", lambda o: "/settings/", only(200, EVERYONE, 403))],
     "token_create": [Row("post", lambda o: "/settings/tokens/", only(200, EVERYONE, 403), {"name": "x"})],

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "emotipal.accounts.middleware.RequireStaffMFAMiddleware",
+    "emotipal.platform.middleware_pwa.ClearSiteDataOnLogoutMiddleware",
 ]
 
 ROOT_URLCONF = "emotipal.urls"

@@ -26,7 +26,7 @@ from emotipal.homework.queries import today_items
 from emotipal.homework.reviews import record_opening
 from emotipal.library import variants
 from emotipal.library.exercise_form import RATING_QUESTIONS, bind_fields
-from emotipal.platform import clock, extensions
+from emotipal.platform import clock, extensions, pwa
 from emotipal.platform.input_rules import parse_index
 
 
@@ -60,23 +60,25 @@ def today(request: HttpRequest) -> HttpResponse:
     )
     chosen = step.item if step is not None else None  # shown once, at the top, not again below
 
-    return render(
-        request,
-        "homework/today.html",
-        {
-            "client": client,
-            "day": day,
-            "next_step": step,
-            "due": [i for i in due if i is not chosen],
-            "other": [i for i in other if i is not chosen],
-            "recent": recent,
-            "streak": streaks.for_client(client, day),  # None unless the client's arm shows streaks
-            # Only a client who leads the review is asked for one (the review_lead experiment feature).
-            "to_self_review": [r for r in to_self_review if r is not chosen],
-            "questionnaires": [q for q in questionnaires if q is not chosen],
-            "missed": reviews.missed_practices(client, day),
-            "looking_back": looking_back and (step is None or step.kind != "looking_back"),
-        },
+    return pwa.offline_copy(
+        render(
+            request,
+            "homework/today.html",
+            {
+                "client": client,
+                "day": day,
+                "next_step": step,
+                "due": [i for i in due if i is not chosen],
+                "other": [i for i in other if i is not chosen],
+                "recent": recent,
+                "streak": streaks.for_client(client, day),  # None unless the client's arm shows streaks
+                # Only a client who leads the review is asked for one (the review_lead experiment feature).
+                "to_self_review": [r for r in to_self_review if r is not chosen],
+                "questionnaires": [q for q in questionnaires if q is not chosen],
+                "missed": reviews.missed_practices(client, day),
+                "looking_back": looking_back and (step is None or step.kind != "looking_back"),
+            },
+        )
     )
 
 
@@ -180,12 +182,13 @@ def do_exercise(request: HttpRequest, assignment_id: int) -> HttpResponse:
     # Opening is not typing: a draft row is made by the first save with something in it (services.save_draft).
     draft = assignment.entries.filter(status=Entry.Status.DRAFT).first()
     record_opening(assignment)
-    return render(
+    page = render(
         request,
         "homework/do_exercise.html",
         _form_context(assignment, (draft.answers if draft else None) or {}, {}, {}, str(uuid.uuid4()))
         | {"draft": draft},
     )
+    return pwa.offline_copy(page)
 
 
 @client_required
