@@ -9,6 +9,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from emotipal.platform.config import _new_vapid_key
+
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = "x" * 30 + "-production-secret-not-a-demo-0123456789"
 
@@ -85,6 +87,7 @@ def test_check_deploy_passes_in_production(tmp_path: Path) -> None:
         "EMOTIPAL_SECRET_KEY": GOOD_SECRET,
         "EMOTIPAL_FIELD_KEYS": Fernet.generate_key().decode(),
         "EMOTIPAL_ALLOWED_HOSTS": "emotipal.example.org",
+        "EMOTIPAL_VAPID_PRIVATE_KEY": _new_vapid_key(),
     }
     out = run(
         "import sys; from django.core.management import execute_from_command_line; "
