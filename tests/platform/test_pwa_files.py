@@ -35,6 +35,8 @@ def test_service_worker_is_javascript_for_the_whole_site_and_never_cached(db: An
     text = response.content.decode()
     assert "/offline/" in text and "X-EmotiPal-Offline-Copy" in text
     assert "&quot;" not in text  # JSON lists, not HTML-escaped
+    # The one worker of the site also carries the push reminder handlers (a second worker would replace it).
+    assert "importScripts" in text and "notifications/push-sw" in text
 
 
 def test_every_page_links_the_manifest_and_only_clients_register_the_worker(db: Any, client: Client) -> None:

@@ -32,9 +32,9 @@
   }
 
   function registration() {
-    // The app's own service worker (sw.js) imports push-sw.js; until it exists, push-sw.js alone serves.
+    // The app's service worker (sw.js, which imports push-sw.js); pwa.js has usually registered it already.
     return navigator.serviceWorker.getRegistration().then(
-      (found) => found || navigator.serviceWorker.register(card.dataset.sw)
+      (found) => found || navigator.serviceWorker.register(card.dataset.sw, { scope: "/" })
     ).then(() => navigator.serviceWorker.ready);
   }
 
