@@ -98,7 +98,10 @@ def test_the_language_setting_does_not_touch_reminders(world: World) -> None:
 
 
 def test_dates_use_the_users_language(world: World) -> None:
-    user, http = _as(world, "es")
+    # API tokens (whose dates are shown) are listed for staff only.
+    user = world.therapist
+    User.objects.filter(pk=user.pk).update(language="es")
+    http = world.login(user)
     token = ApiToken.objects.create(user=user, name="diario", token_hash="x" * 64, hint="ep_abc")
     moment = timezone.make_aware(dt.datetime(2026, 1, 15, 12, 0))
     ApiToken.objects.filter(pk=token.pk).update(created_at=moment)
