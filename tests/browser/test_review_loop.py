@@ -21,13 +21,15 @@ def test_self_review_barrier_and_therapist_review(
     today = timezone.localdate()
     first = reviews.record_session(world.therapist, world.client_a, today - dt.timedelta(days=7))
     reviews.record_session(world.therapist, world.client_a, today)
-    services.assign_homework(
+    homework = services.assign_homework(
         world.therapist,
         world.client_a,
         plan_for(
             world.thought_record, session=first, start_date=first.date, end_date=today + dt.timedelta(days=14)
         ),
     )
+    # Set in the first session, a week ago: only homework set before a session is reviewed at it.
+    type(homework).objects.filter(pk=homework.pk).update(created_at=timezone.now() - dt.timedelta(days=7))
     base = live_server.url
 
     client = browser.new_page(viewport=PHONE)

@@ -18,6 +18,7 @@ from django.test import override_settings
 from emotipal.accounts.models import Clinic, User
 from emotipal.library.models import ExerciseTemplate
 from emotipal.measures.models import Instrument
+from emotipal.platform.config import _new_vapid_key
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -47,6 +48,7 @@ def test_emotipal_load_demo_exits_non_zero_under_production_env(tmp_path: Path) 
         "EMOTIPAL_ENV": "production",
         "EMOTIPAL_SECRET_KEY": secrets.token_urlsafe(48),
         "EMOTIPAL_FIELD_KEYS": Fernet.generate_key().decode(),
+        "EMOTIPAL_VAPID_PRIVATE_KEY": _new_vapid_key(),
         "EMOTIPAL_DEBUG": "",
         "EMOTIPAL_LOCAL_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
