@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework.models import Entry
@@ -44,6 +45,12 @@ class ReminderSummary:
     channels: tuple[str, ...]
     delivered: int
     failed: int
+    time: dt.time | None = None
+
+    @property
+    def channel_names(self) -> str:
+        names = {"email": _("e-mail"), "push": _("phone notification")}
+        return ", ".join(str(names[c]) for c in self.channels)
 
 
 def summary_for_staff(client: ClientProfile, since: dt.datetime) -> ReminderSummary:
@@ -55,4 +62,5 @@ def summary_for_staff(client: ClientProfile, since: dt.datetime) -> ReminderSumm
         channels=channels,
         delivered=rows.filter(status=Delivery.Status.DELIVERED).count(),
         failed=rows.filter(status=Delivery.Status.FAILED).count(),
+        time=client.reminder_time,
     )

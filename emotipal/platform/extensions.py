@@ -87,3 +87,9 @@ client_study_arms: Slot[Callable[[Any], list[tuple[str, str]]]] = Slot("client_s
 # user -> how many open risk alerts wait for this clinician (measures answers it; one query): the navigation's
 # count beside "Alerts"
 open_alert_count: Slot[Callable[[Any], int]] = Slot("open_alert_count")
+# (client profile, wall-clock time) -> (refusal, notice) about a reminder at that time (notifications answers):
+# a refusal (the time is inside the client's quiet hours) stops "Schedule it with a reminder" with that message;
+# a notice (reminders are off, or a study sets their time) is said after saving
+reminder_check: Slot[Callable[[Any, Any], tuple[str | None, str | None]]] = Slot("reminder_check")
+# (client profile, since) -> what the care team sees of the client's reminders, or None (notifications answers)
+reminder_summary: Slot[Callable[[Any, Any], Any]] = Slot("reminder_summary")

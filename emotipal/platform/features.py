@@ -142,7 +142,8 @@ FEATURES: dict[str, Feature] = {
             "progress_feedback",
             _("Progress feedback after each entry"),
             _(
-                "Whether the client sees how their practice this week and their ratings are going after sending."
+                "Whether the client sees, after sending, how all their homework this week and their ratings "
+                "before and after are going (everyone sees the week's count for the exercise just sent)."
             ),
             "emotipal.homework entry sent page",
             (Parameter("enabled", "bool", False, _("Show progress after each entry")),),

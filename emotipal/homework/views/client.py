@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 from emotipal.accounts.access import own_client_profile
 from emotipal.accounts.gates import client_required, request_user
 from emotipal.definitions.fields import parse_form_data
-from emotipal.homework import goals, progress, reviews, services, streaks
+from emotipal.homework import goals, progress, reviews, sent_note, services, streaks
 from emotipal.homework.answers import answer_rows
 from emotipal.homework.framing import shown_variant_key
 from emotipal.homework.models import Entry, LadderStep, RetroactiveRating, SelfReview
@@ -173,7 +174,8 @@ def do_exercise(request: HttpRequest, assignment_id: int) -> HttpResponse:
             context = _form_context(assignment, answers, exc.errors, shown, key)
             context["form_error"] = exc.message
             return render(request, "homework/do_exercise.html", context, status=400)
-        return redirect("my_entry", entry_id=entry.pk)
+        # ?sent=1: the page after sending says so, with the week's count (sent_note); a later visit does not.
+        return redirect(f"{reverse('my_entry', args=[entry.pk])}?sent=1")
     if (
         not assignment.is_active_on(services.local_today(assignment.client))
         and not assignment.entries.filter(status=Entry.Status.DRAFT).exists()
@@ -207,6 +209,11 @@ def save_draft(request: HttpRequest, assignment_id: int) -> HttpResponse:
     return render(request, "homework/_draft_status.html", {"draft": draft, "now": timezone.now()})
 
 
+# How long after sending the entry's page still greets the client with the confirmation (a reload, a slow
+# phone); opened later from "Recently done" it is just the entry.
+JUST_SENT = dt.timedelta(hours=1)
+
+
 @client_required
 def my_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
     try:
@@ -216,6 +223,11 @@ def my_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
     except Entry.DoesNotExist as exc:
         raise Http404("No such entry") from exc
     can_edit = entry.submitted_at is not None and timezone.now() - entry.submitted_at <= services.EDIT_WINDOW
+    just_sent = (
+        request.GET.get("sent") == "1"
+        and entry.submitted_at is not None
+        and timezone.now() - entry.submitted_at <= JUST_SENT
+    )
     response = render(
         request,
         "homework/my_entry.html",
@@ -225,6 +237,7 @@ def my_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
             "zone": clock.zone_for_client(entry.assignment.client),  # the client's own zone
             "can_edit": can_edit,
             "progress": progress.for_entry(entry),  # None unless the client's arm shows progress feedback
+            "sent_note": sent_note.for_entry(entry) if just_sent else None,
         },
     )
     # The exercise page sends with fetch, which follows the redirect here: this header tells it that the

@@ -7,12 +7,13 @@ import datetime as dt
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from emotipal.accounts.access import own_client_profile
 from emotipal.accounts.gates import client_required, request_user
 from emotipal.definitions.fields import parse_form_data
-from emotipal.homework import reviews, services
+from emotipal.homework import reviews, scheduling, services
 from emotipal.homework.barriers import BARRIERS, strategies_for
 from emotipal.homework.models import Barrier, Entry, TherapySession
 from emotipal.homework.review_forms import parse_rating, parse_ratings, rating_form, rating_questions
@@ -114,8 +115,26 @@ def barrier_strategy(request: HttpRequest, barrier_id: int) -> HttpResponse:
     )
     if barrier is None:
         raise Http404("No such barrier")
-    error = None
-    if request.method == "POST":
+    error, field_errors = None, {}
+    if request.method == "POST" and request.POST.get("strategy") == scheduling.STRATEGY:
+        try:
+            notice = scheduling.schedule_with_reminder(
+                request.user,
+                barrier_id,
+                request.POST.get("practice_time"),
+                request.POST.get("practice_place"),
+            )[1]
+        except services.HomeworkError as exc:
+            error, field_errors = exc.message, exc.errors
+        else:
+            time = time_format(scheduling.parse_time(request.POST.get("practice_time")) or "")
+            messages.success(
+                request, _("Planned for %(time)s. The reminder will come then.") % {"time": time}
+            )
+            if notice:
+                messages.info(request, notice)
+            return redirect("today")
+    elif request.method == "POST":
         try:
             reviews.choose_strategy(request.user, barrier_id, request.POST.get("strategy", ""))
         except services.HomeworkError as exc:
@@ -125,6 +144,7 @@ def barrier_strategy(request: HttpRequest, barrier_id: int) -> HttpResponse:
                 request, _("Saved. Your therapist will see it, and you can talk it through together.")
             )
             return redirect("today")
+    assignment = barrier.assignment
     return render(
         request,
         "homework/barrier_strategy.html",
@@ -133,6 +153,12 @@ def barrier_strategy(request: HttpRequest, barrier_id: int) -> HttpResponse:
             "label": BARRIERS.get(barrier.barrier, ""),
             "strategies": strategies_for(barrier.barrier),
             "error": error,
+            "field_errors": field_errors,
+            "chosen": request.POST.get("strategy", barrier.strategy),
+            # What the form shows: what was just posted, else the plan's time and place.
+            "practice_time": request.POST.get("practice_time", "")
+            or (assignment.practice_time.strftime("%H:%M") if assignment.practice_time else ""),
+            "practice_place": request.POST.get("practice_place", assignment.practice_place),
         },
         status=400 if error else 200,
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -104,10 +107,15 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             ],
             "today": today,
             "study_arms": extensions.client_study_arms.answer(client),
+            # Whether reminders are on and arrive (not their content): the last four weeks.
+            "reminders": extensions.reminder_summary.answer(client, timezone.now() - REMINDER_WINDOW),
             # A supervisor reads a supervisee's client: no controls that would only answer 403.
             "may_change": can_assign_to(request.user, client),
         },
     )
+
+
+REMINDER_WINDOW = dt.timedelta(weeks=4)
 
 
 @clinician_required
