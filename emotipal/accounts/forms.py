@@ -8,10 +8,11 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from emotipal.accounts.models import ClientProfile, Invitation, Role, User
-from emotipal.platform import clock
+from emotipal.platform import clock, zone_choices
 
 
 class LanguageForm(forms.Form):
@@ -75,12 +76,11 @@ class ClientSettingsForm(forms.Form):
     )
     timezone = forms.ChoiceField(label=_("Time zone"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        import zoneinfo
-
+    def __init__(self, *args: Any, known_zones: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        zones = sorted(zoneinfo.available_timezones())
-        self.fields["timezone"].choices = [(z, z) for z in zones]  # type: ignore[attr-defined]
+        # The zones of the client's country (from their own zone and their clinic's) first, then all.
+        choices = zone_choices.grouped_choices(known_zones or [], timezone.now())
+        self.fields["timezone"].choices = choices  # type: ignore[attr-defined]
 
 
 class TokenForm(forms.Form):

@@ -78,6 +78,18 @@ class EntryIn(Schema):
     practice_date: dt.date | None = None
 
 
+class DraftOut(Schema):
+    """A draft as the API returns it; id is null while nothing has been typed (no row is stored for it)."""
+
+    id: int | None
+    assignment_id: int
+    status: str
+    answers: dict[str, Any]
+    practice_date: dt.date
+    started_at: dt.datetime | None
+    active_seconds: int
+
+
 class EntryOut(Schema):
     id: int
     assignment_id: int
@@ -183,6 +195,28 @@ def _entry_out(e: Entry) -> dict[str, Any]:
     }
 
 
+def _draft_out(assignment: Assignment, draft: Entry | None) -> dict[str, Any]:
+    if draft is None:
+        return {
+            "id": None,
+            "assignment_id": assignment.pk,
+            "status": Entry.Status.DRAFT,
+            "answers": {},
+            "practice_date": services.local_today(assignment.client),
+            "started_at": None,
+            "active_seconds": 0,
+        }
+    return {
+        "id": draft.pk,
+        "assignment_id": draft.assignment_id,
+        "status": draft.status,
+        "answers": draft.answers or {},
+        "practice_date": draft.practice_date,
+        "started_at": draft.started_at,
+        "active_seconds": draft.active_seconds,
+    }
+
+
 # --- clients --------------------------------------------------------------------------------------------------
 
 
@@ -219,16 +253,18 @@ def assignment_schema(request: HttpRequest, assignment_id: int) -> dict[str, Any
     return template_out(services.client_assignment(request.user, assignment_id).template_version)
 
 
-@router.get("/assignments/{assignment_id}/draft", response=EntryOut, tags=["client"])
+@router.get("/assignments/{assignment_id}/draft", response=DraftOut, tags=["client"])
 def get_draft(request: HttpRequest, assignment_id: int) -> dict[str, Any]:
-    return _entry_out(services.open_draft(services.client_assignment(request.user, assignment_id)))
+    """The saved draft, or (id null) an empty one that is not stored: opening is not starting."""
+    assignment = services.client_assignment(request.user, assignment_id)
+    return _draft_out(assignment, assignment.entries.filter(status=Entry.Status.DRAFT).first())
 
 
-@router.put("/assignments/{assignment_id}/draft", response=EntryOut, tags=["client"])
+@router.put("/assignments/{assignment_id}/draft", response=DraftOut, tags=["client"])
 def put_draft(request: HttpRequest, assignment_id: int, payload: DraftIn) -> dict[str, Any]:
     draft = services.save_draft(request.user, assignment_id, payload.answers, payload.active_seconds)
-    # The API's answer is always an entry (its schema has an id): an empty first save gets the open draft.
-    return _entry_out(draft or services.open_draft(services.client_assignment(request.user, assignment_id)))
+    # An empty first save stores nothing (services.save_draft): the answer is the unsaved draft, id null.
+    return _draft_out(services.client_assignment(request.user, assignment_id), draft)
 
 
 @router.post(

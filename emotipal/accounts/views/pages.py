@@ -149,7 +149,9 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     form = None
     if profile is not None:
         initial = {"reminder_time": profile.reminder_time, "timezone": profile.timezone}
-        form = ClientSettingsForm(request.POST or None, initial=initial)
+        form = ClientSettingsForm(
+            request.POST or None, initial=initial, known_zones=[profile.timezone, profile.clinic.timezone]
+        )
         if request.method == "POST" and form.is_valid():
             services.save_reminder_settings(
                 user, profile, form.cleaned_data["reminder_time"], form.cleaned_data["timezone"]
