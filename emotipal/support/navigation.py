@@ -13,16 +13,16 @@ from emotipal.support import access
 
 def navigation_items(user: Any) -> list[tuple[str, str]]:
     if access.is_coach(user):
-        return [(_("People I support"), reverse("support:coach"))]
+        return [(_("People I support"), reverse("support:coach_page"))]
     return []
 
 
 def coach_landing(user: Any) -> str | None:
     """A coach has no clinic role: their home is the page of the people they support."""
-    return reverse("support:coach") if access.is_coach(user) else None
+    return reverse("support:coach_page") if access.is_coach(user) else None
 
 
 def settings_links(user: Any) -> list[tuple[str, str, int]]:
     if accounts_access.is_client(user):
-        return [(_("Support person"), reverse("support:client"), 0)]
+        return [(_("Support person"), reverse("support:support_page"), 0)]
     return []

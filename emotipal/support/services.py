@@ -80,7 +80,7 @@ def invite(
         raise SupportError(_("That is your own address. Enter the address of the person you want to invite."))
     now = clock.now()
     token = SupportLink.new_token()
-    url = settings.SITE_URL + reverse("support:accept", args=[token])
+    url = settings.SITE_URL + reverse("support:support_accept", args=[token])
     with transaction.atomic():
         # Locks the client's open link, so two invitations sent at once cannot both pass the check.
         current = SupportLink.objects.select_for_update().filter(client=client, ended_at__isnull=True).first()

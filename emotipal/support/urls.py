@@ -5,10 +5,10 @@ from emotipal.support.views import pages
 app_name = "support"
 
 urlpatterns = [
-    path("", pages.client_page, name="client"),
-    path("end/", pages.end_link, name="end"),
-    path("messages/<int:encouragement_id>/dismiss/", pages.dismiss, name="dismiss"),
-    path("accept/<str:token>/", pages.accept, name="accept"),
-    path("coach/", pages.coach_page, name="coach"),
-    path("coach/<int:link_id>/encourage/", pages.encourage, name="encourage"),
+    path("", pages.client_page, name="support_page"),
+    path("end/", pages.end_link, name="support_end"),
+    path("messages/<int:encouragement_id>/dismiss/", pages.dismiss, name="support_dismiss"),
+    path("accept/<str:token>/", pages.accept, name="support_accept"),
+    path("coach/", pages.coach_page, name="coach_page"),
+    path("coach/<int:link_id>/encourage/", pages.encourage, name="coach_encourage"),
 ]

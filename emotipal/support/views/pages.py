@@ -54,7 +54,7 @@ def client_page(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, _("Invitation sent to %(email)s.") % {"email": data["email"].strip().lower()}
                 )
-                return redirect("support:client")
+                return redirect("support:support_page")
         return _client_page(request, client, link, invite_form=invite_form, status=400)
     if action == "sharing":
         sharing_form = SharingForm(request.POST)
@@ -68,11 +68,11 @@ def client_page(request: HttpRequest) -> HttpResponse:
                 )
             except services.SupportError as exc:
                 messages.error(request, str(exc))
-                return redirect("support:client")
+                return redirect("support:support_page")
             messages.success(request, _("Saved. Your support person sees only what is ticked, from now on."))
-            return redirect("support:client")
+            return redirect("support:support_page")
     messages.error(request, _("That request was not understood. Nothing was changed."))
-    return redirect("support:client")
+    return redirect("support:support_page")
 
 
 def _client_page(
@@ -114,7 +114,7 @@ def end_link(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(name)s is no longer your support person.") % {"name": link.name})
         else:
             messages.success(request, _("The invitation is withdrawn: the link no longer works."))
-    return redirect("support:client")
+    return redirect("support:support_page")
 
 
 @client_required
@@ -162,7 +162,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(request, _("You are now %(name)s's support person.") % {"name": link.client.user})
         # allauth's own login flow (its stages and signals), never a backend shortcut: the same login as
         # everyone's, so any MFA the account enrols later applies too.
-        return perform_login(request, user, redirect_url=reverse("support:coach"))
+        return perform_login(request, user, redirect_url=reverse("support:coach_page"))
     return render(
         request,
         "support/accept.html",
@@ -191,7 +191,7 @@ def _accept_as_existing_account(request: HttpRequest, token: str, link: SupportL
         except services.SupportError as exc:
             return _refused(request, str(exc), 409)
         messages.success(request, _("You are now %(name)s's support person.") % {"name": link.client.user})
-        return redirect("support:coach")
+        return redirect("support:coach_page")
     return render(request, "support/accept.html", {"link": link, "mode": "confirm"})
 
 
@@ -238,4 +238,4 @@ def encourage(request: HttpRequest, link_id: int) -> HttpResponse:
         form.add_error("text", str(exc))
         return _coach_page(request, failed=(link.pk, form), status=400)
     messages.success(request, _("Your message was sent."))
-    return redirect("support:coach")
+    return redirect("support:coach_page")
