@@ -41,7 +41,14 @@ def is_coach(user: Any) -> bool:
         return False
     cached = getattr(user, "_emotipal_is_coach", None)
     if cached is None:
-        cached = SupportLink.objects.filter(coach=user).exists() and may_become_coach(user)
+        # The role checks the navigation has cached already come first, so staff and client pages pay no
+        # query for this; only an account with neither role is looked up.
+        cached = (
+            not accounts_access.roles_of(user)
+            and not accounts_access.is_client(user)
+            and SupportLink.objects.filter(coach=user).exists()
+            and may_become_coach(user)
+        )
         user._emotipal_is_coach = cached
     return cached
 
