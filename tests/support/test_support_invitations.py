@@ -170,3 +170,19 @@ def test_someone_else_logged_in_is_refused(world: World) -> None:
     _link, token = invite(world.client_a)
     response = world.login(world.client_b.user).get(f"/support/accept/{token}/")
     assert response.status_code == 403 and "logged in as" in response.content.decode()
+
+
+def test_an_invitation_whose_email_fails_is_not_kept(world: World, settings: Any) -> None:
+    settings.EMAIL_BACKEND = "tests.support.failing_mail.RefusingBackend"
+    response = _invite_by_page(world)
+    assert response.status_code == 400 and "could not be sent" in response.content.decode()
+    assert not SupportLink.objects.exists()
+    assert not AuditEvent.objects.filter(action="support.invite").exists()
+
+
+def test_an_unknown_action_changes_nothing(world: World) -> None:
+    link, _token = invite(world.client_a, share_days=True)
+    response = world.login(world.client_a.user).post("/support/", {"action": "other", "share_goal": "on"})
+    assert response.status_code == 302
+    link.refresh_from_db()
+    assert (link.share_days, link.share_goal, link.ended_at) == (True, False, None)
