@@ -131,5 +131,6 @@ urlpatterns = [
     path("research/", include("emotipal.research.urls")),
     path("training/", include("emotipal.training.urls")),
     path("supervision/", include("emotipal.supervision.urls")),
+    path("support/", include("emotipal.support.urls")),
     path("api/v1/", api.urls),
 ]

@@ -358,3 +358,61 @@ def test_each_clinic_admin_write_is_audited(world: World, entry_a: Any, name: st
     assert written.exclude(action__startswith="read.").count() == 1, list(
         written.values_list("action", flat=True)
     )
+
+
+# --- support person: a coach reads what a client shares; clients change their own link --------------------------
+
+# Coach routes that show a client's shared items (one read.support row per client shown), and the coach's writes.
+COACH_READS_CLIENT_DATA: set[Any] = {("coach_page", 0)}
+COACH_WRITES: set[Any] = {("coach_encourage", 0)}
+# The client's own support actions (support/services.py), each audited with the client as its subject.
+CLIENT_SUPPORT_WRITES: set[Any] = {("support_page", 1), ("support_end", 0), ("support_dismiss", 0)}
+
+
+def support_successes(actor: str) -> dict[Any, Row]:
+    return {
+        (name, i): row
+        for name, rows in PAGES.items()
+        for i, row in enumerate(rows)
+        if name.startswith(("support_", "coach_")) and row.expect[actor] < 400
+    }
+
+
+def test_every_support_route_is_classified() -> None:
+    assert set(support_successes("coach")) == COACH_READS_CLIENT_DATA | COACH_WRITES
+    assert set(support_successes("client_a")) - {("support_page", 0)} == CLIENT_SUPPORT_WRITES
+
+
+@pytest.mark.parametrize("key", sorted(COACH_READS_CLIENT_DATA | COACH_WRITES, key=str), ids=str)
+def test_each_coach_read_and_write_names_the_client(world: World, entry_a: Any, key: Any) -> None:
+    from tests.test_permission_matrix import actor_user
+
+    coach = actor_user(world, "coach")
+    row = PAGES[key[0]][key[1]]
+    Objects(world, entry_a.assignment, entry_a, 0)
+    mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = _call(world, entry_a, key, row, user=coach)
+    assert response.status_code == row.expect["coach"], response.content[:300]
+    action = "read.support" if key in COACH_READS_CLIENT_DATA else "support.encourage"
+    named = set(
+        AuditEvent.objects.filter(pk__gt=mark, actor=coach, action=action).values_list(
+            "subject_user_id", flat=True
+        )
+    )
+    assert named == {world.client_a.user_id}, f"{key}: {action} names {named}"
+
+
+@pytest.mark.parametrize("key", sorted(CLIENT_SUPPORT_WRITES, key=str), ids=str)
+def test_each_client_support_write_is_audited(world: World, entry_a: Any, key: Any) -> None:
+    row = PAGES[key[0]][key[1]]
+    Objects(world, entry_a.assignment, entry_a, 0)
+    mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = _call(world, entry_a, key, row, user=world.client_a.user)
+    assert response.status_code == row.expect["client_a"], response.content[:300]
+    written = AuditEvent.objects.filter(
+        pk__gt=mark,
+        actor=world.client_a.user,
+        action__startswith="support.",
+        subject_user_id=world.client_a.user_id,
+    )
+    assert written.exists(), f"{key}: not audited"

@@ -26,12 +26,15 @@ from emotipal.library.services import clone_template
 from emotipal.measures.models import CrisisResource, Instrument, Response, RiskAlert, Schedule
 from emotipal.measures.services import ask_now, save_answers
 from emotipal.research.models import JobStatus, Participant, Study, StudyExport, StudyRole
+from emotipal.support.models import Encouragement
+from emotipal.support.services import send_encouragement
 from emotipal.training.models import TrainingAttempt
 from tests.factories import World, make_user
 from tests.research.matrix_experiments import matrix_experiments
 from tests.research.matrix_objects import research_url
 from tests.research.study_factory import make_participant, make_study
 from tests.research.team_factory import join, researcher_at
+from tests.support.support_factory import matrix_coach
 from tests.training.factory import full_answers, make_vignette, trainee_at
 
 ACTORS = (
@@ -46,6 +49,7 @@ ACTORS = (
     "researcher_b",  # a researcher of the same clinic, not on the study's team
     "statistician",  # a researcher of the same clinic, on the team as statistician
     "trainee",  # a trainee of the same clinic: practises on simulated vignettes, never sees a client
+    "coach",  # client A's support person: no clinic role, sees only what client A shares (tests/support/)
 )
 MATRIX_STUDY = "matrix-study"
 MATRIX_TRAINEE = "trainee@example.org"
@@ -60,6 +64,8 @@ def actor_user(world: World, actor: str) -> Any:
         return researcher_at(world.clinic, "statistician@example.org", "Sam Statistician")
     if actor == "trainee":
         return trainee_at(world.clinic, MATRIX_TRAINEE)
+    if actor == "coach":
+        return matrix_coach(world.client_a)[0]
     return {
         "anon": None,
         "client_a": world.client_a.user,
@@ -195,6 +201,33 @@ PAGES: dict[str, list[Row]] = {
             "get",
             lambda o: f"/library/versions/{o.world.thought_record.pk}/assign/?client={o.world.client_a.pk}",
             only(302, CLINICIANS_OF_A, 403) | {"colleague": 404, "foreign": 404},
+        )
+    ],
+    # Support person (emotipal/support): the client's page, the coach's page and their actions.
+    "support_page": [
+        Row("get", lambda o: "/support/", only(200, CLIENTS, 403)),
+        # client B has no link: the sharing choice is refused with a message, client A's is saved
+        Row(
+            "post", lambda o: "/support/", only(302, CLIENTS, 403), {"action": "sharing", "share_days": "on"}
+        ),
+    ],
+    "support_end": [Row("post", lambda o: "/support/end/", only(302, CLIENTS, 403))],
+    "support_dismiss": [
+        Row(
+            "post",
+            lambda o: f"/support/messages/{o.encouragement.pk}/dismiss/",
+            only(302, ("client_a",), 403) | {"client_b": 404},
+        )
+    ],
+    # The token is the permission: without a valid one nobody gets anything.
+    "support_accept": [Row("get", lambda o: "/support/accept/not-a-real-token/", {a: 410 for a in ACTORS})],
+    "coach_page": [Row("get", lambda o: "/support/coach/", only(200, ("coach",), 403))],
+    "coach_encourage": [
+        Row(
+            "post",
+            lambda o: f"/support/coach/{o.support_link.pk}/encourage/",
+            only(302, ("coach",), 403),
+            "encourage",
         )
     ],
     "reminder_settings": [Row("get", lambda o: "/settings/reminders/", only(200, CLIENTS, 403))],
@@ -907,6 +940,7 @@ class Objects:
             client=world.client_a, defaults={"title": "Lifts", "created_by": world.therapist}
         )[0]
         self.training(world)
+        self.support(world)
         self.clinic_template = TemplateVersion.objects.filter(
             template__clinic=world.clinic
         ).first() or clone_template(world.therapist, world.thought_record, world.clinic)
@@ -920,6 +954,13 @@ class Objects:
         ).first() or TrainingAttempt.objects.create(
             trainee=trainee, vignette=self.vignette, answers={}, scores=EMPTY_SCORES
         )
+
+    def support(self, world: World) -> None:
+        """Client A's support person (the matrix's coach), with one message waiting on client A's Today."""
+        coach, self.support_link = matrix_coach(world.client_a)
+        self.encouragement = Encouragement.objects.filter(
+            link=self.support_link, dismissed_at__isnull=True
+        ).first() or send_encouragement(coach, self.support_link.pk, "Well done this week")
 
     def measures(self, world: World) -> None:
         phq9 = self.phq9 = Instrument.objects.get(key="phq9", clinic=None)
@@ -985,6 +1026,7 @@ class Objects:
             "schedule": {"instrument": str(self.phq9.pk), "kind": "weekly"},  # ids differ per database
             "add_role": {"person": str(self.spare.pk), "role": Role.RESEARCHER},
             "reassign": {"client": str(self.world.client_b.pk), "therapist": str(self.world.colleague.pk)},
+            "encourage": {f"m{self.support_link.pk}-text": "Keep it up"},
         }[name]
 
 

@@ -73,8 +73,9 @@ def _first_given(answers: list[Any]) -> Any:
 open_questionnaires: Slot[Callable[[Any], list[Any]]] = Slot("open_questionnaires")
 # client ids -> {client id: outcome flags with .open_alerts and .deteriorated} (the caseload's risk columns)
 caseload_outcomes: Slot[Callable[[list[int]], dict[int, Any]]] = Slot("caseload_outcomes")
-# user -> [(label, url, count waiting for the user)]: links a higher app adds to the user's settings page
-settings_links: Slot[Callable[[Any], list[tuple[str, str, int]]]] = Slot("settings_links")
+# user -> [(label, url, count waiting for the user)]: links higher apps add to the user's settings page
+# (research: "Studies"; support: "Support person"), in the order the apps are installed
+settings_links: Hooks[Callable[[Any], list[tuple[str, str, int]]]] = Hooks("settings_links", _concatenated)
 # user -> extra (label, url) items for the main navigation (research: "Studies", and "Study sites" for clinic
 # admins whose clinic is proposed as a study site; training: "Training"), in the order the apps are installed
 navigation_items: Hooks[Callable[[Any], list[tuple[str, str]]]] = Hooks("navigation_items", _concatenated)
@@ -93,3 +94,8 @@ open_alert_count: Slot[Callable[[Any], int]] = Slot("open_alert_count")
 reminder_check: Slot[Callable[[Any, Any], tuple[str | None, str | None]]] = Slot("reminder_check")
 # (client profile, since) -> what the care team sees of the client's reminders, or None (notifications answers)
 reminder_summary: Slot[Callable[[Any, Any], Any]] = Slot("reminder_summary")
+# client profile -> the unread encouragement from the client's support person (support answers it; shown on
+# Today through the support/_encouragement.html include)
+client_encouragement: Slot[Callable[[Any], list[Any]]] = Slot("client_encouragement")
+# client profile -> when the client's current support person accepted, or None: all the care team sees of it
+support_person_since: Slot[Callable[[Any], Any]] = Slot("support_person_since")

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "emotipal.notifications",
     "emotipal.training",
     "emotipal.supervision",
+    "emotipal.support",
     "emotipal.demo",
 ]
 

@@ -23,8 +23,9 @@ from tests.test_permission_matrix import PAGES, Objects, actor_user
 # Pages anyone may open without logging in (the allauth ones are not in the matrix's own routes).
 ANONYMOUS_PAGES = ["/accounts/login/", "/accounts/password/reset/", "/invite/not-a-real-token/"]
 LANGUAGES = ["en", "es", "ar"]
-# The clients and visitors, whose pages the issue is about; the staff pages are not walked yet (see issue 13).
-ACTORS_CHECKED = ("anon", "client_a", "client_b")
+# The clients, their support person and visitors, whose pages the issue is about; the staff pages are not
+# walked yet (see issue 13).
+ACTORS_CHECKED = ("anon", "client_a", "client_b", "coach")
 
 
 def pages_of(actor: str, o: Objects) -> list[str]:

@@ -78,6 +78,7 @@ def today(request: HttpRequest) -> HttpResponse:
                 "questionnaires": [q for q in questionnaires if q is not chosen],
                 "missed": reviews.missed_practices(client, day),
                 "looking_back": looking_back and (step is None or step.kind != "looking_back"),
+                "encouragement": extensions.client_encouragement.answer(client),  # from a support person
             },
         )
     )

@@ -109,6 +109,8 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "study_arms": extensions.client_study_arms.answer(client),
             # Whether reminders are on and arrive (not their content): the last four weeks.
             "reminders": extensions.reminder_summary.answer(client, timezone.now() - REMINDER_WINDOW),
+            # That a support person exists and since when: never who they are, what they said or see.
+            "support_since": extensions.support_person_since.answer(client),
             # A supervisor reads a supervisee's client: no controls that would only answer 403.
             "may_change": can_assign_to(request.user, client),
         },
