@@ -15,3 +15,10 @@ def log_in(page: Page, base: str, email: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("form button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def open_menu(page: Page) -> None:
+    """At phone width the navigation folds behind "Menu" (emotipal.js): open it before using a nav item."""
+    toggle = page.locator(".menu-toggle")
+    if toggle.count() and toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()

@@ -40,7 +40,7 @@ def test_exposure_in_arabic_with_the_timer(transactional_db: Any, live_server: A
     expect(field).to_have_value("1")  # rounded up to a whole minute
     page.locator("#submit-entry").click()
     # The send is a fetch (kept on the phone until the server answers), then the page moves to the entry.
-    page.wait_for_url("**/my/entries/*/")
+    page.wait_for_url("**/my/entries/*/?sent=1")
     entry = Entry.objects.get(status=Entry.Status.SUBMITTED)
     assert entry.answers["actual_minutes"] == 1 and entry.answers["suds_peak"] == 85
     assert entry.variant_key == expected_variant

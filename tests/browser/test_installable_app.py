@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser_helpers import PHONE, log_in
+from tests.browser_helpers import PHONE, log_in, open_menu
 from tests.factories import build_world
 
 
@@ -39,6 +39,7 @@ def test_today_installs_works_offline_and_logout_clears_it(
     expect(page.locator("nav")).to_contain_text("Today")
     context.set_offline(False)
 
+    open_menu(page)
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url("**/accounts/login/")
     assert page.evaluate("caches.keys()") == []

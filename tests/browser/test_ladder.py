@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from emotipal.homework import services
 from emotipal.homework.models import Entry, LadderStep
-from tests.browser_helpers import PHONE, log_in
+from tests.browser_helpers import PHONE, log_in, open_menu
 from tests.factories import build_world, plan_for
 
 
@@ -31,6 +31,7 @@ def test_build_split_practise_and_chart(transactional_db: Any, live_server: Any,
 
     client = browser.new_page(viewport=PHONE)
     log_in(client, base, world.client_a.user.email)
+    open_menu(client)
     client.get_by_role("link", name="Ladders").click()
     client.fill("#title", "Lifts")
     client.get_by_role("button", name="Start a ladder").click()
