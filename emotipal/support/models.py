@@ -6,12 +6,10 @@ database copy cannot be used to accept anyone's invitation."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.db import models
 
+from emotipal.accounts.models import Invitation
 from emotipal.platform.encryption import EncryptedTextField
 
 
@@ -44,13 +42,9 @@ class SupportLink(models.Model):
     def __str__(self) -> str:
         return f"Support link {self.pk} of client {self.client_id}"
 
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
-
-    @staticmethod
-    def new_token() -> str:
-        return secrets.token_urlsafe(32)
+    # The same one-use token scheme as a clinic invitation: only the hash is stored.
+    hash_token = staticmethod(Invitation.hash_token)
+    new_token = staticmethod(Invitation.new_token)
 
     @property
     def is_active(self) -> bool:
