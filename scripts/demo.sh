@@ -25,6 +25,7 @@ cat <<MSG
     researcher    researcher@demo.emotipal.invalid  (study "demo-study")
     trainee       trainee@demo.emotipal.invalid  (training cases only)
     supervisor    supervisor@demo.emotipal.invalid
+    support       coach@demo.emotipal.invalid  (the demo client's support person)
 
   Stop with Ctrl-C.
 

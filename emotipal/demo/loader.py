@@ -19,6 +19,7 @@ from emotipal.demo import exposure as demo_exposure
 from emotipal.demo import measures as demo_measures
 from emotipal.demo import research as demo_research
 from emotipal.demo import supervision as demo_supervision
+from emotipal.demo import support as demo_support
 from emotipal.demo import training as demo_training
 from emotipal.homework.models import (
     Assignment,
@@ -45,6 +46,7 @@ DEMO_LOGINS = {
     "researcher": "researcher@demo.emotipal.invalid",
     "trainee": "trainee@demo.emotipal.invalid",
     "supervisor": demo_supervision.SUPERVISOR_EMAIL,
+    "support person": demo_support.COACH_EMAIL,
 }
 REVIEW_NOTES = [
     "We went through this together in session.",
@@ -166,6 +168,7 @@ def _store(sim: SimClinic, versions: dict[str, TemplateVersion]) -> DemoResult:
     Membership.objects.create(user=researcher, clinic=clinic, role=Role.RESEARCHER)
     demo_research.load_study(clinic, admin, researcher, profiles[showcase.key])
     demo_training.store(clinic, DEMO_LOGINS["trainee"], hashed, _user)
+    demo_support.store(profiles[showcase.key], lambda email, name: _user(email, name, hashed))
     demo_supervision.store(
         clinic,
         admin,

@@ -15,8 +15,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from emotipal.accounts.models import ClientProfile
-from emotipal.accounts.signals import reminder_settings_changed
+from emotipal.accounts.services import save_reminder_settings
 from emotipal.homework.errors import HomeworkError
 from emotipal.homework.models import Barrier
 from emotipal.platform import extensions
@@ -79,8 +78,6 @@ def schedule_with_reminder(
             assignment.practice_place = place
             fields.append("practice_place")
         assignment.save(update_fields=fields)
-        ClientProfile.objects.filter(pk=client.pk).update(reminder_time=time)
-        client.reminder_time = time
         record(
             user,
             "barrier.schedule_reminder",
@@ -91,7 +88,7 @@ def schedule_with_reminder(
             time=time.isoformat(timespec="minutes"),
             place_given=bool(place),  # the place itself is clinical text: kept encrypted, not in the audit
         )
-        # Sent inside the transaction, as saving reminder settings does: the receiver queues the next reminder
-        # and the Tasks backend enqueues on commit.
-        reminder_settings_changed.send(sender=ClientProfile, profile=client)
+        # The client's own reminder settings change as they do on the settings page (its audit row, and the
+        # signal on which notifications queue the next reminder, in this transaction).
+        save_reminder_settings(user, client, time, client.timezone)
     return barrier, notice

@@ -67,11 +67,12 @@ def coach_required(view: View) -> View:
 
 
 def coach_links(user: Any) -> QuerySet[SupportLink]:
-    """The open links of this coach: the clients who share with them now."""
+    """The open links of this coach: the clients who share with them now. A client whose account the clinic
+    closed shares nothing any more (the link stays, so reopening the account restores what they chose)."""
     if not is_coach(user):
         return SupportLink.objects.none()
     return (
-        SupportLink.objects.filter(coach=user, ended_at__isnull=True)
+        SupportLink.objects.filter(coach=user, ended_at__isnull=True, client__user__is_active=True)
         .select_related("client__user", "client__clinic")
         .order_by("accepted_at", "pk")
     )

@@ -137,3 +137,18 @@ def test_the_page_costs_the_same_queries_for_any_number_of_practice_days(
     assert counts[0] == counts[1], counts
     with django_assert_num_queries(counts[0]):
         http.get("/support/coach/")
+
+
+def test_a_closed_client_account_shares_nothing_and_takes_no_messages(world: World) -> None:
+    from emotipal.accounts.models import User
+
+    coach, link = coach_for(world.client_a, share_days=True, share_goal=True)
+    assert world.client_a.user.display_name in _page(world, coach)
+    User.objects.filter(pk=world.client_a.user_id).update(is_active=False)
+    assert world.client_a.user.display_name not in _page(world, coach)
+    response = world.login(coach).post(
+        f"/support/coach/{link.pk}/encourage/", {f"m{link.pk}-text": "Keep going"}
+    )
+    assert response.status_code == 404
+    User.objects.filter(pk=world.client_a.user_id).update(is_active=True)
+    assert world.client_a.user.display_name in _page(world, coach)
