@@ -40,7 +40,10 @@ def new_feed(user: object, client: ClientProfile) -> str:
 
 def client_for_token(token: str) -> ClientProfile | None:
     feed = (
-        CalendarFeed.objects.filter(token_hash=hash_token(token), revoked_at__isnull=True)
+        # A closed account's calendar stops too: the feed tells session dates to whoever holds the address.
+        CalendarFeed.objects.filter(
+            token_hash=hash_token(token), revoked_at__isnull=True, client__user__is_active=True
+        )
         .select_related("client__clinic")
         .first()
     )
