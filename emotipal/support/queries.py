@@ -105,11 +105,12 @@ def unread_encouragement(client: ClientProfile, limit: int = 10) -> list[Encoura
     )
 
 
-def support_person_since(client: ClientProfile) -> dt.datetime | None:
-    """When the client's current support person accepted (for the therapist: existence only, never who or
-    what was said or shared)."""
-    return (
+def support_person_since(client: ClientProfile) -> dt.date | None:
+    """The day, in the client's own zone, their current support person accepted (for the therapist:
+    existence only, never who or what was said or shared)."""
+    accepted = (
         SupportLink.objects.filter(client=client, ended_at__isnull=True, coach__isnull=False)
         .values_list("accepted_at", flat=True)
         .first()
     )
+    return clock.local_date(accepted, clock.zone_for_client(client)) if accepted else None

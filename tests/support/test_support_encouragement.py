@@ -119,3 +119,15 @@ def test_the_therapist_sees_that_a_coach_exists_and_nothing_else(world: World) -
     assert "Has a support person since" in html
     for hidden in ("Cora Coach", coach.email, "You can do it"):
         assert hidden not in html, hidden
+
+
+def test_the_since_date_is_the_clients_day_not_the_servers(world: World) -> None:
+    import datetime as dt
+
+    _coach, link = coach_for(world.client_a)
+    world.client_a.timezone = "Pacific/Auckland"  # 13 hours ahead of UTC in December
+    world.client_a.save(update_fields=["timezone"])
+    link.accepted_at = dt.datetime(2026, 12, 1, 20, 0, tzinfo=dt.UTC)  # already 2 December in Auckland
+    link.save(update_fields=["accepted_at"])
+    html = world.login(world.therapist).get(f"/clients/{world.client_a.pk}/").content.decode()
+    assert "Has a support person since 2 Dec 2026" in html
