@@ -12,6 +12,7 @@ emotipal export compliance --out FILE.csv                      every compliance 
 emotipal export fhir --out FILE.json [--fhir-version R5]       questionnaires, responses, scores (FHIR Bundle)
 emotipal research export --study SLUG --out DIR               a study's de-identified export, every format
 emotipal settle_mrt_outcomes     micro-randomised trials: settle the proximal outcome of past decision points
+emotipal audit_verify [--no-seal] seal the audit trail and check its chain; names the first row changed or deleted
 emotipal rotate_field_keys       re-encrypt every encrypted field with the first of EMOTIPAL_FIELD_KEYS
 emotipal simulate --clients N --weeks W --true-r R --halo H --therapist-sd SD --seed S --out DIR
                                  data set with known truth (R: the reference figure's correlation)

@@ -15,6 +15,7 @@ from emotipal.accounts.emails import language_of, send_in_language
 from emotipal.measures import escalation, maintenance
 from emotipal.measures.models import Heartbeat, RiskAlert
 from emotipal.platform import clock
+from emotipal.platform.audit.chain import seal_pending
 
 
 @task()
@@ -44,9 +45,11 @@ def escalate_risk_alert(alert_id: int) -> str:
 
 @task()
 def questionnaire_maintenance(expected_run: str | None = None) -> str:
-    """Every 15 minutes: create due questionnaires, close expired ones. Keeps one chain (see Heartbeat)."""
+    """Every 15 minutes: create due questionnaires, close expired ones, and seal the audit rows written since
+    the last run (the periodic job the platform has; see audit/chain.py). Keeps one chain (see Heartbeat)."""
     outcome, next_run = maintenance.run(expected_run)
-    if next_run is not None:  # this run is the chain's: it queues the next one
+    if next_run is not None:  # this run is the chain's: it seals, and it queues the next one
+        seal_pending()
         questionnaire_maintenance.using(run_after=next_run).enqueue(next_run.isoformat())
     return outcome
 

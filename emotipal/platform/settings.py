@@ -19,6 +19,8 @@ config.check_production_debug(ENV, DEBUG)
 
 SECRET_KEY = config.secret_key(ENV, LOCAL_DIR)
 FIELD_ENCRYPTION_KEYS = config.field_keys(ENV, LOCAL_DIR)
+# The key of the audit trail's chain of seals (audit/chain.py); empty: derived from SECRET_KEY.
+AUDIT_CHAIN_KEY = os.environ.get("EMOTIPAL_AUDIT_CHAIN_KEY", "")
 VAPID_PRIVATE_KEY = config.vapid_private_key(ENV, LOCAL_DIR)
 VAPID_PUBLIC_KEY = config.vapid_public_key(VAPID_PRIVATE_KEY)
 # The contact a push service may write to about our pushes (VAPID "sub" claim).
