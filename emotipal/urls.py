@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from emotipal.accounts.views import audit as audit_pages
 from emotipal.accounts.views import clinic_admin as clinic_staff
 from emotipal.accounts.views import pages as accounts
 from emotipal.api import api
@@ -34,6 +35,9 @@ urlpatterns = [
     path("settings/", accounts.settings_view, name="settings"),
     path("settings/tokens/", accounts.create_token, name="token_create"),
     path("settings/tokens/<int:token_id>/revoke/", accounts.revoke_token, name="token_revoke"),
+    path("settings/seen-by/", audit_pages.seen_by_me, name="seen_by"),
+    path("clinic/audit/", audit_pages.clinic_audit, name="clinic_audit"),
+    path("clinic/audit.csv", audit_pages.clinic_audit_csv, name="clinic_audit_csv"),
     path("clinic/", clinic_staff.clinic_admin, name="clinic_admin"),
     path("clinic/staff/add-role/", clinic_staff.add_role, name="clinic_role_add"),
     path(

@@ -118,6 +118,9 @@ PAGES: dict[str, list[Row]] = {
         Row("post", lambda o: f"/settings/tokens/{o.token_id}/revoke/", only(302, EVERYONE, 403))
     ],
     "clinic_admin": [Row("get", lambda o: "/clinic/", only(200, ("admin",), 403))],
+    "clinic_audit": [Row("get", lambda o: "/clinic/audit/", only(200, ("admin",), 403))],
+    "clinic_audit_csv": [Row("get", lambda o: "/clinic/audit.csv", only(200, ("admin",), 403))],
+    "seen_by": [Row("get", lambda o: "/settings/seen-by/", only(200, ("client_a", "client_b"), 403))],
     # The clinic admin's staff, client and invitation actions (objects: Objects.clinic_admin).
     "clinic_membership_deactivate": [
         Row("post", lambda o: f"/clinic/staff/{o.spare_role.pk}/deactivate/", only(302, ("admin",), 403))

@@ -141,3 +141,33 @@ class ReassignForm(forms.Form):
         assert isinstance(therapist_field, forms.ModelChoiceField)
         client_field.queryset = clients
         therapist_field.queryset = therapists
+
+
+class AuditFilterForm(forms.Form):
+    """The clinic admin's filters of the audit log: the choices are this clinic's people and actions only."""
+
+    person = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=_("Person"))
+    client = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=_("Client"))
+    action = forms.ChoiceField(required=False, label=_("Action"))
+    since = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        people: list[tuple[int, str]],
+        clients: list[tuple[int, str]],
+        actions: list[str],
+    ) -> None:
+        super().__init__(data)
+        self.fields["person"].choices = [("", _("Everyone")), *people]  # type: ignore[attr-defined]
+        self.fields["client"].choices = [("", _("All clients")), *clients]  # type: ignore[attr-defined]
+        self.fields["action"].choices = [("", _("All actions")), *((a, a) for a in actions)]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end date is before the start date."))
+        return data
