@@ -14,6 +14,8 @@ VENDOR = Path(__file__).parent / "vendor" / "axe.min.js"
 # WCAG 2.1 A and AA; best-practice rules are reported by axe too but are not what the issue asks for.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = {"serious", "critical"}
+# axe on a page that keeps changing (charts drawing, htmx polling) could run on; the walk must not hang on it.
+AXE_TIMEOUT_MS = 20000
 
 
 @cache
@@ -26,8 +28,11 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(axe_source() + "\n;undefined")
     result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        WCAG_TAGS,
+        """([tags, ms]) => Promise.race([
+            axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']}),
+            new Promise((_, reject) => setTimeout(() => reject(new Error('axe ran over ' + ms + ' ms')), ms)),
+        ])""",
+        [WCAG_TAGS, AXE_TIMEOUT_MS],
     )
     return [v for v in result["violations"] if v.get("impact") in BLOCKING]
 

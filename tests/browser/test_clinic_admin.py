@@ -35,7 +35,7 @@ def test_admin_revokes_resends_copies_deactivates_and_reassigns(
     expect(page.get_by_text("Invitation revoked.")).to_be_visible()
     expect(page.locator(f"#invitation-{revoked.invitation.pk}")).to_contain_text("revoked")
 
-    page.get_by_role("button", name="Send again@example.org a new link").click()
+    page.get_by_role("button", name="Send a new link (again@example.org)").click()
     expect(page.get_by_text("The previous link no longer works.")).to_be_visible()
     link = page.locator("#invite-link").input_value()
     assert "/invite/" in link and link != resent.url
