@@ -33,6 +33,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy emotipal
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/bandit -c pyproject.toml -r emotipal -q
 
 # Schemathesis over /api/v1/openapi.json on a fresh test database (DATABASE_URL picks it): 0 server errors.
 fuzz: install

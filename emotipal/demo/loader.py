@@ -38,7 +38,7 @@ from emotipal.library.models import TemplateVersion
 from emotipal.library.services import sync_library
 
 DEMO_SLUG = "demo"
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (printed at start; demo accounts only)
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (printed at start; demo accounts only)  # nosec B105
 DEMO_LOGINS = {
     "therapist": "therapist@demo.emotipal.invalid",
     "client": "client@demo.emotipal.invalid",

@@ -33,7 +33,7 @@ def store(
     sim: SimClinic, profiles: dict[str, ClientProfile], start: dt.date, showcase_key: str, seed: int
 ) -> None:
     sync_instruments()
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # simulated data, not a secret  # nosec B311
     now = timezone.now()
     today = timezone.localdate()
     instruments = {i.key: i for i in Instrument.objects.filter(clinic__isnull=True)}

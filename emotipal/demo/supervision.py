@@ -37,7 +37,7 @@ def store(
     today: dt.date,
     seed: int,
 ) -> User:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # simulated data, not a secret  # nosec B311
     supervisor = make_user(SUPERVISOR_EMAIL, "Sam Supervisor (demo)")
     second = make_user(SECOND_RATER_EMAIL, "Kim Supervisor (demo)")
     for user in (supervisor, second):

@@ -14,7 +14,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-DEMO_SECRET_PREFIX = "demo-insecure-"  # noqa: S105 (a marker to refuse, not a secret)
+DEMO_SECRET_PREFIX = "demo-insecure-"  # noqa: S105 (a marker to refuse, not a secret)  # nosec B105
 MIN_SECRET_LENGTH = 50
 
 

@@ -109,7 +109,7 @@ def _rewrite_column(schema_editor: Any, table: str, column: str, change: Any) ->
     quoted_table, quoted_column = connection.ops.quote_name(table), connection.ops.quote_name(column)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, {quoted_column} FROM {quoted_table} WHERE {quoted_column} IS NOT NULL"  # noqa: S608
+            f"SELECT id, {quoted_column} FROM {quoted_table} WHERE {quoted_column} IS NOT NULL"  # noqa: S608  # nosec B608
         )
         for row_id, value in cursor.fetchall():
             if value == "":
@@ -117,7 +117,7 @@ def _rewrite_column(schema_editor: Any, table: str, column: str, change: Any) ->
             new = change(value if isinstance(value, str) else json.dumps(value))
             if new is not None:
                 cursor.execute(
-                    f"UPDATE {quoted_table} SET {quoted_column} = %s WHERE id = %s",  # noqa: S608
+                    f"UPDATE {quoted_table} SET {quoted_column} = %s WHERE id = %s",  # noqa: S608  # nosec B608
                     [new, row_id],
                 )
     settle_constraints(schema_editor)

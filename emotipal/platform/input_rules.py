@@ -182,7 +182,7 @@ def safe_yaml_load(text: str, *, max_chars: int = YAML_MAX_CHARS) -> Any:
     if problem:
         raise BadInput(problem)
     try:
-        data = yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - _PlainLoader is a restricted SafeLoader
+        data = yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - _PlainLoader is a restricted SafeLoader  # nosec B506
     except yaml.YAMLError as exc:
         raise BadInput(_("This is not valid YAML: %(reason)s") % {"reason": exc}) from exc
     except RecursionError as exc:  # pragma: no cover - the depth limit comes first

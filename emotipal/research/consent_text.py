@@ -47,4 +47,4 @@ def render_consent(markdown: str) -> SafeString:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
-    return mark_safe(cleaned)  # noqa: S308 (cleaned by nh3 with the allow-list above)
+    return mark_safe(cleaned)  # noqa: S308 (cleaned by nh3 with the allow-list above)  # nosec B308 B703

@@ -43,7 +43,7 @@ def arm_effects(experiment: Experiment) -> ArmEffects:
         )
     if "html" not in section:
         return ArmEffects(latest, None, str(section.get("message", "")))
-    return ArmEffects(latest, mark_safe(section["html"]), "")  # noqa: S308 - escaped by report_html
+    return ArmEffects(latest, mark_safe(section["html"]), "")  # noqa: S308 - escaped by report_html  # nosec B308 B703
 
 
 @dataclass(frozen=True)
@@ -104,4 +104,4 @@ def consort_panel(experiment: Experiment) -> ConsortPanel | None:
         return None
     flow = consort_inputs.experiment_flow(experiment)
     svg = consort_inputs.diagram(flow, experiment)
-    return ConsortPanel(mark_safe(svg), consort_inputs.rows(flow), flow.check())  # noqa: S308 - built by ElementTree
+    return ConsortPanel(mark_safe(svg), consort_inputs.rows(flow), flow.check())  # noqa: S308 - built by ElementTree  # nosec B308 B703

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
+import subprocess  # git describe only, fixed arguments  # nosec B404
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ def code_version() -> str:
     try:
         if git is None:
             raise FileNotFoundError("git")
-        done = subprocess.run(  # noqa: S603 (fixed arguments, no shell)
+        done = subprocess.run(  # noqa: S603 (fixed arguments, no shell)  # nosec B603
             [git, "describe", "--always", "--dirty", "--tags"],
             cwd=REPOSITORY,
             capture_output=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape, quoteattr  # writes SVG, parses none  # nosec B406
 
 FONT = "Helvetica, Arial, sans-serif"
 

@@ -27,12 +27,12 @@ class Command(BaseCommand):
                 column = connection.ops.quote_name(field.column)
                 # Raw SQL: the stored token is rotated as it is, without decoding it into Python values.
                 with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute(f"SELECT {pk}, {column} FROM {table} WHERE {column} <> ''")  # noqa: S608
+                    cursor.execute(f"SELECT {pk}, {column} FROM {table} WHERE {column} <> ''")  # noqa: S608  # nosec B608
                     rows = cursor.fetchall()
                     for row_id, token in rows:
                         if token:
                             cursor.execute(
-                                f"UPDATE {table} SET {column} = %s WHERE {pk} = %s",  # noqa: S608
+                                f"UPDATE {table} SET {column} = %s WHERE {pk} = %s",  # noqa: S608  # nosec B608
                                 [rotate_token(token), row_id],
                             )
                             total += 1
