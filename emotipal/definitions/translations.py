@@ -110,7 +110,11 @@ def mismatches(base: Mapping[str, Any], candidate: Mapping[str, Any], *, states_
         )
     for key in ("title", "preamble"):
         if base.get(key) and not candidate.get(key):
-            problems.append(f"the file has no {key}, and {name} has one")
+            problems.append(
+                f"the file has no {key}, and {name} has one (a REDCap dictionary carries it in the first "
+                f"field's @EMOTIPAL-INSTRUMENT annotation; a FHIR Questionnaire in "
+                f"{'title' if key == 'title' else 'description'})"
+            )
     return problems
 
 

@@ -87,6 +87,9 @@ def test_spanish_redcap_import_is_shown_recorded_and_scored_as_in_english(
     assert (english.language, spanish.language) == ("en", "es")
     assert spanish.total == english.total == 17 and spanish.band == english.band
     assert spanish.instrument_version_id == english.instrument_version_id == phq9.pk
+    # The therapist sees which wording the answers are to.
+    therapist_page = world.login(world.therapist).get(f"/clients/{world.client_a.pk}/measures/")
+    assert 'Language of the wording answered">es</span>' in therapist_page.content.decode()
 
 
 def test_spanish_client_sees_the_imported_wording(world: World, phq9: InstrumentVersion) -> None:

@@ -16,23 +16,12 @@ from emotipal.accounts.gates import clinic_admin_required, request_user
 from emotipal.measures import translations
 from emotipal.measures.access import administered_clinic, administered_instrument
 from emotipal.measures.errors import MeasureError
-from emotipal.measures.models import Instrument, InstrumentTranslation, InstrumentVersion
+from emotipal.measures.models import InstrumentTranslation
+from emotipal.measures.queries import versions_with_languages
 from emotipal.measures.questionnaire_form import bind_items
 from emotipal.platform.input_rules import parse_id
 
 MAX_UPLOAD = 2 * 1024 * 1024
-
-
-def _versions(instrument: Instrument, clinic_id: int) -> list[InstrumentVersion]:
-    """Newest first, each with the translations this clinic's clients may be shown."""
-    versions = list(instrument.versions.order_by("-number"))
-    shown = InstrumentTranslation.objects.filter(version__in=versions, clinic_id__in=[clinic_id, None])
-    by_version: dict[int, list[InstrumentTranslation]] = {}
-    for t in shown.select_related("imported_by"):
-        by_version.setdefault(t.version_id, []).append(t)
-    for version in versions:
-        version.languages = by_version.get(version.pk, [])  # type: ignore[attr-defined]
-    return versions
 
 
 def _upload(request: HttpRequest) -> tuple[str | None, str | None]:
@@ -52,7 +41,7 @@ def _upload(request: HttpRequest) -> tuple[str | None, str | None]:
 @clinic_admin_required
 def languages(request: HttpRequest, instrument_id: int) -> HttpResponse:
     clinic, instrument = administered_instrument(request.user, instrument_id)
-    versions = _versions(instrument, clinic.pk)
+    versions = versions_with_languages(instrument, clinic.pk)
     form: dict[str, Any] = {
         "version": str(versions[0].pk),
         "language": request.POST.get("language", ""),
