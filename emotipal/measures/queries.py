@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from emotipal.accounts.access import is_clinician, visible_clients
 from emotipal.analysis.outcomes import jacobson_truax
 from emotipal.definitions.instruments import item_options
+from emotipal.definitions.translations import definition_language
 from emotipal.measures.errors import MeasureError
 from emotipal.measures.models import (
     Instrument,
@@ -210,4 +211,5 @@ def versions_with_languages(instrument: Instrument, clinic_id: int) -> list[Inst
         by_version.setdefault(t.version_id, []).append(t)
     for version in versions:
         version.languages = by_version.get(version.pk, [])  # type: ignore[attr-defined]
+        version.own_language = definition_language(version.definition)  # type: ignore[attr-defined]
     return versions

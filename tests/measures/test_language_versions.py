@@ -151,7 +151,8 @@ def test_arabic_fhir_import_through_the_clinic_page(world: World, phq9: Instrume
         "fhir",
         SOURCE,
     )
-    assert "ar" in http.get(url).content.decode()
+    listed = http.get(url).content.decode()
+    assert "English" in listed and "Arabic" in listed and "Test wording for EmotiPal" in listed
     speaking(world, "ar")
     response = answer(world, world.client_a)
     assert response.language == "ar"
