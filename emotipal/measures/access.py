@@ -10,7 +10,7 @@ from django.http import Http404
 
 from emotipal.accounts.access import can_assign_to, clinics_where
 from emotipal.accounts.models import ClientProfile, Clinic, Role
-from emotipal.measures.models import Instrument
+from emotipal.measures.models import Instrument, InstrumentTranslation
 
 
 def usable_instruments(user: Any, client: ClientProfile) -> QuerySet[Instrument]:
@@ -39,8 +39,14 @@ def administered_instrument(user: Any, instrument_id: int) -> tuple[Clinic, Inst
     return clinic, instrument
 
 
-def administered_clinic(user: Any) -> Clinic:
-    clinic = clinics_where(user, Role.ADMIN).first()
-    if clinic is None:
-        raise Http404("No clinic")
-    return clinic
+def administered_translation(user: Any, translation_id: int) -> InstrumentTranslation:
+    """One of the translations the clinic the user administers imported; another clinic's (or a shipped one)
+    is "not found"."""
+    found = (
+        InstrumentTranslation.objects.select_related("version__instrument", "clinic")
+        .filter(pk=translation_id, clinic__in=clinics_where(user, Role.ADMIN)[:1])
+        .first()
+    )
+    if found is None:
+        raise Http404("No such translation")
+    return found

@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils.translation import get_language_info, gettext
 
 from emotipal.accounts.models import Clinic
@@ -201,30 +200,17 @@ def import_translation(
     return translation
 
 
-def clinic_translation(clinic: Clinic, translation_id: int) -> InstrumentTranslation:
-    """One of the clinic's own translations; another clinic's (or a shipped one) is "not found"."""
-    found = (
-        InstrumentTranslation.objects.select_related("version__instrument")
-        .filter(pk=translation_id, clinic=clinic)
-        .first()
-    )
-    if found is None:
-        raise Http404("No such translation")
-    return found
-
-
-def remove_translation(actor: Any, clinic: Clinic, translation_id: int) -> InstrumentTranslation:
-    """Remove a clinic's translation. Responses given in it keep their language and version."""
+def remove_translation(actor: Any, translation: InstrumentTranslation) -> None:
+    """Remove a clinic's translation (found through access.administered_translation). Responses given in it
+    keep their language and version."""
     with transaction.atomic():
-        translation = clinic_translation(clinic, translation_id)
         record(
             actor,
             "instrument.translation_remove",
             translation,
-            clinic_id=clinic.pk,
+            clinic_id=translation.clinic_id,
             instrument=translation.version.instrument.key,
             version=translation.version.number,
             language=translation.language,
         )
-        translation.delete()
-    return translation
+        InstrumentTranslation.objects.filter(pk=translation.pk).delete()

@@ -261,3 +261,11 @@ def test_research_export_carries_the_language(world: World, phq9: InstrumentVers
         v.table == "questionnaire_responses" and v.name == "language"
         for v in build_export_data(study).codebook
     )
+
+
+def test_an_admin_cannot_open_another_clinics_questionnaire(world: World, phq9: InstrumentVersion) -> None:
+    own = {**phq9.definition, "key": "elsewhere_phq9"}
+    theirs, _created = services.store_instrument(own, world.other_clinic)
+    http = world.login(world.admin)
+    assert http.get(f"/clinic/questionnaires/{theirs.instrument_id}/languages/").status_code == 404
+    assert http.get(f"/clinic/questionnaires/{phq9.instrument_id}/languages/").status_code == 200

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from emotipal.accounts.gates import clinic_admin_required, request_user
 from emotipal.measures import translations
-from emotipal.measures.access import administered_clinic, administered_instrument
+from emotipal.measures.access import administered_instrument, administered_translation
 from emotipal.measures.errors import MeasureError
 from emotipal.measures.models import InstrumentTranslation
 from emotipal.measures.queries import versions_with_languages
@@ -109,7 +109,7 @@ def languages(request: HttpRequest, instrument_id: int) -> HttpResponse:
 @clinic_admin_required
 @require_POST
 def remove_translation(request: HttpRequest, translation_id: int) -> HttpResponse:
-    clinic = administered_clinic(request.user)
-    removed = translations.remove_translation(request_user(request), clinic, translation_id)
+    translation = administered_translation(request.user, translation_id)
+    translations.remove_translation(request_user(request), translation)
     messages.success(request, _("Translation removed."))
-    return redirect("clinic_instrument_languages", instrument_id=removed.version.instrument_id)
+    return redirect("clinic_instrument_languages", instrument_id=translation.version.instrument_id)
