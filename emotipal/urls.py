@@ -20,6 +20,7 @@ from emotipal.homework.views import (
 from emotipal.library.views import pages as library
 from emotipal.library.views import templates_admin
 from emotipal.measures.views import clinic_admin as clinic_measures
+from emotipal.measures.views import clinic_languages
 from emotipal.measures.views import pages as measures
 from emotipal.platform import pwa
 from emotipal.supervision import views as supervision
@@ -68,6 +69,16 @@ urlpatterns = [
         "clinic/questionnaires/<int:instrument_id>/redcap.csv",
         clinic_measures.export_redcap,
         name="export_redcap",
+    ),
+    path(
+        "clinic/questionnaires/<int:instrument_id>/languages/",
+        clinic_languages.languages,
+        name="clinic_instrument_languages",
+    ),
+    path(
+        "clinic/questionnaires/languages/<int:translation_id>/remove/",
+        clinic_languages.remove_translation,
+        name="clinic_translation_remove",
     ),
     path("clinic/safety/", clinic_measures.safety, name="clinic_safety"),
     path("clinic/supervision/", supervision.links, name="supervision_links"),

@@ -416,3 +416,17 @@ def test_each_client_support_write_is_audited(world: World, entry_a: Any, key: A
         subject_user_id=world.client_a.user_id,
     )
     assert written.exists(), f"{key}: not audited"
+
+
+@pytest.mark.parametrize(("name", "action"), [("clinic_translation_remove", "instrument.translation_remove")])
+def test_clinic_admin_writes_are_audited(world: World, entry_a: Any, name: str, action: str) -> None:
+    """Clinic admin routes hold no client's data (the therapist cannot open them, so they are not classified
+    above); their writes still leave an audit row naming the clinic and the admin."""
+    row = PAGES[name][0]
+    Objects(world, entry_a.assignment, entry_a, 0)
+    mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = _call(world, entry_a, (name, 0), row, user=world.admin)
+    assert response.status_code == row.expect["admin"], response.content[:300]
+    assert AuditEvent.objects.filter(
+        pk__gt=mark, actor=world.admin, action=action, clinic_id=world.clinic.pk
+    ).exists()

@@ -20,11 +20,19 @@ from django.utils import timezone
 from emotipal.accounts.models import ClientProfile, Invitation, Membership, Role, User
 from emotipal.accounts.services import invite
 from emotipal.api import api
+from emotipal.definitions.translations import texts_of
 from emotipal.homework.models import Assignment, Barrier, FearLadder, TherapySession
 from emotipal.library.models import TemplateVersion
 from emotipal.library.services import clone_template
-from emotipal.measures.models import CrisisResource, Instrument, Response, RiskAlert, Schedule
-from emotipal.measures.services import ask_now, save_answers
+from emotipal.measures.models import (
+    CrisisResource,
+    Instrument,
+    InstrumentTranslation,
+    Response,
+    RiskAlert,
+    Schedule,
+)
+from emotipal.measures.services import ask_now, latest_version, save_answers
 from emotipal.research.models import JobStatus, Participant, Study, StudyExport, StudyRole
 from emotipal.support.models import Encouragement
 from emotipal.support.services import send_encouragement
@@ -380,6 +388,23 @@ PAGES: dict[str, list[Row]] = {
     "clinic_instruments": [Row("get", lambda o: "/clinic/questionnaires/", only(200, ("admin",), 403))],
     "export_redcap": [
         Row("get", lambda o: f"/clinic/questionnaires/{o.phq9.pk}/redcap.csv", only(200, ("admin",), 403))
+    ],
+    "clinic_instrument_languages": [
+        Row("get", lambda o: f"/clinic/questionnaires/{o.phq9.pk}/languages/", only(200, ("admin",), 403)),
+        # A check without a file: refused with a message (400), and only an admin of the clinic gets that far.
+        Row(
+            "post",
+            lambda o: f"/clinic/questionnaires/{o.phq9.pk}/languages/",
+            only(400, ("admin",), 403),
+            {"action": "preview", "language": "es", "file_format": "redcap", "source": "x"},
+        ),
+    ],
+    "clinic_translation_remove": [
+        Row(
+            "post",
+            lambda o: f"/clinic/questionnaires/languages/{o.translation.pk}/remove/",
+            only(302, ("admin",), 403),
+        )
     ],
     "clinic_safety": [Row("get", lambda o: "/clinic/safety/", only(200, ("admin",), 403))],
     "delete_crisis_resource": [
@@ -983,6 +1008,13 @@ class Objects:
         self.schedule = Schedule.objects.filter(client=world.client_a).first() or Schedule.objects.create(
             client=world.client_a, instrument=phq9, kind="weekly", created_by=world.therapist
         )
+        version = latest_version(phq9)
+        self.translation = InstrumentTranslation.objects.get_or_create(
+            version=version,
+            clinic=world.clinic,
+            language="es",
+            defaults={"texts": texts_of(version.definition), "source": "matrix", "file_format": "redcap"},
+        )[0]
 
     def clinic_admin(self, world: World) -> None:
         """A trainee of the clinic (no actor of the matrix) whose role the admin changes, and an open

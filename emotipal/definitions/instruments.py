@@ -7,6 +7,8 @@ emotipal/measures/instruments/):
     name:         "PHQ-9"                    short name shown in lists
     title:        "Patient Health Questionnaire (PHQ-9)"
     preamble:     text shown before the items ("Over the last 2 weeks, how often ...")
+    language:     the language of the wording, optional (default "en"); other languages are a clinic's imported
+                  translations of a version, wording only (see translations.py)
     loinc:        LOINC code of the panel, optional ("44249-1")
     total_loinc:  LOINC code of the total score, optional ("44261-6")
     direction:    "lower_is_better" | "higher_is_better"  (symptom scales: lower is better)

@@ -96,6 +96,7 @@ class FhirResponse:
     answers: dict[str, Any]  # item id -> value (a list of values for multi_choice)
     total: float | None = None
     band: str | None = None
+    language: str | None = None  # the language of the wording answered (BCP 47: "en", "es", "ar")
 
 
 def questionnaire_url(key: str, base_url: str = DEFAULT_BASE_URL) -> str:
@@ -338,6 +339,8 @@ def _questionnaire_response(
         "subject": {"reference": f"Patient/{response.subject_id}"},
         "authored": _instant(response.authored, f"response {response.id!r}: authored"),
     }
+    if response.language:
+        resource["language"] = response.language
     if items:
         resource["item"] = items
     return resource

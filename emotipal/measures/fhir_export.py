@@ -36,6 +36,7 @@ def bundle_for(responses: Any, *, fhir_version: str = "R4B") -> dict[str, Any]:
             answers=r.answers or {},
             total=r.total,
             band=r.band or None,
+            language=r.language or None,
         )
         for r in picked
     ]

@@ -114,6 +114,9 @@ class Response(models.Model):
     # ordered on in SQL (do that in Python after loading, see measures/queries.py).
     scores = EncryptedJSONField(default=dict, blank=True)
     prorated = models.BooleanField(default=False)
+    # The language of the wording the client was shown when they last saved (a checked translation, or the
+    # version's own language). With the version it says exactly which text the answers are answers to.
+    language = models.CharField(max_length=10, default="en")
 
     class Meta:
         ordering = ["-due_date", "-id"]
@@ -178,6 +181,40 @@ class Response(models.Model):
         return self.status in (self.Status.DUE, self.Status.IN_PROGRESS) and (
             self.expires_at is None or timezone.now() < self.expires_at
         )
+
+
+class InstrumentTranslation(models.Model):
+    """A language version of one instrument version: wording only (see emotipal/definitions/translations.py).
+
+    Item ids, answer values, risk flags and scoring stay the version's own, so scores are comparable across
+    languages. A clinic's import (a licensed translation it holds) is shown to that clinic's clients only."""
+
+    class Format(models.TextChoices):
+        REDCAP = "redcap", _("REDCap data dictionary")
+        FHIR = "fhir", _("FHIR Questionnaire")
+
+    version = models.ForeignKey(InstrumentVersion, on_delete=models.CASCADE, related_name="translations")
+    # None: shipped with EmotiPal (none are, see the instrument files); otherwise the importing clinic's own.
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, null=True, blank=True)
+    language = models.CharField(max_length=10)
+    texts = models.JSONField()
+    source = models.TextField(help_text="Where the wording comes from and under which licence it is used.")
+    file_format = models.CharField(max_length=10, choices=Format.choices)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["version_id", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "clinic", "language"], name="one_translation_per_version_clinic_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.language})"
 
 
 class RiskAlert(models.Model):

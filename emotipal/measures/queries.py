@@ -13,8 +13,15 @@ from django.db.models import Count, Q
 from emotipal.accounts.access import is_clinician, visible_clients
 from emotipal.analysis.outcomes import jacobson_truax
 from emotipal.definitions.instruments import item_options
+from emotipal.definitions.translations import definition_language
 from emotipal.measures.errors import MeasureError
-from emotipal.measures.models import Instrument, InstrumentVersion, Response, RiskAlert
+from emotipal.measures.models import (
+    Instrument,
+    InstrumentTranslation,
+    InstrumentVersion,
+    Response,
+    RiskAlert,
+)
 from emotipal.measures.outcome_summary import reliable_change_words
 from emotipal.platform import formatting
 
@@ -191,3 +198,18 @@ def latest_version(instrument: Instrument) -> InstrumentVersion:
     if version is None:
         raise MeasureError(f"Instrument {instrument.key} has no version.")
     return version
+
+
+def versions_with_languages(instrument: Instrument, clinic_id: int) -> list[InstrumentVersion]:
+    """Newest first, each with the translations this clinic's clients may be shown."""
+    versions = list(instrument.versions.order_by("-number"))
+    shown = InstrumentTranslation.objects.filter(
+        Q(clinic_id=clinic_id) | Q(clinic__isnull=True), version__in=versions
+    )
+    by_version: dict[int, list[InstrumentTranslation]] = {}
+    for t in shown.select_related("imported_by"):
+        by_version.setdefault(t.version_id, []).append(t)
+    for version in versions:
+        version.languages = by_version.get(version.pk, [])  # type: ignore[attr-defined]
+        version.own_language = definition_language(version.definition)  # type: ignore[attr-defined]
+    return versions

@@ -28,7 +28,7 @@ from emotipal.definitions.instruments import (
     item_range,
 )
 from emotipal.definitions.scoring import score_response
-from emotipal.measures import tasks
+from emotipal.measures import tasks, translations
 from emotipal.measures.access import is_usable
 from emotipal.measures.errors import MeasureError
 from emotipal.measures.models import (
@@ -95,8 +95,12 @@ def sync_instruments(directory: Path = INSTRUMENTS_DIR) -> list[str]:
     """Load the shipped instruments; an unchanged file creates nothing."""
     changed = []
     for path in sorted(directory.glob("*.yaml")):
+        definition = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # The file's note on translations (which are shipped, and why not) is about the file, not the
+        # instrument: kept out of the stored definition so that writing it down makes no new version.
+        definition.pop("translations", None)
         try:
-            version, created = store_instrument(yaml.safe_load(path.read_text(encoding="utf-8")))
+            version, created = store_instrument(definition)
         except DefinitionError as exc:
             raise DefinitionError(f"{path.name}: {exc}") from exc
         if created:
@@ -176,7 +180,7 @@ def risk_answers(definition: dict[str, Any], answers: dict[str, Any]) -> dict[st
 
 def own_response(user: Any, response_id: int) -> Response:
     response = (
-        Response.objects.select_related("instrument_version__instrument", "client__clinic")
+        Response.objects.select_related("instrument_version__instrument", "client__clinic", "client__user")
         .filter(pk=response_id, client__user=user)
         .first()
     )
@@ -197,6 +201,7 @@ def save_answers(user: Any, response_id: int, raw: dict[str, Any], *, submit: bo
     if not response.is_open:
         raise MeasureError(gettext("This questionnaire is closed: it was completed or has expired."))
     definition = response.instrument_version.definition
+    language = translations.shown_to(response).language
     cleaned, errors = clean_answers(definition, raw)
     if errors:
         raise MeasureError(gettext("Some answers need another look."), errors)
@@ -209,6 +214,8 @@ def save_answers(user: Any, response_id: int, raw: dict[str, Any], *, submit: bo
                 del response.answers[key]
         response.started_at = response.started_at or now
         response.status = Response.Status.IN_PROGRESS
+        # The wording the client answered (scored by the version's own rules in every language).
+        response.language = language
         score = score_response(definition, response.answers)
         unanswered: list[str] = []
         if submit:

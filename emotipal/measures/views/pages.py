@@ -16,7 +16,7 @@ from emotipal.accounts.access import get_visible_client, note_reads, own_client_
 from emotipal.accounts.gates import client_required, clinician_required, request_user
 from emotipal.accounts.viewer import viewer_zone
 from emotipal.measures import client_page as measures_view
-from emotipal.measures import services
+from emotipal.measures import services, translations
 from emotipal.measures.access import usable_instruments
 from emotipal.measures.models import Response
 from emotipal.measures.phone_links import with_phone_links
@@ -33,6 +33,8 @@ def questionnaire(request: HttpRequest, response_id: int) -> HttpResponse:
             return redirect("questionnaire_done", response_id=response.pk)
         messages.info(request, _("This questionnaire has closed. Your therapist will send the next one."))
         return redirect("today")
+    shown = translations.shown_to(response)
+    # Parsed and scored by the version's own definition; only the wording shown may be a translation's.
     definition = response.instrument_version.definition
     answers, errors = dict(response.answers or {}), {}
     if request.method == "POST":
@@ -54,7 +56,12 @@ def questionnaire(request: HttpRequest, response_id: int) -> HttpResponse:
     return render(
         request,
         "measures/questionnaire.html",
-        {"response": response, "definition": definition, "items": bind_items(definition, answers, errors)},
+        {
+            "response": response,
+            "definition": shown.definition,
+            "shown": shown,
+            "items": bind_items(shown.definition, answers, errors),
+        },
         status=400 if errors else 200,
     )
 

@@ -298,6 +298,12 @@ def static_codebook() -> dict[str, list[Variable]]:
         _v(t, "instrument_version", "Instrument version", "integer"),
         _v(
             t,
+            "language",
+            "Language of the wording the client answered (a clinic's imported translation of this version, or "
+            "the version's own language; the items and scoring are the version's in every language)",
+        ),
+        _v(
+            t,
             "status",
             "Status",
             values={

@@ -23,6 +23,7 @@ def responses(ctx: Context) -> Iterator[Row]:
             "client_key": p.key,
             "instrument": r.instrument_version.instrument.key,
             "instrument_version": r.instrument_version.number,
+            "language": r.language,
             "status": r.status,
             "due_day": p.day(r.due_date),
             **p.when(completed, "completed"),
