@@ -15,6 +15,10 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 DEMO_SECRET_PREFIX = "demo-insecure-"  # noqa: S105 (a marker to refuse, not a secret)  # nosec B105
+# A random 50-character key has about 30 different characters, 32 random bytes about 30 different bytes;
+# far fewer means a key typed by hand or a pattern.
+MIN_DISTINCT_CHARACTERS = 16
+MIN_DISTINCT_BYTES = 16
 MIN_SECRET_LENGTH = 50
 
 
@@ -84,6 +88,11 @@ def secret_key(env: str, local_dir: Path) -> str:
                 "Production mode needs EMOTIPAL_SECRET_KEY: a random value of at least "
                 f"{MIN_SECRET_LENGTH} characters that is not a demo key."
             )
+        if len(set(key)) < MIN_DISTINCT_CHARACTERS:
+            raise ImproperlyConfigured(
+                "EMOTIPAL_SECRET_KEY looks typed, not random (too few different characters): generate one, "
+                'for example with python -c "import secrets; print(secrets.token_urlsafe(50))".'
+            )
         return key
     return key or _local_file(local_dir, "secret_key", DEMO_SECRET_PREFIX + secrets.token_urlsafe(48))
 
@@ -103,7 +112,36 @@ def field_keys(env: str, local_dir: Path) -> list[str]:
             Fernet(key.encode())
         except ValueError as exc:
             raise ImproperlyConfigured("EMOTIPAL_FIELD_KEYS holds a value that is not a Fernet key") from exc
+    if env == "production":
+        _refuse_weak_field_keys(keys, local_dir)
     return keys
+
+
+def _refuse_weak_field_keys(keys: list[str], local_dir: Path) -> None:
+    """A key made by hand (few different bytes) or the demo's own key, copied from its local file, would
+    protect nothing: production refuses both."""
+    demo_file = local_dir / "field_keys"
+    demo = {k.strip() for k in demo_file.read_text().split(",")} if demo_file.is_file() else set()
+    for key in keys:
+        if key in demo:
+            raise ImproperlyConfigured(
+                "EMOTIPAL_FIELD_KEYS holds the demo's key (from the local folder): generate a new one."
+            )
+        if len(set(base64.urlsafe_b64decode(key))) < MIN_DISTINCT_BYTES:
+            raise ImproperlyConfigured(
+                "EMOTIPAL_FIELD_KEYS holds a key that is not random: generate one with Fernet.generate_key()."
+            )
+
+
+def proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """SECURE_PROXY_SSL_HEADER from the header a trusted proxy sets ("X-Forwarded-Proto"), or None. Only a
+    deployment behind such a proxy may trust the header: set anywhere else, a client could claim https."""
+    name = value.strip()
+    if not name:
+        return None
+    if not all(c.isalnum() or c == "-" for c in name):
+        raise ImproperlyConfigured(f"EMOTIPAL_PROXY_SSL_HEADER is not a header name: {name!r}")
+    return ("HTTP_" + name.upper().replace("-", "_"), "https")
 
 
 def check_production_debug(env: str, debug: bool) -> None:

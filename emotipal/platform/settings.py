@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "emotipal.accounts.middleware.RequireStaffMFAMiddleware",
     "emotipal.platform.middleware_pwa.ClearSiteDataOnLogoutMiddleware",
+    "emotipal.platform.middleware_cache.NoStoreWhenLoggedInMiddleware",
 ]
 
 ROOT_URLCONF = "emotipal.urls"
@@ -199,7 +200,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = config.env_bool("EMOTIPAL_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Trusted only where a proxy in front sets it (and strips what clients send): EMOTIPAL_PROXY_SSL_HEADER.
+    SECURE_PROXY_SSL_HEADER = config.proxy_ssl_header(os.environ.get("EMOTIPAL_PROXY_SSL_HEADER", ""))
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("EMOTIPAL_HSTS_SECONDS", "31536000"))

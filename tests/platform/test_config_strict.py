@@ -107,7 +107,10 @@ def test_missing_secret_file_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, t
 def test_secret_key_and_field_keys_read_their_files_in_production(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    key, fernet = "k" * 60, Fernet.generate_key().decode()
+    key, fernet = (
+        Fernet.generate_key().decode() + Fernet.generate_key().decode(),
+        Fernet.generate_key().decode(),
+    )
     (tmp_path / "sk").write_text(key + "\n")
     (tmp_path / "fk").write_text(fernet + "\n")
     monkeypatch.delenv("EMOTIPAL_SECRET_KEY", raising=False)
