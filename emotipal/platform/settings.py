@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Only for the API docs page: with it installed, django-ninja serves Swagger UI from our static files.
+    "ninja",
     "django_htmx",
     # Before allauth, so that its templates (login page, layouts) override allauth's own.
     "emotipal.accounts",

@@ -64,3 +64,22 @@ def test_production_refuses_the_demo_field_key_and_a_patterned_one(
     fresh = Fernet.generate_key().decode()
     monkeypatch.setenv("EMOTIPAL_FIELD_KEYS", fresh)
     assert config.field_keys("production", tmp_path) == [fresh]
+
+
+def test_the_api_docs_use_no_cdn_and_are_hidden_from_outsiders_in_production(
+    world: World, settings: object
+) -> None:
+    from django.contrib.staticfiles import finders
+
+    page = world.login(None).get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "cdn." not in html and "jsdelivr" not in html
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert finders.find("ninja/swagger-ui-bundle.js") and finders.find("ninja/swagger-ui.css")
+    settings.PRODUCTION = True  # type: ignore[attr-defined]
+    hidden = world.login(None).get("/api/v1/docs")
+    assert hidden.status_code == 302 and "/accounts/login/" in hidden["Location"]
+    assert world.login(world.therapist).get("/api/v1/docs").status_code == 200
+    assert world.login(None).get("/api/v1/openapi.json").status_code == 302  # and its schema
+    assert world.login(world.therapist).get("/api/v1/openapi.json").status_code == 200
