@@ -6,6 +6,7 @@ in English, Spanish and Arabic."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -285,4 +286,52 @@ def test_log_out_anyway_deletes_the_unsent_entry_from_the_phone(
     assert page.evaluate("caches.keys()") == []
     assert page.evaluate("localStorage.length") == 0
     assert submitted(record) == []
+    context.close()
+
+
+def test_the_worker_sends_with_background_sync_when_no_page_is_open(
+    transactional_db: Any, live_server: Any, browser: Any
+) -> None:
+    world = client_world("en")
+    record = services.assign_homework(world.therapist, world.client_a, plan_for(world.thought_record))
+    base = live_server.url
+    context = browser.new_context(viewport=PHONE)
+    url = f"{base}/homework/{record.pk}/"
+    page = start(context, base, world.client_a.user.email, "en", [url])
+    go_offline(context)
+    fill_thought_record(page)
+    page.locator(SEND).click()
+    expect(page.locator("#outbox-status")).to_have_text(waiting("en", 1))
+    [item] = queued_entries(page)
+    page.goto("about:blank")  # no page of the app is open: only the worker can send it now
+    cdp = context.new_cdp_session(page)
+    registrations: list[dict[str, Any]] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    go_online(context)
+    deadline = time.monotonic() + 15
+    while not submitted(record) and time.monotonic() < deadline:
+        # Chromium fires the sync by itself when the connection is back; this only makes it not wait.
+        for registration in [r for r in registrations if not r.get("isDeleted")]:
+            cdp.send(
+                "ServiceWorker.dispatchSyncEvent",
+                {
+                    "origin": base,
+                    "registrationId": registration["registrationId"],
+                    "tag": "emotipal-outbox",
+                    "lastChance": False,
+                },
+            )
+        page.wait_for_timeout(500)
+    [entry] = submitted(record)
+    assert entry.idempotency_key == item["key"]
+
+    # The next page of the app says it was sent, once, and nothing is left on the phone.
+    page.goto(f"{base}/today/")
+    title = record.template_version.title
+    expect(page.locator("#outbox-status")).to_have_text(sent("en", title))
+    assert queued_entries(page) == []
+    page.reload()
+    expect(page.locator("#outbox-status")).to_be_hidden()
+    assert len(submitted(record)) == 1
     context.close()
