@@ -129,7 +129,7 @@ def outbox_texts() -> dict[str, Any]:
         "delete": _("Delete from this phone"),
         "confirmDelete": _("Delete this entry from this phone? It has not been sent."),
         "logoutWarning": _(
-            "Some entries have not been sent yet. Log out anyway and delete them from this phone?"
+            "Some entries have not been sent yet. Delete them from this phone and log out?"
         ),
     }
 

@@ -280,7 +280,7 @@ def test_log_out_anyway_deletes_the_unsent_entry_from_the_phone(
     open_menu(page)
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("dialog")).to_contain_text("Some entries have not been sent yet")
-    page.get_by_role("button", name="Log out anyway").click()
+    page.get_by_role("button", name="Delete them and log out").click()
     page.wait_for_url("**/accounts/login/")
     assert page.evaluate("indexedDB.databases().then(dbs => dbs.map(db => db.name))") == []
     assert page.evaluate("caches.keys()") == []
