@@ -128,9 +128,7 @@ def outbox_texts() -> dict[str, Any]:
         "open": _("Open the exercise"),
         "delete": _("Delete from this phone"),
         "confirmDelete": _("Delete this entry from this phone? It has not been sent."),
-        "logoutWarning": _(
-            "Some entries have not been sent yet. Delete them from this phone and log out?"
-        ),
+        "logoutWarning": _("Some entries have not been sent yet. Delete them from this phone and log out?"),
     }
 
 
