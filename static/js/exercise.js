@@ -46,7 +46,8 @@
   document.body.addEventListener("htmx:configRequest", function (event) {
     if (event.detail.elt !== form) { return; }
     // While a send is queued, a draft save reaching the server after it would open a second draft.
-    if (outbox.find(form.dataset.assignment)) { event.preventDefault(); return; }
+    var queued = outbox.find(form.dataset.assignment);
+    if (queued && !queued.attention) { event.preventDefault(); return; }
     pending = unsent;
     event.detail.parameters.active_seconds = String(pending);
   });
@@ -146,7 +147,8 @@
   // Typing after a queued send changes what will be sent, as typing changes a draft.
   function updateQueued() {
     var item = outbox.find(form.dataset.assignment);
-    if (item && !item.attention) { item.values = snapshot().values; outbox.put(item); }
+    // A refused one keeps what is typed too (it is restored on the next open), and stays refused until sent.
+    if (item) { item.values = snapshot().values; outbox.put(item, Boolean(item.attention)); }
   }
   form.addEventListener("input", updateQueued);
   form.addEventListener("change", updateQueued);

@@ -66,8 +66,9 @@
     }).catch(function () { return null; });  // no Background Sync: page open and `online` still send
   }
 
-  function put(item) {
-    delete item.attention;  // sent again: the client changed something, the server decides anew
+  // keep: the client is still fixing a refused entry (typing), so it stays refused until sent again.
+  function put(item, keep) {
+    if (!keep) { delete item.attention; }  // sent again: the server decides anew
     cache = cache.filter(function (i) { return i.key !== item.key; }).concat([item]);
     render();
     return store.put(item).then(function () {

@@ -335,3 +335,38 @@ def test_the_worker_sends_with_background_sync_when_no_page_is_open(
     expect(page.locator("#outbox-status")).to_be_hidden()
     assert len(submitted(record)) == 1
     context.close()
+
+
+def test_a_refused_send_on_its_own_page_keeps_the_fixes_until_sent(
+    transactional_db: Any, live_server: Any, browser: Any
+) -> None:
+    world = client_world("en")
+    record = services.assign_homework(world.therapist, world.client_a, plan_for(world.thought_record))
+    base = live_server.url
+    context = browser.new_context(viewport=PHONE)
+    url = f"{base}/homework/{record.pk}/"
+    page = start(context, base, world.client_a.user.email, "en", [url])
+    fill_thought_record(page)
+    page.fill("[name='a.emotions.0.intensity']", "500")
+    page.locator(SEND).click()
+    expect(page.locator("#form-error")).to_be_visible()
+    [item] = queued_entries(page)
+    assert item["attention"]["code"] == 400
+
+    # The fix is kept on the phone with the refused entry: a reload shows it, still to be sent.
+    page.fill("[name='a.emotions.0.intensity']", "70")
+    page.wait_for_function(
+        "() => window.EmotiPalOutboxStore.all().then(items => items.length === 1 && items[0].values"
+        ".some(pair => pair[0] === 'a.emotions.0.intensity' && pair[1] === '70'))"
+    )
+    page.reload()
+    expect(page.locator("[name='a.emotions.0.intensity']")).to_have_value("70")
+    expect(page.locator("#form-error")).to_be_visible()
+    assert submitted(record) == []
+
+    page.locator(SEND).click()
+    page.wait_for_url("**/my/entries/*/?sent=1")
+    [entry] = submitted(record)
+    assert entry.idempotency_key == item["key"] and entry.answers["emotions"][0]["intensity"] == 70
+    assert queued_entries(page) == []
+    context.close()
