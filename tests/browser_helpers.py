@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from playwright.sync_api import Page
 
 from tests.factories import PASSWORD
@@ -22,3 +24,14 @@ def open_menu(page: Page) -> None:
     toggle = page.locator(".menu-toggle")
     if toggle.count() and toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
+
+
+def queued_entries(page: Page) -> list[dict[str, Any]]:
+    """Everything in this device's outbox (IndexedDB, static/js/outbox-store.js), every user's."""
+    result: list[dict[str, Any]] = page.evaluate("window.EmotiPalOutboxStore.all()")
+    return result
+
+
+def wait_for_worker(page: Page) -> None:
+    """The service worker is installed and active, so the next pages opened are kept for offline use."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")

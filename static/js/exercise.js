@@ -46,7 +46,8 @@
   document.body.addEventListener("htmx:configRequest", function (event) {
     if (event.detail.elt !== form) { return; }
     // While a send is queued, a draft save reaching the server after it would open a second draft.
-    if (outbox.find(form.dataset.assignment)) { event.preventDefault(); return; }
+    var queued = outbox.find(form.dataset.assignment);
+    if (queued && !queued.attention) { event.preventDefault(); return; }
     pending = unsent;
     event.detail.parameters.active_seconds = String(pending);
   });
@@ -119,71 +120,88 @@
     if (shown) { shown.scrollIntoView({ block: "center" }); }
   }
 
+  function showAttention(item) {
+    restore(item);
+    keyInput.value = item.key;
+    if (item.attention.html) { showErrors(item.attention.html); return; }
+    statusLine.classList.remove("offline");
+    statusLine.textContent = item.attention.reason || form.dataset.refusedText;
+  }
+
   document.addEventListener("emotipal:outbox", function (event) {
     var detail = event.detail;
     if (detail.item.assignment !== form.dataset.assignment) { return; }
+    // An earlier practice of this exercise, sent while no page was open, is only mentioned in the status line.
+    if (detail.result.status === "sent" && detail.item.key !== keyInput.value) { return; }
     event.preventDefault();
     if (detail.result.status === "sent") { window.location.assign(detail.result.url); return; }
     ready();
-    if (detail.result.status === "invalid") {
+    if (detail.result.status === "attention") {
       unsent = Math.max(0, unsent - sentSeconds);  // the server counted them with the draft it kept
-      showErrors(detail.result.html);
+      var item = outbox.find(form.dataset.assignment);
+      if (item && item.attention) { showAttention(item); }
+      else if (detail.result.html) { showErrors(detail.result.html); }
     } else { showQueued(); }
-  });
-
-  // Another tab delivered this page's queued send (each tab flushes the whole outbox): go where it landed.
-  window.addEventListener("storage", function (event) {
-    if (event.key !== outbox.SENT) { return; }
-    var url = outbox.sentTo(keyInput.value);
-    if (url) { window.location.assign(url); }
   });
 
   // Typing after a queued send changes what will be sent, as typing changes a draft.
   function updateQueued() {
     var item = outbox.find(form.dataset.assignment);
-    if (item) { item.values = snapshot().values; outbox.put(item); }
+    // A refused one keeps what is typed too (it is restored on the next open), and stays refused until sent.
+    if (item) { item.values = snapshot().values; outbox.put(item, Boolean(item.attention)); }
   }
   form.addEventListener("input", updateQueued);
   form.addEventListener("change", updateQueued);
 
-  var queued = outbox.find(form.dataset.assignment);
-  if (queued) {
-    // Sent earlier without a connection: show what is waiting and keep its key, so it arrives once.
-    restore(queued);
-    keyInput.value = queued.key;
-    showQueued();
-  } else {
-    // Made on the device, not in the page: a send queued before a reload keeps its key across page loads.
-    keyInput.value = outbox.newKey();
-    var local = localStorage.getItem(storeKey);
-    if (local) {
-      try {
-        var saved = JSON.parse(local);
-        if (saved.savedAt >= parseInt(form.dataset.serverSaved || "0", 10)) {
-          restore(saved);
-          htmx.trigger(form, "retry-save");
-        }
-      } catch (e) { localStorage.removeItem(storeKey); }
+  // Runs before any send below (both wait for the outbox to be read; this one was queued first).
+  function start() {
+    var queued = outbox.find(form.dataset.assignment);
+    if (queued && queued.attention) {
+      // The server did not take it: the answers and the reason are back on the page, to change and send again.
+      showAttention(queued);
+    } else if (queued) {
+      // Sent earlier without a connection: show what is waiting and keep its key, so it arrives once.
+      restore(queued);
+      keyInput.value = queued.key;
+      showQueued();
+    } else {
+      // Made on the device, not in the page: a send queued before a reload keeps its key across page loads.
+      keyInput.value = outbox.newKey();
+      var local = localStorage.getItem(storeKey);
+      if (local) {
+        try {
+          var saved = JSON.parse(local);
+          if (saved.savedAt >= parseInt(form.dataset.serverSaved || "0", 10)) {
+            restore(saved);
+            htmx.trigger(form, "retry-save");
+          }
+        } catch (e) { localStorage.removeItem(storeKey); }
+      }
     }
   }
+  outbox.ready.then(start);
 
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();  // fetch, not a page load: offline, the browser's error page would replace this one
+  function send() {
     document.getElementById("active-seconds").value = String(unsent);
     var values = snapshot().values;
-    outbox.put({
+    var put = outbox.put({
       key: keyInput.value,
       user: outbox.user,
       assignment: form.dataset.assignment,
       url: new URL(form.action, window.location.href).pathname,
+      title: form.dataset.title || document.title,
       values: values,
       queuedAt: Math.floor(Date.now() / 1000),
     });
     localStorage.removeItem(storeKey);  // the outbox holds the answers now
     sentSeconds = unsent;
+    put.then(function () { outbox.flush(); });
+  }
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();  // fetch, not a page load: offline, the browser's error page would replace this one
     // Double taps send one entry anyway (idempotency key); this just shows that it is on its way.
     button.disabled = true;
     button.textContent = form.dataset.sendingText;
-    outbox.flush();
+    outbox.ready.then(send);
   });
 })();

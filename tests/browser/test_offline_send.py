@@ -10,7 +10,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from emotipal.homework import services
 from emotipal.homework.models import Entry
-from tests.browser_helpers import PHONE, log_in
+from tests.browser_helpers import PHONE, log_in, queued_entries, wait_for_worker
 from tests.factories import build_world, plan_for
 
 QUEUED = "Saved on this phone; it will be sent when you are back online."
@@ -58,6 +58,7 @@ def test_offline_send_survives_reload_and_arrives_once(
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     log_in(page, base, world.client_a.user.email)
+    wait_for_worker(page)
     page.goto(f"{base}/homework/{assignment.pk}/")
     expect(page.locator("[name='a.situation']")).to_be_visible()
 
@@ -84,8 +85,8 @@ def test_offline_send_survives_reload_and_arrives_once(
     go_online(context)
     today = context.new_page()
     today.goto(f"{base}/today/")
-    expect(today.locator("#outbox-notice")).to_have_text(
-        "Your answers saved on this phone have been sent.", timeout=10_000
+    expect(today.locator("#outbox-status")).to_have_text(
+        f"Sent: {assignment.template_version.title}", timeout=10_000
     )
     entries = submitted(assignment)
     assert len(entries) == 1
@@ -96,7 +97,7 @@ def test_offline_send_survives_reload_and_arrives_once(
     assert entry.effort == 3 and entry.idempotency_key
 
     # Nothing is left to send: the exercise page opens fresh, and opening pages sends nothing again.
-    assert today.evaluate("localStorage.getItem('emotipal-outbox')") is None
+    assert queued_entries(today) == []
     today.goto(f"{base}/homework/{assignment.pk}/")
     expect(today.locator("#draft-status")).not_to_have_text(QUEUED)
     today.goto(f"{base}/today/")
@@ -117,6 +118,7 @@ def test_two_offline_sends_in_two_tabs_each_arrive_once(
     context = browser.new_context(viewport=PHONE)
     first = context.new_page()
     log_in(first, base, world.client_a.user.email)
+    wait_for_worker(first)
     first.goto(f"{base}/homework/{record.pk}/")
     second = context.new_page()
     second.goto(f"{base}/homework/{exposure.pk}/")
@@ -132,7 +134,7 @@ def test_two_offline_sends_in_two_tabs_each_arrive_once(
     # Pressing send again while offline keeps one queued send (same key), not two.
     second.get_by_role("button", name="I've done it — send").click()
     expect(second.locator("#draft-status")).to_have_text(QUEUED)
-    queue = first.evaluate("JSON.parse(localStorage.getItem('emotipal-outbox'))")
+    queue = queued_entries(first)
     assert sorted(item["assignment"] for item in queue) == sorted([str(record.pk), str(exposure.pk)])
 
     # Back online, both tabs hear it and flush the same queue; each page lands on its sent page.
@@ -146,5 +148,5 @@ def test_two_offline_sends_in_two_tabs_each_arrive_once(
     exposure_entry = submitted(exposure)[0]
     assert exposure_entry.answers["situation"] == "Lift at work, in the basement"
     assert exposure_entry.answers["suds_peak"] == 80
-    assert first.evaluate("localStorage.getItem('emotipal-outbox')") is None
+    assert queued_entries(first) == []
     context.close()

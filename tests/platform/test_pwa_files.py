@@ -62,3 +62,24 @@ def test_logging_out_clears_the_device(db: Any, client: Client) -> None:
     assert response.status_code == 302
     assert response["Clear-Site-Data"] == '"cache", "storage"'
     assert "Clear-Site-Data" not in client.get("/accounts/login/")
+
+
+def test_the_offline_page_speaks_the_language_asked_for(db: Any, client: Client) -> None:
+    assert 'lang="en" dir="ltr"' in client.get("/offline/").content.decode()
+    spanish = client.get("/offline/?lang=es").content.decode()
+    assert 'lang="es" dir="ltr"' in spanish
+    arabic = client.get("/offline/?lang=ar").content.decode()
+    assert 'lang="ar" dir="rtl"' in arabic
+    # Anything else is the default language, never an error or a language we do not have.
+    assert 'lang="en" dir="ltr"' in client.get("/offline/?lang=xx%3Cscript").content.decode()
+
+
+def test_the_worker_carries_the_outbox_and_an_offline_page_per_language(db: Any, client: Client) -> None:
+    text = client.get("/sw.js").content.decode()
+    imports = json.loads(text.split("var IMPORTS = ", 1)[1].split(";", 1)[0])
+    # The store first: the Background Sync handler uses it.
+    assert [Path(i).name for i in imports] == ["outbox-store.js", "outbox-sw.js", "push-sw.js"]
+    pages = json.loads(text.split("var OFFLINE_PAGES = ", 1)[1].split(";", 1)[0])
+    assert pages == {code: f"/offline/?lang={code}" for code in ("en", "es", "ar")}
+    shell = json.loads(text.split("var SHELL_FILES = ", 1)[1].split(";", 1)[0])
+    assert set(pages.values()) <= set(shell) and any(s.endswith("outbox-store.js") for s in shell)

@@ -6,8 +6,10 @@
 var SHELL = "emotipal-shell-v1";
 var PAGES = "emotipal-pages";
 var SHELL_FILES = {{ shell_json }};
-var OFFLINE_URL = SHELL_FILES[SHELL_FILES.length - 1];
-// Hook for handlers added by other parts (web push: push and notificationclick).
+// The offline page in each language; the client's is the one their last page saved (outbox-store.js).
+var OFFLINE_PAGES = {{ offline_json }};
+var OFFLINE_DEFAULT = OFFLINE_PAGES["{{ default_language }}"];
+// Hook for handlers added by other parts (the outbox: Background Sync; web push: push and notificationclick).
 var IMPORTS = {{ imports_json }};
 if (IMPORTS.length) { importScripts.apply(self, IMPORTS); }
 
@@ -21,6 +23,14 @@ self.addEventListener("activate", function (event) {
       .map(function (n) { return caches.delete(n); }));
   }).then(function () { return self.clients.claim(); }));
 });
+
+function offlinePage() {
+  var store = self.EmotiPalOutboxStore;
+  var session = store ? store.session().catch(function () { return null; }) : Promise.resolve(null);
+  return session.then(function (s) {
+    return caches.match((s && OFFLINE_PAGES[s.lang]) || OFFLINE_DEFAULT);
+  });
+}
 
 function keepPage(request, response) {
   if (response.ok && !response.redirected && response.headers.get("{{ header }}")) {
@@ -40,7 +50,7 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(fetch(request).then(function (response) { return keepPage(request, response); },
       function () {
         return caches.open(PAGES).then(function (cache) { return cache.match(request); }).then(function (hit) {
-          return hit || caches.match(OFFLINE_URL);
+          return hit || offlinePage();
         });
       }));
     return;
