@@ -428,6 +428,8 @@ def missed_practices(
             paused_at__isnull=True,
         ).select_related("template_version")
     )
+    for a in assignments:  # their titles follow the client's language: one client object, read once
+        a.client = client
     done = set(
         Entry.objects.filter(
             assignment__in=assignments, status=Entry.Status.SUBMITTED, practice_date__gte=first

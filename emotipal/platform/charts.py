@@ -20,10 +20,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import altair as alt
-from django.utils.dateformat import format as date_format
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from emotipal.platform import formatting
 
 HEIGHT = 220
 MAX_DATE_LABELS = 5  # about what fits side by side at 375 px as "12 Mar"
@@ -78,7 +79,7 @@ def source_label(source: str) -> str:
 
 def day_label(day: date) -> str:
     """'3 Mar': short enough for a phone axis; month names come from Django's translations."""
-    return date_format(day, "j M")
+    return formatting.local(day, "SHORT_DAY")
 
 
 def _number(value: float | None, decimals: int = 0) -> str:
@@ -257,7 +258,7 @@ def practice_calendar(days: list[dict[str, Any]], chart_id: str = "chart-calenda
         {
             "week": (day - timedelta(days=day.weekday())).isoformat(),
             "weekday": weekdays[day.weekday()],
-            "date_label": date_format(day, "D j M"),
+            "date_label": formatting.local(day, "WEEKDAY_SHORT_DAY"),
             "done": int(d["done"]),
             "missed": bool(d["planned"] and not d["done"]),
         }
