@@ -52,7 +52,6 @@ ARABIC_MONTHS = [
     "نوفمبر",
     "ديسمبر",
 ]
-ARABIC_WEEKDAYS = ["الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"]
 THURSDAY = dt.datetime(2026, 12, 3, 14, 5, tzinfo=dt.UTC)
 
 
