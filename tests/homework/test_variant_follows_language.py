@@ -4,6 +4,7 @@ same framing in it; otherwise the therapist's choice stands. Entries record the 
 from __future__ import annotations
 
 import html
+import importlib
 from typing import Any
 
 import pytest
@@ -128,3 +129,15 @@ def test_the_therapists_choice_is_kept_where_the_new_language_has_no_such_varian
     assert (entry.variant_key, entry.language) == ("family-en", "en")
     staff = text_of(world.login(world.therapist).get(f"/clients/{world.client_a.pk}/"))
     assert "the client sees" not in staff  # what the therapist chose is what the client sees
+
+
+def test_entries_sent_before_the_language_column_get_their_variants_language(world: World) -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("emotipal.homework.migrations.0006_entry_language")
+    assignment = services.assign_homework(world.therapist, world.client_a, plan_for(world.thought_record))
+    entries = [submit(world, assignment, key) for key in ("one", "two")]
+    Entry.objects.filter(pk=entries[0].pk).update(variant_key="ar", language="")
+    Entry.objects.filter(pk=entries[1].pk).update(variant_key="base", language="")
+    migration.fill_language(apps, None)
+    assert [Entry.objects.get(pk=e.pk).language for e in entries] == ["ar", "en"]
