@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        from allauth.account import signals as account_signals
         from allauth.mfa import signals as mfa_signals
         from django.contrib.auth import signals as auth_signals
 
@@ -13,6 +14,9 @@ class AccountsConfig(AppConfig):
 
         # dispatch_uid: ready() can run more than once (tests, reloads); each receiver is connected once.
         auth_signals.user_logged_in.connect(receivers.on_logged_in, dispatch_uid="accounts.audit.login")
+        account_signals.user_logged_in.connect(
+            receivers.activate_language, dispatch_uid="accounts.language.login"
+        )
         auth_signals.user_logged_out.connect(receivers.on_logged_out, dispatch_uid="accounts.audit.logout")
         auth_signals.user_login_failed.connect(
             receivers.on_login_failed, dispatch_uid="accounts.audit.login_failed"

@@ -8,13 +8,30 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.utils import translation
 
+from emotipal.accounts.middleware import supported_language
 from emotipal.accounts.models import User
 from emotipal.platform.audit.services import record
 
 
 def on_logged_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     record(user, "auth.login", user)
+
+
+def activate_language(sender: Any, request: Any, user: User, response: Any = None, **kwargs: Any) -> None:
+    """The rest of the login request speaks the user's language, not the browser's: allauth's "Successfully
+    signed in as ..." and our own messages are rendered to text when added, after this (allauth's
+    user_logged_in, sent by its post_login just before it adds that message). The cookie keeps the login page
+    in that language after logging out, as choosing a language in settings does."""
+    language = supported_language(getattr(user, "language", None))
+    if not language:
+        return
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    if response is not None:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
 
 
 def on_logged_out(sender: Any, request: Any, user: User | None, **kwargs: Any) -> None:

@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework.models import Assignment, Entry, FearLadder, LadderStep
+from emotipal.library.variants import language_of_key
 
 LADDER = (
     "Everyday fears",
@@ -95,4 +96,6 @@ def _languages(profiles: dict[str, ClientProfile], showcase_key: str) -> None:
             variant = next((k for k in (f"family-{language}", language) if k in keys), "base")
             assignment.variant_key = variant
             assignment.save(update_fields=["variant_key"])
-            Entry.objects.filter(Q(assignment=assignment)).update(variant_key=variant)
+            Entry.objects.filter(Q(assignment=assignment)).update(
+                variant_key=variant, language=language_of_key(assignment.template_version.variants, variant)
+            )

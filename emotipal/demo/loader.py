@@ -261,6 +261,7 @@ def _store_entries(sim: SimClinic, assignments: dict[str, Assignment], cal: _Cal
                 difficulty=e.difficulty,
                 helpfulness=e.helpfulness,
                 edits_after_submit=e.edits_after_submit,
+                language="en",  # the template's own wording (demo/exposure.py moves some to es and ar)
                 last_edited_at=submitted_at + dt.timedelta(hours=2) if e.edits_after_submit else None,
             )
         )

@@ -6,14 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.analysis import engagement as eng
 from emotipal.homework import compliance, index_text
 from emotipal.homework.queries import week_start
-from emotipal.platform import charts, clock
+from emotipal.platform import charts, clock, formatting
 
 LIKERT_TO_PERCENT = 25  # ratings 0-4 drawn on the same 0-100 axis as percentages: 4 = 100
 
@@ -49,7 +48,7 @@ def _quality_points(by_week: dict[dt.date, list[eng.Figure]]) -> list[dict[str, 
             if done and done.value is not None and quality and quality.value is not None:
                 points.append(
                     {
-                        "label": _("Week of %(date)s") % {"date": date_format(week, "j M")},
+                        "label": _("Week of %(date)s") % {"date": formatting.local(week, "SHORT_DAY")},
                         "quantity_pct": done.value,
                         "quality": quality.value,
                         "source": source,

@@ -12,11 +12,16 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from emotipal.library.variants import find
+from emotipal.library import variants as library_variants
+from emotipal.platform import features
 from emotipal.platform.encryption import EncryptedJSONField, EncryptedTextField
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # shown through WEEKDAYS_ABBR (translated)
 RATING_VALIDATORS = [MinValueValidator(0), MaxValueValidator(4)]
+
+
+def _variant_label(variants: list[dict[str, object]] | None, key: str) -> str:
+    return library_variants.label_of(variants, key) or str(_("English (original)"))
 
 
 class TherapySession(models.Model):
@@ -103,10 +108,42 @@ class Assignment(models.Model):
         return f"{self.template_version.title} for {self.client}"
 
     @property
+    def shown_variant_key(self) -> str:
+        """The variant this client is shown and writes in: the one place Today, the exercise page, the API, the
+        entry and the therapist's pages ask (so they never disagree).
+
+        The therapist's choice (variant_key) in the client's language *now*: a client who changes language
+        in settings sees the same framing in the new language where the template has it, else the choice as
+        made. In a rationale_framing experiment's "family" arm, the family variant in their language instead.
+        Pages listing many assignments share one ClientProfile object, so the settings are read once."""
+        client = self.client
+        language = client.user.language
+        variants = self.template_version.variants
+        if features.value(client, "rationale_framing")["framing"] == "family":
+            family = library_variants.family_variant_key(variants, language)
+            if family is not None:
+                return family
+        return library_variants.follow_language(variants, self.variant_key, language)
+
+    @property
+    def shown_language(self) -> str:
+        """The language of the variant the client is shown."""
+        return library_variants.language_of_key(self.template_version.variants, self.shown_variant_key)
+
+    @property
     def display_title(self) -> str:
-        """The exercise's title in the variant chosen for this client (their language, their framing)."""
-        variant = find(self.template_version.variants, self.variant_key)
+        """The exercise's title in the variant this client is shown (their language, their framing)."""
+        variant = library_variants.find(self.template_version.variants, self.shown_variant_key)
         return str((variant or {}).get("title") or self.template_version.title)
+
+    @property
+    def chosen_variant_label(self) -> str:
+        """How the therapist's choice is named on their pages ("Original" for the template's own text)."""
+        return _variant_label(self.template_version.variants, self.variant_key)
+
+    @property
+    def shown_variant_label(self) -> str:
+        return _variant_label(self.template_version.variants, self.shown_variant_key)
 
     @property
     def weekdays(self) -> list[int]:
@@ -152,7 +189,12 @@ class Entry(models.Model):
     effort = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING_VALIDATORS)
     difficulty = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING_VALIDATORS)
     helpfulness = models.PositiveSmallIntegerField(null=True, blank=True, validators=RATING_VALIDATORS)
+    # The variant the client was shown when they sent it, and its language (for research: the assignment's
+    # variant is the therapist's choice, which the client's language may have overridden since).
     variant_key = models.CharField(max_length=40, default="base")
+    language = models.CharField(
+        max_length=10, blank=True, help_text="Language of the wording the client saw."
+    )
     ladder_step = models.ForeignKey(
         "homework.LadderStep", on_delete=models.SET_NULL, null=True, blank=True, related_name="practices"
     )
@@ -180,6 +222,11 @@ class Entry(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.status == self.Status.SUBMITTED
+
+    @property
+    def variant_label(self) -> str:
+        """The wording the client wrote this entry in, as the therapist's pages name it."""
+        return _variant_label(self.assignment.template_version.variants, self.variant_key)
 
 
 class EntryReview(models.Model):

@@ -74,6 +74,8 @@ class TodayItem:
 def today_items(client: ClientProfile, today: dt.date) -> list[TodayItem]:
     """What the client sees on Today: due items first, then the rest of this week's homework."""
     assignments = list(active_assignments(client, today))
+    for a in assignments:  # their titles follow the client's language and arm: one client object, read once
+        a.client = client
     noted = set(
         Barrier.objects.filter(assignment__in=assignments, day=today).values_list("assignment_id", flat=True)
     )

@@ -107,7 +107,9 @@ def review_session_for(assignment: Assignment, sessions: list[TherapySession]) -
 def due_for_review(client: ClientProfile, session: TherapySession) -> list[Assignment]:
     """The homework to be looked at in this session."""
     sessions = list(client.sessions.order_by("number"))
-    assignments = Assignment.objects.filter(client=client).select_related("template_version")
+    assignments = list(Assignment.objects.filter(client=client).select_related("template_version"))
+    for a in assignments:  # their titles follow the client's language: one client object, read once
+        a.client = client
     return [
         a for a in assignments if (s := review_session_for(a, sessions)) is not None and s.pk == session.pk
     ]
@@ -300,9 +302,12 @@ def submit_therapist_review(
 
 def open_assignments(client: ClientProfile) -> list[Assignment]:
     """Homework not yet stopped (running, paused or not started yet): what ending treatment would stop."""
-    return list(
+    assignments = list(
         Assignment.objects.filter(client=client, ended_at__isnull=True).select_related("template_version")
     )
+    for a in assignments:  # their titles follow the client's language: one client object, read once
+        a.client = client
+    return assignments
 
 
 def end_treatment(actor: Any, client: ClientProfile, day: dt.date, *, confirmed: bool = False) -> int:
@@ -428,6 +433,8 @@ def missed_practices(
             paused_at__isnull=True,
         ).select_related("template_version")
     )
+    for a in assignments:  # their titles follow the client's language: one client object, read once
+        a.client = client
     done = set(
         Entry.objects.filter(
             assignment__in=assignments, status=Entry.Status.SUBMITTED, practice_date__gte=first

@@ -28,6 +28,7 @@ from emotipal.homework.guided import last_homework, setting_session
 from emotipal.homework.ladders import step_for_practice
 from emotipal.homework.models import Assignment, Entry, EntryReview, TherapySession
 from emotipal.homework.signals import assignment_created
+from emotipal.library import variants
 from emotipal.library.access import assignable_versions
 from emotipal.library.models import TemplateVersion
 from emotipal.platform import clock
@@ -497,7 +498,8 @@ def submit_entry(user: Any, assignment_id: int, submission: Submission) -> tuple
             entry.difficulty = submission.difficulty
             entry.helpfulness = submission.helpfulness
             entry.idempotency_key = key
-            entry.variant_key = shown_variant_key(assignment)  # the framing the client was shown
+            entry.variant_key = shown_variant_key(assignment)  # the framing and language the client was shown
+            entry.language = variants.language_of_key(assignment.template_version.variants, entry.variant_key)
             entry.ladder_step = step
             _add_active_time(entry, submission.active_seconds)
             entry.save()

@@ -154,3 +154,67 @@ def text(base: dict[str, Any], variant: dict[str, Any] | None, key: str) -> str:
 
 def choices(variants: list[dict[str, Any]] | None) -> list[tuple[str, str]]:
     return [(BASE, "English (original)")] + [(v["key"], v["label"]) for v in variants or []]
+
+
+# --- following the client's language -----------------------------------------------------------------------
+
+BASE_LANGUAGE = "en"  # the template's own text is written in English
+PLAIN = ""  # the framing family of the base and of plain translations (variants that adapt only language)
+
+
+def language_of(code: str | None) -> str:
+    """ "es-MX" -> "es": variants are chosen by language, not by region."""
+    return (code or "").split("-")[0].lower()
+
+
+def family_of(variant: dict[str, Any] | None) -> str:
+    """The framing a variant belongs to, whatever its language: PLAIN for the base and plain translations,
+    otherwise its key without the language ending ("family-en" and "family-es" are both "family")."""
+    if variant is None or list(variant.get("adapts") or []) == ["language"]:
+        return PLAIN
+    key, language = str(variant.get("key") or ""), language_of(variant.get("language"))
+    return key[: -len(language) - 1] if language and key.endswith("-" + language) else key
+
+
+def follow_language(variants: list[dict[str, Any]] | None, key: str, language: str | None) -> str:
+    """The variant a client whose language is `language` is shown when `key` was chosen for them.
+
+    The therapist's choice stands when it is in the client's language, or when the template has no variant of
+    the same framing in that language: a culturally adapted variant is never swapped for a plain translation
+    (that would drop the adaptation the therapist chose), and nothing is shown in a language nobody wrote."""
+    wanted = language_of(language)
+    pinned = find(variants, key)
+    pinned_language = language_of(pinned.get("language")) if pinned else BASE_LANGUAGE
+    if not wanted or wanted == pinned_language:
+        return key
+    family = family_of(pinned)
+    if family == PLAIN and wanted == BASE_LANGUAGE:
+        return BASE
+    for variant in variants or []:
+        if language_of(variant.get("language")) == wanted and family_of(variant) == family:
+            return str(variant["key"])
+    return key
+
+
+def language_of_key(variants: list[dict[str, Any]] | None, key: str) -> str:
+    """The language a variant is written in (the base is English)."""
+    variant = find(variants, key)
+    return language_of(variant.get("language")) if variant else BASE_LANGUAGE
+
+
+FAMILY = "family"  # the family and community framing (the rationale_framing experiment's "family" arm)
+
+
+def family_variant_key(variants: list[dict[str, Any]] | None, language: str | None) -> str | None:
+    """The key of the template's family and community variant in that language, or None if it has none."""
+    wanted = language_of(language)
+    for variant in variants or []:
+        if family_of(variant) == FAMILY and language_of(variant.get("language")) == wanted:
+            return str(variant["key"])
+    return None
+
+
+def label_of(variants: list[dict[str, Any]] | None, key: str) -> str | None:
+    """A variant's label for therapists, or None for the base (its name is translated by the caller)."""
+    variant = find(variants, key)
+    return str(variant.get("label") or key) if variant else None

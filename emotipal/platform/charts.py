@@ -20,13 +20,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import altair as alt
-from django.utils.dateformat import format as date_format
+from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from emotipal.platform import formatting
+
 HEIGHT = 220
+RLI, PDI = "\u2067", "\u2069"  # Unicode right-to-left isolate: the text inside reads right to left
 MAX_DATE_LABELS = 5  # about what fits side by side at 375 px as "12 Mar"
+DATE_LABEL_CHARS = 35  # the characters (with a space between labels) that fit along an axis at 375 px
 NO_VALUE = "—"
 PLANNED_NOT_DONE = "·"
 
@@ -77,8 +81,10 @@ def source_label(source: str) -> str:
 
 
 def day_label(day: date) -> str:
-    """'3 Mar': short enough for a phone axis; month names come from Django's translations."""
-    return date_format(day, "j M")
+    """'3 Mar': short enough for a phone axis; month names come from Django's translations. In a right-to-left
+    language isolated so, so the day stays on the right of its month on an axis and in the table."""
+    label = formatting.local(day, "SHORT_DAY")
+    return rtl_isolated(label) if translation.get_language_bidi() else label
 
 
 def _number(value: float | None, decimals: int = 0) -> str:
@@ -118,15 +124,18 @@ def _all_weeks(weeks: Iterable[date]) -> list[date]:
     return sorted(given | stepped)
 
 
-def _week_axis(weeks: list[date], flush_first: bool = False) -> alt.Axis:
+def _week_axis(weeks: list[date]) -> alt.Axis:
     """A discrete week axis on ISO dates (unique, sorts chronologically) labelled 'd MMM'.
 
     Labels come from Python rather than Vega's time format: no time-zone shift of a date-only value in the
     browser, and the month names are Django's. Only a few are shown so they never overlap on a phone.
     """
-    step = max(1, math.ceil(len(weeks) / MAX_DATE_LABELS))
-    shown = weeks[::step]
-    labels = {w.isoformat(): day_label(w) for w in shown}
+    every = {w.isoformat(): day_label(w) for w in weeks}
+    # Longer labels (Arabic month names are never abbreviated: "19 أكتوبر") mean fewer of them in a row.
+    longest = max((len(label.strip(RLI + PDI)) for label in every.values()), default=1)
+    fit = max(2, min(MAX_DATE_LABELS, DATE_LABEL_CHARS // (longest + 1)))
+    step = max(1, math.ceil(len(weeks) / fit))
+    labels = {w.isoformat(): every[w.isoformat()] for w in weeks[::step]}
     return alt.Axis(
         title=None,
         values=list(labels),
@@ -136,22 +145,46 @@ def _week_axis(weeks: list[date], flush_first: bool = False) -> alt.Axis:
         labelOverlap="greedy",  # drop only a label that would touch another, not every other one
         ticks=False,
         domain=False,
-        # On a point scale the first week sits near the y axis; a centred label would run into the "0" there.
-        labelAlign=(
-            {
-                "condition": {"test": f"datum.value === '{weeks[0].isoformat()}'", "value": "left"},
-                "value": "center",
-            }
-            if flush_first
-            else "center"
-        ),
+        # The first week sits near the y axis (on a point scale and on a narrow band of a phone's bar chart):
+        # a centred label would run into the "0" there, so it starts at its week instead.
+        labelAlign={
+            "condition": {"test": f"datum.value === '{weeks[0].isoformat()}'", "value": "left"},
+            "value": "center",
+        },
     )
 
 
 def _spec(chart: alt.TopLevelMixin, description: str) -> dict[str, Any]:
     # to_dict() validates against the Vega-Lite schema; the description becomes the SVG's aria-label.
     chart = chart.properties(width="container", height=HEIGHT, description=description).configure(**CONFIG)
-    return chart.to_dict()
+    spec = chart.to_dict()
+    if not translation.get_language_bidi():
+        return spec
+    spec = _right_to_left(spec)
+    # Legends below the plot start on the right, where a right-to-left reader looks first (Vega's legend layout,
+    # passed through as it is: Vega-Lite's schema only types it as an expression).
+    legend = spec.setdefault("config", {}).setdefault("legend", {})
+    legend.update({"layout": {"bottom": {"anchor": "end"}, "top": {"anchor": "end"}}, "titleAnchor": "end"})
+    return spec
+
+
+def rtl_isolated(text: str) -> str:
+    """Text that reads right to left inside a left-to-right chart (see .chart-plot in emotipal.css): "19 أكتوبر"
+    keeps its number on the right, "(… 4 = 100)" its brackets. Invisible and zero width where it is drawn."""
+    return f"{RLI}{text}{PDI}" if text and not text.startswith(RLI) else text
+
+
+def _right_to_left(spec: Any) -> Any:
+    """The spec with every title (axes, legends, tooltips) isolated right to left. Legend labels are data
+    values that must match their scale's domain, so they are left as they are: plain words read well."""
+    if isinstance(spec, dict):
+        return {
+            k: rtl_isolated(v) if k == "title" and isinstance(v, str) else _right_to_left(v)
+            for k, v in spec.items()
+        }
+    if isinstance(spec, list):
+        return [_right_to_left(v) for v in spec]
+    return spec
 
 
 def _empty(chart_id: str, title: str, columns: list[str], rows: list[list[str]] | None = None) -> Chart:
@@ -210,7 +243,7 @@ def engagement_over_time(rows: list[dict[str, Any]], chart_id: str = "chart-enga
             x=alt.X(
                 "week:O",
                 scale=alt.Scale(domain=[w.isoformat() for w in weeks]),
-                axis=_week_axis(weeks, flush_first=True),
+                axis=_week_axis(weeks),
             ),
             y=alt.Y(
                 "value:Q",
@@ -257,7 +290,7 @@ def practice_calendar(days: list[dict[str, Any]], chart_id: str = "chart-calenda
         {
             "week": (day - timedelta(days=day.weekday())).isoformat(),
             "weekday": weekdays[day.weekday()],
-            "date_label": date_format(day, "D j M"),
+            "date_label": formatting.local(day, "WEEKDAY_SHORT_DAY"),
             "done": int(d["done"]),
             "missed": bool(d["planned"] and not d["done"]),
         }

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.formats import date_format, iter_format_modules
 
 NO_ANSWER = "—"
 
@@ -21,6 +22,49 @@ def day(value: dt.date | None) -> str:
     if value is None:
         return NO_ANSWER
     return date_format(value, "DATE_FORMAT")
+
+
+# The named formats of emotipal/platform/formats/<language>/formats.py, e.g. "SHORT_DAY" for "3 Dec" / "3 dic".
+LOCAL_FORMATS = (
+    "SHORT_DAY",
+    "DAY",
+    "LONG_DAY",
+    "DAY_MONTH",
+    "WEEKDAY_NUMBER",
+    "WEEKDAY_SHORT_DAY",
+    "WEEKDAY_DAY",
+    "WEEKDAY_FULL_DAY",
+    "SHORT_MOMENT",
+    "MOMENT",
+    "WEEKDAY_MOMENT",
+    "CHART_MONTH",
+)
+_format_cache: dict[tuple[str, str], str] = {}
+
+
+def local_format(name: str) -> str:
+    """The active language's pattern for one of LOCAL_FORMATS, English where a language has none. Django's
+    get_format only knows its own names, so ours are looked up in the same modules here."""
+    if name not in LOCAL_FORMATS:
+        raise ValueError(f"unknown local date format {name!r}; add it to every formats module")
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    cached = _format_cache.get((language, name))
+    if cached is None:
+        found = (
+            getattr(module, f"{name}_FORMAT", None)
+            for code in (language, "en")
+            for module in iter_format_modules(code, settings.FORMAT_MODULE_PATH)
+        )
+        cached = _format_cache[(language, name)] = str(next(f for f in found if f))
+    return cached
+
+
+def local(value: dt.date | None, name: str) -> str:
+    """A day or moment in one of the named short formats, in the viewer's language ("jue 3 dic" in Spanish).
+    A moment is formatted as given: put it in the reader's zone first (the template filter does)."""
+    if value is None:
+        return NO_ANSWER
+    return date_format(value, local_format(name))
 
 
 def moment(value: dt.datetime | None, tz: dt.tzinfo | None = None) -> str:

@@ -154,6 +154,8 @@ MFA_TOTP_ISSUER = "EmotiPal"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("ar", "العربية")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates per language on top of Django's own (Spanish "3 de diciembre de 2026", Arabic month names, ...).
+FORMAT_MODULE_PATH = ["emotipal.platform.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import altair as alt
-from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
+from emotipal.platform import formatting
 from emotipal.platform.charts import CONFIG, HEIGHT, NO_VALUE, Chart
 from emotipal.supervision.queries import PeriodCompetence, PeriodEngagement
 
@@ -24,7 +24,7 @@ def _pct(value: float | None) -> str:
 
 def month_label(day: Any) -> str:
     """Short enough for five side by side at 375 px ("Aug 26"), in the page's language."""
-    return date_format(day, "M y")
+    return formatting.local(day, "CHART_MONTH")
 
 
 _month = month_label

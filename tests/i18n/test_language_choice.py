@@ -105,7 +105,7 @@ def test_dates_use_the_users_language(world: World) -> None:
     token = ApiToken.objects.create(user=user, name="diario", token_hash="x" * 64, hint="ep_abc")
     moment = timezone.make_aware(dt.datetime(2026, 1, 15, 12, 0))
     ApiToken.objects.filter(pk=token.pk).update(created_at=moment)
-    assert "15 Ene 2026" in http.get("/settings/").content.decode()
+    assert "15 de enero de 2026" in http.get("/settings/").content.decode()  # Spanish spells it out
     User.objects.filter(pk=user.pk).update(language="ar")
     assert "15 يناير 2026" in http.get("/settings/").content.decode()
     User.objects.filter(pk=user.pk).update(language="en")

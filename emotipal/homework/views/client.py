@@ -39,11 +39,13 @@ def today(request: HttpRequest) -> HttpResponse:
     goal_progress = goals.progress_for([i.assignment for i in items], day)
     for item in items:
         item.progress = goal_progress[item.assignment.pk]  # type: ignore[attr-defined]
-    recent = (
+    recent = list(
         Entry.objects.filter(assignment__client=client, status=Entry.Status.SUBMITTED)
         .select_related("assignment__template_version", "review")
         .order_by("-submitted_at")[:5]
     )
+    for entry in recent:  # titles follow the client's language: one client object, read once
+        entry.assignment.client = client
     questionnaires = extensions.open_questionnaires.answer(client)
     to_self_review = _self_reviews_due(client, day) if reviews.client_leads_review(client) else []
     looking_back = (
@@ -249,7 +251,12 @@ def my_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 
 def _answer_rows(entry: Entry) -> list[dict[str, Any]]:
-    return answer_rows(entry.assignment.template_version.field_list, entry.answers or {})
+    """The entry's answers under the questions as the client reads them now: the framing it was written in,
+    in the language they use today (an entry written before a change of language reads in the new one)."""
+    version = entry.assignment.template_version
+    key = variants.follow_language(version.variants, entry.variant_key, entry.assignment.client.user.language)
+    fields = variants.apply_to_fields(version.field_list, variants.find(version.variants, key))
+    return answer_rows(fields, entry.answers or {})
 
 
 @client_required

@@ -75,6 +75,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     progress = goals.progress_for(list(assignments), today)
     for assignment in assignments:
         assignment.progress = progress[assignment.pk]  # type: ignore[attr-defined]
+        assignment.client = client  # one object: its language and experiment settings are read once
     for entry in entries:
         entry.ratings = [  # type: ignore[attr-defined]
             (RATING_NAMES[name], rating_label(name, getattr(entry, name)))

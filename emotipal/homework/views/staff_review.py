@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -30,7 +29,7 @@ from emotipal.homework.barriers import BARRIERS, STRATEGIES
 from emotipal.homework.models import Barrier, RetroactiveRating, SelfReview, TherapistReview, TherapySession
 from emotipal.homework.review_forms import parse_ratings, rating_form, rating_rows
 from emotipal.homework.services import HomeworkError
-from emotipal.platform import clock
+from emotipal.platform import clock, formatting
 from emotipal.platform.input_rules import parse_id
 
 
@@ -61,7 +60,7 @@ def record_session(request: HttpRequest, client_id: int) -> HttpResponse:
         messages.success(
             request,
             _("Session %(number)s on %(date)s recorded.")
-            % {"number": session.number, "date": date_format(session.date, "j M Y")},
+            % {"number": session.number, "date": formatting.local(session.date, "DAY")},
         )
     return redirect("client_detail", client_id=client.pk)
 

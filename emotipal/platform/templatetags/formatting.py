@@ -23,3 +23,12 @@ def day(value: dt.date | None) -> str:
 @register.filter(name="moment")
 def moment(value: dt.datetime | None, zone: dt.tzinfo | None = None) -> str:
     return formatting.moment(value, zone or None)
+
+
+@register.filter(name="local", expects_localtime=True)
+def local(value: dt.date | None, name: str) -> str:
+    """`{{ day|local:"WEEKDAY_SHORT_DAY" }}`: "Thu 3 Dec", "jue 3 dic", "الخميس 3 ديسمبر" (formatting.local).
+    Moments arrive in the page's active zone, as with Django's |date."""
+    if value in (None, ""):
+        return ""
+    return formatting.local(value, name)

@@ -203,6 +203,7 @@ def static_codebook() -> dict[str, list[Variable]]:
             timing="contemporaneous",
         ),
         _v(t, "variant_key", "Variant the entry was written in"),
+        _v(t, "language", "Language of the wording the client saw (en, es, ar)"),
         _key(t, "ladder_step_key", "ladder step practised"),
         _v(t, "reviewed", "The therapist reviewed the entry", "boolean"),
         _v(t, "started_at_shifted", "When the attempt started (shifted)", "datetime", note=SHIFT_NOTE),

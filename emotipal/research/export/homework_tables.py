@@ -92,6 +92,7 @@ def entries(ctx: Context) -> Iterator[Row]:
             "difficulty": e.difficulty,
             "helpfulness": e.helpfulness,
             "variant_key": e.variant_key,
+            "language": e.language,
             "ladder_step_key": ctx.keys("step", e.ladder_step_id),
             "reviewed": bool(getattr(e, "was_reviewed", False)),
             "started_at_shifted": p.shifted_at(e.started_at),
