@@ -130,11 +130,17 @@
 
   document.addEventListener("emotipal:outbox", function (event) {
     var detail = event.detail;
+    if (detail.result.status === "sent") {
+      // This page's own send goes where it landed, whoever delivered it (this tab, another, the service worker)
+      // and however the news came (the send's answer, a broadcast, or only its receipt, which names no
+      // assignment). An earlier practice of this exercise, sent while no page was open, is only mentioned.
+      if (detail.item.key !== keyInput.value) { return; }
+      event.preventDefault();
+      window.location.assign(detail.result.url);
+      return;
+    }
     if (detail.item.assignment !== form.dataset.assignment) { return; }
-    // An earlier practice of this exercise, sent while no page was open, is only mentioned in the status line.
-    if (detail.result.status === "sent" && detail.item.key !== keyInput.value) { return; }
     event.preventDefault();
-    if (detail.result.status === "sent") { window.location.assign(detail.result.url); return; }
     ready();
     if (detail.result.status === "attention") {
       unsent = Math.max(0, unsent - sentSeconds);  // the server counted them with the draft it kept

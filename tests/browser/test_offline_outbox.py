@@ -160,6 +160,9 @@ def test_entries_from_the_localstorage_outbox_move_over_and_arrive_once(
     # Moved to IndexedDB with its key, then sent once and removed from the phone.
     expect(page.locator("#outbox-status")).to_be_hidden()
     page.wait_for_function("key => window.EmotiPalOutboxStore.sentTo(key).then(r => r !== null)", arg=key)
+    # The receipt is written just before the entry leaves the queue (a receipt without the entry gone is
+    # harmless; the other way round a tab could miss where its send landed).
+    page.wait_for_function("() => window.EmotiPalOutboxStore.all().then(items => items.length === 0)")
     assert page.evaluate("localStorage.getItem('emotipal-outbox')") is None
     assert queued_entries(page) == []
     [entry] = submitted(record)
