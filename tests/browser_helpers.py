@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from playwright.sync_api import Page
@@ -24,6 +25,19 @@ def open_menu(page: Page) -> None:
     toggle = page.locator(".menu-toggle")
     if toggle.count() and toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
+
+
+def wait_until(page: Page, expression: str, arg: Any = None, timeout: float = 15.0) -> None:
+    """Until the page's expression (which may return a promise: IndexedDB, caches) comes out true.
+
+    Not page.wait_for_function: it takes a returned promise itself as the truthy answer, so an asynchronous
+    condition would pass at once (microsoft/playwright#29132). page.evaluate waits for the promise.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s: {expression}")
+        page.wait_for_timeout(100)
 
 
 def queued_entries(page: Page) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser_helpers import PHONE, log_in, open_menu
+from tests.browser_helpers import PHONE, log_in, open_menu, wait_until
 from tests.factories import build_world
 
 
@@ -20,12 +20,9 @@ def test_today_installs_works_offline_and_logout_clears_it(
     page = context.new_page()
     log_in(page, base, world.client_a.user.email)
     page.goto(f"{base}/today/")
-    page.wait_for_function(
-        "navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready.then(() => true)"
-    )
-    page.evaluate("navigator.serviceWorker.ready")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now through the worker, which keeps a copy
-    page.wait_for_function("caches.open('emotipal-pages').then(c => c.keys()).then(k => k.length > 0)")
+    wait_until(page, "caches.open('emotipal-pages').then(c => c.keys()).then(k => k.length > 0)")
     cdp = context.new_cdp_session(page)
     errors = [e["errorId"] for e in cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]]
     # Playwright's contexts are off-the-record profiles, which Chromium never installs from; every other

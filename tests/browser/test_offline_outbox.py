@@ -17,7 +17,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from emotipal.homework import services
 from emotipal.homework.models import Entry
 from tests.browser.test_offline_send import fill_exposure, fill_thought_record, go_offline, go_online
-from tests.browser_helpers import PHONE, log_in, open_menu, queued_entries, wait_for_worker
+from tests.browser_helpers import PHONE, log_in, open_menu, queued_entries, wait_for_worker, wait_until
 from tests.factories import build_world, plan_for
 
 LANGUAGES = ["en", "es", "ar"]
@@ -159,10 +159,10 @@ def test_entries_from_the_localstorage_outbox_move_over_and_arrive_once(
     page.goto(f"{base}/today/")
     # Moved to IndexedDB with its key, then sent once and removed from the phone.
     expect(page.locator("#outbox-status")).to_be_hidden()
-    page.wait_for_function("key => window.EmotiPalOutboxStore.sentTo(key).then(r => r !== null)", arg=key)
+    wait_until(page, "key => window.EmotiPalOutboxStore.sentTo(key).then(r => r !== null)", key)
     # The receipt is written just before the entry leaves the queue (a receipt without the entry gone is
     # harmless; the other way round a tab could miss where its send landed).
-    page.wait_for_function("() => window.EmotiPalOutboxStore.all().then(items => items.length === 0)")
+    wait_until(page, "() => window.EmotiPalOutboxStore.all().then(items => items.length === 0)")
     assert page.evaluate("localStorage.getItem('emotipal-outbox')") is None
     assert queued_entries(page) == []
     [entry] = submitted(record)
@@ -358,7 +358,8 @@ def test_a_refused_send_on_its_own_page_keeps_the_fixes_until_sent(
 
     # The fix is kept on the phone with the refused entry: a reload shows it, still to be sent.
     page.fill("[name='a.emotions.0.intensity']", "70")
-    page.wait_for_function(
+    wait_until(
+        page,
         "() => window.EmotiPalOutboxStore.all().then(items => items.length === 1 && items[0].values"
         ".some(pair => pair[0] === 'a.emotions.0.intensity' && pair[1] === '70'))"
     )
