@@ -27,5 +27,9 @@ def test_no_browser_test_waits_on_a_promise_with_wait_for_function() -> None:
 
 
 def test_the_check_sees_a_promise_wait_across_lines() -> None:
-    source = 'page.wait_for_function(\n    "() => window.EmotiPalOutboxStore.all().then(i => i.length === 0)"\n)'
-    assert promise_waits(source) and not promise_waits('page.wait_for_function("() => window.ready === true")')
+    source = (
+        'page.wait_for_function(\n    "() => window.EmotiPalOutboxStore.all().then(i => i.length === 0)"\n)'
+    )
+    assert promise_waits(source) and not promise_waits(
+        'page.wait_for_function("() => window.ready === true")'
+    )

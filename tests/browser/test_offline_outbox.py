@@ -361,7 +361,7 @@ def test_a_refused_send_on_its_own_page_keeps_the_fixes_until_sent(
     wait_until(
         page,
         "() => window.EmotiPalOutboxStore.all().then(items => items.length === 1 && items[0].values"
-        ".some(pair => pair[0] === 'a.emotions.0.intensity' && pair[1] === '70'))"
+        ".some(pair => pair[0] === 'a.emotions.0.intensity' && pair[1] === '70'))",
     )
     page.reload()
     expect(page.locator("[name='a.emotions.0.intensity']")).to_have_value("70")
