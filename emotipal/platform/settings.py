@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 from emotipal.platform import config
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     # Only for the API docs page: with it installed, django-ninja serves Swagger UI from our static files.
     "ninja",
+    "csp",
     "django_htmx",
     # Before allauth, so that its templates (login page, layouts) override allauth's own.
     "emotipal.accounts",
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -211,6 +214,28 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("EMOTIPAL_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Content-Security-Policy (django-csp) on every response: scripts only from this server and with the page's
+# nonce, never inline or eval'd (charts use Vega's expression interpreter, static/js/charts.js); styles only
+# from our stylesheet (no style attributes: tests/platform/test_content_security_policy.py scans the
+# templates). The analysis report sets its own, stricter policy (research/views/analyses.py) and keeps it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 LOGGING = {
     "version": 1,

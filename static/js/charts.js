@@ -25,7 +25,14 @@
     }
     if (typeof window.vegaEmbed !== "function") { showTable(el); return; }
     // actions: false hides the export menu; svg keeps text crisp and gives the chart an aria-label.
-    window.vegaEmbed(el, spec, { actions: false, renderer: "svg" }).catch(function (err) {
+    // Under the Content-Security-Policy: ast makes Vega run its expressions through the interpreter bundled
+    // in vega-embed instead of compiling them with new Function (no 'unsafe-eval'), and defaultStyle: false
+    // and tooltip.disableDefaultStyle keep vega-embed and its tooltip from adding <style> elements (no
+    // 'unsafe-inline'); emotipal.css styles the chart and #vg-tooltip-element.
+    var options = {
+      actions: false, renderer: "svg", ast: true, defaultStyle: false, tooltip: { disableDefaultStyle: true },
+    };
+    window.vegaEmbed(el, spec, options).catch(function (err) {
       if (window.console) { console.warn("chart not drawn:", el.id, err); }
       showTable(el);
     });

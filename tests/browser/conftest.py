@@ -31,6 +31,53 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+# Each page reports a blocked script, style or eval to its console, where the watcher below collects it.
+REPORT_VIOLATIONS = """document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+    " at " + e.sourceFile + ":" + e.lineNumber);
+});"""
+
+
+class WatchedBrowser:
+    """The browser, with every context and page it makes collecting Content-Security-Policy violations:
+    no page may log one (issue 14), and the autouse fixture below fails any browser test where one did."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def _watch(self, target: Any) -> Any:
+        target.add_init_script(REPORT_VIOLATIONS)
+        target.on("console", self._heard)
+        return target
+
+    def _heard(self, message: Any) -> None:
+        text = message.text
+        if text.startswith("CSP violation:") or "Content Security Policy" in text:
+            self.violations.append(f"{message.location.get('url', '')}: {text}")
+
+    def new_context(self, **options: Any) -> Any:
+        return self._watch(self._browser.new_context(**options))
+
+    def new_page(self, **options: Any) -> Any:
+        return self._watch(self._browser.new_page(**options))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    watched: WatchedBrowser = request.getfixturevalue("browser")
+    watched.violations.clear()
+    yield
+    found, watched.violations[:] = list(watched.violations), []
+    assert found == [], "the page logged Content-Security-Policy violations"
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
@@ -41,5 +88,5 @@ def browser() -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
+        yield WatchedBrowser(instance)
         instance.close()

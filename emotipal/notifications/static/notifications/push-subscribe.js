@@ -12,9 +12,9 @@
 
   function say(text, on) {
     status.textContent = text;
-    // style, not the hidden attribute: .btn sets display, which wins over [hidden].
-    onButton.style.display = on ? "none" : "";
-    offButton.style.display = on ? "" : "none";
+    // The hidden attribute (emotipal.css makes [hidden] win over .btn's display).
+    onButton.hidden = on;
+    offButton.hidden = !on;
   }
 
   function keyBytes(base64url) {
@@ -40,7 +40,7 @@
 
   if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
     say(words.unsupported, false);
-    onButton.style.display = "none";
+    onButton.hidden = true;
     return;
   }
   say(Notification.permission === "denied" ? words.denied : words.off, false);
