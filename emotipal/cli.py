@@ -14,6 +14,8 @@ emotipal research export --study SLUG --out DIR               a study's de-ident
 emotipal settle_mrt_outcomes     micro-randomised trials: settle the proximal outcome of past decision points
 emotipal audit_verify [--no-seal] seal the audit trail and check its chain; names the first row changed or deleted
 emotipal rotate_field_keys       re-encrypt every encrypted field with the first of EMOTIPAL_FIELD_KEYS
+emotipal backup --out FILE       the whole database, encrypted with EMOTIPAL_BACKUP_KEY (see README, Backups)
+emotipal restore FILE            a backup into an empty database; checks row counts, encrypted fields, audit chain
 emotipal simulate --clients N --weeks W --true-r R --halo H --therapist-sd SD --seed S --out DIR
                                  data set with known truth (R: the reference figure's correlation)
 emotipal analyse DIR [--format json|text] [--html report.html] compliance-outcome analysis of a data set

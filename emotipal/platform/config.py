@@ -113,11 +113,46 @@ def field_keys(env: str, local_dir: Path) -> list[str]:
         except ValueError as exc:
             raise ImproperlyConfigured("EMOTIPAL_FIELD_KEYS holds a value that is not a Fernet key") from exc
     if env == "production":
-        _refuse_weak_field_keys(keys, local_dir)
+        _refuse_weak_keys("EMOTIPAL_FIELD_KEYS", keys, local_dir)
     return keys
 
 
-def _refuse_weak_field_keys(keys: list[str], local_dir: Path) -> None:
+def backup_keys(env: str, local_dir: Path, field_keys: list[str]) -> list[str]:
+    """Keys of `emotipal backup` and `restore` (EMOTIPAL_BACKUP_KEY): the first encrypts, all decrypt, so
+    backups made before a new key was put first still restore. Read by those two commands only, so the web
+    processes need not hold it; never generated (a backup under a key kept beside the data protects nothing).
+
+    Each is a Fernet-format key (URL-safe base64 of 32 random bytes), and none may be a field key: one leaked
+    key would then open both the backup and the fields inside it."""
+    raw = env_secret("EMOTIPAL_BACKUP_KEY").strip()
+    if not raw:
+        raise ImproperlyConfigured(
+            "EMOTIPAL_BACKUP_KEY is not set: backups are encrypted with a key of their own. Generate one with "
+            'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" '
+            "and keep it apart from the backups and from EMOTIPAL_FIELD_KEYS."
+        )
+    keys = [k.strip() for k in raw.split(",") if k.strip()]
+    for key in keys:
+        try:
+            Fernet(key.encode())
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                "EMOTIPAL_BACKUP_KEY holds a value that is not a key (URL-safe base64 of 32 bytes, as "
+                "Fernet.generate_key() makes)."
+            ) from exc
+    if len(set(keys)) != len(keys):
+        raise ImproperlyConfigured("EMOTIPAL_BACKUP_KEY holds the same key twice.")
+    if set(keys) & set(field_keys):
+        raise ImproperlyConfigured(
+            "EMOTIPAL_BACKUP_KEY holds a key that is also in EMOTIPAL_FIELD_KEYS: give backups a key of their "
+            "own, so one leaked key does not open both the backup and the fields inside it."
+        )
+    if env == "production":
+        _refuse_weak_keys("EMOTIPAL_BACKUP_KEY", keys, local_dir)
+    return keys
+
+
+def _refuse_weak_keys(name: str, keys: list[str], local_dir: Path) -> None:
     """A key made by hand (few different bytes) or the demo's own key, copied from its local file, would
     protect nothing: production refuses both."""
     demo_file = local_dir / "field_keys"
@@ -125,11 +160,11 @@ def _refuse_weak_field_keys(keys: list[str], local_dir: Path) -> None:
     for key in keys:
         if key in demo:
             raise ImproperlyConfigured(
-                "EMOTIPAL_FIELD_KEYS holds the demo's key (from the local folder): generate a new one."
+                f"{name} holds the demo's key (from the local folder): generate a new one."
             )
         if len(set(base64.urlsafe_b64decode(key))) < MIN_DISTINCT_BYTES:
             raise ImproperlyConfigured(
-                "EMOTIPAL_FIELD_KEYS holds a key that is not random: generate one with Fernet.generate_key()."
+                f"{name} holds a key that is not random: generate one with Fernet.generate_key()."
             )
 
 

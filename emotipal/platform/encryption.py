@@ -2,7 +2,8 @@
 
 Fernet (AES-128-CBC with HMAC-SHA256) from the `cryptography` package; keys come from EMOTIPAL_FIELD_KEYS.
 MultiFernet encrypts with the first key and decrypts with any, which is what key rotation needs:
-put a new key first, keep the old ones, run `emotipal rotate_field_keys`, then drop the old keys.
+put a new key first, keep the old ones, run `emotipal rotate_field_keys`, then drop the old keys (once no
+backup made before the rotation is kept: a backup holds the values as they were encrypted then).
 """
 
 from __future__ import annotations

@@ -66,6 +66,23 @@ def test_production_refuses_the_demo_field_key_and_a_patterned_one(
     assert config.field_keys("production", tmp_path) == [fresh]
 
 
+def test_production_refuses_weak_or_demo_backup_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EMOTIPAL_BACKUP_KEY_FILE", raising=False)
+    demo = config.field_keys("demo", tmp_path)[0]  # the demo's field key, in the local folder
+    fresh = Fernet.generate_key().decode()
+    for value, refusal in {
+        "A" * 43 + "=": "not random",
+        demo: "demo's key",
+        "hunter2": "not a key",
+        f"{fresh},{fresh}": "same key twice",
+    }.items():
+        monkeypatch.setenv("EMOTIPAL_BACKUP_KEY", value)
+        with pytest.raises(ImproperlyConfigured, match=refusal):
+            config.backup_keys("production", tmp_path, [Fernet.generate_key().decode()])
+    monkeypatch.setenv("EMOTIPAL_BACKUP_KEY", f" {fresh} , {demo}")
+    assert config.backup_keys("development", tmp_path, []) == [fresh, demo]
+
+
 def test_the_api_docs_use_no_cdn_and_are_hidden_from_outsiders_in_production(
     world: World, settings: object
 ) -> None:
