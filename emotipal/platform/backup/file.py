@@ -29,7 +29,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.utils.translation import gettext as _
 
 from emotipal.platform.backup.errors import BackupError
 
@@ -63,7 +62,7 @@ def _file_key(key: str, salt: bytes) -> AESGCM:
 
 def _nonce(prefix: bytes, counter: int, last: bool) -> bytes:
     if counter >= MAX_CHUNKS:
-        raise BackupError(_("The backup is too large for one file (over 2^32 chunks)."))
+        raise BackupError("The backup is too large for one file (over 2^32 chunks).")
     return prefix + counter.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
 
 
@@ -140,7 +139,7 @@ def manifest_block(manifest: dict[str, Any]) -> bytes:
 
 
 def read_header(source: BinaryIO) -> Header:
-    not_ours = _("This file is not an EmotiPal backup (it does not start like one).")
+    not_ours = "This file is not an EmotiPal backup (it does not start like one)."
     if source.read(len(MAGIC)) != MAGIC:
         raise BackupError(not_ours)
     length = int.from_bytes(source.read(4), "big")
@@ -151,8 +150,9 @@ def read_header(source: BinaryIO) -> Header:
         fields = json.loads(body)
         if fields["format"] != FORMAT:
             raise BackupError(
-                _("This backup has format %(found)s; this EmotiPal reads format %(known)s.")
-                % {"found": fields["format"], "known": FORMAT}
+                ("This backup has format {found}; this EmotiPal reads format {known}.").format(
+                    found=fields["format"], known=FORMAT
+                )
             )
         header = Header(
             vendor=str(fields["vendor"]),
@@ -164,10 +164,10 @@ def read_header(source: BinaryIO) -> Header:
             raw=MAGIC + length.to_bytes(4, "big") + body,
         )
     except (ValueError, KeyError, TypeError) as exc:
-        raise BackupError(_("The backup's header is damaged: the file cannot be read.")) from exc
+        raise BackupError("The backup's header is damaged: the file cannot be read.") from exc
     low, high = CHUNK_LIMITS
     if len(header.nonce_prefix) != NONCE_PREFIX or not low <= header.chunk_size <= high:
-        raise BackupError(_("The backup's header is damaged: the file cannot be read."))
+        raise BackupError("The backup's header is damaged: the file cannot be read.")
     return header
 
 
@@ -177,11 +177,10 @@ def choose_key(header: Header, keys: list[str]) -> tuple[str, int]:
         if key_id(key) == header.key_id:
             return key, place
     raise BackupError(
-        _(
-            "This backup was made with backup key %(wanted)s, which is not in EMOTIPAL_BACKUP_KEY (it holds "
-            "%(held)s). Add the key the backup was made with (after the current one); nothing was changed."
-        )
-        % {"wanted": header.key_id, "held": ", ".join(key_id(k) for k in keys)}
+        (
+            "This backup was made with backup key {wanted}, which is not in EMOTIPAL_BACKUP_KEY (it holds "
+            "{held}). Add the key the backup was made with (after the current one); nothing was changed."
+        ).format(wanted=header.key_id, held=", ".join(key_id(k) for k in keys))
     )
 
 
@@ -213,11 +212,8 @@ def decrypt(source: BinaryIO, header: Header, key: str) -> Iterator[bytes]:
             yield aead.decrypt(_nonce(header.nonce_prefix, counter, last), chunk, aad)
         except InvalidTag as exc:
             raise BackupError(
-                _(
-                    "The backup file is damaged or was altered (part %(part)s does not authenticate), or it "
-                    "was cut short. Nothing was changed."
-                )
-                % {"part": counter + 1}
+                f"The backup file is damaged or was altered (part {counter + 1} does not authenticate), or it "
+                "was cut short. Nothing was changed."
             ) from exc
         if last:
             return
@@ -248,7 +244,7 @@ class Plaintext:
         except ValueError:
             manifest = None
         if not isinstance(manifest, dict):
-            raise BackupError(_("The backup's manifest cannot be read (the file was made wrongly)."))
+            raise BackupError("The backup's manifest cannot be read (the file was made wrongly).")
         return manifest
 
     def blocks(self) -> Iterator[bytes]:

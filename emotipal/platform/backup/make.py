@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from emotipal.platform.audit.services import record
 from emotipal.platform.backup import postgres, sqlite
 from emotipal.platform.backup.errors import BackupError
@@ -64,25 +62,20 @@ def _write_sqlite(connection: Any, encryptor: Encryptor) -> dict[str, Any]:
 
 def _check_target(out: Path) -> None:
     if out.exists():
-        raise BackupError(
-            _("%(path)s already exists: choose a new name (a backup never overwrites a file).")
-            % {"path": out}
-        )
+        raise BackupError(f"{out} already exists: choose a new name (a backup never overwrites a file).")
     if not out.parent.is_dir():
-        raise BackupError(_("The folder %(folder)s does not exist.") % {"folder": out.parent})
+        raise BackupError(f"The folder {out.parent} does not exist.")
 
 
 def make_backup(connection: Any, out: Path) -> Made:
     key = backup_keys()[0]
     if connection.vendor not in VENDORS:
-        raise BackupError(
-            _("Backups support PostgreSQL and SQLite, not %(vendor)s.") % {"vendor": connection.vendor}
-        )
+        raise BackupError(f"Backups support PostgreSQL and SQLite, not {connection.vendor}.")
     if connection.vendor == "sqlite" and connection.is_in_memory_db() and connection.in_atomic_block:
         # Only Django's own connection reaches an in-memory database, and SQLite's backup from a connection
         # in a write transaction waits for it forever. A file or PostgreSQL is read through a connection of
         # its own, which sees what is committed.
-        raise BackupError(_("An in-memory SQLite database cannot be backed up inside a transaction."))
+        raise BackupError("An in-memory SQLite database cannot be backed up inside a transaction.")
     _check_target(out)
     # Written under a temporary name beside the target (readable by this account only), renamed when
     # complete: a backup that failed half way never looks like one.

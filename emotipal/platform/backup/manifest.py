@@ -19,7 +19,6 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from django.apps import apps
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from emotipal.platform.backup.errors import BackupError
 from emotipal.platform.backup.file import key_bytes
@@ -101,12 +100,9 @@ def take_samples(cursor: Any, tables: set[str]) -> list[dict[str, Any]]:
             check = sample_check(column, pk, token)
             if check is None:
                 raise BackupError(
-                    _(
-                        "%(table)s.%(column)s of row %(pk)s cannot be decrypted with EMOTIPAL_FIELD_KEYS, so "
-                        "this backup could not be restored readable: put back the field key that was removed "
-                        "(see README, rotating the encryption key). No backup was written."
-                    )
-                    % {"table": column.table, "column": column.column, "pk": pk}
+                    f"{column.table}.{column.column} of row {pk} cannot be decrypted with EMOTIPAL_FIELD_KEYS, so "
+                    "this backup could not be restored readable: put back the field key that was removed "
+                    "(see README, rotating the encryption key). No backup was written."
                 )
             samples.append(
                 {"table": column.table, "pk_column": column.pk, "column": column.column, "pk": pk}
@@ -146,18 +142,14 @@ def verify_loaded(cursor: Any, tables: list[str], manifest: dict[str, Any]) -> V
     expected: dict[str, int] = {str(k): int(v) for k, v in manifest["tables"].items()}
     missing = sorted(set(expected) - set(tables))
     for table in missing:
-        result.problems.append(_("table %(table)s is missing") % {"table": table})
+        result.problems.append(f"table {table} is missing")
     found = row_counts(cursor, [t for t in expected if t in tables])
     for table, count in found.items():
         if count != expected[table]:
-            result.problems.append(
-                _("table %(table)s has %(found)s rows, the backup recorded %(expected)s")
-                % {"table": table, "found": count, "expected": expected[table]}
-            )
+            result.problems.append(f"table {table} has {count} rows, the backup recorded {expected[table]}")
     matching = sum(1 for t, c in found.items() if c == expected[t])
     result.lines.append(
-        _("row counts: %(matching)s of %(tables)s tables match the manifest (%(rows)s rows)")
-        % {"matching": matching, "tables": len(expected), "rows": sum(found.values())}
+        f"row counts: {matching} of {len(expected)} tables match the manifest ({sum(found.values())} rows)"
     )
     good = 0
     for sample in manifest.get("samples", []):
@@ -172,11 +164,13 @@ def verify_loaded(cursor: Any, tables: list[str], manifest: dict[str, Any]) -> V
             good += 1
         else:
             result.problems.append(
-                _("%(table)s.%(column)s of row %(pk)s does not decrypt to the value backed up")
-                % {"table": column.table, "column": column.column, "pk": sample["pk"]}
+                ("{table}.{column} of row {pk} does not decrypt to the value backed up").format(
+                    table=column.table, column=column.column, pk=sample["pk"]
+                )
             )
     result.lines.append(
-        _("encrypted fields: %(good)s of %(total)s sampled values decrypt and match their checks")
-        % {"good": good, "total": len(manifest.get("samples", []))}
+        ("encrypted fields: {good} of {total} sampled values decrypt and match their checks").format(
+            good=good, total=len(manifest.get("samples", []))
+        )
     )
     return result

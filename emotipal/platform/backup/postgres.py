@@ -17,7 +17,6 @@ from contextlib import contextmanager, suppress
 from typing import IO, Any
 
 from django.db.backends.postgresql.client import DatabaseClient
-from django.utils.translation import gettext as _
 
 from emotipal.platform.backup.errors import BackupError
 from emotipal.platform.backup.file import CHUNK_SIZE
@@ -29,11 +28,8 @@ def _program(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         raise BackupError(
-            _(
-                "%(name)s was not found: install the PostgreSQL client programs of the server's major version "
-                "(for example apt-get install postgresql-client-15)."
-            )
-            % {"name": name}
+            f"{name} was not found: install the PostgreSQL client programs of the server's major version "
+            "(for example apt-get install postgresql-client-15)."
         )
     return path
 
@@ -108,8 +104,7 @@ def dump(connection: Any, snapshot_name: str) -> Iterator[bytes]:
         code = process.wait()
         if code != 0:
             raise BackupError(
-                _("pg_dump failed (exit status %(code)s), no backup was written: %(errors)s")
-                % {"code": code, "errors": _errors(errors)}
+                f"pg_dump failed (exit status {code}), no backup was written: {_errors(errors)}"
             )
 
 
@@ -147,9 +142,6 @@ def load(connection: Any, blocks: Iterator[bytes]) -> None:
         code = process.wait()
         if code != 0:
             raise BackupError(
-                _(
-                    "psql could not load the backup (exit status %(code)s); it ran in one transaction, so "
-                    "nothing was loaded: %(errors)s"
-                )
-                % {"code": code, "errors": _errors(errors)}
+                f"psql could not load the backup (exit status {code}); it ran in one transaction, so "
+                f"nothing was loaded: {_errors(errors)}"
             )

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from django.db.migrations.executor import MigrationExecutor
-from django.utils.translation import gettext as _
 
 from emotipal.platform.audit import chain
 from emotipal.platform.audit.services import record
@@ -41,11 +40,8 @@ def refuse_unless_empty(connection: Any) -> None:
     if filled:
         shown = ", ".join(filled[:5]) + (", ..." if len(filled) > 5 else "")
         raise BackupError(
-            _(
-                "The database is not empty: %(count)s tables hold rows (%(tables)s). A backup is restored only "
-                "into an empty database (a new one, or one that was only migrated); nothing was changed."
-            )
-            % {"count": len(filled), "tables": shown}
+            f"The database is not empty: {len(filled)} tables hold rows ({shown}). A backup is restored only "
+            "into an empty database (a new one, or one that was only migrated); nothing was changed."
         )
 
 
@@ -54,7 +50,7 @@ def _first_pass(source: Any, header: Header, key: str) -> tuple[dict[str, Any], 
     manifest = plain.manifest()
     size = sum(len(block) for block in plain.blocks())
     if not isinstance(manifest.get("tables"), dict) or not isinstance(manifest.get("samples"), list):
-        raise BackupError(_("The backup's manifest cannot be read (the file was made wrongly)."))
+        raise BackupError("The backup's manifest cannot be read (the file was made wrongly).")
     return manifest, size
 
 
@@ -78,14 +74,11 @@ def _check_audit_chain(say: Say, problems: list[str]) -> None:
     report = chain.verify()
     if report.first_break is not None:
         problems.append(
-            _(
-                "audit chain broken: %(where)s. Either the data was changed, or EMOTIPAL_AUDIT_CHAIN_KEY (or "
-                "the secret key it is derived from) is not the one the backed-up server used"
-            )
-            % {"where": report.first_break.describe()}
+            f"audit chain broken: {report.first_break.describe()}. Either the data was changed, or EMOTIPAL_AUDIT_CHAIN_KEY (or "
+            "the secret key it is derived from) is not the one the backed-up server used"
         )
     else:
-        say(_("audit chain: %(rows)s sealed rows intact") % {"rows": report.checked})
+        say(f"audit chain: {report.checked} sealed rows intact")
 
 
 def _checked(connection: Any, source: Any, say: Say) -> tuple[Header, str, dict[str, Any]]:
@@ -96,34 +89,35 @@ def _checked(connection: Any, source: Any, say: Say) -> tuple[Header, str, dict[
     described = {"format": header.format, "vendor": header.vendor, "at": header.created_at}
     described |= {"key": header.key_id, "place": place, "n": len(keys)}
     say(
-        _("backup: format %(format)s, %(vendor)s, made %(at)s, backup key %(key)s (key %(place)s of %(n)s)")
-        % described
+        ("backup: format {format}, {vendor}, made {at}, backup key {key} (key {place} of {n})").format(
+            **described
+        )
     )
     manifest, size = _first_pass(source, header, key)
-    say(_("file: authenticated whole (%(size)s bytes of dump), not altered") % {"size": size})
+    say(f"file: authenticated whole ({size} bytes of dump), not altered")
     # Checked once the header is known to be the one written (it is authenticated with the chunks).
     if header.vendor != connection.vendor:
         raise BackupError(
-            _("This is a backup of a %(backup)s database; DATABASE_URL names a %(here)s one.")
-            % {"backup": header.vendor, "here": connection.vendor}
+            f"This is a backup of a {header.vendor} database; DATABASE_URL names a {connection.vendor} one."
         )
     unopened, different = unreadable_samples(manifest)
     if unopened:
         raise BackupError(
-            _(
-                "EMOTIPAL_FIELD_KEYS cannot open the backup's encrypted fields (%(fields)s): put back the "
+            (
+                "EMOTIPAL_FIELD_KEYS cannot open the backup's encrypted fields ({fields}): put back the "
                 "field key that was in use when the backup was made; nothing was changed."
-            )
-            % {"fields": ", ".join(unopened[:5])}
+            ).format(fields=", ".join(unopened[:5]))
         )
     if different:
         raise BackupError(
-            _("The backup contradicts itself: %(fields)s do not match their checks; nothing was changed.")
-            % {"fields": ", ".join(different[:5])}
+            (
+                "The backup contradicts itself: {fields} do not match their checks; nothing was changed."
+            ).format(fields=", ".join(different[:5]))
         )
     say(
-        _("field keys: the %(n)s sampled encrypted values open with EMOTIPAL_FIELD_KEYS")
-        % {"n": len(manifest["samples"])}
+        ("field keys: the {n} sampled encrypted values open with EMOTIPAL_FIELD_KEYS").format(
+            n=len(manifest["samples"])
+        )
     )
     return header, key, manifest
 
@@ -140,16 +134,14 @@ def _verified(connection: Any, manifest: dict[str, Any], say: Say) -> bool:
     if pending:
         # The code is newer than the backup: its models do not match the tables yet, so what reads through
         # them (the audit chain, the audit row) waits for `migrate`.
-        say(
-            _("the backup predates %(n)s migrations: run `emotipal migrate`, then `emotipal audit_verify`")
-            % {"n": pending}
-        )
+        say(f"the backup predates {pending} migrations: run `emotipal migrate`, then `emotipal audit_verify`")
     else:
         _check_audit_chain(say, problems)
     if problems:
         raise RestoreMismatch(
-            _("The restored database does not match the backup: %(problems)s")
-            % {"problems": "; ".join(problems)}
+            ("The restored database does not match the backup: {problems}").format(
+                problems="; ".join(problems)
+            )
         )
     return not pending
 
@@ -158,16 +150,16 @@ def restore_backup(connection: Any, path: Path, say: Say) -> None:
     """`connection` is the target; the audit chain and the audit row go through the models (the default
     database, which it is when run as a command)."""
     if not path.is_file():
-        raise BackupError(_("There is no file %(path)s.") % {"path": path})
+        raise BackupError(f"There is no file {path}.")
     with open(path, "rb") as source:
         header, key, manifest = _checked(connection, source, say)
         refuse_unless_empty(connection)
         if connection.in_atomic_block:
-            raise BackupError(_("A restore cannot run inside a transaction; nothing was changed."))
-        say(_("database: empty, loading"))
+            raise BackupError("A restore cannot run inside a transaction; nothing was changed.")
+        say("database: empty, loading")
         _load(connection, source, header, key)
     if _verified(connection, manifest, say):
         record(
             None, "platform.restore", via="command line", os_user=getpass.getuser(), file=str(path.resolve())
         )
-    say(_("restore verified"))
+    say("restore verified")

@@ -10,8 +10,6 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from emotipal.platform.backup.errors import BackupError
 from emotipal.platform.backup.file import CHUNK_SIZE
 
@@ -59,6 +57,6 @@ def load(connection: Any, blocks: Iterator[bytes], folder: Path) -> None:
         except sqlite3.DatabaseError:
             sound = False
         if not sound:
-            raise BackupError(_("The backup does not hold a sound SQLite database; nothing was changed."))
+            raise BackupError("The backup does not hold a sound SQLite database; nothing was changed.")
         connection.ensure_connection()
         copy.backup(connection.connection)

@@ -3,7 +3,6 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.utils.translation import gettext as _
 
 from emotipal.platform.backup.errors import BackupError
 from emotipal.platform.backup.make import make_backup
@@ -27,9 +26,8 @@ class Command(BaseCommand):
         described = {"path": made.path, "size": made.size, "vendor": made.vendor, "tables": made.tables}
         described |= {"rows": made.rows, "samples": made.samples, "key": made.key_id}
         self.stdout.write(
-            _(
-                "wrote %(path)s (%(size)s bytes): %(vendor)s, %(tables)s tables, %(rows)s rows, %(samples)s "
-                "sampled encrypted values; backup key %(key)s"
-            )
-            % described
+            (
+                "wrote {path} ({size} bytes): {vendor}, {tables} tables, {rows} rows, {samples} "
+                "sampled encrypted values; backup key {key}"
+            ).format(**described)
         )
