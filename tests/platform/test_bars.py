@@ -15,9 +15,9 @@ def test_the_share_is_a_whole_percentage_kept_within_the_bar() -> None:
 
 
 def test_the_bar_draws_its_share_as_an_attribute() -> None:
-    html = Template("{% load bars %}{% progress_bar done=2 planned=8 %}{% progress_bar percent=140 %}").render(
-        Context()
-    )
+    html = Template(
+        "{% load bars %}{% progress_bar done=2 planned=8 %}{% progress_bar percent=140 %}"
+    ).render(Context())
     assert 'width="25"' in html and 'width="100"' in html and "style" not in html
     assert html.count('aria-hidden="true"') == 2  # the page says the numbers in words beside it
 
