@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -190,6 +191,31 @@ if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# The cache holds what every web process must agree on: allauth's login rate limits and the TOTP codes already
+# used (a code is good once), and the API's request counts. Django's default, each process's own memory, lets
+# every gunicorn worker allow the full number of tries. So: Redis when REDIS_URL is set (keys prefixed, apart
+# from RQ's), else a table in the database, made by `migrate` (a post_migrate hook in platform/apps.py).
+CACHES: dict[str, dict[str, Any]]
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "emotipal",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "emotipal_cache",
+            # Past this many entries Django deletes the expired ones, then a third of the rest, counts of an
+            # attack in progress included: far above what a clinic's logins and API calls keep (each count
+            # expires with its window).
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 # Research exports: each in its own folder under this root (never under static or media: downloads go through
 # the study's access check).
