@@ -262,6 +262,14 @@ else:
         }
     }
 
+# API requests per personal access token, per signed-in user (browser session), and per client address for
+# requests that authenticate neither way (accounts/api_throttle.py). Over it: 429 with Retry-After.
+API_THROTTLE_RATES = {
+    "token": config.env_rate("EMOTIPAL_API_RATE_TOKEN", "120/m"),
+    "session": config.env_rate("EMOTIPAL_API_RATE_SESSION", "120/m"),
+    "anon": config.env_rate("EMOTIPAL_API_RATE_ANON", "30/m"),
+}
+
 # Research exports: each in its own folder under this root (never under static or media: downloads go through
 # the study's access check).
 EMOTIPAL_EXPORT_ROOT = Path(os.environ.get("EMOTIPAL_EXPORT_ROOT", LOCAL_DIR / "exports"))

@@ -1,5 +1,5 @@
-"""The login limits' settings: whole numbers, read with their defaults; anything else refuses to start with a
-message that names the variable and the value."""
+"""The login and API limits' settings: whole numbers and rates, read with their defaults; anything else
+refuses to start with a message that names the variable and the value."""
 
 from __future__ import annotations
 
@@ -35,7 +35,23 @@ def test_whole_numbers_refuse_what_is_not_one(
         config.env_int("EMOTIPAL_SOME_LIMIT", 5)
 
 
-def test_the_settings_refuse_to_start_with_a_bad_limit(tmp_path: Path) -> None:
+@pytest.mark.parametrize("raw", ["120/m", "10/5m", "1/s", "1000/2h", "50000/d"])
+def test_rates_read(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    monkeypatch.setenv("EMOTIPAL_SOME_RATE", raw)
+    assert config.env_rate("EMOTIPAL_SOME_RATE", "1/m") == raw
+
+
+@pytest.mark.parametrize("raw", ["120", "120/minute", "0/m", "10/0m", "-1/m", "ten/m", "120/m/ip"])
+def test_rates_refuse_what_they_do_not_understand(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    monkeypatch.setenv("EMOTIPAL_SOME_RATE", raw)
+    with pytest.raises(
+        ImproperlyConfigured, match="EMOTIPAL_SOME_RATE must be a rate such as 120/m"
+    ) as caught:
+        config.env_rate("EMOTIPAL_SOME_RATE", "1/m")
+    assert repr(raw) in str(caught.value)
+
+
+def test_the_settings_refuse_to_start_with_a_bad_limit_or_rate(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EMOTIPAL_", "DJANGO_"))}
     env |= {
         "DJANGO_SETTINGS_MODULE": "emotipal.platform.settings",
@@ -44,6 +60,7 @@ def test_the_settings_refuse_to_start_with_a_bad_limit(tmp_path: Path) -> None:
     }
     for name, value, message in [
         ("EMOTIPAL_LOGIN_FAILURE_LIMIT", "0", "EMOTIPAL_LOGIN_FAILURE_LIMIT must be at least 1"),
+        ("EMOTIPAL_API_RATE_TOKEN", "lots", "EMOTIPAL_API_RATE_TOKEN must be a rate such as 120/m"),
     ]:
         out = subprocess.run(
             [sys.executable, "-c", "import django; django.setup()"],
