@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from emotipal.accounts import api as accounts_api
+from emotipal.accounts import api_throttle
 from emotipal.accounts.mfa_policy import MFARequired
 from emotipal.homework import api as homework_api
 from emotipal.homework import api_plan_changes, api_review
@@ -12,7 +13,12 @@ from emotipal.library import api as library_api
 from emotipal.platform.api import build_api
 from emotipal.research import api as research_api
 
-api = build_api(auth=[accounts_api.TokenAuth(), accounts_api.SessionAuth()])
+# The anonymous count is the last way to authenticate (it authenticates no one): a request that got that far
+# is counted per client address, then refused (401), or 429 once over its rate.
+api = build_api(
+    auth=[accounts_api.TokenAuth(), accounts_api.SessionAuth(), api_throttle.AnonymousRateThrottle()],
+    throttle=[api_throttle.TokenRateThrottle(), api_throttle.SessionRateThrottle()],
+)
 for router in (
     accounts_api.router,
     library_api.router,

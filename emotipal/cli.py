@@ -13,6 +13,8 @@ emotipal export fhir --out FILE.json [--fhir-version R5]       questionnaires, r
 emotipal research export --study SLUG --out DIR               a study's de-identified export, every format
 emotipal settle_mrt_outcomes     micro-randomised trials: settle the proximal outcome of past decision points
 emotipal audit_verify [--no-seal] seal the audit trail and check its chain; names the first row changed or deleted
+emotipal axes_list_attempts      failed logins being counted: e-mail address, client address, failures
+emotipal axes_reset_username EMAIL  lift a login lockout (axes_reset_ip IP: of a client address; axes_reset: all)
 emotipal rotate_field_keys       re-encrypt every encrypted field with the first of EMOTIPAL_FIELD_KEYS
 emotipal backup --out FILE       the whole database, encrypted with EMOTIPAL_BACKUP_KEY (see README, Backups)
 emotipal restore FILE            a backup into an empty database; checks row counts, encrypted fields, audit chain

@@ -8,8 +8,13 @@ import os
 import tempfile
 
 os.environ.setdefault("EMOTIPAL_ENV", "test")
+# The suite and the API fuzzer make hundreds of API requests a minute with one token or session: they are not
+# the callers the rates are for. The throttling tests set their own rates (tests/accounts/test_api_throttle.py);
+# a server process started by a test gets the rates that test passes in its environment.
+for scope in ("TOKEN", "SESSION", "ANON"):
+    os.environ.setdefault(f"EMOTIPAL_API_RATE_{scope}", "100000/m")
 
-from emotipal.platform.settings import *  # noqa: F403
+from emotipal.platform.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -33,12 +33,14 @@ def _refuse_without_required_mfa(user: Any) -> None:
 
 
 class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = account_services.user_for_token(token)
-        if user is not None:
-            _refuse_without_required_mfa(user)
-            request.user = user
-        return user
+    """request.auth is the token (the API's throttling counts per token), request.user its owner."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        found = account_services.usable_token(token)
+        if found is not None:
+            _refuse_without_required_mfa(found.user)
+            request.user = found.user
+        return found
 
 
 class SessionAuth(NinjaSessionAuth):

@@ -1,6 +1,6 @@
 """Authentication events into the audit trail: logins, failed logins, logouts and MFA changes.
 
-API token use is recorded where tokens are checked (services.user_for_token), not here.
+API token use is recorded where tokens are checked (services.usable_token), not here.
 """
 
 from __future__ import annotations

@@ -254,12 +254,13 @@ def revoke_api_token(user: User, token_id: int) -> bool:
     return bool(updated)
 
 
-def user_for_token(secret: str) -> User | None:
+def usable_token(secret: str) -> ApiToken | None:
+    """The token with this secret (its user loaded) if it may be used now, its use noted; else None."""
     token = ApiToken.objects.select_related("user").filter(token_hash=ApiToken.hash_token(secret)).first()
     if token is None or not token.is_usable() or not token.user.is_active:
         return None
     _note_token_use(token)
-    return token.user
+    return token
 
 
 def _note_token_use(token: ApiToken) -> None:

@@ -7,6 +7,7 @@ request's fields were at fault (422), whether an action refused it or the reques
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import wraps
 from typing import Any
@@ -15,8 +16,9 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import NinjaAPI, Schema
-from ninja.errors import HttpError
+from ninja.errors import HttpError, Throttled
 from ninja.errors import ValidationError as RequestValidationError
 
 
@@ -65,15 +67,53 @@ def docs_gate(view: Any) -> Any:
     return gated
 
 
-def build_api(auth: list[Any]) -> NinjaAPI:
-    api = NinjaAPI(
+TOO_MANY_REQUESTS = {
+    "description": "Too many requests from this token, person or client address: wait Retry-After seconds.",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds until a request is let through again.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
+
+
+class EmotiPalAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """Every operation may answer 429 (the throttles apply to all of them): said once here instead of on
+        each operation."""
+        schema = super().get_openapi_schema(**kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ErrorOut", ErrorOut.model_json_schema())
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                operation.setdefault("responses", {})["429"] = TOO_MANY_REQUESTS
+        return schema
+
+
+def build_api(auth: list[Any], throttle: list[Any]) -> NinjaAPI:
+    api = EmotiPalAPI(
         title="EmotiPal API",
         version="1",
         urls_namespace="api",
         auth=auth,
+        throttle=throttle,
         docs_url="/docs",
         docs_decorator=docs_gate,
     )
+
+    @api.exception_handler(Throttled)
+    def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+        seconds = max(1, math.ceil(exc.wait or 1))
+        message = ngettext(
+            "Too many requests: try again in %(seconds)d second.",
+            "Too many requests: try again in %(seconds)d seconds.",
+            seconds,
+        ) % {"seconds": seconds}
+        response = api.create_response(request, {"detail": message, "errors": {}}, status=429)
+        response["Retry-After"] = str(seconds)
+        return response
 
     @api.exception_handler(ActionError)
     def action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -46,6 +47,36 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(
         f"{name} must be one of 1/0, true/false, yes/no, on/off (or unset for the default), not {raw!r}"
     )
+
+
+def env_int(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+# "120/m": 120 requests a minute; "1000/2h": 1000 every two hours. Units s, m, h, d. A subset of what
+# ninja's throttles parse, checked here so that a typo refuses to start instead of failing each request.
+_RATE = re.compile(r"[1-9][0-9]*/([1-9][0-9]*)?[smhd]")
+
+
+def env_rate(name: str, default: str) -> str:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not _RATE.fullmatch(raw):
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 120/m (requests per s, m, h or d; 10/5m is ten per five "
+            f"minutes), not {raw!r}"
+        )
+    return raw
 
 
 def env_secret(name: str, default: str = "") -> str:

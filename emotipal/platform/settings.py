@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "django_rq",
@@ -88,6 +91,9 @@ MIDDLEWARE = [
     "emotipal.accounts.middleware.RequireStaffMFAMiddleware",
     "emotipal.platform.middleware_pwa.ClearSiteDataOnLogoutMiddleware",
     "emotipal.platform.middleware_cache.NoStoreWhenLoggedInMiddleware",
+    # Last (innermost), as django-axes asks: it turns a login refused for a lockout into the lockout page,
+    # which then passes out through the others (session, security headers, no-store) like any response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "emotipal.urls"
@@ -125,6 +131,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any backend checks the password (it authenticates no one
+    # itself; the standalone variant, because ModelBackend follows anyway).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -150,7 +159,44 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "emotipal.accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+
+# Wrong passwords. django-axes locks out one e-mail address *from one client address* after
+# EMOTIPAL_LOGIN_FAILURE_LIMIT failures, for EMOTIPAL_LOGIN_COOLOFF_MINUTES (counted in the database, so every
+# web process sees the same count; staff list and lift lockouts with `emotipal axes_list_attempts` and
+# `emotipal axes_reset_username`). Why the pair:
+# - by e-mail alone, anyone who knows a therapist's address could keep them locked out, from anywhere;
+# - by client address alone, one person's typos would lock out everyone behind a clinic's shared address,
+#   and a botnet would still get the full number of tries from each of its machines.
+# What a pair lockout cannot stop, many machines guessing one account, allauth's per-login limit below slows:
+# 4x the lockout limit per cool-off, from all addresses together. One address alone is locked out long before
+# that, so it takes several machines even to slow someone's login; and the 10 a minute per client address
+# slows one address trying many accounts. allauth counts in the cache (shared by all processes, see CACHES).
+LOGIN_FAILURE_LIMIT = config.env_int("EMOTIPAL_LOGIN_FAILURE_LIMIT", 5)
+LOGIN_COOLOFF_MINUTES = config.env_int("EMOTIPAL_LOGIN_COOLOFF_MINUTES", 15)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"10/m/ip,{4 * LOGIN_FAILURE_LIMIT}/{LOGIN_COOLOFF_MINUTES}m/key",
+}
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# allauth authenticates with credentials {"email": ..., "password": ...}; its form's field is `login`.
+AXES_USERNAME_FORM_FIELD = "email"
+AXES_USERNAME_CALLABLE = "emotipal.accounts.lockout.login_of"
+AXES_CLIENT_IP_CALLABLE = "emotipal.platform.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "emotipal.accounts.lockout.lockout_response"
+# The cool-off runs from the lockout: a try during it is refused but does not start the wait again, so the
+# page's "try again in 15 minutes" holds for the person who reads it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# Logins and failed logins are in the audit trail already; no second store of who logged in from where.
+AXES_DISABLE_ACCESS_LOG = True
+# Masked in axes' log lines and in the request data it keeps with a failed attempt.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login"]
+# The client's address, for the lockouts, allauth's limits and the API's: REMOTE_ADDR, or, behind this many
+# proxies of our own, the address the outermost one saw (platform/client_ip.py).
+EMOTIPAL_TRUSTED_PROXY_COUNT = config.env_int("EMOTIPAL_TRUSTED_PROXY_COUNT", 0, minimum=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = EMOTIPAL_TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "EmotiPal"
 
@@ -193,6 +239,39 @@ if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# The cache holds what every web process must agree on: allauth's login rate limits and the TOTP codes already
+# used (a code is good once), and the API's request counts. Django's default, each process's own memory, lets
+# every gunicorn worker allow the full number of tries. So: Redis when REDIS_URL is set (keys prefixed, apart
+# from RQ's), else a table in the database, made by `migrate` (a post_migrate hook in platform/apps.py).
+CACHES: dict[str, dict[str, Any]]
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "emotipal",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "emotipal_cache",
+            # Past this many entries Django deletes the expired ones, then a third of the rest, counts of an
+            # attack in progress included: far above what a clinic's logins and API calls keep (each count
+            # expires with its window).
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
+# API requests per personal access token, per signed-in user (browser session), and per client address for
+# requests that authenticate neither way (accounts/api_throttle.py). Over it: 429 with Retry-After.
+API_THROTTLE_RATES = {
+    "token": config.env_rate("EMOTIPAL_API_RATE_TOKEN", "120/m"),
+    "session": config.env_rate("EMOTIPAL_API_RATE_SESSION", "120/m"),
+    "anon": config.env_rate("EMOTIPAL_API_RATE_ANON", "30/m"),
+}
 
 # Research exports: each in its own folder under this root (never under static or media: downloads go through
 # the study's access check).
