@@ -73,8 +73,10 @@ def build_world() -> World:
     """The named users and the library (call inside a test that has database access)."""
     sync_library()
     sync_instruments()
-    clinic = Clinic.objects.create(name="Harbour Clinic", slug="harbour")
-    other = Clinic.objects.create(name="Elsewhere Clinic", slug="elsewhere")
+    # New clinics require staff MFA; these two do not, so that staff tests need no authenticator each. The
+    # tests of the MFA rule switch it on (tests/accounts/test_api_mfa_policy.py and others).
+    clinic = Clinic.objects.create(name="Harbour Clinic", slug="harbour", require_staff_mfa=False)
+    other = Clinic.objects.create(name="Elsewhere Clinic", slug="elsewhere", require_staff_mfa=False)
     therapist = make_user("therapist@example.org", "Tess Therapist")
     colleague = make_user("colleague@example.org", "Cole Colleague")
     foreign = make_user("foreign@example.org", "Fran Foreign")

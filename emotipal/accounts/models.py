@@ -52,8 +52,9 @@ class User(AbstractUser):
 class Clinic(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
+    # On for every new clinic (staff see many people's health data); a clinic admin may turn it off.
     require_staff_mfa = models.BooleanField(
-        default=False, help_text="Staff must set up two-factor authentication before using the clinic."
+        default=True, help_text="Staff must set up two-factor authentication before using the clinic."
     )
     timezone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
