@@ -1,7 +1,8 @@
 """The account operations of the JSON API (who am I, personal API tokens) and how the API authenticates.
 
 Authentication: a personal access token (`Authorization: Bearer ep_...`) or the browser session (with CSRF);
-either way the clinic's MFA policy applies, as on the pages.
+either way the clinic's MFA policy applies, as on the pages. A token that has expired or was revoked gets a 401
+saying so.
 """
 
 from __future__ import annotations
@@ -34,11 +35,17 @@ def _refuse_without_required_mfa(user: Any) -> None:
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = account_services.user_for_token(token)
-        if user is not None:
-            _refuse_without_required_mfa(user)
-            request.user = user
-        return user
+        # An expired, revoked or unknown token raises TokenRefused: a 401 with the reason (emotipal/api.py).
+        found = account_services.token_for_secret(token)
+        _refuse_without_required_mfa(found.user)
+        request.user = found.user
+        request.api_token = found  # type: ignore[attr-defined]  # which token, for token_of()
+        return found.user
+
+
+def token_of(request: HttpRequest) -> ApiToken | None:
+    """The API token the request came with, or None for a browser session."""
+    return getattr(request, "api_token", None)
 
 
 class SessionAuth(NinjaSessionAuth):
@@ -59,7 +66,8 @@ class MeOut(Schema):
 
 class TokenIn(Schema):
     name: str = Field(..., min_length=1, max_length=100)
-    days_valid: int | None = Field(None, ge=1, le=365)
+    # Empty: settings.API_TOKEN_DAYS. More than settings.API_TOKEN_MAX_DAYS is refused with a message (422).
+    days_valid: int | None = Field(None, ge=1)
 
 
 class TokenOut(Schema):
@@ -68,7 +76,7 @@ class TokenOut(Schema):
     hint: str
     created_at: dt.datetime
     last_used_at: dt.datetime | None
-    expires_at: dt.datetime | None
+    expires_at: dt.datetime
     revoked_at: dt.datetime | None
 
 
@@ -100,7 +108,9 @@ def list_tokens(request: HttpRequest) -> Any:
 @router.post("/tokens", response={201: NewTokenOut}, tags=["account"])
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     assert isinstance(request.user, User)
-    new = account_services.create_api_token(request.user, payload.name, days_valid=payload.days_valid)
+    new = account_services.create_api_token(
+        request.user, payload.name, days_valid=payload.days_valid, made_with=token_of(request)
+    )
     data = TokenOut.from_orm(new.token).model_dump()
     return Status(201, {**data, "token": new.secret})
 

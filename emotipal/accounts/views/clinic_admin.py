@@ -83,7 +83,12 @@ def _page(
             "invite_form": forms.get("invite_form") or InviteForm(therapists=therapists),
             "policy_form": forms.get("policy_form")
             or ClinicPolicyForm(
-                initial={"require_staff_mfa": clinic.require_staff_mfa, "timezone": clinic.timezone}
+                initial={
+                    "require_staff_mfa": clinic.require_staff_mfa,
+                    "timezone": clinic.timezone,
+                    "staff_idle_minutes": clinic.staff_idle_minutes,
+                    "client_idle_days": clinic.client_idle_days,
+                }
             ),
             "role_form": forms.get("role_form") or AddRoleForm(staff=_staff(clinic)),
             "reassign_form": reassign_form,
@@ -128,11 +133,14 @@ def clinic_admin(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "policy":
         policy_form = ClinicPolicyForm(request.POST)
         if policy_form.is_valid():
+            data = policy_form.cleaned_data
             services.set_clinic_policy(
                 request_user(request),
                 clinic,
-                require_staff_mfa=policy_form.cleaned_data["require_staff_mfa"],
-                timezone=policy_form.cleaned_data["timezone"] or clinic.timezone,
+                require_staff_mfa=data["require_staff_mfa"],
+                timezone=data["timezone"] or clinic.timezone,
+                staff_idle_minutes=data["staff_idle_minutes"],
+                client_idle_days=data["client_idle_days"],
             )
             messages.success(request, _("Clinic policy saved."))
             return redirect("clinic_admin")

@@ -178,7 +178,11 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 def create_token(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the token a name (and at most 365 days)."))
+        messages.error(
+            request,
+            _("Give the token a name, valid for 1 to %(days)s days. No token was made.")
+            % {"days": settings.API_TOKEN_MAX_DAYS},
+        )
         return redirect("settings")
     assert isinstance(request.user, User)
     try:
