@@ -2,7 +2,8 @@
 
 Authentication: a personal access token (`Authorization: Bearer ep_...`) or the browser session (with CSRF);
 either way the clinic's MFA policy applies, as on the pages. A token that has expired or was revoked gets a 401
-saying so.
+saying so. Operations the pages guard with a recent login (exports, new tokens: accounts/reauth.py) ask the
+same of a browser session; a token is not asked (it is not a session; see reauth.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from emotipal.accounts import access
 from emotipal.accounts import services as account_services
 from emotipal.accounts.mfa_policy import MFA_REQUIRED_MESSAGE, must_set_up_mfa
 from emotipal.accounts.models import ApiToken, User
+from emotipal.accounts.reauth import recently_authenticated, stale_session_message
 
 router = Router()
 
@@ -46,6 +48,13 @@ class TokenAuth(HttpBearer):
 def token_of(request: HttpRequest) -> ApiToken | None:
     """The API token the request came with, or None for a browser session."""
     return getattr(request, "api_token", None)
+
+
+def refuse_stale_session(request: HttpRequest) -> None:
+    """What the pages ask before an export or a new token, asked of a browser session calling the API (403
+    with a message; the API never redirects). A request with a token passes: see accounts/reauth.py."""
+    if token_of(request) is None and not recently_authenticated(request):
+        raise HttpError(403, stale_session_message())
 
 
 class SessionAuth(NinjaSessionAuth):
@@ -108,6 +117,7 @@ def list_tokens(request: HttpRequest) -> Any:
 @router.post("/tokens", response={201: NewTokenOut}, tags=["account"])
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     assert isinstance(request.user, User)
+    refuse_stale_session(request)
     new = account_services.create_api_token(
         request.user, payload.name, days_valid=payload.days_valid, made_with=token_of(request)
     )
