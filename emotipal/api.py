@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from emotipal.accounts import api as accounts_api
 from emotipal.accounts import api_throttle
 from emotipal.accounts.mfa_policy import MFARequired
+from emotipal.accounts.services import TokenRefused
 from emotipal.homework import api as homework_api
 from emotipal.homework import api_plan_changes, api_review
 from emotipal.library import api as library_api
@@ -33,3 +34,10 @@ for router in (
 @api.exception_handler(MFARequired)
 def mfa_required(request: HttpRequest, exc: MFARequired) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
+@api.exception_handler(TokenRefused)
+def token_refused(request: HttpRequest, exc: TokenRefused) -> HttpResponse:
+    response = api.create_response(request, {"detail": str(exc)}, status=401)
+    response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response

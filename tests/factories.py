@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.models import EmailAddress
 from django.test import Client
 from django.utils import timezone
@@ -41,10 +43,25 @@ class World:
     exposure: TemplateVersion
 
     def login(self, user: User | None) -> Client:
+        """A browser in which `user` has just logged in with their password (as allauth records it, so pages
+        that need a recent login open: accounts/reauth.py). `stale_login` makes that login old."""
         http = Client()
         if user is not None:
             http.force_login(user)
+            session = http.session
+            record_authentication(SimpleNamespace(session=session), user, method="password", email=user.email)
+            session.save()
         return http
+
+
+def stale_login(http: Client, minutes: int = 10) -> None:
+    """Moves the session's logins and password confirmations `minutes` into the past (allauth keeps them as
+    a list of {"method", "at": seconds since the epoch} in the session)."""
+    session = http.session
+    records = session.get("account_authentication_methods") or []
+    assert records, "the session has no login to make stale"
+    session["account_authentication_methods"] = [{**r, "at": r["at"] - minutes * 60} for r in records]
+    session.save()
 
 
 def plan_for(version: TemplateVersion, **overrides: Any) -> services.AssignmentPlan:
@@ -73,8 +90,10 @@ def build_world() -> World:
     """The named users and the library (call inside a test that has database access)."""
     sync_library()
     sync_instruments()
-    clinic = Clinic.objects.create(name="Harbour Clinic", slug="harbour")
-    other = Clinic.objects.create(name="Elsewhere Clinic", slug="elsewhere")
+    # New clinics require staff MFA; these two do not, so that staff tests need no authenticator each. The
+    # tests of the MFA rule switch it on (tests/accounts/test_api_mfa_policy.py and others).
+    clinic = Clinic.objects.create(name="Harbour Clinic", slug="harbour", require_staff_mfa=False)
+    other = Clinic.objects.create(name="Elsewhere Clinic", slug="elsewhere", require_staff_mfa=False)
     therapist = make_user("therapist@example.org", "Tess Therapist")
     colleague = make_user("colleague@example.org", "Cole Colleague")
     foreign = make_user("foreign@example.org", "Fran Foreign")

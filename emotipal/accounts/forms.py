@@ -8,10 +8,18 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from emotipal.accounts.models import ClientProfile, Invitation, Role, User
+from emotipal.accounts.models import (
+    CLIENT_IDLE_DAYS,
+    STAFF_IDLE_MINUTES,
+    ClientProfile,
+    Invitation,
+    Role,
+    User,
+)
 from emotipal.platform import clock, zone_choices
 
 
@@ -85,9 +93,21 @@ class ClientSettingsForm(forms.Form):
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, label=_("What is this token for?"))
-    days_valid = forms.IntegerField(
-        min_value=1, max_value=365, required=False, label=_("Expires after (days)")
-    )
+    # Empty: settings.API_TOKEN_DAYS (the field shows it already).
+    days_valid = forms.IntegerField(min_value=1, required=False, label=_("Expires after (days)"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every token expires; how long at most is the server's setting (EMOTIPAL_API_TOKEN_MAX_DAYS).
+        field = self.fields["days_valid"]
+        assert isinstance(field, forms.IntegerField)
+        field.initial = settings.API_TOKEN_DAYS
+        field.max_value = settings.API_TOKEN_MAX_DAYS
+        field.validators.append(MaxValueValidator(settings.API_TOKEN_MAX_DAYS))
+        field.widget.attrs.update({"min": 1, "max": settings.API_TOKEN_MAX_DAYS})
+        field.help_text = _("At most %(days)s days. You can revoke a token at any time.") % {
+            "days": settings.API_TOKEN_MAX_DAYS
+        }
 
 
 class ClinicPolicyForm(forms.Form):
@@ -103,6 +123,20 @@ class ClinicPolicyForm(forms.Form):
         help_text=_(
             "An IANA name such as Europe/Berlin. New clients start in it, and it is the day of clients without a zone of their own."
         ),
+    )
+    # Empty keeps the clinic's timeout (accounts/idle.py); the bounds are the model's.
+    staff_idle_minutes = forms.IntegerField(
+        required=False,
+        min_value=STAFF_IDLE_MINUTES[0],
+        max_value=STAFF_IDLE_MINUTES[2],
+        label=_("Log staff out after this many minutes without activity"),
+    )
+    client_idle_days = forms.IntegerField(
+        required=False,
+        min_value=CLIENT_IDLE_DAYS[0],
+        max_value=CLIENT_IDLE_DAYS[2],
+        label=_("Log clients out after this many days without activity"),
+        help_text=_("Clients use their own phones, so their sessions may last longer than staff sessions."),
     )
 
 

@@ -8,6 +8,7 @@ import secrets
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,11 +50,31 @@ class User(AbstractUser):
         return self.display_name or self.email
 
 
+# How long a session may stay unused before it ends (accounts/idle.py), per clinic. Staff see many people's
+# records, often on shared clinic computers: half an hour. Clients use their own phone for a few minutes a day,
+# between sessions a week apart; logging them out every half hour would make homework a chore of passwords for
+# little gain (a phone has its own lock). Seven days still ends a forgotten session on a lost or shared device.
+STAFF_IDLE_MINUTES = (5, 30, 12 * 60)  # (least, default, most)
+# At most 14 days: a session never outlives Django's SESSION_COOKIE_AGE (two weeks) anyway.
+CLIENT_IDLE_DAYS = (1, 7, 14)
+
+
 class Clinic(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
+    # On for every new clinic (staff see many people's health data); a clinic admin may turn it off.
     require_staff_mfa = models.BooleanField(
-        default=False, help_text="Staff must set up two-factor authentication before using the clinic."
+        default=True, help_text="Staff must set up two-factor authentication before using the clinic."
+    )
+    staff_idle_minutes = models.PositiveSmallIntegerField(
+        default=STAFF_IDLE_MINUTES[1],
+        validators=[MinValueValidator(STAFF_IDLE_MINUTES[0]), MaxValueValidator(STAFF_IDLE_MINUTES[2])],
+        help_text="Staff are logged out after this many minutes without activity.",
+    )
+    client_idle_days = models.PositiveSmallIntegerField(
+        default=CLIENT_IDLE_DAYS[1],
+        validators=[MinValueValidator(CLIENT_IDLE_DAYS[0]), MaxValueValidator(CLIENT_IDLE_DAYS[2])],
+        help_text="Clients are logged out after this many days without activity.",
     )
     timezone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -190,8 +211,11 @@ class ApiToken(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     hint = models.CharField(max_length=12, help_text="The first characters, to recognise the token.")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Kept to the minute (services.note_token_use), not written on every request.
     last_used_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    # Every token expires (chosen at creation, at most settings.API_TOKEN_MAX_DAYS): a token forgotten in an
+    # old script or a leaked file stops working on its own.
+    expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -201,6 +225,8 @@ class ApiToken(models.Model):
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
 
+    def is_expired(self, now: dt.datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
     def is_usable(self, now: dt.datetime | None = None) -> bool:
-        now = now or timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+        return self.revoked_at is None and not self.is_expired(now)

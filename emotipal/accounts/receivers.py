@@ -1,6 +1,7 @@
-"""Authentication events into the audit trail: logins, failed logins, logouts and MFA changes.
+"""Authentication events into the audit trail: logins, failed logins, logouts (by the person, or by the idle
+timeout: auth.idle_logout) and MFA changes.
 
-API token use is recorded where tokens are checked (services.usable_token), not here.
+API token use is recorded where tokens are checked (services.token_for_secret), not here.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.utils import translation
 
+from emotipal.accounts import idle
 from emotipal.accounts.middleware import supported_language
 from emotipal.accounts.models import User
 from emotipal.platform.audit.services import record
@@ -18,6 +20,8 @@ from emotipal.platform.audit.services import record
 
 def on_logged_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     record(user, "auth.login", user)
+    if request is not None and hasattr(request, "session"):
+        idle.mark_active(request)  # the idle time starts at the login, not at the first page after it
 
 
 def activate_language(sender: Any, request: Any, user: User, response: Any = None, **kwargs: Any) -> None:
@@ -36,7 +40,12 @@ def activate_language(sender: Any, request: Any, user: User, response: Any = Non
 
 def on_logged_out(sender: Any, request: Any, user: User | None, **kwargs: Any) -> None:
     # Django sends user=None when the session was not logged in; there is nothing to record then.
-    if user is not None:
+    if user is None:
+        return
+    minutes = getattr(request, "emotipal_idle_minutes", None)  # set by idle.IdleTimeoutMiddleware
+    if minutes is not None:
+        record(user, "auth.idle_logout", user, minutes=minutes)
+    else:
         record(user, "auth.logout", user)
 
 

@@ -22,6 +22,7 @@ from emotipal.accounts.mfa_policy import MFARequired, must_set_up_mfa
 from emotipal.accounts.models import ApiToken, ClientProfile, Clinic, Invitation, Membership, Role, User
 from emotipal.accounts.signals import reminder_settings_changed
 from emotipal.platform import clock
+from emotipal.platform.api import ActionError
 from emotipal.platform.audit.services import record
 
 
@@ -229,19 +230,47 @@ class NewToken:
     secret: str  # shown to the user once, never stored
 
 
-def create_api_token(user: User, name: str, *, days_valid: int | None = None) -> NewToken:
+class TokenError(ActionError):
+    """A token that cannot be made as asked (its validity), with a message for the person; nothing is made."""
+
+
+class TokenRefused(Exception):
+    """A request's API token that does not let it in, with a message saying why (expired, revoked, unknown)."""
+
+
+def token_days_allowed() -> int:
+    return int(settings.API_TOKEN_MAX_DAYS)
+
+
+def create_api_token(
+    user: User, name: str, *, days_valid: int | None = None, made_with: ApiToken | None = None
+) -> NewToken:
+    """A new personal token, valid `days_valid` days (settings.API_TOKEN_DAYS when not given, never more than
+    settings.API_TOKEN_MAX_DAYS). Made through the API with another token (`made_with`), it expires no later
+    than that token: a token cannot keep its holder in for ever by renewing itself."""
     # A token is a way in that skips the login page, so it is not handed out before the MFA the clinic requires.
     if must_set_up_mfa(user):
         raise MFARequired()
+    days = settings.API_TOKEN_DAYS if days_valid is None else days_valid
+    most = token_days_allowed()
+    if not 1 <= days <= most:
+        message = ngettext(
+            "A token is valid for 1 to %(most)d day.", "A token is valid for 1 to %(most)d days.", most
+        ) % {"most": most}
+        raise TokenError(message, {"days_valid": message})
+    now = timezone.now()
+    expires_at = now + dt.timedelta(days=days)
+    if made_with is not None:
+        expires_at = min(expires_at, made_with.expires_at)
     secret = ApiToken.PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
         name=name.strip()[:100] or "API token",
         token_hash=ApiToken.hash_token(secret),
         hint=secret[:10],
-        expires_at=timezone.now() + dt.timedelta(days=days_valid) if days_valid else None,
+        expires_at=expires_at,
     )
-    record(user, "api_token.create", token)
+    record(user, "api_token.create", token, days=days)
     return NewToken(token, secret)
 
 
@@ -254,16 +283,23 @@ def revoke_api_token(user: User, token_id: int) -> bool:
     return bool(updated)
 
 
-def usable_token(secret: str) -> ApiToken | None:
-    """The token with this secret (its user loaded) if it may be used now, its use noted; else None."""
+def token_for_secret(secret: str) -> ApiToken:
+    """The usable token of a request (its use noted), or TokenRefused saying plainly why it is not usable."""
     token = ApiToken.objects.select_related("user").filter(token_hash=ApiToken.hash_token(secret)).first()
-    if token is None or not token.is_usable() or not token.user.is_active:
-        return None
-    _note_token_use(token)
+    if token is None or not token.user.is_active:
+        raise TokenRefused(_("This API token is not valid. Check that you copied the whole token."))
+    if token.revoked_at is not None:
+        raise TokenRefused(_("This API token was revoked. Create a new one in Settings → API tokens."))
+    if token.is_expired():
+        raise TokenRefused(
+            _("This API token expired on %(date)s (UTC). Create a new one in Settings → API tokens.")
+            % {"date": token.expires_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")}
+        )
+    note_token_use(token)
     return token
 
 
-def _note_token_use(token: ApiToken) -> None:
+def note_token_use(token: ApiToken) -> None:
     """Keeps last_used_at current (to the minute) and writes one audit row per token per clock hour.
 
     A script calls the API many times a minute: one audit row per request would bury every other event and
@@ -310,14 +346,39 @@ def save_reminder_settings(
 
 
 @transaction.atomic
-def set_clinic_policy(actor: User, clinic: Clinic, *, require_staff_mfa: bool, timezone: str) -> None:
-    """The clinic's staff-MFA rule and time zone (the day its exports and fall-back schedules use)."""
+def set_clinic_policy(
+    actor: User,
+    clinic: Clinic,
+    *,
+    require_staff_mfa: bool,
+    timezone: str,
+    staff_idle_minutes: int | None = None,
+    client_idle_days: int | None = None,
+) -> None:
+    """The clinic's staff-MFA rule, time zone (the day its exports and fall-back schedules use) and idle
+    timeouts (None keeps the clinic's)."""
     if clock.zone(timezone) is None:
         raise ValueError(f"not a time zone: {timezone!r}")  # the form validates it with a clear message
     clinic.require_staff_mfa = require_staff_mfa
     clinic.timezone = timezone
-    clinic.save(update_fields=["require_staff_mfa", "timezone"])
-    record(actor, "clinic.policy", clinic, clinic_id=clinic.pk, mfa=require_staff_mfa, timezone=timezone)
+    if staff_idle_minutes is not None:
+        clinic.staff_idle_minutes = staff_idle_minutes
+    if client_idle_days is not None:
+        clinic.client_idle_days = client_idle_days
+    # The model's own bounds (the form checks them first, with a message): never a zero or endless timeout.
+    timeouts = {"staff_idle_minutes", "client_idle_days"}
+    clinic.clean_fields(exclude=[f.name for f in Clinic._meta.concrete_fields if f.name not in timeouts])
+    clinic.save(update_fields=["require_staff_mfa", "timezone", "staff_idle_minutes", "client_idle_days"])
+    record(
+        actor,
+        "clinic.policy",
+        clinic,
+        clinic_id=clinic.pk,
+        mfa=require_staff_mfa,
+        timezone=timezone,
+        staff_idle_minutes=clinic.staff_idle_minutes,
+        client_idle_days=clinic.client_idle_days,
+    )
 
 
 # --- clinic admin: staff, roles, clients, invitations -----------------------------------------------------------

@@ -119,7 +119,9 @@ def _store(sim: SimClinic, versions: dict[str, TemplateVersion]) -> DemoResult:
     password_hash.set_password(DEMO_PASSWORD)
     hashed = password_hash.password
 
-    clinic = Clinic.objects.create(name="Demo Clinic (simulated)", slug=DEMO_SLUG)
+    # Without staff MFA, unlike a real new clinic: the demo logins printed at start (and in the README) must
+    # work as they are, without an authenticator app. A visitor can switch it on in the clinic's policy.
+    clinic = Clinic.objects.create(name="Demo Clinic (simulated)", slug=DEMO_SLUG, require_staff_mfa=False)
     admin = _user(DEMO_LOGINS["admin"], "Alex Admin (demo)", hashed)
     Membership.objects.create(user=admin, clinic=clinic, role=Role.ADMIN)
     therapists: dict[str, User] = {}

@@ -210,6 +210,23 @@ def proxy_ssl_header(value: str) -> tuple[str, str] | None:
     return ("HTTP_" + name.upper().replace("-", "_"), "https")
 
 
+def api_token_days(default_text: str, most_text: str) -> tuple[int, int]:
+    """(EMOTIPAL_API_TOKEN_DAYS, EMOTIPAL_API_TOKEN_MAX_DAYS): whole days, 1 <= default <= most."""
+    try:
+        default, most = int(default_text), int(most_text)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"EMOTIPAL_API_TOKEN_DAYS and EMOTIPAL_API_TOKEN_MAX_DAYS must be whole numbers of days, "
+            f"not {default_text!r} and {most_text!r}"
+        ) from exc
+    if not 1 <= default <= most:
+        raise ImproperlyConfigured(
+            "EMOTIPAL_API_TOKEN_DAYS must be at least 1 and at most EMOTIPAL_API_TOKEN_MAX_DAYS "
+            f"(now {default} and {most})"
+        )
+    return default, most
+
+
 def check_production_debug(env: str, debug: bool) -> None:
     if env == "production" and debug:
         raise ImproperlyConfigured("Production mode refuses to run with DEBUG on (unset EMOTIPAL_DEBUG).")

@@ -322,3 +322,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("EMOTIPAL_LOG_LEVEL", "WARNING")},
 }
+
+# --- Sessions and API tokens (issue 14): idle timeout, "remember me", re-authentication, token lifetime -------
+# Kept in one block of its own. The idle timeout itself is a clinic setting (Clinic.staff_idle_minutes and
+# client_idle_days); its middleware needs the session, the user and messages, so it goes right after messages.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "emotipal.accounts.idle.IdleTimeoutMiddleware",
+)
+# The login form asks "Keep me logged in on this device": unticked, the session ends when the browser closes;
+# ticked, it lasts up to SESSION_COOKIE_AGE (two weeks, Django's default), the idle timeout still applying.
+ACCOUNT_SESSION_REMEMBER = None
+# Exports, role changes and new API tokens need a login (or a confirmed password) this recent (accounts/reauth.py).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# How long a new API token is valid when its maker does not say, and the most they may choose (days).
+API_TOKEN_DAYS, API_TOKEN_MAX_DAYS = config.api_token_days(
+    os.environ.get("EMOTIPAL_API_TOKEN_DAYS", "90"), os.environ.get("EMOTIPAL_API_TOKEN_MAX_DAYS", "365")
+)

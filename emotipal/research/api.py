@@ -12,6 +12,7 @@ from django.urls import reverse
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from emotipal.accounts.api import refuse_stale_session
 from emotipal.platform.api import ErrorOut, require
 from emotipal.research import access, downloads, queries
 from emotipal.research.actions.studies import recruitment_problem
@@ -140,6 +141,7 @@ def exports(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
 def download(request: HttpRequest, slug: str, export_id: int) -> Any:
     study = access.get_study(request.user, slug)
     export = access.get_export(request.user, study, export_id)
+    refuse_stale_session(request)  # as the page asks before a download (a token is not asked)
     try:
         archive, filename = downloads.export_archive(export)
     except downloads.ExportNotReady as exc:

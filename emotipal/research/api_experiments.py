@@ -14,6 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from emotipal.accounts.api import refuse_stale_session
 from emotipal.platform.api import require
 from emotipal.research import access, queries_experiments
 from emotipal.research.models import Experiment
@@ -106,6 +107,7 @@ def allocation_log(request: HttpRequest, slug: str, experiment_id: int) -> dict[
     study = access.get_study(request.user, slug)
     found = access.get_experiment(request.user, study, experiment_id)
     require(access.may_download_log(request.user, found))
+    refuse_stale_session(request)  # as the page asks before a download (a token is not asked)
     document = queries_experiments.allocation_log_document(found)
     access.note_allocation_log_download(request.user, found, queries_experiments.log_clients(found))
     return document

@@ -2,6 +2,10 @@
 document.addEventListener("htmx:configRequest", function (event) {
   var meta = document.querySelector('meta[name="csrf-token"]');
   if (meta) { event.detail.headers["X-CSRFToken"] = meta.content; }
+  // Polling (hx-trigger="every 2s": a running export, power runs) is the page, not the person: the server's
+  // idle timeout (accounts/idle.py) does not count it, or an open tab would keep a session alive for ever.
+  var trigger = (event.detail.elt && event.detail.elt.getAttribute && event.detail.elt.getAttribute("hx-trigger")) || "";
+  if (/^\s*every\s/.test(trigger)) { event.detail.headers["X-EmotiPal-Background"] = "1"; }
 });
 
 // The phone menu: the topbar gets .has-menu (CSS folds the list at narrow widths only) and the button opens

@@ -50,6 +50,10 @@
     if (queued && !queued.attention) { event.preventDefault(); return; }
     pending = unsent;
     event.detail.parameters.active_seconds = String(pending);
+    // A draft re-sent on a timer or on coming back online is not the client doing something now (idle.py).
+    if (event.detail.triggeringEvent && event.detail.triggeringEvent.type === "retry-save") {
+      event.detail.headers["X-EmotiPal-Background"] = "1";
+    }
   });
   document.body.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.elt !== form) { return; }

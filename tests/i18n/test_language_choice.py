@@ -102,7 +102,13 @@ def test_dates_use_the_users_language(world: World) -> None:
     user = world.therapist
     User.objects.filter(pk=user.pk).update(language="es")
     http = world.login(user)
-    token = ApiToken.objects.create(user=user, name="diario", token_hash="x" * 64, hint="ep_abc")
+    token = ApiToken.objects.create(
+        user=user,
+        name="diario",
+        token_hash="x" * 64,
+        hint="ep_abc",
+        expires_at=timezone.now() + dt.timedelta(days=90),
+    )
     moment = timezone.make_aware(dt.datetime(2026, 1, 15, 12, 0))
     ApiToken.objects.filter(pk=token.pk).update(created_at=moment)
     assert "15 de enero de 2026" in http.get("/settings/").content.decode()  # Spanish spells it out

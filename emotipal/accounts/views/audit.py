@@ -14,6 +14,7 @@ from emotipal.accounts import access, audit_log
 from emotipal.accounts.forms import AuditFilterForm
 from emotipal.accounts.gates import client_required, clinic_admin_required
 from emotipal.accounts.models import ClientProfile, Clinic, Membership, Role, User
+from emotipal.accounts.reauth import recent_login_required
 from emotipal.platform.audit.services import record
 
 CSV_LIMIT = 100_000  # one download; narrow the filters for more
@@ -72,6 +73,7 @@ def clinic_audit(request: HttpRequest) -> HttpResponse:
 
 
 @clinic_admin_required
+@recent_login_required  # the whole trail of who saw whom, as a file: a password typed in the last minutes
 def clinic_audit_csv(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(request)
     form, filters = _form(request, clinic)

@@ -1,6 +1,10 @@
 """The clinic admin page: invitations (send, resend, revoke), staff roles (add, remove, deactivate,
 reactivate), reassigning clients, and the clinic policy. Each write is one action in accounts.services, which
-re-checks that the actor is an admin of this clinic; these views only parse and show."""
+re-checks that the actor is an admin of this clinic; these views only parse and show.
+
+What changes who may see what (roles, staff invitations and their new links, moving a client, the policy with
+its MFA rule and timeouts) needs a recent login (accounts/reauth.py); revoking an invitation and sending a
+client's invitation do not."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from emotipal.accounts import access, services
 from emotipal.accounts.forms import AddRoleForm, ClinicPolicyForm, InviteForm, ReassignForm
 from emotipal.accounts.gates import clinic_admin_required, request_user
 from emotipal.accounts.models import ClientProfile, Clinic, Invitation, Membership, Role, User
+from emotipal.accounts.reauth import recent_login_required, require_recent_login
 
 
 def _clinic(request: HttpRequest) -> Clinic:
@@ -83,7 +88,12 @@ def _page(
             "invite_form": forms.get("invite_form") or InviteForm(therapists=therapists),
             "policy_form": forms.get("policy_form")
             or ClinicPolicyForm(
-                initial={"require_staff_mfa": clinic.require_staff_mfa, "timezone": clinic.timezone}
+                initial={
+                    "require_staff_mfa": clinic.require_staff_mfa,
+                    "timezone": clinic.timezone,
+                    "staff_idle_minutes": clinic.staff_idle_minutes,
+                    "client_idle_days": clinic.client_idle_days,
+                }
             ),
             "role_form": forms.get("role_form") or AddRoleForm(staff=_staff(clinic)),
             "reassign_form": reassign_form,
@@ -109,6 +119,8 @@ def clinic_admin(request: HttpRequest) -> HttpResponse:
         invite_form = InviteForm(request.POST, therapists=therapists)
         if invite_form.is_valid():
             data = invite_form.cleaned_data
+            if data["role"] != Invitation.CLIENT:
+                require_recent_login(request)  # a staff invitation is a role given to whoever holds the link
             try:
                 new = services.invite(
                     clinic=clinic,
@@ -128,11 +140,15 @@ def clinic_admin(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "policy":
         policy_form = ClinicPolicyForm(request.POST)
         if policy_form.is_valid():
+            require_recent_login(request)
+            data = policy_form.cleaned_data
             services.set_clinic_policy(
                 request_user(request),
                 clinic,
-                require_staff_mfa=policy_form.cleaned_data["require_staff_mfa"],
-                timezone=policy_form.cleaned_data["timezone"] or clinic.timezone,
+                require_staff_mfa=data["require_staff_mfa"],
+                timezone=data["timezone"] or clinic.timezone,
+                staff_idle_minutes=data["staff_idle_minutes"],
+                client_idle_days=data["client_idle_days"],
             )
             messages.success(request, _("Clinic policy saved."))
             return redirect("clinic_admin")
@@ -153,6 +169,7 @@ def _run(request: HttpRequest, action: Callable[[], Any], done: str) -> HttpResp
 
 @clinic_admin_required
 @require_POST
+@recent_login_required
 def deactivate_membership(request: HttpRequest, membership_id: int) -> HttpResponse:
     clinic = _clinic(request)
     return _run(
@@ -164,6 +181,7 @@ def deactivate_membership(request: HttpRequest, membership_id: int) -> HttpRespo
 
 @clinic_admin_required
 @require_POST
+@recent_login_required
 def reactivate_membership(request: HttpRequest, membership_id: int) -> HttpResponse:
     clinic = _clinic(request)
     return _run(
@@ -175,6 +193,7 @@ def reactivate_membership(request: HttpRequest, membership_id: int) -> HttpRespo
 
 @clinic_admin_required
 @require_POST
+@recent_login_required
 def remove_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     clinic = _clinic(request)
     return _run(
@@ -186,6 +205,7 @@ def remove_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 @clinic_admin_required
 @require_POST
+@recent_login_required
 def add_role(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(request)
     form = AddRoleForm(request.POST, staff=_staff(clinic))
@@ -201,6 +221,7 @@ def add_role(request: HttpRequest) -> HttpResponse:
 
 @clinic_admin_required
 @require_POST
+@recent_login_required
 def reassign_client(request: HttpRequest) -> HttpResponse:
     clinic = _clinic(request)
     form = ReassignForm(request.POST, clients=_clients(clinic), therapists=_active_therapists(clinic))
@@ -217,6 +238,7 @@ def reassign_client(request: HttpRequest) -> HttpResponse:
 
 @clinic_admin_required
 @require_POST
+@recent_login_required
 def resend_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     clinic = _clinic(request)
     try:

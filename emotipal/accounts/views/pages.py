@@ -26,6 +26,7 @@ from emotipal.accounts.forms import (
 from emotipal.accounts.gates import request_user
 from emotipal.accounts.mfa_policy import MFARequired
 from emotipal.accounts.models import ApiToken, ClientProfile, Invitation, User
+from emotipal.accounts.reauth import recent_login_required
 from emotipal.platform import extensions
 
 
@@ -175,10 +176,15 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@recent_login_required  # a token is a way in that skips the login page: a password typed in the last minutes
 def create_token(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the token a name (and at most 365 days)."))
+        messages.error(
+            request,
+            _("Give the token a name, valid for 1 to %(days)s days. No token was made.")
+            % {"days": settings.API_TOKEN_MAX_DAYS},
+        )
         return redirect("settings")
     assert isinstance(request.user, User)
     try:

@@ -7,11 +7,13 @@ from django.http import HttpRequest, HttpResponse
 from emotipal.accounts import access
 from emotipal.accounts.gates import clinic_admin_required
 from emotipal.accounts.models import ClientProfile, Role
+from emotipal.accounts.reauth import recent_login_required
 from emotipal.homework.export import compliance_rows, write_csv
 from emotipal.platform.audit.services import record
 
 
 @clinic_admin_required
+@recent_login_required  # every client's name and figures leave the clinic: a password typed in the last minutes
 def export_compliance(request: HttpRequest) -> HttpResponse:
     """Every compliance figure of the clinic's clients, as CSV (source, type and timing on every row)."""
     clinic = access.clinics_where(request.user, Role.ADMIN).first()

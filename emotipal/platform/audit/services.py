@@ -15,16 +15,20 @@ from emotipal.platform.audit.models import AuditEvent
 PLAIN_DETAIL_KEYS = frozenset(
     {
         "authenticator_type",  # which MFA method was added or removed (totp, recovery codes)
+        "client_idle_days",  # a clinic's idle timeout for clients
+        "days",  # how long a new API token is valid
         "forms",  # how many REDCap forms were imported
         "hours",  # a clinic's alert escalation time
         "known_account",  # whether a failed login named an existing account
         "language",  # a user's or a crisis resource's language
         "mfa",  # a clinic's staff MFA policy
+        "minutes",  # the idle timeout that ended a session
         "number",  # a session's ordinal number
         "os_user",  # the operating-system account that ran a command-line export
         "resource",  # id of a crisis resource
         "role",  # membership role, or who gave a retroactive rating (client / therapist)
         "source",  # id of the template version a clinic copied
+        "staff_idle_minutes",  # a clinic's idle timeout for staff
         "token_id",  # id of an API token
         "version",  # a template version's number
         "via",  # how a read happened (the command line, for exports)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from emotipal.accounts.gates import request_user
+from emotipal.accounts.reauth import require_recent_login
 from emotipal.analysis.trials.allocation import DesignError
 from emotipal.research import access, queries_experiments
 from emotipal.research.actions import experiments as actions
@@ -216,6 +217,7 @@ def allocation_log(request: HttpRequest, slug: str, experiment_id: int) -> HttpR
     found = _log_experiment(request, slug, experiment_id)
     if not access.may_download_log(user, found):
         raise PermissionDenied
+    require_recent_login(request)  # the log names clients (pseudonymously): as any export
     document = queries_experiments.allocation_log_document(found)
     access.note_allocation_log_download(user, found, queries_experiments.log_clients(found))
     response = HttpResponse(

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from emotipal.accounts.reauth import require_recent_login
 from emotipal.research import access
 from emotipal.research.actions import exports as actions
 from emotipal.research.errors import ResearchError
@@ -60,5 +61,8 @@ def download(request: HttpRequest, slug: str, export_id: int) -> FileResponse:
     folder = folder_of(export.folder) if export.status == JobStatus.DONE else None
     if folder is None:
         raise Http404("No such export")
+    require_recent_login(
+        request
+    )  # data leaves the clinic: a password typed in the last minutes, not a cookie
     actions.note_download(request.user, export)
     return FileResponse(zipped(folder), as_attachment=True, filename=f"{folder.name}.zip")
