@@ -251,7 +251,7 @@ def test_vendored_vega_files_exist_and_are_included() -> None:
     assert "BSD-3-Clause" in licenses and "0BSD" in licenses
 
     html = render_to_string("charts/_scripts.html")
-    srcs = re.findall(r'<script src="([^"]+)" defer></script>', html)
+    srcs = re.findall(r'<script nonce="[^"]*" src="([^"]+)" defer></script>', html)
     assert srcs == [f"/static/vendor/{n}" for n in VENDORED] + ["/static/js/charts.js"]
     assert (ROOT / "static" / "js" / "charts.js").is_file()
     assert "http" not in html  # no CDN

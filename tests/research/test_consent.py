@@ -284,14 +284,15 @@ def _same(after: dict[str, str], before: dict[str, str]) -> None:
 
 
 def _care_pages(world: World) -> dict[str, str]:
-    """Client A's Today page and their therapist's client page, without the per-request tokens."""
+    """Client A's Today page and their therapist's client page, without the per-request tokens (CSRF, the
+    Content-Security-Policy nonce)."""
     pages = {
         "today": world.login(world.client_a.user).get("/today/"),
         "client": world.login(world.therapist).get(f"/clients/{world.client_a.pk}/"),
     }
     assert all(p.status_code == 200 for p in pages.values())
     token = re.compile(
-        r'(name="csrfmiddlewaretoken" value=|name="csrf-token" content=|"X-CSRFToken": )"[^"]*"'
+        r'(name="csrfmiddlewaretoken" value=|name="csrf-token" content=|"X-CSRFToken": |nonce=)"[^"]*"'
     )
     found = {name: token.sub(r"\1TOKEN", p.content.decode()) for name, p in pages.items()}
     assert all("TOKEN" in html for html in found.values())
