@@ -25,7 +25,7 @@ from tests.research.team_factory import join, researcher_at
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits() -> None:
+def fresh_rate_limits(db: Any) -> None:
     """allauth allows 10 password confirmations a minute per user (its cache); these tests confirm often, and
     the same user ids come back in every test."""
     cache.clear()

@@ -64,12 +64,12 @@ def test_admin_revokes_resends_copies_deactivates_and_reassigns(
     log_in(colleague, base, world.colleague.email)
     assert colleague.goto(f"{base}/clients/").status == 403
 
-    page.get_by_label("Client").select_option(label="Ana Client (now with Tess Therapist)")
+    page.get_by_role("combobox", name="Client").select_option(label="Ana Client (now with Tess Therapist)")
     # The deactivated colleague is not offered; move Ana to a second active therapist.
     assert "Cole Colleague" not in page.get_by_label("New therapist").inner_text()
     page.get_by_role("button", name="Reactivate").click()
     expect(page.get_by_text("Role reactivated.")).to_be_visible()
-    page.get_by_label("Client").select_option(label="Ana Client (now with Tess Therapist)")
+    page.get_by_role("combobox", name="Client").select_option(label="Ana Client (now with Tess Therapist)")
     page.get_by_label("New therapist").select_option(label="Cole Colleague")
     page.get_by_role("button", name="Reassign").click()
     expect(page.get_by_text("Ana Client is now looked after by Cole Colleague.")).to_be_visible()
