@@ -147,5 +147,6 @@ urlpatterns = [
     path("training/", include("emotipal.training.urls")),
     path("supervision/", include("emotipal.supervision.urls")),
     path("support/", include("emotipal.support.urls")),
+    path("", include("emotipal.privacy.urls")),
     path("api/v1/", api.urls),
 ]

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "emotipal.training",
     "emotipal.supervision",
     "emotipal.support",
+    "emotipal.privacy",
     "emotipal.demo",
 ]
 
