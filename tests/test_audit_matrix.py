@@ -342,6 +342,8 @@ ADMIN_WRITES = (
     "clinic_client_reassign",
     "clinic_invitation_resend",
     "clinic_invitation_revoke",
+    "save_retention",
+    "legal_hold",
 )
 
 

@@ -129,6 +129,32 @@ PAGES: dict[str, list[Row]] = {
     "clinic_audit": [Row("get", lambda o: "/clinic/audit/", only(200, ("admin",), 403))],
     "clinic_audit_csv": [Row("get", lambda o: "/clinic/audit.csv", only(200, ("admin",), 403))],
     "seen_by": [Row("get", lambda o: "/settings/seen-by/", only(200, ("client_a", "client_b"), 403))],
+    # Erasure, legal holds and retention: the clinic admin only (not the therapist: ending the clinic's record is
+    # the clinic's decision). Erasing itself is a POST with a typed confirmation, tested in tests/privacy/.
+    "data_rights": [Row("get", lambda o: "/clinic/data-rights/", only(200, ("admin",), 403))],
+    "save_retention": [
+        Row(
+            "post",
+            lambda o: "/clinic/data-rights/retention/",
+            only(302, ("admin",), 403),
+            {"draft_days": "90"},
+        )
+    ],
+    "erase_client": [
+        Row(
+            "get",
+            lambda o: f"/clinic/data-rights/clients/{o.world.client_b.pk}/erase/",
+            only(200, ("admin",), 403),
+        )
+    ],
+    "legal_hold": [
+        Row(
+            "post",
+            lambda o: f"/clinic/data-rights/clients/{o.world.client_b.pk}/hold/",
+            only(302, ("admin",), 403),
+            {"action": "place", "reason": "Complaint 7 is open"},
+        )
+    ],
     # The clinic admin's staff, client and invitation actions (objects: Objects.clinic_admin).
     "clinic_membership_deactivate": [
         Row("post", lambda o: f"/clinic/staff/{o.spare_role.pk}/deactivate/", only(302, ("admin",), 403))

@@ -152,6 +152,15 @@ class SupervisionLink(models.Model):
         return f"{self.supervisor} supervises {self.therapist} ({self.clinic})"
 
 
+class ClientProfileManager(models.Manager["ClientProfile"]):
+    """The clients who are someone's client. An erased client (privacy/erasure.py) whose research data a study
+    keeps under its protocol stays as a nameless row that only the research exports reach (through their
+    participants); every page, list and job that starts from `ClientProfile.objects` no longer sees them."""
+
+    def get_queryset(self) -> models.QuerySet[ClientProfile]:
+        return super().get_queryset().filter(erased_at__isnull=True)
+
+
 class ClientProfile(models.Model):
     """A client of a clinic, looked after by one therapist."""
 
@@ -162,6 +171,16 @@ class ClientProfile(models.Model):
     timezone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
     discharged_on = models.DateField(null=True, blank=True, help_text="End of treatment.")
+    # Set when a clinic admin (or a retention rule) erased the client and a study keeps pseudonymised data.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Erased ones too: for the privacy app's own bookkeeping and nothing else.
+    all_profiles = models.Manager()
+    objects = ClientProfileManager()
+
+    class Meta:
+        default_manager_name = "objects"
+        base_manager_name = "all_profiles"
 
     def __str__(self) -> str:
         return str(self.user)

@@ -99,3 +99,6 @@ reminder_summary: Slot[Callable[[Any, Any], Any]] = Slot("reminder_summary")
 client_encouragement: Slot[Callable[[Any], list[Any]]] = Slot("client_encouragement")
 # client profile -> when the client's current support person accepted, or None: all the care team sees of it
 support_person_since: Slot[Callable[[Any], Any]] = Slot("support_person_since")
+# () -> [(job name, whether this call started it)]: a starting worker makes sure each recurring job's chain of
+# tasks is running (measures: the questionnaire job; privacy: the retention job)
+periodic_jobs: Hooks[Callable[[], list[tuple[str, bool]]]] = Hooks("periodic_jobs", _concatenated)

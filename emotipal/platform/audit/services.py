@@ -14,9 +14,16 @@ from emotipal.platform.audit.models import AuditEvent
 # passes clinical content is safe by default.
 PLAIN_DETAIL_KEYS = frozenset(
     {
+        "account_kept",  # an erased client's account stayed because the person also works here
+        "anonymise_after_years",  # a clinic's retention rule
         "authenticator_type",  # which MFA method was added or removed (totp, recovery codes)
         "client_idle_days",  # a clinic's idle timeout for clients
+        "clients_erased",  # a count in a retention run's report
+        "clients_kept_for_research",  # a count in a retention run's report
+        "clients_on_hold",  # a count in a retention run's report
         "days",  # how long a new API token is valid
+        "draft_days",  # a clinic's retention rule
+        "drafts_removed",  # a count in a retention run's report
         "forms",  # how many REDCap forms were imported
         "hours",  # a clinic's alert escalation time
         "known_account",  # whether a failed login named an existing account
@@ -30,6 +37,7 @@ PLAIN_DETAIL_KEYS = frozenset(
         "source",  # id of the template version a clinic copied
         "staff_idle_minutes",  # a clinic's idle timeout for staff
         "token_id",  # id of an API token
+        "trigger",  # what erased a client: "request" (an admin) or "retention" (the clinic's rule)
         "version",  # a template version's number
         "via",  # how a read happened (the command line, for exports)
     }

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from emotipal.measures.tasks import ensure_scheduled
 from emotipal.notifications.tasks import schedule_all_reminders
+from emotipal.platform import extensions
 
 
 class Command(BaseCommand):
@@ -17,10 +17,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         # After a restart or a data load, make sure every chosen reminder has its next run queued.
         count = schedule_all_reminders()
-        started = ensure_scheduled()
-        self.stdout.write(
-            f"worker: {count} reminders scheduled; questionnaire job {'started' if started else 'running'}"
+        jobs = "; ".join(
+            f"{name} {'started' if started else 'running'}"
+            for name, started in extensions.periodic_jobs.answer()
         )
+        self.stdout.write(f"worker: {count} reminders scheduled; {jobs}")
         if settings.REDIS_URL:
             # django-tasks-rq needs its own Job class in the worker to run Tasks API tasks.
             call_command(
