@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account import signals as account_signals
         from allauth.mfa import signals as mfa_signals
+        from axes import signals as axes_signals
         from django.contrib.auth import signals as auth_signals
 
         from emotipal.accounts import receivers
@@ -20,6 +21,9 @@ class AccountsConfig(AppConfig):
         auth_signals.user_logged_out.connect(receivers.on_logged_out, dispatch_uid="accounts.audit.logout")
         auth_signals.user_login_failed.connect(
             receivers.on_login_failed, dispatch_uid="accounts.audit.login_failed"
+        )
+        axes_signals.user_locked_out.connect(
+            receivers.on_locked_out, dispatch_uid="accounts.audit.locked_out"
         )
         mfa_signals.authenticator_added.connect(
             receivers.on_authenticator_added, dispatch_uid="accounts.audit.mfa_added"

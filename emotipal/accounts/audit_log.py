@@ -38,6 +38,8 @@ READ_LABELS = {
     "supervision": gettext_lazy("Your therapist's work with you, in supervision"),
     "support": gettext_lazy("What you share with your support person"),
     "research.participants": gettext_lazy("Your study participation (research)"),
+    "privacy.clients": gettext_lazy("Your name in the clinic's list for data rights"),
+    "privacy.erasure": gettext_lazy("Your record, to erase it or keep it under a legal hold"),
 }
 ROLE_OF_COACH = gettext_lazy("Your support person")
 

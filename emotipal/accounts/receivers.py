@@ -58,6 +58,14 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = Non
     record(None, "auth.login_failed", user, known_account=user is not None)
 
 
+def on_locked_out(sender: Any, request: Any = None, username: str | None = None, **kwargs: Any) -> None:
+    """django-axes paused logins for this address (at the limit, and on each try while paused): the moment a
+    guessing attack was stopped, next to the failed logins that led to it. Like those, no unknown address."""
+    login = str(username or "").strip()
+    user = User.objects.filter(email__iexact=login).first() if login else None
+    record(None, "auth.locked_out", user, known_account=user is not None)
+
+
 def _mfa_action(authenticator: Authenticator, event: str) -> str:
     kind = authenticator.type
     if kind == Authenticator.Type.TOTP:

@@ -123,3 +123,16 @@ def test_behind_our_proxy_the_lockout_keys_on_the_address_it_saw(world: World, s
     assert via_proxy(f"192.0.2.1, {ATTACKER}", PASSWORD) == 429
     # Everyone else behind the same proxy, the therapist included, is someone else.
     assert via_proxy(THERAPIST_AT_WORK, PASSWORD) == 302
+
+
+def test_the_lockout_itself_is_in_the_audit_trail(world: World) -> None:
+    from emotipal.platform.audit.models import AuditEvent
+
+    fail(world.therapist.email, 4)
+    assert not AuditEvent.objects.filter(action="auth.locked_out").exists()  # not before the limit
+    fail(world.therapist.email, 1)
+    row = AuditEvent.objects.get(action="auth.locked_out")
+    assert row.target_id == str(world.therapist.pk) and row.detail == {"known_account": True}
+    fail("nobody@example.org", 5)
+    unknown = AuditEvent.objects.filter(action="auth.locked_out").exclude(pk=row.pk).get()
+    assert unknown.target_id == "" and unknown.detail == {"known_account": False}

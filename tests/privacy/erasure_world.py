@@ -3,7 +3,10 @@ retention tests erase."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+
+from django.utils import timezone
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework import services
@@ -17,14 +20,22 @@ from tests.research.study_factory import make_study
 
 
 def give_history(world: World, client: ClientProfile) -> Entry:
-    """Two sent entries and a draft of the thought record, a PHQ-9, and a reminder preference."""
+    """Two sent entries (practised on the two days before today) and a draft of the thought record, a PHQ-9,
+    and a reminder preference."""
     assignment = services.assign_homework(world.therapist, client, plan_for(world.thought_record))
     sent = None
     for k in range(2):
         sent, _ = services.submit_entry(
             client.user,
             assignment.pk,
-            services.Submission(complete_thought_record(), 2, 2, 3, idempotency_key=f"k{k}"),
+            services.Submission(
+                complete_thought_record(),
+                2,
+                2,
+                3,
+                idempotency_key=f"k{k}",
+                practice_date=timezone.localdate() - dt.timedelta(days=k + 1),
+            ),
         )
     services.save_draft(client.user, assignment.pk, {"situation": "Half-written draft about the bus"})
     answer(world, client, "phq9", 1)
