@@ -6,14 +6,18 @@ It creates an empty test database, seeds a clinic (therapist, two clients, assig
 a barrier, a study with a participant and a finished export), and then, for every operation in
 /api/v1/openapi.json, sends generated requests as the client, the therapist and the researcher (Bearer ep_...
 tokens), with valid data (positive) and with invalid data (negative), both with
-random ids and with the seeded objects' ids so the requests reach real rows. Every response is checked:
+random ids and with the seeded objects' ids so the requests reach real rows; and once more without any token,
+so that the refusal (401) is held to the schema as well. Every response is checked:
 
 - not_a_server_error: no 5xx, ever;
-- response_schema_conformance: a documented status code's body matches its documented schema;
-- content_type_conformance: the body is of the documented media type.
+- status_code_conformance: the status is one the operation documents; the schema lists each operation's
+  error answers (400, 401, 403, 404, 409, 422, 429: emotipal/platform/api.py), so a refusal the document
+  does not promise fails the run;
+- response_schema_conformance: the body matches the schema documented for its status (ErrorOut for errors);
+- content_type_conformance: the body is of the documented media type;
+- response_headers_conformance: documented headers are well formed, and required ones (Retry-After on a
+  429) are sent.
 
-Status codes the schema does not document (401/403/404 from the permission layer, 422 from ninja) are not
-failures: the API documents its success shapes, and those refusals are the permission layer's clear 4xx.
 Nothing is skipped: every operation runs in every pass, and the summary counts requests per operation.
 
 Exit status 1 on any failure, with one reproducible curl command per distinct failure.
@@ -53,15 +57,23 @@ from schemathesis.core.result import Err  # noqa: E402
 from schemathesis.generation import GenerationMode  # noqa: E402
 from schemathesis.specs.openapi.checks import (  # noqa: E402
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    response_schema_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+]
 
 
 @dataclass
 class Seeded:
-    tokens: dict[str, str]  # role -> Bearer secret
+    tokens: dict[str, str | None]  # role -> Bearer secret (None: no Authorization header at all)
     ids: dict[str, dict[str, int | str]]  # role -> path parameter name -> an id (or slug) that role may use
 
 
@@ -151,6 +163,7 @@ def seed() -> Seeded:
             "client": client_token.secret,
             "therapist": therapist_token.secret,
             "researcher": researcher_token.secret,
+            "anonymous": None,
         },
         ids={
             "client": common | {"token_id": spare_client},
@@ -164,7 +177,7 @@ def run_operation(
     operation: Any,
     *,
     role: str,
-    token: str,
+    token: str | None,
     mode: GenerationMode,
     path_parameters: dict[str, int | str] | None,
     examples: int,
@@ -172,7 +185,7 @@ def run_operation(
     tally: Tally,
 ) -> None:
     label = operation.label
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
 
     # A different stream for every operation and pass, the same on every run (CI stays reproducible).
@@ -234,13 +247,14 @@ def main() -> int:
         tally = Tally()
         for operation in operations:
             names = [p.name for p in operation.path_parameters]
+            missing = [n for n in names if n not in seeded.ids["client"]]
+            if missing:  # a new kind of id in the API: seed one, do not quietly fuzz it with noise only
+                raise SystemExit(f"fuzz_api: no seeded id for {missing} in {operation.label}")
             for role, token in seeded.tokens.items():
-                real = {n: seeded.ids[role][n] for n in names}
-                missing = [n for n in names if n not in seeded.ids[role]]
-                if missing:  # a new kind of id in the API: seed one, do not quietly fuzz it with noise only
-                    raise SystemExit(f"fuzz_api: no seeded id for {missing} in {operation.label}")
+                # Without a token the request is refused before any id is looked at: random ids only.
+                real = {n: seeded.ids[role][n] for n in names} if token else None
                 for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                    passes: list[dict[str, int | str] | None] = [None, real] if names else [None]
+                    passes: list[dict[str, int | str] | None] = [None, real] if real else [None]
                     for path_parameters in passes:
                         run_operation(
                             operation,

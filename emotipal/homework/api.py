@@ -220,7 +220,8 @@ def _draft_out(assignment: Assignment, draft: Entry | None) -> dict[str, Any]:
 # --- clients --------------------------------------------------------------------------------------------------
 
 
-@router.get("/me/assignments", response=list[TodayAssignmentOut], tags=["client"])
+# 404: the caller is not a client (access.own_client_profile), as for the client's pages.
+@router.get("/me/assignments", response={200: list[TodayAssignmentOut], 404: ErrorOut}, tags=["client"])
 def my_assignments(request: HttpRequest) -> list[dict[str, Any]]:
     client = access.own_client_profile(request.user)
     today = services.local_today(client)
@@ -290,7 +291,7 @@ def submit(request: HttpRequest, assignment_id: int, payload: EntryIn) -> Any:
     return Status(201 if created else 200, _entry_out(entry))
 
 
-@router.get("/me/entries", response=list[EntryOut], tags=["client"])
+@router.get("/me/entries", response={200: list[EntryOut], 404: ErrorOut}, tags=["client"])
 def my_entries(request: HttpRequest) -> list[dict[str, Any]]:
     client = access.own_client_profile(request.user)
     entries = Entry.objects.filter(assignment__client=client, status=Entry.Status.SUBMITTED).select_related(

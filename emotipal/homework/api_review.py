@@ -15,6 +15,7 @@ from emotipal.homework import compliance, reviews
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
 from emotipal.homework.engagement_items import CLIENT_REQUIRED, ITEMS, THERAPIST_REQUIRED
 from emotipal.platform import clock
+from emotipal.platform.api import ErrorOut
 
 router = Router()
 
@@ -255,7 +256,8 @@ def therapist_retro(request: HttpRequest, client_id: int, payload: RetroIn) -> A
     )
 
 
-@router.post("/me/retroactive", response={201: RetroOut}, tags=["client"])
+# 404 on the /me operations: the caller is not a client (access.own_client_profile).
+@router.post("/me/retroactive", response={201: RetroOut, 404: ErrorOut}, tags=["client"])
 def client_retro(request: HttpRequest, payload: RetroIn) -> Any:
     client = access.own_client_profile(request.user)
     return Status(
@@ -290,6 +292,6 @@ def client_compliance(request: HttpRequest, client_id: int, period: str = "treat
     return _compliance(access.read_client(request.user, client_id, "api.compliance"), period)
 
 
-@router.get("/me/compliance", response=ComplianceOut, tags=["client"])
+@router.get("/me/compliance", response={200: ComplianceOut, 404: ErrorOut}, tags=["client"])
 def my_compliance(request: HttpRequest, period: str = "treatment") -> dict[str, Any]:
     return _compliance(access.own_client_profile(request.user), period)

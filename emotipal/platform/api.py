@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import wraps
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
@@ -67,28 +68,86 @@ def docs_gate(view: Any) -> Any:
     return gated
 
 
-TOO_MANY_REQUESTS = {
-    "description": "Too many requests from this token, person or client address: wait Retry-After seconds.",
-    "headers": {
+# Every error answer of the API, and what it means. Each operation's schema lists those it can give (see
+# EmotiPalAPI.get_openapi_schema), all with the ErrorOut body; scripts/fuzz_api.py fails on any other status.
+ERRORS: dict[int, str] = {
+    400: "The request could not be read: a body that is not JSON or is over the size limit, or text that "
+    "cannot be stored (a NUL character, a lone surrogate) anywhere in it, the query string included. "
+    "Nothing was changed.",
+    401: "No valid token or session: none sent, or a token that is unknown, expired or revoked (the detail "
+    "says which).",
+    403: "Authenticated but not allowed: the role does not allow this, the clinic requires two-factor "
+    "authentication first, a browser session must confirm its password first, or a session's write came "
+    "without its CSRF token.",
+    404: "No such object, or not one the caller may see (the same answer either way); for an operation on "
+    "the caller's own homework, a caller who is not a client.",
+    409: "The object is not ready for this: the export is still being made, or it failed.",
+    422: "A field is missing or not valid, or the action refused the request: `errors` names each field "
+    "with its message.",
+    429: "Too many requests from this token, person or client address: wait Retry-After seconds.",
+}
+# What every operation can answer: the input rules (platform/middleware.py) and authentication, the MFA
+# policy and the throttles (emotipal/api.py) run before any operation does.
+EVERY_OPERATION = (400, 401, 403, 429)
+HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": 'For a refused token: Bearer error="invalid_token".',
+            "schema": {"type": "string"},
+        }
+    },
+    429: {
         "Retry-After": {
             "description": "Seconds until a request is let through again.",
+            "required": True,
             "schema": {"type": "integer", "minimum": 1},
         }
     },
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
 }
+
+
+def error_codes(operation: dict[str, Any]) -> set[int]:
+    """The error answers one operation can give: those of every operation; 404 for an object named in the
+    path (access.py answers 404 for what the caller may not see) and 422 for any parameter or body (ninja
+    checks them first); and those the operation declares itself (`response={..., 409: ErrorOut}`)."""
+    codes = set(EVERY_OPERATION)
+    parameters = operation.get("parameters", [])
+    if any(p.get("in") == "path" for p in parameters):
+        codes.add(404)
+    if parameters or "requestBody" in operation:
+        codes.add(422)
+    codes.update(int(code) for code in operation.get("responses", {}) if int(code) >= 400)
+    return codes
+
+
+def error_response(code: int) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        # A code not in ERRORS yet gets its plain name (tests/platform/test_openapi_errors.py asks for ERRORS).
+        "description": ERRORS.get(code) or HTTPStatus(code).phrase,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+    }
+    if code in HEADERS:
+        answer["headers"] = HEADERS[code]
+    return answer
 
 
 class EmotiPalAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        """Every operation may answer 429 (the throttles apply to all of them): said once here instead of on
-        each operation."""
+        """Each operation documents every error answer it can give, with the one error body (ErrorOut), so
+        a client of the API and Schemathesis know them all; said here once rather than on each operation."""
         schema = super().get_openapi_schema(**kwargs)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault("ErrorOut", ErrorOut.model_json_schema())
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
-                operation.setdefault("responses", {})["429"] = TOO_MANY_REQUESTS
+                codes = error_codes(operation)
+                responses = {
+                    str(code): answer
+                    for code, answer in operation.get("responses", {}).items()
+                    if int(code) < 400
+                }
+                responses.update((str(code), error_response(code)) for code in sorted(codes))
+                operation["responses"] = responses
         return schema
 
 
