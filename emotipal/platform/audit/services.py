@@ -17,6 +17,7 @@ PLAIN_DETAIL_KEYS = frozenset(
         "authenticator_type",  # which MFA method was added or removed (totp, recovery codes)
         "client_idle_days",  # a clinic's idle timeout for clients
         "days",  # how long a new API token is valid
+        "format",  # the file format of a client's download of their data (html, json, fhir)
         "forms",  # how many REDCap forms were imported
         "hours",  # a clinic's alert escalation time
         "known_account",  # whether a failed login named an existing account
