@@ -1,8 +1,8 @@
 """Everything EmotiPal holds about one client, collected for their own download (the right of access).
 
 `collect` reads it once, as plain dataclasses; my_data_json.py, the HTML summary template and my_data_fhir.py
-only render it. Each section lives in its own module (my_data_account, _homework, _ladders, _measures,
-_reminders, _support, _studies, _audit); my_data_coverage.py says which models are in it and why the others are
+only render it. Each section lives in its own module (my_data_account, _homework, _reviews, _ladders,
+_measures, _reminders, _support, _studies, _audit); my_data_coverage.py says which models are in it and why the others are
 not, and a test holds that list against the model graph so a new model cannot be forgotten.
 
 Only the client's own rows are read (every query starts from their profile), nothing secret is read at all
@@ -24,6 +24,7 @@ from emotipal.privacy import (
     my_data_ladders,
     my_data_measures,
     my_data_reminders,
+    my_data_reviews,
     my_data_studies,
     my_data_support,
 )
@@ -41,9 +42,9 @@ class MyData:
     email_addresses: list[my_data_account.EmailRow]
     two_factor_methods: list[my_data_account.SignInMethod]
     api_tokens: list[my_data_account.TokenRow]
-    sessions: list[my_data_homework.SessionRow]
+    sessions: list[my_data_reviews.SessionRow]
     assignments: list[my_data_homework.AssignmentRow]
-    look_back: list[my_data_homework.LookBackRow]
+    look_back: list[my_data_reviews.LookBackRow]
     fear_ladders: list[my_data_ladders.LadderRow]
     questionnaire_schedules: list[my_data_measures.ScheduleRow]
     questionnaires: list[my_data_measures.ResponseRow]
@@ -76,9 +77,9 @@ def collect(profile: ClientProfile, now: dt.datetime | None = None) -> MyData:
         email_addresses=my_data_account.email_addresses(profile),
         two_factor_methods=my_data_account.sign_in_methods(profile),
         api_tokens=my_data_account.api_tokens(profile),
-        sessions=my_data_homework.sessions(profile),
+        sessions=my_data_reviews.sessions(profile),
         assignments=my_data_homework.assignments(profile),
-        look_back=my_data_homework.look_back(profile),
+        look_back=my_data_reviews.look_back(profile),
         fear_ladders=my_data_ladders.ladders(profile),
         questionnaire_schedules=my_data_measures.schedules(profile),
         questionnaires=my_data_measures.responses(profile),

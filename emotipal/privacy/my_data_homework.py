@@ -1,6 +1,6 @@
-"""The homework part of a client's data download: sessions, every assignment with every entry (drafts too, with
-their answers decrypted), the therapist's reviews of entries, self-reviews, the therapist's session ratings,
-obstacles, rewards, homework reminders and the end-of-treatment look back.
+"""The homework part of a client's data download: every assignment with every entry (drafts too, with their
+answers decrypted), the therapist's replies to entries, the reviews in sessions (my_data_reviews.py), obstacles,
+rewards and homework reminders.
 
 A fixed number of queries whatever the number of assignments and entries: each kind of row is read once for
 the whole client and grouped in Python."""
@@ -11,58 +11,21 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework.answers import answer_rows
 from emotipal.homework.barriers import BARRIERS, STRATEGIES
-from emotipal.homework.engagement_items import ITEMS
 from emotipal.homework.models import (
     Assignment,
     Barrier,
     Entry,
     ReminderEvent,
-    RetroactiveRating,
     Reward,
     SelfReview,
     TherapistReview,
-    TherapySession,
 )
 from emotipal.library import variants
+from emotipal.privacy import my_data_reviews
 from emotipal.privacy.my_data_common import person_name
-
-ITEMS_BY_KEY = {item.key: item for item in ITEMS}
-
-
-@dataclass(frozen=True)
-class Rating:
-    """One 0-4 rating with its question and the answer's words, as the one who rated was asked."""
-
-    key: str
-    question: str
-    value: Any
-    answer: str
-
-
-def ratings(values: dict[str, Any] | None, role: str) -> list[Rating]:
-    rows = []
-    for key, value in (values or {}).items():
-        item = ITEMS_BY_KEY.get(key)
-        if item is None:  # a dimension no longer asked: kept, under its code
-            rows.append(Rating(key, key, value, str(value)))
-            continue
-        anchors = item.anchors_for(role)
-        answer = str(anchors[value]) if isinstance(value, int) and 0 <= value < len(anchors) else str(value)
-        question = item.client if role == "client" else item.therapist
-        rows.append(Rating(key, str(question), value, f"{value} / 4 · {answer}"))
-    return rows
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    number: int
-    date: dt.date
-    therapist: str
 
 
 @dataclass(frozen=True)
@@ -93,29 +56,6 @@ class EntryRow:
     answers: dict[str, Any]  # exactly as stored (a draft: as typed)
     readable: list[dict[str, Any]]  # the answers under their questions, as the client reads them now
     review: EntryReviewRow | None
-
-
-@dataclass(frozen=True)
-class SelfReviewRow:
-    session_number: int
-    ratings: list[Rating]
-    helpfulness: Any
-    what_i_did: str
-    what_i_learned: str
-    what_got_in_way: str
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class TherapistReviewRow:
-    """The therapist's ratings in session. Their own note is not included (see my_data_coverage.py)."""
-
-    session_number: int
-    reviewer: str
-    ratings: list[Rating]
-    learned: str
-    change_next: str
-    reviewed_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -173,28 +113,11 @@ class AssignmentRow:
     paused_at: dt.datetime | None
     ended_at: dt.datetime | None
     entries: list[EntryRow] = field(default_factory=list)
-    self_reviews: list[SelfReviewRow] = field(default_factory=list)
-    therapist_reviews: list[TherapistReviewRow] = field(default_factory=list)
+    self_reviews: list[my_data_reviews.SelfReviewRow] = field(default_factory=list)
+    therapist_reviews: list[my_data_reviews.TherapistReviewRow] = field(default_factory=list)
     barriers: list[BarrierRow] = field(default_factory=list)
     rewards: list[RewardRow] = field(default_factory=list)
     reminders: list[ReminderEventRow] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class LookBackRow:
-    """A rating of the whole course of homework at the end of treatment (the client's, or the therapist's)."""
-
-    rater_role: str
-    rater: str
-    quantity: Any
-    quality: Any
-    note: str  # the client's own note; a therapist's note is theirs (see my_data_coverage.py)
-    created_at: dt.datetime
-
-
-def sessions(profile: ClientProfile) -> list[SessionRow]:
-    rows = TherapySession.objects.filter(client=profile).select_related("therapist").order_by("number")
-    return [SessionRow(s.number, s.date, person_name(s.therapist)) for s in rows]
 
 
 def _readable(entry: Entry, assignment: Assignment, language: str) -> list[dict[str, Any]]:
@@ -305,33 +228,14 @@ def assignments(profile: ClientProfile) -> list[AssignmentRow]:
     ):
         by_id[entry.assignment_id].entries.append(_entry(entry, sources[entry.assignment_id], language))
     for s in SelfReview.objects.filter(**of_client).select_related("session").order_by("session__number"):
-        by_id[s.assignment_id].self_reviews.append(
-            SelfReviewRow(
-                s.session.number,
-                ratings(s.ratings, "client"),
-                s.helpfulness,
-                s.what_i_did,
-                s.what_i_learned,
-                s.what_got_in_way,
-                s.created_at,
-            )
-        )
+        by_id[s.assignment_id].self_reviews.append(my_data_reviews.self_review(s))
     for t in (
         TherapistReview.objects.filter(**of_client)
         .select_related("session", "reviewer")
         .defer("note")  # the therapist's own note is not part of the download, so not even decrypted
         .order_by("session__number")
     ):
-        by_id[t.assignment_id].therapist_reviews.append(
-            TherapistReviewRow(
-                t.session.number,
-                person_name(t.reviewer),
-                ratings(t.ratings, "therapist"),
-                t.learned,
-                t.change_next,
-                t.reviewed_at,
-            )
-        )
+        by_id[t.assignment_id].therapist_reviews.append(my_data_reviews.therapist_review(t))
     for b in Barrier.objects.filter(client=profile).order_by("-day", "-pk"):
         by_id[b.assignment_id].barriers.append(_barrier(b))
     for r in Reward.objects.filter(**of_client).order_by("-week_start"):
@@ -341,18 +245,3 @@ def assignments(profile: ClientProfile) -> list[AssignmentRow]:
     for e in ReminderEvent.objects.filter(**of_client).order_by("-sent_at"):
         by_id[e.assignment_id].reminders.append(ReminderEventRow(e.sent_at, e.opened_at))
     return list(by_id.values())
-
-
-def look_back(profile: ClientProfile) -> list[LookBackRow]:
-    rows = RetroactiveRating.objects.filter(client=profile).select_related("rater").order_by("created_at")
-    return [
-        LookBackRow(
-            rater_role=str(r.get_rater_role_display()),
-            rater=_("You") if r.rater_id == profile.user_id else person_name(r.rater),
-            quantity=r.quantity,
-            quality=r.quality,
-            note=r.note if r.rater_role == RetroactiveRating.Rater.CLIENT else "",
-            created_at=r.created_at,
-        )
-        for r in rows
-    ]
