@@ -155,6 +155,12 @@ PAGES: dict[str, list[Row]] = {
             {"action": "place", "reason": "Complaint 7 is open"},
         )
     ],
+    # A client's copy of all their data (privacy app): their own only, no id in the path; staff, researchers
+    # and support people are refused (tests/privacy/test_my_data_access.py checks what the files hold).
+    "my_data": [Row("get", lambda o: "/settings/my-data/", only(200, CLIENTS, 403))],
+    "my_data_html": [Row("get", lambda o: "/settings/my-data/summary.html", only(200, CLIENTS, 403))],
+    "my_data_json": [Row("get", lambda o: "/settings/my-data/data.json", only(200, CLIENTS, 403))],
+    "my_data_fhir": [Row("get", lambda o: "/settings/my-data/fhir.json", only(200, CLIENTS, 403))],
     # The clinic admin's staff, client and invitation actions (objects: Objects.clinic_admin).
     "clinic_membership_deactivate": [
         Row("post", lambda o: f"/clinic/staff/{o.spare_role.pk}/deactivate/", only(302, ("admin",), 403))

@@ -48,6 +48,8 @@ ROLE_OF_COACH = gettext_lazy("Your support person")
 VIEW_LABELS = {
     "entries.view": gettext_lazy("Your client page and homework entries"),
     "entry.view": gettext_lazy("One of your homework entries"),
+    # The client's own copy (privacy app): the clinic's log shows it; in words, should it ever be listed.
+    "privacy.my_data_download": gettext_lazy("A copy of all your data, downloaded"),
 }
 
 

@@ -93,3 +93,63 @@ def consent_resources(participant: Participant) -> list[dict[str, Any]]:
         .order_by("at", "pk")
     )
     return [consent_resource(record, in_force) for record in records]
+
+
+# --- FHIR R4B, for the person's own copy ---------------------------------------------------------------------
+
+CONSENT_CATEGORY_R4B = "http://terminology.hl7.org/CodeSystem/consentcategorycodes"
+INFORMATION_RECIPIENT = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+    "code": "IRCP",
+    "display": "information recipient",
+}
+
+
+def consent_resource_r4b(
+    record: ConsentRecord, in_force: ConsentRecord | None, *, resource_id: str, patient_reference: str
+) -> dict[str, Any]:
+    """One consent event as a FHIR R4B Consent for the participant themself (their data download): the same
+    status, decision, scopes and signed-text attachment as consent_resource, in R4B's shape, with the
+    participant's own Patient as `patient` and `performer` instead of the study's pseudonym. R4B names the decision in the
+    provision's type, the study as an actor of it (R5's grantee), and wants a policy: the document signed."""
+    study = record.participant.study
+    attachment = _attachment(record)
+    resource: dict[str, Any] = {
+        "resourceType": "Consent",
+        "id": resource_id,
+        "identifier": [{"system": TEXT_HASH_SYSTEM, "value": record.text_hash}],
+        "status": _status(record, in_force),
+        "scope": {"coding": [{"system": CONSENT_SCOPE, "code": "research", "display": "Research"}]},
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": CONSENT_CATEGORY_R4B,
+                        "code": "research",
+                        "display": "Research Information Access",
+                    }
+                ]
+            }
+        ],
+        "patient": {"reference": patient_reference},
+        "dateTime": record.at.isoformat(),
+        "performer": [{"reference": patient_reference}],
+        "sourceAttachment": attachment,
+        "policy": [{"uri": attachment["url"]}],
+    }
+    provision: dict[str, Any] = {
+        "type": "permit" if record.decision == ConsentDecision.CONSENTED else "deny",
+        # R5's grantee: the study receives the data
+        "actor": [{"role": {"coding": [INFORMATION_RECIPIENT]}, "reference": {"display": study.title}}],
+        "purpose": [{"system": ACT_REASON, "code": "HRESCH", "display": "healthcare research"}],
+    }
+    if record.decision == ConsentDecision.CONSENTED:
+        provision["period"] = {"start": record.at.isoformat()}
+        if record.scopes:
+            provision["code"] = [
+                {"coding": [{"system": SCOPE_SYSTEM, "code": scope}]} for scope in record.scopes
+            ]
+    elif record.decision == ConsentDecision.WITHDRAWN:
+        provision["period"] = {"end": record.at.isoformat()}
+    resource["provision"] = provision
+    return resource

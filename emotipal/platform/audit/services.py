@@ -24,6 +24,7 @@ PLAIN_DETAIL_KEYS = frozenset(
         "days",  # how long a new API token is valid
         "draft_days",  # a clinic's retention rule
         "drafts_removed",  # a count in a retention run's report
+        "format",  # the file format of a client's download of their data (html, json, fhir)
         "forms",  # how many REDCap forms were imported
         "hours",  # a clinic's alert escalation time
         "known_account",  # whether a failed login named an existing account
