@@ -42,10 +42,8 @@ from emotipal.platform import clock
 from emotipal.platform.audit.services import record
 from emotipal.privacy.erasure_plan import ErasurePlan, plan_for
 from emotipal.privacy.models import LegalHold
-from emotipal.research import queries_consent
-from emotipal.research.actions.participants import move
-from emotipal.research.models import ConsentDecision, ConsentRecord, Participant, ParticipantEvent
-from emotipal.research.models import ParticipantState as S
+from emotipal.research.actions import consent
+from emotipal.research.models import ConsentRecord, Participant, ParticipantEvent
 from emotipal.supervision.models import ObserverRating
 from emotipal.support.models import SupportLink
 
@@ -110,25 +108,16 @@ def _blank_free_text(model: type[models.Model], rows: models.QuerySet[Any]) -> N
         row.save(update_fields=list(fields))
 
 
-def _withdraw(participant: Participant, actor: Any) -> None:
-    """The erasure is a withdrawal: a consent event on the text they signed, and the state change."""
-    consent = queries_consent.latest_consent(participant)
-    if consent is not None:
-        ConsentRecord.objects.create(
-            participant=participant,
-            document=consent.document,
-            text_hash=consent.text_hash,
-            decision=ConsentDecision.WITHDRAWN,
-            at=clock.now(),
-        )
-    move(participant, S.WITHDRAWN, actor, _("Erased at the clinic's request"))
-
-
 def _research(plan: ErasurePlan, actor: Any, removed: Counter[str]) -> None:
     keeping = {s.participant_id for s in plan.studies if s.keeps}
     for decision in plan.studies:
         if decision.keeps and decision.withdraw_now:
-            _withdraw(Participant.objects.get(pk=decision.participant_id), actor)
+            # The erasure is a withdrawal: a consent event on the text they signed, and the state change.
+            consent.end_participation(
+                actor,
+                Participant.objects.get(pk=decision.participant_id),
+                _("Erased at the clinic's request"),
+            )
     _count(removed, Participant.objects.filter(client=plan.client).exclude(pk__in=keeping).delete())
     # What stays is pseudonymous: the typed signature and the free-text reasons name or describe the person.
     ConsentRecord.objects.filter(participant_id__in=keeping).update(typed_name="")

@@ -157,6 +157,12 @@ def withdraw(user: Any, participant: Participant, reason: str = "") -> Participa
     if len(reason) > MAX_REASON:
         message = _("Keep the reason to %(limit)s characters or fewer.") % {"limit": MAX_REASON}
         raise ResearchError(message, {"reason": message})
+    return end_participation(user, participant, reason)
+
+
+def end_participation(actor: Any, participant: Participant, reason: str) -> Participant:
+    """The withdrawal itself, for the participant's own request (withdraw) and for an erasure at the clinic
+    (privacy/erasure.py), whoever checked that it may happen."""
     with transaction.atomic():
         consent = queries_consent.latest_consent(participant)
         if consent is not None:
@@ -168,5 +174,5 @@ def withdraw(user: Any, participant: Participant, reason: str = "") -> Participa
                 decision=ConsentDecision.WITHDRAWN,
                 at=clock.now(),
             )
-            _audit(user, participant, "withdrawn", consent.document)
-        return move(participant, ParticipantState.WITHDRAWN, user, reason)
+            _audit(actor, participant, "withdrawn", consent.document)
+        return move(participant, ParticipantState.WITHDRAWN, actor, reason)
