@@ -1,6 +1,9 @@
 """The `emotipal` command line.
 
-emotipal serve [--port 8000]     development web server (production: gunicorn emotipal.wsgi)
+emotipal serve [--port 8000]     development web server
+emotipal serve --production [GUNICORN OPTIONS]   production: deploy_prepare, then gunicorn (docs/deploy.md)
+emotipal deploy_prepare          migrate and collect the static files (what serve --production runs first)
+emotipal readiness               the /readyz checks from the command line: exits 1 when not ready
 emotipal worker [--batch]        task worker (database queue, or RQ when REDIS_URL is set)
 emotipal load_demo               the library, the questionnaires and the demo clinic (once; never in production)
 emotipal sync_library            load exercise templates from emotipal/library/exercises/*.yaml
@@ -54,8 +57,19 @@ def main(argv: list[str] | None = None) -> int:
 
         return meta_main(rest)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emotipal.platform.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 (reads the settings, where a refused configuration raises)
+    except ImproperlyConfigured as refused:
+        # The reason and the fix, without a traceback through Django's settings loader around it.
+        print(f"emotipal: {refused}", file=sys.stderr)
+        return 1
+
+    if command == "serve" and rest[:1] == ["--production"]:
+        return serve_production(rest[1:])
     if command == "serve":
         port = os.environ.get("PORT", "8000")
         if rest[:1] == ["--port"] and len(rest) > 1:
@@ -64,6 +78,26 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     execute_from_command_line(["emotipal", command, *rest])
     return 0
+
+
+GUNICORN_CONFIG = "python:emotipal.platform.gunicorn_conf"
+
+
+def serve_production(gunicorn_options: list[str]) -> int:
+    """Migrate and collect the static files, then become gunicorn (exec: the service manager's signals and
+    exit status are gunicorn's own)."""
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    django.setup()
+    if not settings.PRODUCTION:
+        print("emotipal serve --production needs EMOTIPAL_ENV=production (docs/deploy.md).", file=sys.stderr)
+        return 2
+    call_command("deploy_prepare")
+    sys.stdout.flush()
+    argv = [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONFIG, *gunicorn_options, "emotipal.wsgi"]
+    os.execv(sys.executable, argv)  # noqa: S606  # nosec B606 (our own interpreter, fixed arguments)
 
 
 if __name__ == "__main__":

@@ -22,12 +22,13 @@ from emotipal.library.views import templates_admin
 from emotipal.measures.views import clinic_admin as clinic_measures
 from emotipal.measures.views import clinic_languages
 from emotipal.measures.views import pages as measures
-from emotipal.platform import pwa
+from emotipal.platform import health, pwa
 from emotipal.supervision import views as supervision
 
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("healthz", accounts.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("manifest.webmanifest", pwa.manifest, name="pwa_manifest"),
     path("sw.js", pwa.service_worker, name="pwa_service_worker"),
     path("offline/", pwa.offline, name="pwa_offline"),

@@ -44,6 +44,7 @@ READS_CLIENT_DATA: set[Any] = {
 NO_CLIENT_DATA: set[Any] = {
     ("home", 0),
     ("healthz", 0),
+    ("readyz", 0),
     ("pwa_manifest", 0),
     ("pwa_service_worker", 0),
     ("pwa_offline", 0),

@@ -113,6 +113,8 @@ PRACTISING = ("therapist", "colleague", "foreign", "trainee")  # may practise on
 PAGES: dict[str, list[Row]] = {
     "home": [Row("get", lambda o: "/", {a: 302 for a in ACTORS} | {"researcher": 302})],
     "healthz": [Row("get", lambda o: "/healthz", {a: 200 for a in ACTORS})],
+    # Public like healthz: a load balancer asks it, logged in as no one; it names no data (tests/platform/test_readiness.py).
+    "readyz": [Row("get", lambda o: "/readyz", {a: 200 for a in ACTORS})],
     # Public on purpose: the manifest, the service worker and the offline page hold no client data; browsers
     # fetch them without a session (installability check, worker updates), and the worker itself keeps only
     # pages the server marked as the signed-in client's own.

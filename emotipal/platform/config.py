@@ -263,3 +263,37 @@ def vapid_public_key(private_key: str) -> str:
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
     return base64.urlsafe_b64encode(point).decode().rstrip("=")
+
+
+SINGLE_MACHINE = "EMOTIPAL_SINGLE_MACHINE"
+
+
+def check_production_services(env: str, database_url: str, redis_url: str) -> None:
+    """Production runs on PostgreSQL (DATABASE_URL) with RQ and the shared cache on Redis (REDIS_URL): without
+    them it would fall back, silently, to a SQLite file and a database queue on this machine's disk, which a
+    second web machine cannot share. An install that is one machine on purpose says so with
+    EMOTIPAL_SINGLE_MACHINE=1."""
+    if env != "production" or env_bool(SINGLE_MACHINE, default=False):
+        return
+    missing = [
+        name for name, value in (("DATABASE_URL", database_url), ("REDIS_URL", redis_url)) if not value
+    ]
+    problems = [f"{name} is not set" for name in missing]
+    if database_url.startswith("sqlite:"):
+        problems.append("DATABASE_URL names a SQLite file, which only one machine can use")
+    if problems:
+        raise ImproperlyConfigured(
+            "Production mode refuses to start: "
+            + "; ".join(problems)
+            + ". Set DATABASE_URL to a PostgreSQL database (postgres://USER:PASSWORD@HOST:5432/NAME) and "
+            "REDIS_URL to a Redis server (redis://HOST:6379/0), see docs/deploy.md; or, for an install that "
+            f"is one machine on purpose (SQLite and the database task queue on its disk), set {SINGLE_MACHINE}=1."
+        )
+
+
+def log_format(production: bool) -> str:
+    """EMOTIPAL_LOG_FORMAT: json (production's default: one JSON object a line) or text (elsewhere)."""
+    value = os.environ.get("EMOTIPAL_LOG_FORMAT", "").strip().lower() or ("json" if production else "text")
+    if value not in {"json", "text"}:
+        raise ImproperlyConfigured(f"EMOTIPAL_LOG_FORMAT must be json or text, not {value!r}")
+    return value

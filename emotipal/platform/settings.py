@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line written while serving the request carries its id.
+    "emotipal.platform.middleware_request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -117,9 +119,14 @@ TEMPLATES = [
     },
 ]
 
+# Lower case: not a setting (it holds the password, and Django's debug page masks only names it recognises).
+_database_url = config.env_secret("DATABASE_URL").strip()
+REDIS_URL = config.env_secret("REDIS_URL").strip()
+config.check_production_services(ENV, _database_url, REDIS_URL)
+
 DATABASES = {
     "default": dj_database_url.parse(
-        config.env_secret("DATABASE_URL").strip() or f"sqlite:///{LOCAL_DIR / 'db.sqlite3'}",
+        _database_url or f"sqlite:///{LOCAL_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("EMOTIPAL_DB_CONN_MAX_AGE", "60")),
     )
 }
@@ -211,7 +218,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` (run by `emotipal serve --production`) writes the files whitenoise serves.
+STATIC_ROOT = Path(os.environ.get("EMOTIPAL_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -234,12 +242,14 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # Background work: the database backend by default, RQ on Redis when REDIS_URL is set (same task code).
-REDIS_URL = config.env_secret("REDIS_URL").strip()
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}}
 if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# /readyz answers 503 when more tasks than this are over a minute late (platform/health.py).
+READY_MAX_BACKLOG = config.env_int("EMOTIPAL_READY_MAX_BACKLOG", 1000, minimum=0)
 
 # The cache holds what every web process must agree on: allauth's login rate limits and the TOTP codes already
 # used (a code is good once), and the API's request counts. Django's default, each process's own memory, lets
@@ -287,6 +297,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = config.env_bool("EMOTIPAL_SSL_REDIRECT", True)
+    # A load balancer checks health over plain HTTP inside the network; a 301 would count as "down".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     # Trusted only where a proxy in front sets it (and strips what clients send): EMOTIPAL_PROXY_SSL_HEADER.
     SECURE_PROXY_SSL_HEADER = config.proxy_ssl_header(os.environ.get("EMOTIPAL_PROXY_SSL_HEADER", ""))
     SESSION_COOKIE_SECURE = True
@@ -317,10 +329,19 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Logs go to stderr; in production as JSON lines (platform/jsonlog.py: time, level, logger, message, request
+# id), which log collectors read one event a line. EMOTIPAL_LOG_FORMAT=text|json chooses otherwise.
+LOG_FORMAT = config.log_format(PRODUCTION)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "emotipal.platform.jsonlog.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("EMOTIPAL_LOG_LEVEL", "WARNING")},
 }
 

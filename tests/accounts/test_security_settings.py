@@ -66,6 +66,7 @@ def test_production_refuses_demo_secret_and_debug(tmp_path: Path) -> None:
         "EMOTIPAL_ENV": "production",
         "EMOTIPAL_FIELD_KEYS": keys,
         "EMOTIPAL_ALLOWED_HOSTS": "emotipal.example.org",
+        "EMOTIPAL_SINGLE_MACHINE": "1",
     }
     no_secret = run(SETUP, prod, tmp_path)
     assert no_secret.returncode != 0 and "EMOTIPAL_SECRET_KEY" in no_secret.stderr
@@ -84,6 +85,8 @@ def test_production_refuses_demo_secret_and_debug(tmp_path: Path) -> None:
 def test_check_deploy_passes_in_production(tmp_path: Path) -> None:
     env = {
         "EMOTIPAL_ENV": "production",
+        # SQLite in tmp_path: this checks the settings, not the services (tests/platform/test_production_services.py).
+        "EMOTIPAL_SINGLE_MACHINE": "1",
         "EMOTIPAL_SECRET_KEY": GOOD_SECRET,
         "EMOTIPAL_FIELD_KEYS": Fernet.generate_key().decode(),
         "EMOTIPAL_ALLOWED_HOSTS": "emotipal.example.org",

@@ -1,0 +1,139 @@
+"""`emotipal serve --production` through a real gunicorn: it migrates and collects the static files first, so
+pages and their stylesheets are served (not the 500 every page answered before collectstatic), health checks
+answer over plain HTTP, and the access log is JSON lines naming each request's id."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+from django.db import connection
+
+from emotipal.platform.config import _new_vapid_key
+
+ROOT = Path(__file__).resolve().parents[2]
+HOST = "emotipal.example.org"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _database_url(tmp: Path) -> str:
+    """The suite's test database, already migrated (migrating from nothing takes longer than a test may): a
+    copy of its file on SQLite; on PostgreSQL the database itself, where migrate then has nothing to do."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        shutil.copy(db["NAME"], tmp / "db.sqlite3")
+        return f"sqlite:///{tmp / 'db.sqlite3'}"
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _get(port: int, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    link = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        link.request("GET", path, headers={"Host": HOST, **headers})
+        response = link.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        link.close()
+
+
+def _wait_for(port: int, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"serve --production exited with {server.returncode}")
+        try:
+            if _get(port, "/healthz")[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError("gunicorn did not answer /healthz in time")
+
+
+def test_serve_production_prepares_then_serves_pages_and_static_files(db: Any, tmp_path: Path) -> None:
+    port = _free_port()
+    static_root = tmp_path / "static"
+    inherited = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("EMOTIPAL_", "DATABASE_URL", "REDIS_URL", "EMAIL_", "DJANGO_"))
+    }
+    env = inherited | {
+        "EMOTIPAL_ENV": "production",
+        "EMOTIPAL_SINGLE_MACHINE": "1",
+        "EMOTIPAL_SECRET_KEY": secrets.token_urlsafe(48),
+        "EMOTIPAL_FIELD_KEYS": Fernet.generate_key().decode(),
+        "EMOTIPAL_VAPID_PRIVATE_KEY": _new_vapid_key(),
+        "EMOTIPAL_ALLOWED_HOSTS": HOST,
+        "EMOTIPAL_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+        "EMOTIPAL_LOCAL_DIR": str(tmp_path),
+        "EMOTIPAL_STATIC_ROOT": str(static_root),
+        "EMOTIPAL_BIND": f"127.0.0.1:{port}",
+        "EMOTIPAL_WEB_WORKERS": "2",
+        "DATABASE_URL": _database_url(tmp_path),
+        "PYTHONPATH": str(ROOT),
+    }
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "emotipal.cli", "serve", "--production"],
+            cwd=ROOT,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+            text=True,
+            start_new_session=True,
+        )
+    try:
+        try:
+            _wait_for(port, server)
+        except AssertionError as failure:
+            raise AssertionError(f"{failure}\n{out.read_text()}\n{err.read_text()}") from None
+        assert (static_root / "staticfiles.json").is_file()
+
+        # A plain-HTTP load balancer check is answered, not redirected; a page is redirected to https.
+        status, _, body = _get(port, "/readyz")
+        assert status == 200 and json.loads(body)["status"] == "ready"
+        status, headers, _ = _get(port, "/accounts/login/")
+        assert status == 301 and headers["location"].startswith("https://")
+
+        status, headers, page = _get(port, "/accounts/login/", **{"X-Forwarded-Proto": "https"})
+        assert status == 200, page[:2000]
+        login_id = headers["x-request-id"]
+        stylesheets = re.findall(rb'href="(/static/[^"]+\.css)"', page)
+        assert stylesheets, "the login page names no stylesheet"
+        for sheet in stylesheets:
+            # The manifest's hashed name (whitenoise serves it for a year), not the bare one.
+            assert re.search(rb"\.[0-9a-f]{12}\.css$", sheet), sheet
+            status, headers, _ = _get(port, sheet.decode(), **{"X-Forwarded-Proto": "https"})
+            assert status == 200 and headers["content-type"].startswith("text/css")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    printed = out.read_text()
+    assert "deploy_prepare: migrated" in printed
+    access = [json.loads(line) for line in printed.splitlines() if line.startswith("{")]
+    assert access, printed
+    assert all({"time", "level", "logger", "message", "request_id"} <= set(line) for line in access)
+    login = [line for line in access if line["path"] == "/accounts/login/" and line["status"] == 200]
+    assert [line["request_id"] for line in login] == [login_id]
+    # gunicorn's own messages are JSON lines too.
+    messages = [json.loads(line) for line in err.read_text().splitlines() if line.startswith("{")]
+    assert any(m["message"].startswith("Starting gunicorn") for m in messages)
