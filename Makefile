@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 PORT   ?= 8000
 STAMP   = $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint audit-deps bench fuzz clean
+.PHONY: install demo test test-fast lint audit-deps bench fuzz smoke clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("EmotiPal needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -31,7 +31,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy emotipal scripts/audit_deps.py
+	$(BIN)/mypy emotipal scripts/audit_deps.py scripts/smoke_production.py
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/bandit -c pyproject.toml -r emotipal -q
 	$(BIN)/python scripts/audit_deps.py check
@@ -45,6 +45,12 @@ audit-deps: install
 # and every status, body and header as the schema documents it.
 fuzz: install
 	$(BIN)/python scripts/fuzz_api.py
+
+# Production end to end: `emotipal serve --production` (gunicorn, two workers) on a fresh PostgreSQL database
+# and `emotipal worker` on RQ (Redis db 14); a client logs in and submits an entry over HTTP, and the RQ worker
+# process sends a reminder to an SMTP sink. Needs PostgreSQL and Redis on 127.0.0.1 (as .ci/run starts them).
+smoke: install
+	$(BIN)/python scripts/smoke_production.py
 
 bench: install
 	$(BIN)/python bench/run.py
