@@ -504,9 +504,13 @@ def main() -> int:
         step(f"seeded clinic, therapist, client; reminder {seeded['reminder_id']} due {seeded['run_at']}")
         entry_id = login_and_submit(port, seeded)
         step(f"client logged in through the form, opened Today, submitted entry {entry_id} (stored)")
-        left = REMINDER_TIMEOUT - (time.monotonic() - seeded_at)
+        left = max(1.0, REMINDER_TIMEOUT - (time.monotonic() - seeded_at))
         subject = wait_until(
-            "the reminder e-mail", lambda: reminder_sent(seeded, mailbox), left, [web, worker]
+            f"the reminder (due {seeded['run_at']}) to be sent, delivered and in the SMTP sink "
+            f"({REMINDER_TIMEOUT:.0f} s from the seed)",
+            lambda: reminder_sent(seeded, mailbox),
+            left,
+            [web, worker],
         )
         step(f"reminder sent and delivered to the SMTP sink: {subject!r}")
         step(ran_on_worker(seeded["reminder_task_id"], worker, web))
