@@ -291,6 +291,25 @@ def check_production_services(env: str, database_url: str, redis_url: str) -> No
         )
 
 
+def check_production_site_url(env: str, raw: str | None) -> None:
+    """Every link the platform sends (invitations, reminders, password resets, calendar feeds) starts with
+    EMOTIPAL_SITE_URL. Unset, production would send links to 127.0.0.1:8000 without a word; over plain http,
+    links that carry one-time tokens would cross the network readable."""
+    if env != "production":
+        return
+    value = (raw or "").strip()
+    if not value:
+        raise ImproperlyConfigured(
+            "Production mode needs EMOTIPAL_SITE_URL, the address people open (https://emotipal.example.org): "
+            "every e-mailed link starts with it."
+        )
+    if not value.startswith("https://"):
+        raise ImproperlyConfigured(
+            f"EMOTIPAL_SITE_URL must start with https:// in production (now {value!r}): e-mailed links carry "
+            "one-time tokens."
+        )
+
+
 def log_format(production: bool) -> str:
     """EMOTIPAL_LOG_FORMAT: json (production's default: one JSON object a line) or text (elsewhere)."""
     value = os.environ.get("EMOTIPAL_LOG_FORMAT", "").strip().lower() or ("json" if production else "text")

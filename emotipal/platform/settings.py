@@ -361,3 +361,6 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 API_TOKEN_DAYS, API_TOKEN_MAX_DAYS = config.api_token_days(
     os.environ.get("EMOTIPAL_API_TOKEN_DAYS", "90"), os.environ.get("EMOTIPAL_API_TOKEN_MAX_DAYS", "365")
 )
+
+# Last, so that every earlier refusal keeps its own message: the address every e-mailed link starts with.
+config.check_production_site_url(ENV, os.environ.get("EMOTIPAL_SITE_URL"))

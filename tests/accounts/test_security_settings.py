@@ -87,6 +87,7 @@ def test_check_deploy_passes_in_production(tmp_path: Path) -> None:
         "EMOTIPAL_ENV": "production",
         # SQLite in tmp_path: this checks the settings, not the services (tests/platform/test_production_services.py).
         "EMOTIPAL_SINGLE_MACHINE": "1",
+        "EMOTIPAL_SITE_URL": "https://emotipal.example.org",
         "EMOTIPAL_SECRET_KEY": GOOD_SECRET,
         "EMOTIPAL_FIELD_KEYS": Fernet.generate_key().decode(),
         "EMOTIPAL_ALLOWED_HOSTS": "emotipal.example.org",

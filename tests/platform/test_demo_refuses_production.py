@@ -53,6 +53,7 @@ def test_emotipal_load_demo_exits_non_zero_under_production_env(tmp_path: Path) 
         "EMOTIPAL_LOCAL_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         "EMOTIPAL_SINGLE_MACHINE": "1",  # a SQLite file: one machine, on purpose
+        "EMOTIPAL_SITE_URL": "https://emotipal.example.org",
         "PYTHONPATH": str(REPO),
     }
     done = subprocess.run(

@@ -32,6 +32,7 @@ def emotipal(args: list[str], env: dict[str, str], tmp: Path) -> subprocess.Comp
         "EMOTIPAL_FIELD_KEYS": Fernet.generate_key().decode(),
         "EMOTIPAL_VAPID_PRIVATE_KEY": _new_vapid_key(),
         "EMOTIPAL_ALLOWED_HOSTS": "emotipal.example.org",
+        "EMOTIPAL_SITE_URL": "https://emotipal.example.org",
         "EMOTIPAL_LOCAL_DIR": str(tmp),
         "PYTHONPATH": str(ROOT),
     }
@@ -111,3 +112,11 @@ def test_a_typo_in_the_single_machine_switch_is_refused(monkeypatch: pytest.Monk
     monkeypatch.setenv("EMOTIPAL_SINGLE_MACHINE", "ture")
     with pytest.raises(ImproperlyConfigured, match="EMOTIPAL_SINGLE_MACHINE"):
         config.check_production_services("production", "", "")
+
+
+def test_production_needs_an_https_site_url_for_its_links(tmp_path: Path) -> None:
+    single = {"EMOTIPAL_SINGLE_MACHINE": "1"}
+    unset = emotipal(["check"], single | {"EMOTIPAL_SITE_URL": ""}, tmp_path)
+    assert unset.returncode != 0 and "EMOTIPAL_SITE_URL" in unset.stderr and "Traceback" not in unset.stderr
+    plain = emotipal(["check"], single | {"EMOTIPAL_SITE_URL": "http://emotipal.example.org"}, tmp_path)
+    assert plain.returncode != 0 and "https://" in plain.stderr

@@ -81,6 +81,7 @@ def test_serve_production_prepares_then_serves_pages_and_static_files(db: Any, t
         "EMOTIPAL_FIELD_KEYS": Fernet.generate_key().decode(),
         "EMOTIPAL_VAPID_PRIVATE_KEY": _new_vapid_key(),
         "EMOTIPAL_ALLOWED_HOSTS": HOST,
+        "EMOTIPAL_SITE_URL": f"https://{HOST}",
         "EMOTIPAL_PROXY_SSL_HEADER": "X-Forwarded-Proto",
         "EMOTIPAL_LOCAL_DIR": str(tmp_path),
         "EMOTIPAL_STATIC_ROOT": str(static_root),
