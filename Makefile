@@ -54,6 +54,8 @@ fuzz: install
 smoke: install
 	$(BIN)/python scripts/smoke_production.py
 
+# Benchmarks, not tests: each target against a floor measured in the same run, written to BENCHMARKS.md
+# (bench/run.py; needs PostgreSQL and Redis on 127.0.0.1 as .ci/run starts them, and wrk).
 bench: install
 	$(BIN)/python bench/run.py
 

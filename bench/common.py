@@ -108,3 +108,30 @@ def children_peak_rss_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def main(run: Callable[[bool], list[Measure]]) -> None:
+    """A benchmark module run alone: `python bench/bench_x.py [--quick] [--json FILE]` prints its measures
+    (and writes them as JSON for bench/run.py)."""
+    import argparse
+    import dataclasses
+    import json
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer rounds")
+    parser.add_argument("--json", help="write the measures to this file")
+    args = parser.parse_args()
+    found = run(args.quick)
+    for m in found:
+        ratio = "-" if m.ratio is None else f"{m.ratio:.3g}"
+        verdict = {True: "met", False: "NOT MET", None: "skipped"}[m.met]
+        print(
+            f"{m.name}: {m.value} {m.unit} vs {m.floor_name} {m.floor}: ratio {ratio} ({m.target}) {verdict}"
+        )
+        for k, v in m.extra.items():
+            print(f"    {k}: {v}")
+        if m.note:
+            print(f"    note: {m.note}")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump([dataclasses.asdict(m) for m in found], out, indent=1)
