@@ -47,40 +47,19 @@ def run_module(name: str, quick: bool) -> tuple[list[Measure], float]:
         if done.returncode != 0:
             why = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
             print(done.stdout[-3000:], done.stderr[-3000:], sep="\n", file=sys.stderr)
-            return [
-                Measure(
-                    f"bench_{name}",
-                    "",
-                    None,
-                    None,
-                    "",
-                    "runs",
-                    None,
-                    False,
-                    _reproduce(name),
-                    note=f"the benchmark failed (exit {done.returncode}): {why[0][:200]}",
-                )
-            ], took
+            return [_failed(name, f"the benchmark failed (exit {done.returncode}): {why[0][:200]}")], took
         rows = json.loads(Path(out.name).read_text())
         return [Measure(**row) for row in rows], took
     except subprocess.TimeoutExpired:
         took = time.monotonic() - began
-        return [
-            Measure(
-                f"bench_{name}",
-                "",
-                None,
-                None,
-                "",
-                "runs",
-                None,
-                False,
-                _reproduce(name),
-                note="the benchmark took over 15 minutes and was stopped",
-            )
-        ], took
+        return [_failed(name, "the benchmark took over 15 minutes and was stopped")], took
     finally:
         Path(out.name).unlink(missing_ok=True)
+
+
+def _failed(name: str, why: str) -> Measure:
+    """A module that could not run: a failed row (and make bench's exit status 1), not a missing one."""
+    return Measure(f"bench_{name}", "", None, None, "", "runs", None, False, _reproduce(name), note=why)
 
 
 def _reproduce(name: str) -> str:
