@@ -12,6 +12,7 @@
   var META = "meta";  // {id: "session", user, csrf, lang}: what the worker needs to send as the page would
   var CHANNEL = "emotipal-outbox";
   var DAY = 86400000;
+  var SEND_TIMEOUT = 10000;
   var opening = null;
 
   function open() {
@@ -121,9 +122,15 @@
     var body = new URLSearchParams();
     item.values.forEach(function (pair) { if (pair[0] !== "csrfmiddlewaretoken") { body.append(pair[0], pair[1]); } });
     body.append("csrfmiddlewaretoken", token);
+    // A send that hangs (a stalled mobile connection, a captive portal) would hold the outbox lock and keep
+    // every later send of every tab waiting: give up after a while and retry it (its key makes that safe).
+    var abort = typeof AbortController !== "undefined" ? new AbortController() : null;
+    var timer = abort ? setTimeout(function () { abort.abort(); }, SEND_TIMEOUT) : null;
     return fetch(item.url, {
       method: "POST", body: body, credentials: "same-origin", headers: { "X-CSRFToken": token },
+      signal: abort ? abort.signal : undefined,
     }).then(function (response) {
+      clearTimeout(timer);
       if (response.ok && response.headers.get("X-EmotiPal-Sent-Entry")) {
         return receipt(item, response.url).then(function () { return remove(item.key); })
           .then(function () { return { status: "sent", url: response.url }; });
@@ -136,7 +143,7 @@
         });
       }
       return { status: "kept" };
-    }, function () { return { status: "kept" }; });
+    }, function () { clearTimeout(timer); return { status: "kept" }; });
   }
 
   // Send every waiting entry of this user, one sender at a time across tabs and the worker. onResult(item,

@@ -15,6 +15,8 @@
   var SYNC_TAG = "emotipal-outbox";
   var tab = Math.random().toString(36).slice(2);  // to ignore this tab's own broadcasts
   var cache = [];  // this user's queued sends, as last read: exercise.js asks synchronously
+  var changes = 0;  // puts and removes made by this page, so a read that started before one is not applied
+  var unsaved = {};  // key: true while its write to IndexedDB is under way (not yet safe on the phone)
   var sentTitles = {};  // key: title, of the sends this page says were sent
   var announced = {};
 
@@ -42,18 +44,24 @@
       .then(function () { localStorage.removeItem(OLD); localStorage.removeItem(OLD + "-sent"); });
   }
   function reload() {
+    var at = changes;
     return store.all().then(function (items) {
+      // A send put or removed here while this read was under way is newer than what it read: read again,
+      // or the page would say "1 waiting" with two on the phone.
+      if (changes !== at) { return reload().then(function () { return null; }); }
       // Only this user's sends: on a shared phone another account's queue stays until its owner logs in.
       cache = items.filter(function (i) { return i.user === user; });
       return store.unshown(user);
     }).then(function (receipts) {
+      if (receipts === null) { return; }
       // Sent while no page of this user was open (the worker's Background Sync): say so once.
       receipts.forEach(function (r) { if (!announced[r.key]) { announce(r, { status: "sent", url: r.url }); } });
       render();
     }, function () { return null; });
   }
   function mine() { return cache; }
-  function waiting() { return cache.filter(function (i) { return !i.attention; }); }
+  // "Waiting" only once it is written: a page closed a moment after the send must not have promised it.
+  function waiting() { return cache.filter(function (i) { return !i.attention && !unsaved[i.key]; }); }
   function find(assignment) {
     return cache.filter(function (i) { return i.assignment === String(assignment); })[0] || null;
   }
@@ -69,14 +77,19 @@
   // keep: the client is still fixing a refused entry (typing), so it stays refused until sent again.
   function put(item, keep) {
     if (!keep) { delete item.attention; }  // sent again: the server decides anew
+    changes += 1;
     cache = cache.filter(function (i) { return i.key !== item.key; }).concat([item]);
+    unsaved[item.key] = true;
     render();
     return store.put(item).then(function () {
+      delete unsaved[item.key];
+      render();
       store.tell({ type: "changed", from: tab });
       registerSync();
-    }, function () { return null; });
+    }, function () { delete unsaved[item.key]; render(); return null; });
   }
   function remove(key) {
+    changes += 1;
     cache = cache.filter(function (i) { return i.key !== key; });
     render();
     return store.remove(key).then(function () { store.tell({ type: "changed", from: tab }); });
