@@ -16,7 +16,7 @@ from emotipal.homework.models import Assignment
 def client_assignment(user: Any, assignment_id: int) -> Assignment:
     """An assignment of the logged-in client; anyone else's is 'not found'."""
     try:
-        return Assignment.objects.select_related("template_version__template", "client").get(
+        return Assignment.objects.select_related("template_version__template", "client__user").get(
             pk=assignment_id, client__user=user
         )
     except (Assignment.DoesNotExist, ValueError, TypeError) as exc:

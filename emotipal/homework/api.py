@@ -176,8 +176,8 @@ def _assignment_out(a: Assignment) -> dict[str, Any]:
     }
 
 
-def _entry_out(e: Entry) -> dict[str, Any]:
-    review = getattr(e, "review", None)
+def _entry_out(e: Entry, new: bool = False) -> dict[str, Any]:
+    review = None if new else getattr(e, "review", None)  # an entry just made has no review yet: no query
     return {
         "id": e.pk,
         "assignment_id": e.assignment_id,
@@ -288,7 +288,7 @@ def submit(request: HttpRequest, assignment_id: int, payload: EntryIn) -> Any:
             practice_date=payload.practice_date,
         ),
     )
-    return Status(201 if created else 200, _entry_out(entry))
+    return Status(201 if created else 200, _entry_out(entry, new=created))
 
 
 @router.get("/me/entries", response={200: list[EntryOut], 404: ErrorOut}, tags=["client"])

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from emotipal.homework.access import client_assignment
 from emotipal.homework.errors import HomeworkError
 from emotipal.homework.models import Assignment, Entry, Reward
+from emotipal.library.models import TemplateVersion
 from emotipal.platform.audit.services import record
 from emotipal.platform.clock import client_today as local_today
 
@@ -74,18 +75,43 @@ def week_target(assignment: Assignment, today: dt.date) -> int:
     return round(assignment.times_per_week * week_share(assignment, today))
 
 
+def _timed_assignment_ids(assignments: list[Assignment]) -> set[int]:
+    """The assignments whose exercise asks how long the practice took (a field in DURATION_FIELDS)."""
+    versions = {a.pk: a.template_version for a in assignments if Assignment.template_version.is_cached(a)}
+    missing = [a.template_version_id for a in assignments if a.pk not in versions]
+    fields_of = (
+        dict(TemplateVersion.objects.filter(pk__in=missing).values_list("pk", "fields")) if missing else {}
+    )
+    timed = set()
+    for a in assignments:
+        fields = versions[a.pk].fields if a.pk in versions else fields_of.get(a.template_version_id, [])
+        if any(isinstance(f, dict) and f.get("id") in DURATION_FIELDS for f in fields):
+            timed.add(a.pk)
+    return timed
+
+
 def progress_for(assignments: list[Assignment], today: dt.date) -> dict[int, GoalProgress]:
-    """Two queries for any number of assignments. Goals count only the week's days within the homework's dates
+    """At most four queries for any number of assignments. Goals count only the week's days within the homework's dates
     (week_share): days before it starts or after it ends ask for nothing."""
     start = week_start(today)
     minutes: dict[int, dict[dt.date, float]] = defaultdict(lambda: defaultdict(float))
-    for entry in Entry.objects.filter(
-        assignment__in=assignments,
-        status=Entry.Status.SUBMITTED,
-        practice_date__gte=start,
-        practice_date__lte=today,
-    ).only("assignment_id", "practice_date", "answers", "active_seconds"):
-        minutes[entry.assignment_id][entry.practice_date] += practice_minutes(entry)
+    week = Entry.objects.filter(
+        status=Entry.Status.SUBMITTED, practice_date__gte=start, practice_date__lte=today
+    )
+    # Answers are encrypted: only an exercise with a timed field (exposure, relaxation) has its entries'
+    # answers read and decrypted; every other practice counts its active time, a plain column.
+    timed = _timed_assignment_ids(assignments)
+    untimed = [a.pk for a in assignments if a.pk not in timed]
+    for ids, columns in ((timed, ("answers",)), (untimed, ())):
+        if not ids:
+            continue
+        rows = week.filter(assignment__in=ids).only(
+            "assignment_id", "practice_date", "active_seconds", *columns
+        )
+        for entry in rows:
+            minutes[entry.assignment_id][entry.practice_date] += (
+                practice_minutes(entry) if columns else entry.active_seconds / 60
+            )
     rewards = {
         r.assignment_id: r for r in Reward.objects.filter(assignment__in=assignments, week_start=start)
     }

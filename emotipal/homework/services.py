@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
@@ -366,6 +366,20 @@ def open_draft(assignment: Assignment) -> Entry:
         )
 
 
+def _keyed_and_draft(assignment: Assignment, key: str | None) -> tuple[Entry | None, Entry]:
+    """Under the assignment's lock: the entry already submitted with `key` (or None), and the open draft, or a
+    new unsaved entry where there is none (saved once, submitted: no empty draft written first)."""
+    wanted = Q(status=Entry.Status.DRAFT)
+    if key:
+        wanted |= Q(status=Entry.Status.SUBMITTED, idempotency_key=key)
+    found = list(assignment.entries.filter(wanted))
+    keyed = next((e for e in found if e.status == Entry.Status.SUBMITTED), None)
+    draft = next((e for e in found if e.status == Entry.Status.DRAFT), None)
+    if draft is None:
+        draft = Entry(assignment=assignment, practice_date=local_today(assignment.client), answers={})
+    return keyed, draft
+
+
 def _add_active_time(entry: Entry, active_seconds: int) -> None:
     entry.active_seconds += max(0, min(int(active_seconds), MAX_ACTIVE_SECONDS_PER_SAVE))
 
@@ -481,15 +495,12 @@ def submit_entry(user: Any, assignment_id: int, submission: Submission) -> tuple
         # them, so a replay of the same key creates the entry again, audited once (never an unaudited entry).
         with transaction.atomic():
             lock_assignment(assignment)
-            if key:  # checked again under the lock: a parallel request with this key may have just finished
-                existing = assignment.entries.filter(
-                    idempotency_key=key, status=Entry.Status.SUBMITTED
-                ).first()
-                if existing is not None:
-                    return existing, False
-            # The open draft as it is now: a parallel submit with another key may have just sent the one we
-            # saw, and then this practice gets a draft of its own (two keys are two practices, both kept).
-            entry = open_draft(assignment)
+            # Under the lock, in one read: this key's entry (a parallel request with it may have just
+            # finished) and the open draft as it is now (a parallel submit with another key may have just
+            # sent the one we saw; then this practice is a new entry: two keys are two practices, both kept).
+            existing, entry = _keyed_and_draft(assignment, key)
+            if existing is not None:
+                return existing, False
             entry.answers = result.cleaned
             entry.status = Entry.Status.SUBMITTED
             entry.submitted_at = clock.now()

@@ -276,6 +276,12 @@ else:
         }
     }
 
+# Sessions stay in the database (they survive a Redis restart: nobody is logged out by it), read through the
+# cache when it is Redis: one query less on every request, and still one store for all web processes (a write
+# goes to both; logging out deletes both).
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # API requests per personal access token, per signed-in user (browser session), and per client address for
 # requests that authenticate neither way (accounts/api_throttle.py). Over it: 429 with Retry-After.
 API_THROTTLE_RATES = {

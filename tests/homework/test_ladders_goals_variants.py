@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from emotipal.homework import goals, ladders, services
-from emotipal.homework.models import Entry, LadderStep
+from emotipal.homework.models import Assignment, Entry, LadderStep
 from emotipal.library.access import latest_versions
 from emotipal.library.models import TemplateVersion
 from emotipal.library.services import CustomTemplateError, clone_template, save_custom_version
@@ -137,3 +139,34 @@ def test_clinic_copy_versions_and_never_changes_old_work(world: World, assignmen
             {**data, "fields": [{"id": "x", "type": "nonsense", "label": "X"}]},
         )
     assert assignment_a.template_version == world.thought_record
+
+
+def test_goal_minutes_read_answers_only_of_timed_exercises(world: World) -> None:
+    """A thought record counts its active time and its answers stay encrypted in the database (not read);
+    an exposure counts the minutes the client wrote. Both in one call, with or without the version loaded."""
+    today = timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday())
+    timed = services.assign_homework(
+        world.therapist, world.client_a, plan_for(world.exposure, start_date=monday)
+    )
+    plain = services.assign_homework(
+        world.therapist, world.client_a, plan_for(world.thought_record, start_date=monday)
+    )
+    submit = services.Submission
+    services.submit_entry(
+        world.client_a.user, timed.pk, submit(EXPOSURE, 1, 1, 1, active_seconds=120, practice_date=today)
+    )
+    services.submit_entry(
+        world.client_a.user, plain.pk, submit(complete_thought_record(), 1, 1, 1, active_seconds=300)
+    )
+    for loaded in (True, False):
+        found = Assignment.objects.filter(pk__in=[timed.pk, plain.pk])
+        assignments = list(found.select_related("template_version") if loaded else found)
+        with CaptureQueriesContext(connection) as ctx:
+            progress = goals.progress_for(assignments, today)
+        assert progress[timed.pk].minutes_today == 45  # the written duration, not the 2 active minutes
+        assert progress[plain.pk].minutes_today == 5  # 300 active seconds
+        entry_reads = [q["sql"] for q in ctx.captured_queries if 'FROM "homework_entry"' in q["sql"]]
+        assert len(entry_reads) == 2
+        assert sum('"answers"' in sql for sql in entry_reads) == 1
+        assert len(ctx.captured_queries) == (3 if loaded else 4)

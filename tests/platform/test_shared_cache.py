@@ -72,3 +72,14 @@ def test_migrate_makes_the_cache_table(db: Any) -> None:
     assert TABLE in connection.introspection.table_names()
     cache.set("after-migrate", 42)
     assert cache.get("after-migrate") == 42
+
+
+def test_sessions_are_in_the_database_and_read_through_redis_when_there_is_one(tmp_path: Path) -> None:
+    """Sessions stay in the database (a Redis restart logs nobody out); with Redis they are read through it,
+    a query less on every request. Never in process memory: any web process serves any session."""
+    code = "import django; django.setup(); from django.conf import settings; print(settings.SESSION_ENGINE)"
+    alone = _settings_process(code, {}, tmp_path)
+    with_redis = _settings_process(code, {"REDIS_URL": REDIS_URL}, tmp_path)
+    assert alone.returncode == 0 and with_redis.returncode == 0, alone.stderr + with_redis.stderr
+    assert alone.stdout.strip() == "django.contrib.sessions.backends.db"
+    assert with_redis.stdout.strip() == "django.contrib.sessions.backends.cached_db"
