@@ -55,8 +55,10 @@ smoke: install
 	$(BIN)/python scripts/smoke_production.py
 
 # Benchmarks, not tests: each target against a floor measured in the same run, written to BENCHMARKS.md
-# (bench/run.py; needs PostgreSQL and Redis on 127.0.0.1 as .ci/run starts them, and wrk).
+# (bench/run.py; needs PostgreSQL and Redis on 127.0.0.1 as .ci/run starts them, and wrk, which it installs
+# from Debian's packages when run as root).
 bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || echo "make bench: wrk is missing (apt-get install wrk); the HTTP measures are skipped"
 	$(BIN)/python bench/run.py
 
 clean:
