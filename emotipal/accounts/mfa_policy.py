@@ -12,6 +12,7 @@ from typing import Any
 from allauth.mfa.models import Authenticator
 from django.utils.translation import gettext_lazy as _
 
+from emotipal.accounts import access
 from emotipal.accounts.models import Membership
 
 # Shown by the API (and by the token page) to a user the rule stops.
@@ -27,6 +28,10 @@ def must_set_up_mfa(user: Any) -> bool:
     Clients are never stopped: the policy is about staff, who see many people's data.
     """
     if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    # The user's roles are read once per request anyway (navigation, gates): a client, with none, costs no
+    # query of its own here.
+    if not access.roles_of(user):
         return False
     if not Membership.objects.active().filter(user=user, clinic__require_staff_mfa=True).exists():
         return False

@@ -13,7 +13,7 @@ from emotipal.homework.models import Assignment, Entry
 from emotipal.platform.audit.models import AuditEvent
 from tests.factories import World, complete_thought_record
 
-# Session, user, MFA policy, API throttle (4 on the database cache), assignment, key check, savepoint, lock,
+# Session, user, roles, API throttle (4 on the database cache), assignment, key check, savepoint, lock,
 # key-or-draft, arm features, insert, reward, audit, release. Was 27 before the submit path was trimmed.
 SUBMIT_QUERIES = 19
 BODY = {"answers": complete_thought_record(), "effort": 3, "difficulty": 2, "helpfulness": 4}
@@ -50,6 +50,7 @@ def test_first_submit_writes_one_entry_in_a_fixed_number_of_queries(
     assert entry.answers["thoughts"][0]["belief"] == 90  # stored as cleaned: the number, not the text
     assert sum(s.startswith('INSERT INTO "homework_entry"') for s in sql) == 1
     assert not any(s.startswith('UPDATE "homework_entry"') for s in sql)  # no empty draft written first
+    assert not any("require_staff_mfa" in s for s in sql)  # a client, with no staff role: no MFA policy query
     assert AuditEvent.objects.filter(action="entry.submit", target_id=str(entry.pk)).count() == 1
 
     replay, replay_queries, replay_sql = post(http, assignment_a, "first", active_seconds=90)
