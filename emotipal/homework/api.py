@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from emotipal.accounts import access
 from emotipal.homework import services
@@ -104,6 +104,10 @@ class EntryOut(Schema):
     helpfulness: int | None
     reviewed_at: dt.datetime | None = None
     review_note: str | None = None
+
+
+CLIENTS_PAGE_SIZE = 100
+CLIENTS_PAGE_MAX = 500  # one answer stays small whatever the caseload: ask again with `offset` for more
 
 
 class ClientRowOut(Schema):
@@ -303,10 +307,41 @@ def my_entries(request: HttpRequest) -> list[dict[str, Any]]:
 # --- staff ----------------------------------------------------------------------------------------------------
 
 
-@router.get("/clients", response=list[ClientRowOut], tags=["therapist"])
-def clients(request: HttpRequest) -> list[dict[str, Any]]:
+class ClientsPage(Schema):
+    limit: int = Field(CLIENTS_PAGE_SIZE, ge=1, le=CLIENTS_PAGE_MAX, description="Clients in one answer.")
+    offset: int = Field(0, ge=0, description="Clients to skip, in order of name.")
+
+
+@router.get(
+    "/clients",
+    response=list[ClientRowOut],
+    tags=["therapist"],
+    description=(
+        "The caseload in order of name, one page at a time (`limit`, `offset`); the `X-Total-Count` header "
+        "gives the number of clients in all. Each row's week is the client's own."
+    ),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "OK",
+                "headers": {
+                    "X-Total-Count": {
+                        "description": "Clients in the whole caseload (of all pages).",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": 0},
+                    }
+                },
+            }
+        }
+    },
+)
+def clients(request: HttpRequest, response: HttpResponse, page: Query[ClientsPage]) -> list[dict[str, Any]]:
     require(access.is_clinician(request.user))
-    rows = caseload_rows(access.caseload(request.user))  # each client's own today
+    everyone = access.caseload(request.user).order_by("user__display_name", "pk")
+    ids = list(everyone.values_list("pk", flat=True)[page.offset : page.offset + page.limit])
+    response["X-Total-Count"] = str(everyone.count())
+    by_id = {r.client.pk: r for r in caseload_rows(everyone.filter(pk__in=ids))}  # only this page's clients
+    rows = [by_id[i] for i in ids if i in by_id]
     access.note_reads(request.user, [r.client for r in rows], "api.clients")
     return [
         {

@@ -139,15 +139,45 @@ def caseload_rows(
 
     Each client's week and today are their own (in their zone) unless `today` is given for all.
     """
+    rows = _triage_rows(clients, today)
+    _add_figures(rows, today, weeks)
+    return sorted(rows, key=lambda r: (-r.homework_to_review, -r.open_barriers, str(r.client)))
+
+
+def _triage_rows(clients: QuerySet[ClientProfile], today: dt.date | None = None) -> list[CaseloadRow]:
+    """Rows with what the caseload filters and sorts on (review status, last activity, obstacles) for every
+    client, from a fixed number of narrow queries: no entries and no encrypted texts are loaded."""
     profiles = list(clients.select_related("user", "therapist", "clinic"))
     rows = {c.pk: CaseloadRow(client=c) for c in profiles}
     ids = list(rows)
     now = clock.now()
-    records = compliance.gather(profiles, until=today, now=now)
+    todays = {c.pk: today or clock.local_today(clock.zone_for_client(c), now) for c in profiles}
     sessions = compliance.sessions_by_client(ids)
     status = compliance.review_status(ids)
+    to_review = compliance.homework_to_review_counts(todays, sessions)
+    for client_id, row in rows.items():
+        row.homework_to_review = to_review[client_id]
+        row.last_self_review = status[client_id].last_self_review
+        row.open_barriers = status[client_id].open_barriers
+    submitted = Entry.objects.filter(assignment__client_id__in=ids, status=Entry.Status.SUBMITTED)
+    stats = submitted.values("assignment__client_id").annotate(
+        unreviewed=Count("id", filter=Q(review__isnull=True)),
+        last=Max("submitted_at"),
+    )
+    for stat in stats:
+        row = rows[stat["assignment__client_id"]]
+        row.unreviewed, row.last_submitted_at = stat["unreviewed"], stat["last"]
+    return list(rows.values())
+
+
+def _add_figures(rows: list[CaseloadRow], today: dt.date | None, weeks: int) -> None:
+    """The week's plan, practice and engagement index of the given rows (the shown page, not the whole
+    caseload): these need each client's whole homework record (compliance.gather)."""
+    now = clock.now()
+    by_client = {r.client.pk: r for r in rows}
+    records = compliance.gather([r.client for r in rows], until=today, now=now)
     for client_id, rec in records.items():
-        row = rows[client_id]
+        row = by_client[client_id]
         client_today = rec.today
         start = week_start(client_today)
         first_week = start - dt.timedelta(weeks=weeks - 1)
@@ -160,18 +190,6 @@ def caseload_rows(
         # Counted here, not in SQL: each client's week starts on their own Monday.
         row.done_this_week = sum(n for day, n in rec.practice_days.items() if start <= day <= client_today)
         row.active_assignments = sum(1 for a in rec.assignments.values() if a.is_active_on(client_today))
-        row.homework_to_review = len(compliance.unreviewed_homework(rec, sessions[client_id], client_today))
-        row.last_self_review = status[client_id].last_self_review
-        row.open_barriers = status[client_id].open_barriers
-    submitted = Entry.objects.filter(assignment__client_id__in=ids, status=Entry.Status.SUBMITTED)
-    stats = submitted.values("assignment__client_id").annotate(
-        unreviewed=Count("id", filter=Q(review__isnull=True)),
-        last=Max("submitted_at"),
-    )
-    for stat in stats:
-        row = rows[stat["assignment__client_id"]]
-        row.unreviewed, row.last_submitted_at = stat["unreviewed"], stat["last"]
-    return sorted(rows.values(), key=lambda r: (-r.homework_to_review, -r.open_barriers, str(r.client)))
 
 
 # --- the caseload page: search, filters, sorting and pages -----------------------------------------------------
@@ -241,19 +259,22 @@ def caseload_page(
     """One page of the caseload, in a fixed number of queries however many clients there are.
 
     The search narrows in SQL (name or e-mail address). Risk and review status come from several apps and
-    from each client's own week, so the filters and the sort run on the rows in Python; only the page's rows
-    are shown (and audited by the view). `outcomes` is the questionnaires app's answer (client ids -> flags).
+    from each client's own week, so the filters and the sort run on light rows of every client in Python;
+    only the page's rows get their figures (their whole homework record read) and are shown (and audited by
+    the view). `outcomes` is the questionnaires app's answer (client ids -> flags).
     """
     search = search.strip()[:SEARCH_LIMIT]
     show = show if show in CASELOAD_FILTERS else "all"
     sort = sort if sort in CASELOAD_SORTS else "risk"
     if search:
         clients = clients.filter(Q(user__display_name__icontains=search) | Q(user__email__icontains=search))
-    rows = caseload_rows(clients)
+    rows = _triage_rows(clients)
     flags = outcomes([r.client.pk for r in rows])
     for row in rows:
         row.outcomes = flags[row.client.pk]
     counts = {name: sum(1 for r in rows if test(r)) for name, test in _FILTER_TESTS.items()}
     chosen = _sorted([r for r in rows if _FILTER_TESTS[show](r)], sort)
     shown = Paginator(chosen, per_page).get_page(page)
+    # Only the page's clients have their whole record read: the figures shown beside each name.
+    _add_figures(list(shown.object_list), None, 4)
     return CaseloadPage(page=shown, search=search, show=show, sort=sort, counts=counts, total=len(chosen))

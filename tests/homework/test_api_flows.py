@@ -6,9 +6,10 @@ from typing import Any
 
 from django.test import Client
 
+from emotipal.accounts.models import ClientProfile
 from emotipal.accounts.services import create_api_token
 from emotipal.homework.models import Assignment, Entry
-from tests.factories import World, complete_thought_record
+from tests.factories import World, complete_thought_record, make_user
 
 
 def api_client(user: Any) -> Client:
@@ -184,3 +185,27 @@ def test_review_side_over_the_api(world: World, assignment_a: Assignment) -> Non
     assert len(figures["index_components"]) == 4
     assert client.get("/api/v1/me/compliance?period=week").status_code == 200
     assert client.get("/api/v1/me/compliance?period=decade").status_code == 422
+
+
+def test_the_caseload_over_the_api_comes_in_pages_of_its_own_clients(world: World) -> None:
+    for i in range(5):
+        ClientProfile.objects.create(
+            user=make_user(f"paged{i}@example.org", f"Paged {i}"),
+            clinic=world.clinic,
+            therapist=world.therapist,
+        )
+    http = api_client(world.therapist)
+    everyone = http.get("/api/v1/clients?limit=500")
+    assert everyone.status_code == 200 and everyone["X-Total-Count"] == "7"
+    assert len(everyone.json()) == 7
+    first = http.get("/api/v1/clients?limit=3").json()
+    rest = http.get("/api/v1/clients?limit=3&offset=3").json() + http.get("/api/v1/clients?offset=6").json()
+    assert [r["id"] for r in first + rest] == [r["id"] for r in everyone.json()]
+    assert http.get("/api/v1/clients?offset=50").json() == []
+    for bad in ("limit=0", "limit=501", "offset=-1", "limit=many"):
+        answer = http.get(f"/api/v1/clients?{bad}")
+        assert answer.status_code == 422, bad
+    # Another clinic's therapist sees none of them, and only their own total.
+    other = api_client(world.foreign_therapist).get("/api/v1/clients?limit=500")
+    assert other.status_code == 200 and other["X-Total-Count"] == str(len(other.json()))
+    assert not {r["id"] for r in other.json()} & {r["id"] for r in everyone.json()}

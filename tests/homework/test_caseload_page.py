@@ -146,3 +146,39 @@ def test_queries_do_not_grow_with_clients(
     assert ClientProfile.objects.filter(therapist=world.therapist).count() == 60
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert http.get(f"/clients/?show={show}").status_code == 200
+
+
+def test_only_the_shown_page_reads_whole_records_and_its_figures_are_the_full_ones(world: World) -> None:
+    """Sorting and filtering use light rows of every client; the week's figures (plan, practice, engagement
+    index) are computed for the page's clients only, and equal what the whole-caseload computation gives."""
+    from emotipal.homework.queries import caseload_page, caseload_rows
+
+    for i in range(7):
+        add_client(world, f"Paged {i}", f"paged{i}@example.org", entries=i % 3)
+    clients = ClientProfile.objects.filter(therapist=world.therapist)
+    no_outcomes: Any = lambda ids: dict.fromkeys(ids)  # noqa: E731
+    with CaptureQueriesContext(connection) as ctx:
+        listing = caseload_page(clients, no_outcomes, sort="name", per_page=3)
+    shown = {r.client.pk for r in listing.rows}
+    assert len(shown) == 3 and listing.total == clients.count()
+    # Whole records (compliance.gather: every assignment with its exercise's encrypted texts, then every
+    # entry) are read for the page's clients only.
+    whole = [q["sql"] for q in ctx.captured_queries if '"library_templateversion"."rationale"' in q["sql"]]
+    assert len(whole) == 1, whole
+    listed = re.search(r'"homework_assignment"\."client_id" IN \(([\d, ]+)\)', whole[0])
+    assert listed is not None and {int(x) for x in listed[1].split(",")} == shown
+    full = {r.client.pk: r for r in caseload_rows(clients)}
+    for row in listing.rows:
+        whole = full[row.client.pk]
+        assert row.index is not None and row.index.value == whole.index.value  # type: ignore[union-attr]
+        assert (row.weekly_index, row.planned_this_week, row.done_this_week, row.active_assignments) == (
+            whole.weekly_index,
+            whole.planned_this_week,
+            whole.done_this_week,
+            whole.active_assignments,
+        )
+        assert (row.unreviewed, row.homework_to_review, row.last_submitted_at) == (
+            whole.unreviewed,
+            whole.homework_to_review,
+            whole.last_submitted_at,
+        )
