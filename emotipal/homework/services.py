@@ -361,9 +361,14 @@ def open_draft(assignment: Assignment) -> Entry:
         draft = assignment.entries.filter(status=Entry.Status.DRAFT).first()
         if draft is not None:
             return draft
-        return Entry.objects.create(
-            assignment=assignment, practice_date=local_today(assignment.client), answers={}
-        )
+        draft = _new_entry(assignment)
+        draft.save()
+        return draft
+
+
+def _new_entry(assignment: Assignment) -> Entry:
+    """An empty entry of this assignment for the client's today, not yet saved."""
+    return Entry(assignment=assignment, practice_date=local_today(assignment.client), answers={})
 
 
 def _keyed_and_draft(assignment: Assignment, key: str | None) -> tuple[Entry | None, Entry]:
@@ -375,9 +380,7 @@ def _keyed_and_draft(assignment: Assignment, key: str | None) -> tuple[Entry | N
     found = list(assignment.entries.filter(wanted))
     keyed = next((e for e in found if e.status == Entry.Status.SUBMITTED), None)
     draft = next((e for e in found if e.status == Entry.Status.DRAFT), None)
-    if draft is None:
-        draft = Entry(assignment=assignment, practice_date=local_today(assignment.client), answers={})
-    return keyed, draft
+    return keyed, draft if draft is not None else _new_entry(assignment)
 
 
 def _add_active_time(entry: Entry, active_seconds: int) -> None:
