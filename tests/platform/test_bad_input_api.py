@@ -45,8 +45,9 @@ def test_a_crash_in_the_api_is_a_json_500(world: World, monkeypatch: pytest.Monk
     def broken(user: Any) -> set[str]:
         raise RuntimeError("a bug")
 
+    http = api_client(world.client_a.user)  # its token made before the bug is planted
     monkeypatch.setattr("emotipal.accounts.access.roles_of", broken)
-    response = api_client(world.client_a.user).get("/api/v1/me")
+    response = http.get("/api/v1/me")
     assert response.status_code == 500
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["detail"] == "Internal Server Error"
