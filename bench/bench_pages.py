@@ -1,0 +1,166 @@
+"""The therapist's pages as a clinic grows: the caseload and a client's page at 10, 100, 500 and 5,000 clients,
+under gunicorn (`emotipal serve --production`) on PostgreSQL with Redis, loaded by wrk.
+
+    .venv/bin/python bench/bench_pages.py [--quick] [--json out.json]
+
+Each clinic's therapist signs in through the real login form and its TOTP step. Floor: a static page of the
+same number of bytes served by the same server through the same middleware, with the same session
+(bench/pages_urls.py, a URLconf only this benchmark uses), at the same concurrency; rounds alternate target and
+floor and the ratio is of medians. Targets (issue 15): time at most 3x the static page, the queries per page the
+same at every size (counted here against the server's database, as the signed-in therapist), the caseload
+paginated (its bytes do not grow with the clinic).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
+
+from smoke_production import HOST, PASSWORD  # noqa: E402
+
+from bench import http_load  # noqa: E402
+from bench.common import Measure, at_most, main, skipped  # noqa: E402
+from bench.http_server import (  # noqa: E402
+    Deployment,
+    get_once,
+    paired,
+    production_server,
+    queries_per_request,
+    signed_in,
+)
+
+DEPLOYMENT = Deployment(
+    database="bench_pages", redis_url="redis://127.0.0.1:6379/8", settings="bench.pages_settings"
+)
+REPRODUCE = ".venv/bin/python bench/bench_pages.py"
+CONNECTIONS = (
+    2  # one therapist's browser tabs, as many as the server has workers: time per page, not queueing
+)
+SIZES = (10, 100, 500, 5000)
+QUICK_SIZES = (10, 500)
+SECONDS, ROUNDS = 3.0, 3
+QUICK_SECONDS, QUICK_ROUNDS = 2.0, 2
+
+PAGE_CAUSE = (
+    "{queries} queries (session, user, MFA policy, clinic, clients, figures, audit of the staff read) and a "
+    "template render of {kb:.0f} kB, against the static page's session read and no template"
+)
+
+
+def _ms_per_page(rate: float) -> float:
+    return 1000 * CONNECTIONS / rate if rate else float("inf")
+
+
+def _load(port: int, person: http_load.Person, path: str, seconds: float) -> Callable[[], http_load.Result]:
+    return lambda: http_load.run(port, http_load.Load("GET", path), [person], CONNECTIONS, seconds, HOST)
+
+
+def measures(quick: bool = False) -> list[Measure]:
+    if http_load.wrk_path() is None:
+        return [skipped("page benchmarks", "", REPRODUCE, "wrk is not installed (apt-get install wrk)")]
+    sizes = QUICK_SIZES if quick else SIZES
+    seconds, rounds = (QUICK_SECONDS, QUICK_ROUNDS) if quick else (SECONDS, ROUNDS)
+    folder = Path(tempfile.mkdtemp(prefix="emotipal-bench-pages-"))
+    found: list[Measure] = []
+    counts: dict[str, dict[int, int]] = {"caseload": {}, "client page": {}}
+    page_bytes: dict[str, dict[int, int]] = {"caseload": {}, "client page": {}}
+    with production_server(folder, DEPLOYMENT) as port:
+        from bench.pages_seed import seed_clinic
+
+        began = time.monotonic()
+        clinics = [seed_clinic(size, PASSWORD) for size in sizes]
+        seeded_s = time.monotonic() - began
+        for n, clinic in enumerate(clinics):
+            therapist = signed_in(port, clinic.therapist_email, n, clinic.totp_secret)
+            for page, path in (("caseload", "/clients/"), ("client page", f"/clients/{clinic.client_id}/")):
+                body = get_once(port, therapist, path)  # 200, not a redirect; and its size for the floor
+                page_bytes[page][clinic.clients] = len(body)
+                counts[page][clinic.clients] = queries_per_request(therapist, "GET", path, warm="/clients/")
+
+                floor_path = f"/bench/static-page/{len(body)}/"
+                assert len(get_once(port, therapist, floor_path)) == len(body)
+                got = paired(
+                    _load(port, therapist, path, seconds), _load(port, therapist, floor_path, seconds), rounds
+                )
+                rate, floor_rate = got.rates()
+                found.append(
+                    at_most(
+                        f"{page}, clinic of {clinic.clients:,} clients",
+                        "static page of the same bytes, same server",
+                        _ms_per_page(floor_rate),
+                        _ms_per_page(rate),
+                        "ms",
+                        3,
+                        reproduce=REPRODUCE,
+                        extra={
+                            "queries": str(counts[page][clinic.clients]),
+                            "kB": f"{len(body) / 1000:.0f}",
+                            "errors": str(got.errors()),
+                            "concurrent": str(CONNECTIONS),
+                        },
+                        note=PAGE_CAUSE.format(queries=counts[page][clinic.clients], kb=len(body) / 1000),
+                    )
+                )
+    for page in ("caseload", "client page"):
+        by_size = counts[page]
+        smallest, largest = min(by_size), max(by_size)
+        grows = [s for s in by_size if by_size[s] != by_size[smallest]]
+        found.append(
+            Measure(
+                f"{page}: queries per page from {smallest:,} to {largest:,} clients",
+                f"queries at {smallest:,} clients",
+                float(by_size[smallest]),
+                float(by_size[largest]),
+                "queries",
+                "the same at every size",
+                by_size[largest] / by_size[smallest],
+                not grows,
+                REPRODUCE,
+                note=f"the count grows with the clinic at {', '.join(map(str, grows))} clients"
+                if grows
+                else "",
+                extra={
+                    "by size": ", ".join(f"{s:,}: {q}" for s, q in by_size.items()),
+                    "kB by size": ", ".join(f"{s:,}: {b / 1000:.0f}" for s, b in page_bytes[page].items()),
+                },
+            )
+        )
+    caseload = page_bytes["caseload"]
+    # Paginated: the page of the largest clinic is no bigger than that of a clinic of one full page (25) or more.
+    full_page = min((s for s in caseload if s >= 25), default=max(caseload))
+    paginated = caseload[max(caseload)] <= caseload[full_page] * 1.1
+    found.append(
+        Measure(
+            "caseload paginated",
+            f"bytes at {full_page:,} clients",
+            caseload[full_page] / 1000,
+            caseload[max(caseload)] / 1000,
+            "kB",
+            "no bigger at 5,000 clients than at 100",
+            caseload[max(caseload)] / caseload[full_page],
+            paginated,
+            REPRODUCE,
+            note="" if paginated else "the caseload page grows with the clinic: it is not paginated",
+            extra={"seeding s": f"{seeded_s:.0f}"},
+        )
+    )
+    return [m if m.met is False else replace(m, note="") for m in found]
+
+
+def run(quick: bool = False) -> list[Measure]:
+    began = time.monotonic()
+    found = measures(quick)
+    for m in found:
+        m.extra.setdefault("bench s", f"{time.monotonic() - began:.0f}")
+    return found
+
+
+if __name__ == "__main__":
+    main(run)
