@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, TextField
+from django.db.models.functions import Cast
 
 from emotipal.accounts.access import is_clinician, visible_clients
 from emotipal.analysis.outcomes import jacobson_truax
@@ -24,6 +26,7 @@ from emotipal.measures.models import (
 )
 from emotipal.measures.outcome_summary import reliable_change_words
 from emotipal.platform import formatting
+from emotipal.platform.encryption import decrypt_json
 
 
 @dataclass
@@ -49,7 +52,12 @@ class OutcomeFlags:
 
 
 def caseload_flags(client_ids: list[int]) -> dict[int, OutcomeFlags]:
-    """Three queries: open alerts, completed scores (answers are not decrypted), the definitions used."""
+    """Three queries: open alerts, completed scores (answers are not decrypted), the definitions used.
+
+    The caseload sorts every client by these, so only what the flags need is decrypted: of each client's
+    series on an instrument, the first and the latest response with a total (walking inward past any without
+    one), not every weekly score between them.
+    """
     flags: dict[int, OutcomeFlags] = defaultdict(OutcomeFlags)
     for row in (
         RiskAlert.objects.filter(client_id__in=client_ids)
@@ -57,41 +65,40 @@ def caseload_flags(client_ids: list[int]) -> dict[int, OutcomeFlags]:
         .annotate(n=Count("id", filter=Q(acknowledged_at__isnull=True)))
     ):
         flags[row["client_id"]].open_alerts = row["n"]
-    # The total is inside the encrypted scores blob, so responses without a total are skipped here in Python.
+    # The scores blob read as its stored token (a plain text column, no decrypting converter).
     scored = (
-        Response.objects.filter(client_id__in=client_ids, status=Response.Status.COMPLETED)
-        .order_by("completed_at")
+        Response.objects.filter(
+            client_id__in=client_ids, status=Response.Status.COMPLETED, completed_at__isnull=False
+        )
+        .order_by("completed_at", "pk")
+        .annotate(token=Cast("scores", TextField()))
         .values_list(
-            "client_id",
-            "instrument_version_id",
-            "instrument_version__instrument_id",
-            "scores",
-            "completed_at",
+            "client_id", "instrument_version_id", "instrument_version__instrument_id", "token", "completed_at"
         )
     )
-    series: dict[tuple[int, int], list[tuple[int, float, dt.datetime]]] = defaultdict(list)
-    for client_id, version_id, instrument_id, scores, completed_at in scored:
-        total = (scores or {}).get("total")
-        if total is not None and completed_at is not None:
-            series[(client_id, instrument_id)].append((version_id, total, completed_at))
-    version_ids = {v for values in series.values() for v, _total, _at in values}
+    stored: dict[tuple[int, int], list[tuple[int, str | None, dt.datetime]]] = defaultdict(list)
+    for client_id, version_id, instrument_id, token, completed_at in scored:
+        if completed_at is not None:  # filtered in SQL; the column is nullable
+            stored[(client_id, instrument_id)].append((version_id, token, completed_at))
+    series = {key: ends for key, values in stored.items() if (ends := _scored_ends(values))}
+    version_ids = {one.latest.version_id for one in series.values()}
     definitions = {
         pk: definition
         for pk, definition in InstrumentVersion.objects.filter(pk__in=version_ids).values_list(
             "pk", "definition"
         )
     }
-    for (client_id, _instrument), values in series.items():
-        definition = definitions[values[-1][0]]
+    for (client_id, _instrument), one in series.items():
+        definition = definitions[one.latest.version_id]
         name = definition.get("name", "")
-        flags[client_id].latest[name] = values[-1][1]
+        flags[client_id].latest[name] = one.latest.total
         rc = definition.get("reliable_change")
         status = None
-        if rc and len(values) > 1:
+        if rc and one.n > 1:
             # The same index, SD and reliability as the outcomes page (client_page.score_series).
             status = jacobson_truax(
-                values[0][1],
-                values[-1][1],
+                one.first.total,
+                one.latest.total,
                 sd=rc["sd"],
                 reliability=rc["reliability"],
                 direction=definition.get("direction", "lower_is_better"),
@@ -101,11 +108,11 @@ def caseload_flags(client_ids: list[int]) -> dict[int, OutcomeFlags]:
         flags[client_id].changes.append(
             OutcomeChange(
                 name=name,
-                first=values[0][1],
-                latest=values[-1][1],
-                first_at=values[0][2],
-                latest_at=values[-1][2],
-                n=len(values),
+                first=one.first.total,
+                latest=one.latest.total,
+                first_at=one.first.at,
+                latest_at=one.latest.at,
+                n=one.n,
                 status=status,
                 words=reliable_change_words(status),
             )
@@ -113,6 +120,45 @@ def caseload_flags(client_ids: list[int]) -> dict[int, OutcomeFlags]:
     for flag in flags.values():
         flag.changes.sort(key=lambda c: c.name)
     return flags
+
+
+def _total(token: str | None) -> float | None:
+    scores = decrypt_json(token)
+    return scores.get("total") if isinstance(scores, dict) else None
+
+
+@dataclass(frozen=True)
+class _Scored:
+    version_id: int
+    total: float
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class _Series:
+    first: _Scored
+    latest: _Scored
+    n: int  # responses from the first to the latest scored one (those between are not decrypted)
+
+
+def _scored_ends(values: list[tuple[int, str | None, dt.datetime]]) -> _Series | None:
+    """The first and the latest response with a total, decrypting from each end only until one is found;
+    None when no response of the series has a total."""
+    first = _first_scored(enumerate(values))
+    if first is None:
+        return None
+    latest = _first_scored((i, v) for i, v in reversed(list(enumerate(values))) if i > first[0]) or first
+    return _Series(first=first[1], latest=latest[1], n=latest[0] - first[0] + 1)
+
+
+def _first_scored(
+    indexed: Iterable[tuple[int, tuple[int, str | None, dt.datetime]]],
+) -> tuple[int, _Scored] | None:
+    for i, (version_id, token, at) in indexed:
+        total = _total(token)
+        if total is not None:
+            return i, _Scored(version_id, total, at)
+    return None
 
 
 def open_alert_count(user: Any) -> int:
