@@ -147,7 +147,9 @@ def caseload_rows(
 def _triage_rows(clients: QuerySet[ClientProfile], today: dt.date | None = None) -> list[CaseloadRow]:
     """Rows with what the caseload filters and sorts on (review status, last activity, obstacles) for every
     client, from a fixed number of narrow queries: no entries and no encrypted texts are loaded."""
-    profiles = list(clients.select_related("user", "therapist", "clinic"))
+    # A clinic's clients share a few therapists and one clinic: prefetched, each is one object, not one per
+    # client joined into every row (at 5,000 clients, 10,000 model instances fewer).
+    profiles = list(clients.select_related("user").prefetch_related("therapist", "clinic"))
     rows = {c.pk: CaseloadRow(client=c) for c in profiles}
     ids = list(rows)
     now = clock.now()

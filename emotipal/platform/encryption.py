@@ -45,7 +45,7 @@ def decrypt_text(token: str) -> str:
 def decrypt_json(token: str | None) -> Any:
     """A stored EncryptedJSONField token read as the field reads it (None for an empty column): for a query
     that selects the token as plain text to decrypt only some of the rows it reads."""
-    if token is None or token == "":
+    if not token:
         return None
     return json.loads(decrypt_text(token))
 
