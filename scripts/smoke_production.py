@@ -6,13 +6,15 @@ From the checkout it runs in (a clean clone after `make install`), it:
 
 1. drops and recreates the PostgreSQL database `emotipal_smoke` (127.0.0.1:5432, user postgres) and flushes
    Redis database 14 (the test suite uses 15), and starts an SMTP sink on a free port in this process;
-2. starts `emotipal serve --production` (EMOTIPAL_WEB_WORKERS=2: it migrates the empty database and collects
-   the static files first) with generated secrets, and waits for /readyz; then starts `emotipal worker` (RQ
-   with its scheduler) as another process;
+2. starts two `emotipal serve --production` at once, as two web machines behind one load balancer (the same
+   generated secrets, database and Redis; each its own port, static files and local folder;
+   EMOTIPAL_WEB_WORKERS=2: each migrates under the advisory lock and collects its static files first), and
+   waits for both to answer /readyz; then starts `emotipal worker` (RQ with its scheduler) as another process;
 3. seeds a clinic, a therapist and a client with two assignments through the services (invitations accepted,
    homework assigned, the client's reminder time set a few seconds ahead), in an `emotipal shell` process;
-4. over HTTP only, as a browser behind the TLS proxy would: logs the client in through the login form (CSRF),
-   opens Today, submits an entry through the API with the session and its CSRF token, and reads it back;
+4. over HTTP only, as a browser behind the TLS proxy and a round-robin load balancer would (each request to
+   the other web server): logs the client in through the login form (CSRF), opens Today, submits an entry
+   through the API with the session and its CSRF token, and reads it back;
 5. waits for the reminder: its row marked sent, its e-mail delivery marked delivered, the e-mail in the
    sink, and RQ's record of the job saying it finished on the worker process (its pid), not in the web.
 
@@ -142,13 +144,13 @@ class Processes:
     def __init__(self, folder: Path, env: dict[str, str]) -> None:
         self.folder, self.env, self.started = folder, env, list[Started]()
 
-    def start(self, name: str, *args: str) -> Started:
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> Started:
         out, err = self.folder / f"{name}.out", self.folder / f"{name}.err"
         with out.open("wb") as stdout, err.open("wb") as stderr:
             process = subprocess.Popen(  # noqa: S603 (our own interpreter and command, fixed arguments)
                 [sys.executable, "-m", "emotipal.cli", *args],
                 cwd=ROOT,
-                env=self.env,
+                env=env or self.env,
                 stdout=stdout,
                 stderr=stderr,
                 start_new_session=True,
@@ -196,10 +198,17 @@ class Answer:
 
 class Browser:
     """Cookies kept between requests; each request as the TLS proxy forwards it (X-Forwarded-Proto), with the
-    Referer and Origin a browser sends, which Django's CSRF check requires on https."""
+    Referer and Origin a browser sends, which Django's CSRF check requires on https.
 
-    def __init__(self, port: int) -> None:
-        self.port, self.cookies = port, dict[str, str]()
+    Given several ports, it is a browser behind a round-robin load balancer: each request goes to the next
+    server, and `served_by` records which port answered each one."""
+
+    def __init__(self, port: int, *others: int) -> None:
+        self.ports, self.cookies, self.served_by = [port, *others], dict[str, str](), list[int]()
+
+    @property
+    def port(self) -> int:
+        return self.ports[len(self.served_by) % len(self.ports)]
 
     def request(
         self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
@@ -213,7 +222,9 @@ class Browser:
             **({"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}),
             **(headers or {}),
         }
-        link = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        port = self.port
+        self.served_by.append(port)
+        link = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:
             link.request(method, path, body=body, headers=sent)
             response = link.getresponse()
@@ -389,9 +400,10 @@ def query(sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return pg.execute(sql, params).fetchall()
 
 
-def login_and_submit(port: int, seeded: dict[str, Any]) -> int:
-    """The client's login, Today and an entry, over HTTP only; the stored entry's id."""
-    browser = Browser(port)
+def login_and_submit(ports: list[int], seeded: dict[str, Any]) -> int:
+    """The client's login, Today and an entry, over HTTP only, each request to the next web server in turn
+    (the login page from one, the login form posted to the other, ...); the stored entry's id."""
+    browser = Browser(*ports)
     page = browser.request("GET", "/accounts/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text())
     if page.status != 200 or token is None:
@@ -425,6 +437,8 @@ def login_and_submit(port: int, seeded: dict[str, Any]) -> int:
     stored = query("SELECT status, assignment_id FROM homework_entry WHERE id = %s", entry_id)
     if stored != [("submitted", first)]:
         raise SmokeFailure(f"entry {entry_id} in the database: {stored}")
+    if set(browser.served_by) != set(ports):
+        raise SmokeFailure(f"requests went to {browser.served_by}, not to every web server {ports}")
     return entry_id
 
 
@@ -467,8 +481,16 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="emotipal-smoke-"))
     mailbox = Mailbox()
     sink, smtp_port = start_smtp_sink(mailbox)
-    port = free_port()
-    processes = Processes(folder, production_env(folder, port, smtp_port))
+    port, second_port = free_port(), free_port()
+    env = production_env(folder, port, smtp_port)
+    # A second web machine behind the same load balancer: the same secrets, database and Redis, but its own
+    # port, static files and local folder, so nothing one process keeps to itself can make the run pass.
+    second_env = env | {
+        "EMOTIPAL_BIND": f"127.0.0.1:{second_port}",
+        "EMOTIPAL_STATIC_ROOT": str(folder / "static-2"),
+        "EMOTIPAL_LOCAL_DIR": str(folder / "local-2"),
+    }
+    processes = Processes(folder, env)
     steps: list[str] = []
 
     def step(text: str) -> None:
@@ -479,18 +501,27 @@ def main() -> int:
     try:
         fresh_services()
         step(f"fresh database {DATABASE}, Redis {REDIS_URL} flushed, SMTP sink on :{smtp_port}")
+        # Both at once, as web machines of one release start: each migrates the empty database under the
+        # advisory lock in turn (deploy_prepare), the later one finding nothing left to do.
         web = processes.start("web", "serve", "--production")
-        ready = Browser(port)
-        wait_until(
-            "/readyz to answer ready", lambda: ready.request("GET", "/readyz").status == 200, 180, [web]
+        second_web = processes.start("web-2", "serve", "--production", env=second_env)
+        for started, at in ((web, port), (second_web, second_port)):
+            ready = Browser(at)
+            wait_until(
+                f"/readyz on :{at} to answer ready",
+                lambda ready=ready: ready.request("GET", "/readyz").status == 200,
+                180,
+                [web, second_web],
+            )
+            # gunicorn's master is the serve process itself (it execs gunicorn); its children are the workers.
+            pid = started.process.pid
+            gunicorn_workers = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            if len(gunicorn_workers) != 2:
+                raise SmokeFailure(f"gunicorn on :{at} runs {len(gunicorn_workers)} worker processes, not 2")
+        step(
+            f"two serve --production ready on :{port} and :{second_port} (each migrated under the advisory lock, "
+            "static collected, 2 gunicorn workers each)"
         )
-        step(f"serve --production ready on :{port} (migrated, static collected, 2 gunicorn workers)")
-        # gunicorn's master is the serve process itself (it execs gunicorn); its children are the workers.
-        gunicorn_workers = (
-            Path(f"/proc/{web.process.pid}/task/{web.process.pid}/children").read_text().split()
-        )
-        if len(gunicorn_workers) != 2:
-            raise SmokeFailure(f"gunicorn runs {len(gunicorn_workers)} worker processes, not 2")
         worker = processes.start("worker", "worker")
         wait_until(
             "the worker to start", lambda: "reminders scheduled" in worker.stdout.read_text(), 60, [worker]
@@ -502,15 +533,18 @@ def main() -> int:
         )
         seeded_at = time.monotonic()
         step(f"seeded clinic, therapist, client; reminder {seeded['reminder_id']} due {seeded['run_at']}")
-        entry_id = login_and_submit(port, seeded)
-        step(f"client logged in through the form, opened Today, submitted entry {entry_id} (stored)")
+        entry_id = login_and_submit([port, second_port], seeded)
+        step(
+            f"client logged in through the form, opened Today, submitted entry {entry_id} (stored), "
+            "each request to the other web server"
+        )
         left = max(1.0, REMINDER_TIMEOUT - (time.monotonic() - seeded_at))
         subject = wait_until(
             f"the reminder (due {seeded['run_at']}) to be sent, delivered and in the SMTP sink "
             f"({REMINDER_TIMEOUT:.0f} s from the seed)",
             lambda: reminder_sent(seeded, mailbox),
             left,
-            [web, worker],
+            [web, second_web, worker],
         )
         step(f"reminder sent and delivered to the SMTP sink: {subject!r}")
         step(ran_on_worker(seeded["reminder_task_id"], worker, web))
