@@ -55,8 +55,8 @@ PAGE_CAUSES = {
         "the filters, their counts and the risk sort need every client of the clinic, so all {clients:,} are "
         "triaged in Python on each request (homework/queries.py _triage_rows: review status, last activity; "
         "measures/queries.py caseload_flags: each series' first and latest total decrypted), then {queries} "
-        "queries and a {kb:.0f} kB template for the page's 25; at 5,000 clients about 0.9 s of triage "
-        "(half of it Fernet decryption and model instances). Next step: per-client triage flags kept on write "
+        "queries and a {kb:.0f} kB template for the page's clients (25 at most); profiled in-process at 5,000 "
+        "clients: 0.9 s of triage, half of it Fernet decryption and model instances. Next step: per-client triage flags kept on write "
         "(docs/scale.md)"
     ),
     "client page": (
@@ -124,6 +124,7 @@ def measures(quick: bool = False) -> list[Measure]:
                         ),
                     )
                 )
+        storage = _storage()  # after the pages were read: their audit rows are there too
     for page in ("caseload", "client page"):
         by_size = counts[page]
         smallest, largest = min(by_size), max(by_size)
@@ -164,10 +165,29 @@ def measures(quick: bool = False) -> list[Measure]:
             paginated,
             REPRODUCE,
             note="" if paginated else "the caseload page grows with the clinic: it is not paginated",
-            extra={"seeding s": f"{seeded_s:.0f}"},
+            extra={"seeding s": f"{seeded_s:.0f}", **storage},
         )
     )
     return [m if m.met is False else replace(m, note="") for m in found]
+
+
+def _storage() -> dict[str, str]:
+    """What an entry (as seeded, answers encrypted as in use) and an audit row (the staff reads of this run)
+    cost on disk in PostgreSQL, table and indexes together: the figures docs/scale.md sizes a year with."""
+    from django.db import connection
+
+    from emotipal.homework.models import Entry
+    from emotipal.platform.audit.models import AuditEvent
+
+    found: dict[str, str] = {}
+    for model, what in ((Entry, "entry"), (AuditEvent, "audit row")):
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_total_relation_size('{table}'), count(*) FROM {table}")
+            size, count = cursor.fetchone()
+        found[f"{what}s"] = f"{count:,}"
+        found[f"PostgreSQL bytes per {what}"] = f"{size / max(count, 1):,.0f}"
+    return found
 
 
 def run(quick: bool = False) -> list[Measure]:

@@ -17,6 +17,7 @@ for scope in ("TOKEN", "SESSION", "ANON"):
 from emotipal.platform.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMOTIPAL_VALIDATE_CHARTS = True  # every chart a test builds or a page renders is checked against Vega-Lite
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not Django's default shared-cache in-memory database: threads in the concurrency tests then

@@ -20,12 +20,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import altair as alt
+from altair.utils.schemapi import disable_debug_mode
+from django.conf import settings
 from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from emotipal.platform import formatting
+
+# Altair checks every object it builds (an axis, an encoding) against the Vega-Lite schema as it is made, and
+# the whole spec again in to_dict(): 0.2 s of a client page's 0.36 s under a profiler. The whole-spec check in
+# to_dict() finds whatever the piecemeal one does, so that is the one kept, where
+# settings.EMOTIPAL_VALIDATE_CHARTS asks for it (spec_dict). Process-wide: a module-level switch in Altair.
+disable_debug_mode()
 
 HEIGHT = 220
 RLI, PDI = "\u2067", "\u2069"  # Unicode right-to-left isolate: the text inside reads right to left
@@ -155,11 +163,9 @@ def _week_axis(weeks: list[date]) -> alt.Axis:
 
 
 def _spec(chart: alt.TopLevelMixin, description: str) -> dict[str, Any]:
-    # The description becomes the SVG's aria-label. Not validated against the Vega-Lite schema here: that took
-    # 0.08 s of the client page's 0.28 s on every request (bench_pages), for specs whose shape depends only on
-    # this module's code; tests/platform/test_charts.py validates every builder's spec, right to left too.
+    # The description becomes the SVG's aria-label.
     chart = chart.properties(width="container", height=HEIGHT, description=description).configure(**CONFIG)
-    spec = chart.to_dict(validate=False)
+    spec = spec_dict(chart)
     if not translation.get_language_bidi():
         return spec
     spec = _right_to_left(spec)
@@ -168,6 +174,12 @@ def _spec(chart: alt.TopLevelMixin, description: str) -> dict[str, Any]:
     legend = spec.setdefault("config", {}).setdefault("legend", {})
     legend.update({"layout": {"bottom": {"anchor": "end"}, "top": {"anchor": "end"}}, "titleAnchor": "end"})
     return spec
+
+
+def spec_dict(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart's Vega-Lite spec; checked against the schema where settings.EMOTIPAL_VALIDATE_CHARTS says so
+    (development and tests: an invalid spec then raises altair's SchemaValidationError)."""
+    return chart.to_dict(validate=settings.EMOTIPAL_VALIDATE_CHARTS)
 
 
 def rtl_isolated(text: str) -> str:

@@ -296,6 +296,11 @@ EMOTIPAL_EXPORT_ROOT = Path(os.environ.get("EMOTIPAL_EXPORT_ROOT", LOCAL_DIR / "
 
 INVITATION_DAYS_VALID = int(os.environ.get("EMOTIPAL_INVITATION_DAYS", "7"))
 
+# Each chart's Vega-Lite spec checked against the schema as it is built: in development and in the tests (every
+# page test then checks the charts it renders), not in production, where it was a third of a client page's time
+# (bench_pages) for specs whose shape depends only on the code (platform/charts.py).
+EMOTIPAL_VALIDATE_CHARTS = DEBUG
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag; keep default
 X_FRAME_OPTIONS = "DENY"

@@ -8,7 +8,7 @@ import altair as alt
 from django.utils.translation import gettext as _
 
 from emotipal.platform import formatting
-from emotipal.platform.charts import CONFIG, HEIGHT, NO_VALUE, Chart
+from emotipal.platform.charts import CONFIG, HEIGHT, NO_VALUE, Chart, spec_dict
 from emotipal.supervision.queries import PeriodCompetence, PeriodEngagement
 
 PHASE_COLOURS = {"review": "#0072B2", "design": "#E69F00", "plan": "#009E73", "engagement": "#CC79A7"}
@@ -32,7 +32,7 @@ _month = month_label
 
 def _spec(chart: alt.TopLevelMixin, description: str) -> dict[str, Any]:
     chart = chart.properties(width="container", height=HEIGHT, description=description).configure(**CONFIG)
-    return chart.to_dict()
+    return spec_dict(chart)
 
 
 def _line(

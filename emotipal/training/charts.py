@@ -41,7 +41,8 @@ def progress_chart(rows: list[ProgressRow], chart_id: str = "chart-training-prog
     ]
     if not values:
         description = _("No attempts yet.")
-        spec = alt.Chart(alt.Data(values=[])).mark_point().properties(description=description).to_dict()
+        empty = alt.Chart(alt.Data(values=[])).mark_point().properties(description=description)
+        spec = charts.spec_dict(empty)
         return charts.Chart(chart_id, title, description, spec, columns, table, has_data=False)
     last = rows[-1]
     description = _("%(n)s attempts; the latest did %(share)s of the steps (%(parts)s).") % {
@@ -86,4 +87,4 @@ def progress_chart(rows: list[ProgressRow], chart_id: str = "chart-training-prog
         .properties(width="container", height=charts.HEIGHT, description=description)
         .configure(**charts.CONFIG)
     )
-    return charts.Chart(chart_id, title, description, chart.to_dict(), columns, table)
+    return charts.Chart(chart_id, title, description, charts.spec_dict(chart), columns, table)

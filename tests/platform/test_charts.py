@@ -283,3 +283,20 @@ def test_charts_js_draws_with_vega_embed() -> None:
     assert "[data-chart]" in js
     assert "htmx:afterSwap" in js and "DOMContentLoaded" in js
     assert 'actions: false, renderer: "svg"' in js
+
+
+def test_specs_are_checked_against_the_schema_where_the_setting_asks(settings: Any) -> None:
+    import altair as alt
+    from altair.utils.schemapi import SchemaValidationError
+
+    # Built without complaint (Altair's check as each object is made is off), refused by the whole-spec check.
+    broken = (
+        alt.Chart(alt.Data(values=[{"x": 1}]))
+        .mark_point()
+        .encode(x=alt.X("x:Q", axis=alt.Axis(labelAngle="up")))
+    )
+    settings.EMOTIPAL_VALIDATE_CHARTS = True
+    with pytest.raises(SchemaValidationError):
+        charts.spec_dict(broken)
+    settings.EMOTIPAL_VALIDATE_CHARTS = False  # production: no check per request
+    assert charts.spec_dict(broken)["encoding"]["x"]["axis"]["labelAngle"] == "up"
