@@ -42,7 +42,9 @@ class ClientRecords:
     practice_days: dict[dt.date, int] = field(default_factory=dict)  # submitted practices per day
 
 
-def planned_days(assignment: Assignment, until: dt.date, tz: dt.tzinfo = clock.UTC) -> list[dt.date]:
+def planned_days(
+    assignment: Assignment, until: dt.date, tz: dt.tzinfo = clock.UTC, since: dt.date | None = None
+) -> list[dt.date]:
     """Days the plan asked for a practice, from its start to its end or `until`, whichever is first.
 
     A stopped homework counts to the day it was stopped; a paused one to the day before it was paused (the
@@ -50,6 +52,7 @@ def planned_days(assignment: Assignment, until: dt.date, tz: dt.tzinfo = clock.U
     resumed, paused_at is cleared and the paused days count as planned again (the audit log keeps the pause).
 
     `tz` is the client's zone: homework ended at 23:00 in Honolulu ended on that day there, not the next.
+    With `since`, only the days from then on.
     """
     last = min(assignment.end_date, until)
     if assignment.ended_at is not None:
@@ -58,7 +61,7 @@ def planned_days(assignment: Assignment, until: dt.date, tz: dt.tzinfo = clock.U
         # While paused nothing is asked of the client: from the day it was paused no day counts as missed.
         last = min(last, clock.local_date(assignment.paused_at, tz) - dt.timedelta(days=1))
     weekdays = set(assignment.weekdays)
-    days, day = [], assignment.start_date
+    days, day = [], max(assignment.start_date, since or assignment.start_date)
     while day <= last:
         if day.weekday() in weekdays:
             days.append(day)
@@ -67,9 +70,17 @@ def planned_days(assignment: Assignment, until: dt.date, tz: dt.tzinfo = clock.U
 
 
 def gather(
-    clients: Iterable[ClientProfile], *, until: dt.date | None = None, now: dt.datetime | None = None
+    clients: Iterable[ClientProfile],
+    *,
+    until: dt.date | None = None,
+    now: dt.datetime | None = None,
+    since: dt.date | None = None,
 ) -> dict[int, ClientRecords]:
     """Seven queries in all, however many clients and records.
+
+    With `since`, the planned days and the attempts (entries) before it are left out: for figures of a recent
+    period only (the caseload's last weeks), which the figures select by day anyway, so they come out the same
+    while a client of two years' daily practice is not read whole. Assignments and ratings are read whole.
 
     Without `until` each client's records run to their own local today (at `now`), so a client in Auckland,
     already on tomorrow by the server's clock, has that day counted, and one in Honolulu, still on
@@ -87,10 +98,13 @@ def gather(
         rec.assignments[a.pk] = a
         rec.planned += [
             eng.PlannedPractice(a.pk, day, a.minutes_per_practice)
-            for day in planned_days(a, rec.today, zones[a.client_id])
+            for day in planned_days(a, rec.today, zones[a.client_id], since)
         ]
     owner = {a_id: c_id for c_id, rec in records.items() for a_id in rec.assignments}
-    entries = Entry.objects.filter(assignment_id__in=owner).only(
+    entries = Entry.objects.filter(assignment_id__in=owner)
+    if since is not None:
+        entries = entries.filter(practice_date__gte=since)
+    entries = entries.only(
         "assignment_id",
         "status",
         "practice_date",

@@ -177,7 +177,10 @@ def _add_figures(rows: list[CaseloadRow], today: dt.date | None, weeks: int) -> 
     caseload): these need each client's whole homework record (compliance.gather)."""
     now = clock.now()
     by_client = {r.client.pk: r for r in rows}
-    records = compliance.gather([r.client for r in rows], until=today, now=now)
+    # Only the weeks shown are read (not every entry each client ever made): from the earliest first week.
+    todays = [today or clock.local_today(clock.zone_for_client(r.client), now) for r in rows]
+    since = week_start(min(todays, default=now.date())) - dt.timedelta(weeks=weeks - 1)
+    records = compliance.gather([r.client for r in rows], until=today, now=now, since=since)
     for client_id, rec in records.items():
         row = by_client[client_id]
         client_today = rec.today

@@ -182,3 +182,45 @@ def test_only_the_shown_page_reads_whole_records_and_its_figures_are_the_full_on
             whole.homework_to_review,
             whole.last_submitted_at,
         )
+
+
+def test_the_caseload_reads_only_the_weeks_it_shows_and_its_figures_are_the_whole_records(
+    world: World,
+) -> None:
+    """A client with months of practice: the caseload's figures (the last four weeks) come from the entries of
+    those weeks only, and equal what the client's whole record gives."""
+    from emotipal.analysis.engagement import engagement_index
+    from emotipal.homework import compliance
+    from emotipal.homework.models import Entry
+    from emotipal.homework.queries import caseload_page, week_start
+
+    today = timezone.localdate()
+    profile = add_client(world, "Long Course", "long@example.org")
+    plan = plan_for(world.thought_record, start_date=today - dt.timedelta(days=120), end_date=today)
+    assignment = services.assign_homework(world.therapist, profile, plan)
+    for k in range(40):  # every third day back to about 120 days ago
+        entry, _ = services.submit_entry(
+            profile.user,
+            assignment.pk,
+            services.Submission(complete_thought_record(), 2, 1, 3, idempotency_key=f"long-{k}"),
+        )
+        Entry.objects.filter(pk=entry.pk).update(practice_date=today - dt.timedelta(days=3 * k))
+    clients = ClientProfile.objects.filter(pk=profile.pk)
+    no_outcomes: Any = lambda ids: dict.fromkeys(ids)  # noqa: E731
+    with CaptureQueriesContext(connection) as ctx:
+        row = caseload_page(clients, no_outcomes).rows[0]
+    entry_reads = [q["sql"] for q in ctx.captured_queries if 'FROM "homework_entry"' in q["sql"]]
+    since = week_start(today) - dt.timedelta(weeks=3)
+    assert any(f"practice_date\" >= '{since.isoformat()}'" in sql for sql in entry_reads), entry_reads
+
+    whole = compliance.gather([profile], until=today)[profile.pk]
+    assert min(a.day for a in whole.attempts) < since  # the record does reach back before the shown weeks
+    now = timezone.now()
+    by_week = compliance.weekly(whole, first_week=since, last_week=week_start(today), now=now)
+    assert row.weekly_index == [engagement_index(by_week[w]).value for w in sorted(by_week)]
+    figures = compliance.figures(whole, start=since, end=today, now=now, period="week")
+    assert row.index is not None and row.index.value == engagement_index(figures).value
+    assert row.done_this_week == sum(
+        n for d, n in whole.practice_days.items() if week_start(today) <= d <= today
+    )
+    assert row.planned_this_week == sum(1 for p in whole.planned if p.day >= week_start(today))
