@@ -55,10 +55,12 @@ smoke: install
 	$(BIN)/python scripts/smoke_production.py
 
 # Benchmarks, not tests: each target against a floor measured in the same run, written to BENCHMARKS.md
-# (bench/run.py; needs PostgreSQL and Redis on 127.0.0.1 as .ci/run starts them, and wrk, which it installs
-# from Debian's packages when run as root).
+# (bench/run.py; needs PostgreSQL and Redis on 127.0.0.1 as .ci/run starts them, wrk for the HTTP load, and R
+# with metafor for the meta-analysis floor: it installs those from Debian's packages when run as root, and
+# without them the measures that need them are skipped with a note).
+BENCH_DEBS = wrk r-base-core r-cran-metafor
 bench: install
-	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || echo "make bench: wrk is missing (apt-get install wrk); the HTTP measures are skipped"
+	@{ command -v wrk >/dev/null && Rscript -e 'library(metafor)' >/dev/null 2>&1; } || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_DEBS) >/dev/null; } || echo "make bench: could not install $(BENCH_DEBS) (not root?); the measures that need them are skipped"
 	$(BIN)/python bench/run.py
 
 clean:
