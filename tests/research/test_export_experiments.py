@@ -321,16 +321,16 @@ def test_every_format_reads_the_experiment_tables(trial: ExportWorld, tmp_path: 
     allocations = read(tmp_path / "allocations.csv")
     for name in ("allocations", "allocation_log", "decision_points", "consort"):
         n = len(read(tmp_path / f"{name}.csv"))
-        assert pq.read_table(tmp_path / "parquet" / f"{name}.parquet").num_rows == n
+        assert pq.read_table(tmp_path / "parquet" / f"study={ew.study.slug}" / f"table={name}").num_rows == n
         frame, meta = pyreadstat.read_sav(str(tmp_path / "spss" / f"{name}.sav"))
         assert len(frame) == n and all(meta.column_names_to_labels.values())
         frame, meta = pyreadstat.read_dta(str(tmp_path / "stata" / f"{name}.dta"))
         assert len(frame) == n
     frame, meta = pyreadstat.read_sav(str(tmp_path / "spss" / "clients.sav"))
     assert meta.variable_value_labels["arm_reminders_on_or_off"]  # the arm's names as value labels
-    assert set(pd.read_parquet(tmp_path / "parquet" / "allocations.parquet")["arm"]) == {
-        r["arm"] for r in allocations
-    }
+    assert set(
+        pd.read_parquet(tmp_path / "parquet" / f"study={ew.study.slug}" / "table=allocations")["arm"]
+    ) == {r["arm"] for r in allocations}
     assert psychds_problems(tmp_path / "psychds") == []
     data_files = " ".join(p.name for p in (tmp_path / "psychds" / "data").iterdir())
     for table in ("allocations", "allocationLog", "decisionPoints", "consort"):

@@ -30,7 +30,9 @@ def test_empty_tables_give_valid_empty_files(tmp_path: Path) -> None:
     data.tables = {name: frame.iloc[0:0] for name, frame in data.tables.items()}
     for write in WRITERS.values():
         write(data, tmp_path)
-    entries = pq.read_table(tmp_path / "parquet" / "entries.parquet")
+    entries = pq.read_table(
+        tmp_path / "parquet" / "study=homework-study" / "table=entries" / "part-0000.parquet"
+    )
     assert entries.num_rows == 0 and entries.schema.field("helpfulness").metadata[b"label"]
     frame, meta = pyreadstat.read_sav(str(tmp_path / "spss" / "entries.sav"))
     assert len(frame) == 0 and meta.column_names_to_labels["helpfulness"]

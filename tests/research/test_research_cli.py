@@ -25,6 +25,7 @@ def test_export_writes_the_study_with_a_manifest_and_is_audited(world: World, tm
     assert manifest["participants"]["participants_included"] == 3
     files = {f["path"]: f for f in manifest["files"]}
     assert files["clients.csv"]["rows"] == 3
+    assert files[f"parquet/study={ew.study.slug}/table=clients/part-0000.parquet"]["rows"] == 3
     for path, entry in files.items():
         assert entry["sha256"] == sha256(out / path)
     assert files["codebook.csv"]["rows"] is None

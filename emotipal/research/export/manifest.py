@@ -11,6 +11,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
 from emotipal.research.export.data import ExportData
 
 MANIFEST = "manifest.json"
@@ -50,7 +52,10 @@ def sha256(path: Path) -> str:
 
 
 def _rows(path: Path, data: ExportData) -> int | None:
-    """Rows of a table file: from the table itself when the file is one (whatever its format)."""
+    """Rows of a table file: from the table itself when the file is one (whatever its format); a Parquet part
+    (parquet/study=.../table=<name>/part-NNNN.parquet) holds a share of its table, which its footer states."""
+    if path.suffix == ".parquet" and path.parent.name.startswith("table="):
+        return int(pq.read_metadata(path).num_rows)
     stem = path.stem.split("_table-")[-1].removesuffix("_data") if "_table-" in path.stem else path.stem
     table = data.tables.get(stem)
     return None if table is None else len(table)
