@@ -70,8 +70,11 @@ def schema_for(data: ExportData, name: str) -> pa.Schema:
 def _arrow_column(series: pd.Series, variable: Variable) -> pa.Array:
     """The column in its Arrow type. The table builder's dtypes (string, Int64, Float64, boolean, UTC
     datetimes, date objects) convert directly; anything else goes through `typed`'s canonical shape first.
-    (Converting every string through Python, as `typed` does, was 78% of the export's time, profiled.)"""
+    (Converting every string through Python, as `typed` does, was 78% of the export's time, profiled; `typed`
+    on the numeric columns, a copy per chunk and column, 45% of what was left.)"""
     arrow_type = ARROW_TYPES[variable.type]
+    if _has_dtype_of(series, variable):
+        return pa.array(series, type=arrow_type, from_pandas=True)
     if variable.type in ("string", "date", "datetime"):
         try:
             return pa.array(series, type=arrow_type, from_pandas=True)
@@ -83,6 +86,16 @@ def _arrow_column(series: pd.Series, variable: Variable) -> pa.Array:
     if variable.type == "datetime":
         return pa.array(column.dt.tz_localize("UTC"), type=arrow_type, from_pandas=True)
     return pa.array(column, type=arrow_type, from_pandas=True)
+
+
+def _has_dtype_of(series: pd.Series, variable: Variable) -> bool:
+    """Already a numeric or boolean dtype of the variable's type (what the table builder hands over)."""
+    kind = series.dtype.kind
+    if variable.type == "integer":
+        return kind in "iu"
+    if variable.type == "number":
+        return kind == "f"
+    return variable.type == "boolean" and kind == "b"
 
 
 def arrow_chunk(frame: pd.DataFrame, schema: pa.Schema, variables: list[Variable]) -> pa.Table:
