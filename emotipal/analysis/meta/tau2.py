@@ -110,22 +110,30 @@ def _reml_loglik(tau2: float, yi: FloatArray, vi: FloatArray, X: FloatArray) -> 
 
 
 def _reml_loglik_grid(grid: FloatArray, yi: FloatArray, vi: FloatArray, X: FloatArray) -> FloatArray:
-    """_reml_loglik at many tau² values at once (normal equations, in blocks of the grid so memory stays
-    O(k) per block). Only used to find the region of the maximum; the refinement uses _reml_loglik."""
+    """_reml_loglik at many tau² values at once. Only used to find the region of the maximum; the
+    refinement uses _reml_loglik.
+
+    For a block of g grid values the weights form a g x k matrix W, and every sum over the studies is one
+    matrix product with it: X'W X for all g at once is W @ [x_i x_i'] (k x p² products, built once),
+    X'W y is W @ (X * y). The residuals are then formed explicitly, so the RSS is a sum of non-negative
+    terms as in weighted_fit. Memory stays at a few g x k blocks (about 4 MB each), whatever k is.
+    """
+    k, p = X.shape
     out = np.empty(grid.shape[0])
-    block = max(1, min(50, 200_000 // yi.shape[0]))  # at most ~200,000 weights in memory at a time
+    outer = (X[:, :, None] * X[:, None, :]).reshape(k, p * p)  # x_i x_i', one row per study
+    xy = X * yi[:, None]
+    block = max(1, min(100, 500_000 // k))  # at most ~500,000 weights in memory at a time
     for start in range(0, grid.shape[0], block):
         t = grid[start : start + block]
-        w = 1.0 / (vi[None, :] + t[:, None])  # (g, k)
-        xtwx = np.einsum("gk,ki,kj->gij", w, X, X)
-        xtwy = np.einsum("gk,ki,k->gi", w, X, yi)
+        total = vi[None, :] + t[:, None]  # (g, k)
+        w = 1.0 / total
+        xtwx = (w @ outer).reshape(-1, p, p)
+        xtwy = w @ xy
         beta = np.linalg.solve(xtwx, xtwy[:, :, None])[:, :, 0]
         resid = yi[None, :] - beta @ X.T
-        rss = np.sum(w * resid**2, axis=1)
+        rss = np.einsum("gk,gk->g", w, resid * resid)
         _, logdet = np.linalg.slogdet(xtwx)
-        out[start : start + block] = (
-            -0.5 * np.sum(np.log(vi[None, :] + t[:, None]), axis=1) - 0.5 * logdet - 0.5 * rss
-        )
+        out[start : start + block] = -0.5 * np.sum(np.log(total), axis=1) - 0.5 * logdet - 0.5 * rss
     return out
 
 
