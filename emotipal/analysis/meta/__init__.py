@@ -40,7 +40,7 @@ from .effects import (
 )
 from .errors import ConvergenceError, MetaInputError
 from .heterogeneity import Tau2Interval, tau2_ci
-from .influence import CaseDiagnostics, LeaveOneOutRow, influence, leave_one_out
+from .influence import CaseDiagnostics, LeaveOneOutRow, influence, leave_one_out, leave_one_out_fits
 from .models import (
     KNHA_BELOW_K,
     METHODS,
@@ -103,6 +103,7 @@ __all__ = [
     "hedges_g",
     "influence",
     "leave_one_out",
+    "leave_one_out_fits",
     "log_odds_ratio",
     "log_risk_ratio",
     "meta_analysis",

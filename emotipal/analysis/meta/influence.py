@@ -27,6 +27,7 @@ that row holds NaN, as metafor's NA. Memory stays O(k p); the k refits take O(kÂ
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,16 +93,39 @@ def _refit(result: MetaResult, i: int) -> MetaResult | None:
         return None
 
 
-def leave_one_out(result: MetaResult) -> list[LeaveOneOutRow]:
-    """The pooled estimate and heterogeneity with each study left out in turn (no moderators)."""
+def leave_one_out_fits(result: MetaResult) -> list[MetaResult | None]:
+    """The model refitted without each study in turn (None where that cannot be fitted).
+
+    These k fits are the cost of both :func:`leave_one_out` and :func:`influence` (O(kÂ²) in all); compute
+    them once and pass them to both when both are wanted.
+    """
+    return [_refit(result, i) for i in range(result.k)]
+
+
+def _check_refits(
+    result: MetaResult, fits: Sequence[MetaResult | None] | None
+) -> Sequence[MetaResult | None]:
+    if fits is None:
+        return leave_one_out_fits(result)
+    if len(fits) != result.k:
+        raise ValueError("one refit per study is needed")
+    return fits
+
+
+def leave_one_out(
+    result: MetaResult, fits: Sequence[MetaResult | None] | None = None
+) -> list[LeaveOneOutRow]:
+    """The pooled estimate and heterogeneity with each study left out in turn (no moderators).
+
+    ``fits`` are the :func:`leave_one_out_fits` of ``result`` if already computed (e.g. for :func:`influence` too).
+    """
     if result.p != 1:
         raise MetaInputError("the leave-one-out analysis is for models without moderators")
     if result.k < 2:
         raise MetaInputError("the leave-one-out analysis needs at least 2 studies")
     nan = math.nan
     rows = []
-    for i in range(result.k):
-        res = _refit(result, i)
+    for i, res in enumerate(_check_refits(result, fits)):
         if res is None:
             rows.append(LeaveOneOutRow(i, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan))
             continue
@@ -124,8 +148,11 @@ def leave_one_out(result: MetaResult) -> list[LeaveOneOutRow]:
     return rows
 
 
-def influence(result: MetaResult) -> list[CaseDiagnostics]:
-    """Case diagnostics for every study of a fitted model (with or without moderators)."""
+def influence(result: MetaResult, fits: Sequence[MetaResult | None] | None = None) -> list[CaseDiagnostics]:
+    """Case diagnostics for every study of a fitted model (with or without moderators).
+
+    ``fits`` are the :func:`leave_one_out_fits` of ``result`` if already computed (e.g. for :func:`leave_one_out` too).
+    """
     k, p = result.k, result.p
     if k < 2:
         raise MetaInputError("influence diagnostics need at least 2 studies")
@@ -137,8 +164,7 @@ def influence(result: MetaResult) -> list[CaseDiagnostics]:
     det_vb = float(np.linalg.det(result.vb))
     dffits_cut = 3.0 * math.sqrt(p / (k - p)) if k > p else math.inf
     out = []
-    for i in range(k):
-        res = _refit(result, i)
+    for i, res in enumerate(_check_refits(result, fits)):
         if res is None:
             nan = math.nan
             out.append(

@@ -23,7 +23,7 @@ from .bias import (
 )
 from .errors import MetaInputError
 from .heterogeneity import tau2_ci
-from .influence import influence, leave_one_out
+from .influence import influence, leave_one_out, leave_one_out_fits
 from .models import MetaResult
 from .trimfill import trim_and_fill
 
@@ -201,6 +201,7 @@ def render_bias(r: dict[str, Any]) -> list[str]:
 def influence_json(res: MetaResult, labels: Sequence[str]) -> dict[str, Any]:
     """Leave-one-out rows (models without moderators) and metafor's case diagnostics, labelled by study."""
     out: dict[str, Any] = {}
+    fits = leave_one_out_fits(res)  # the k leave-one-out fits, shared by both tables
     if res.p == 1:
         out["leave_one_out"] = [
             {
@@ -214,7 +215,7 @@ def influence_json(res: MetaResult, labels: Sequence[str]) -> dict[str, Any]:
                 "tau2": num(row.tau2),
                 "i2": num(row.i2),
             }
-            for row in leave_one_out(res)
+            for row in leave_one_out(res, fits)
         ]
     out["influence"] = [
         {
@@ -230,7 +231,7 @@ def influence_json(res: MetaResult, labels: Sequence[str]) -> dict[str, Any]:
             "dfbetas": [num(x) for x in d.dfbetas],
             "influential": d.influential,
         }
-        for d in influence(res)
+        for d in influence(res, fits)
     ]
     return out
 

@@ -105,3 +105,22 @@ def test_k_10000_fit_stays_linear_in_memory_and_fast(p: int) -> None:
     assert elapsed < 20.0, elapsed  # under tracemalloc on a loaded 2-core machine; ~0.3 s without
     assert abs(res.tau2 - 0.05) < 0.005
     assert ci.tau2_low < res.tau2 < ci.tau2_high
+
+
+def test_shared_leave_one_out_fits_give_the_same_tables() -> None:
+    # The report computes the k refits once for both tables (they are the O(k²) part of --influence).
+    from emotipal.analysis.meta import influence, leave_one_out, leave_one_out_fits
+
+    yi, vi, _ = _studies(5, 25, 1)
+    res = fit(yi, vi, method="REML")
+    fits = leave_one_out_fits(res)
+    assert leave_one_out(res, fits) == leave_one_out(res)
+    shared, alone = influence(res, fits), influence(res)
+    assert [d.index for d in shared] == [d.index for d in alone]
+    for a, b in zip(shared, alone, strict=True):
+        np.testing.assert_array_equal(
+            [a.rstudent, a.dffits, a.cook_d, a.cov_r, a.tau2_del, a.qe_del, *a.dfbetas],
+            [b.rstudent, b.dffits, b.cook_d, b.cov_r, b.tau2_del, b.qe_del, *b.dfbetas],
+        )
+    with pytest.raises(ValueError):
+        influence(res, fits[:-1])
