@@ -23,13 +23,18 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"worker: {count} reminders scheduled; {jobs}")
         if settings.REDIS_URL:
-            # django-tasks-rq needs its own Job class in the worker to run Tasks API tasks.
+            # django-tasks-rq needs its own Job class in the worker to run Tasks API tasks. RQ's SimpleWorker runs
+            # each task in this process: the default worker forks a copy of the whole Django process per task,
+            # which cost 40 ms of a worker per task (bench/bench_reminders.py), more than a reminder's own work.
+            # Each task still has its time limit (SIGALRM), and platform.apps closes stale connections around it.
             call_command(
                 "rqworker",
                 "default",
                 "--with-scheduler",
                 "--job-class",
                 "django_tasks_rq.Job",
+                "--worker-class",
+                "rq.worker.SimpleWorker",
                 *(["--burst"] if options["batch"] else []),
             )
         else:
