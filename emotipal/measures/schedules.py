@@ -10,15 +10,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from emotipal.accounts.models import ClientProfile
+from emotipal.homework.models import TherapySession
 from emotipal.measures.models import OPEN_STATUSES, Response, Schedule
 from emotipal.measures.queries import latest_version
 from emotipal.platform import clock
 
 
-def _due_dates(schedule: Schedule, today: dt.date, zone: dt.tzinfo) -> list[dt.date]:
+def _due_dates(
+    schedule: Schedule, today: dt.date, zone: dt.tzinfo, session_dates: list[dt.date]
+) -> list[dt.date]:
     """The dates, up to today, on which this schedule asks for a response (only the latest one matters).
 
     Dates are the client's: `today` and the day the schedule was made are both in the client's zone.
+    `session_dates`: the client's session dates around today, sorted (read for all schedules at once).
     """
     client = schedule.client
     created_on = clock.local_date(schedule.created_at, zone)
@@ -30,10 +34,26 @@ def _due_dates(schedule: Schedule, today: dt.date, zone: dt.tzinfo) -> list[dt.d
         last = today - dt.timedelta(days=(today.weekday() - schedule.weekday) % 7)
         return [last] if last >= created_on else []
     # Before each session: asked two days before, open until the session.
-    upcoming = client.sessions.filter(date__gte=today, date__lte=today + dt.timedelta(days=2)).order_by(
-        "date"
+    upcoming = [d for d in session_dates if today <= d <= today + dt.timedelta(days=2)]
+    return [upcoming[0] - dt.timedelta(days=2)] if upcoming else []
+
+
+def _session_dates(schedules: list[Schedule], days: list[dt.date]) -> dict[int, list[dt.date]]:
+    """Each client's session dates from the earliest of `days` to two days past the latest: one query."""
+    client_ids = {s.client_id for s in schedules if s.kind == Schedule.Kind.BEFORE_SESSION}
+    if not client_ids or not days:
+        return {}
+    found: dict[int, list[dt.date]] = {}
+    rows = (
+        TherapySession.objects.filter(
+            client_id__in=client_ids, date__gte=min(days), date__lte=max(days) + dt.timedelta(days=2)
+        )
+        .order_by("date")
+        .values_list("client_id", "date")
     )
-    return [s.date - dt.timedelta(days=2) for s in upcoming[:1]]
+    for client_id, date in rows:
+        found.setdefault(client_id, []).append(date)
+    return found
 
 
 def generate_due(
@@ -43,6 +63,9 @@ def generate_due(
 
     "Today" is each client's own date (their zone, else their clinic's) unless `today` is given: a weekly
     questionnaire for Friday opens when it is Friday where the client is, and closes at 23:59 there.
+    The client's sessions and the responses already opened are read for all schedules at once, so a daily
+    run where most are opened already costs a few queries, not some per schedule; each one opened is its
+    own locked transaction (_open_one).
     """
     now = now or clock.now()
     schedules = (
@@ -57,15 +80,28 @@ def generate_due(
             )
         )
     )
-    created = 0
-    for schedule in schedules:
-        zone = clock.zone_for_client(schedule.client)
-        client_today = today or clock.local_today(zone, now)
-        for due in _due_dates(schedule, client_today, zone):
+    zones = [clock.zone_for_client(s.client) for s in schedules]
+    todays = [today or clock.local_today(zone, now) for zone in zones]
+    sessions = _session_dates(schedules, todays)
+    wanted: list[tuple[Schedule, dt.date, dt.datetime, dt.tzinfo]] = []
+    for schedule, zone, client_today in zip(schedules, zones, todays, strict=True):
+        for due in _due_dates(schedule, client_today, zone, sessions.get(schedule.client_id, [])):
             expires = clock.end_of_local_day(due + dt.timedelta(days=schedule.expires_after_days), zone)
-            if expires < now:
-                continue
-            created += int(_open_one(schedule, due, expires, now, zone))
+            if expires >= now:
+                wanted.append((schedule, due, expires, zone))
+    opened = (
+        set(
+            Response.objects.filter(
+                schedule__in=[w[0].pk for w in wanted], due_date__in={w[1] for w in wanted}
+            ).values_list("schedule_id", "due_date")
+        )
+        if wanted
+        else set()
+    )
+    created = 0
+    for schedule, due, expires, its_zone in wanted:
+        if (schedule.pk, due) not in opened:
+            created += int(_open_one(schedule, due, expires, now, its_zone))
     return created
 
 

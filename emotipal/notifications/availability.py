@@ -20,6 +20,7 @@ from typing import Any
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework.models import Assignment, Entry
+from emotipal.notifications.models import ReminderPreference
 from emotipal.notifications.preferences import in_quiet_hours, preference_of
 from emotipal.platform import clock, features
 
@@ -35,10 +36,12 @@ def availability(
     moment: dt.datetime,
     reminders: Mapping[str, Any],
     active: Sequence[Assignment],
+    pref: ReminderPreference | None = None,
 ) -> features.Availability:
     """Whether the decision point of `day` at `moment` is available, and if not, why.
 
-    `reminders` is the client's "reminders" feature; `active` their assignments active that day."""
+    `reminders` is the client's "reminders" feature; `active` their assignments active that day; `pref`
+    their reminder preference when the caller has read it (else it is read here)."""
     planned = [a for a in active if a.is_due_on(day)]
     if not planned:
         return features.Availability(False, features.NOTHING_PLANNED)
@@ -58,6 +61,6 @@ def availability(
     if done >= len(planned):
         return features.Availability(False, features.ALREADY_DONE)
     local = clock.local_now(clock.zone_for_client(client), moment).time()
-    if in_quiet_hours(local, preference_of(client)):
+    if in_quiet_hours(local, pref or preference_of(client)):
         return features.Availability(False, features.QUIET_HOURS)
     return features.Availability(True)

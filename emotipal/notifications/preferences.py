@@ -14,6 +14,12 @@ def preference_of(client: ClientProfile) -> ReminderPreference:
     return found or ReminderPreference(client=client)
 
 
+def preferences_of_many(clients: list[ClientProfile]) -> dict[int, ReminderPreference]:
+    """Every client's preference (saved or default) by client id, in one query."""
+    saved = {p.client_id: p for p in ReminderPreference.objects.filter(client__in=[c.pk for c in clients])}
+    return {c.pk: saved.get(c.pk) or ReminderPreference(client=c) for c in clients}
+
+
 def in_quiet_hours(time: dt.time, pref: ReminderPreference) -> bool:
     """Whether a local wall-clock time falls inside the quiet hours (which may span midnight: 22:00-07:00)."""
     start, end = pref.quiet_start, pref.quiet_end

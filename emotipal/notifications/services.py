@@ -18,7 +18,7 @@ from emotipal.measures.services import open_responses
 from emotipal.notifications import wording
 from emotipal.notifications.availability import availability
 from emotipal.notifications.links import link_for
-from emotipal.notifications.models import Delivery, PushSubscription, ScheduledReminder
+from emotipal.notifications.models import Delivery, PushSubscription, ReminderPreference, ScheduledReminder
 from emotipal.notifications.preferences import local_time_for, preference_of, wanted_on
 from emotipal.notifications.wording import Waiting
 from emotipal.platform import clock, features
@@ -43,7 +43,9 @@ def reminder_time(client: ClientProfile) -> dt.time | None:
     return client.reminder_time
 
 
-def next_run_at(client: ClientProfile, now: dt.datetime) -> tuple[dt.date, dt.datetime] | None:
+def next_run_at(
+    client: ClientProfile, now: dt.datetime, pref: ReminderPreference | None = None
+) -> tuple[dt.date, dt.datetime] | None:
     """The client's next reminder moment: the first of their chosen weekdays (from today) whose reminder
     time is still ahead, moved to the end of their quiet hours when it falls inside them.
 
@@ -51,11 +53,12 @@ def next_run_at(client: ClientProfile, now: dt.datetime) -> tuple[dt.date, dt.da
     local hour across a daylight-saving change; a time in the hour skipped in spring goes out one hour later
     on the wall clock that day (clock.at_local_time). The moment is returned in UTC and compared in UTC: two
     datetimes sharing one zone compare by wall clock, which is wrong in the repeated autumn hour.
+    `pref`: the client's preference when the caller has read it already (else it is read here).
     """
     time = reminder_time(client)
     if time is None:
         return None
-    pref = preference_of(client)
+    pref = pref or preference_of(client)
     if not pref.weekdays:
         return None
     local = local_time_for(time, pref)
@@ -77,6 +80,7 @@ class Sent:
     client: ClientProfile | None = None
     after: dt.datetime | None = None
     pushes: tuple[PushJob, ...] = ()  # push deliveries for the caller to queue (tasks never imported here)
+    pref: ReminderPreference | None = None  # the preference read, so queuing the next one reads it no more
 
 
 @dataclass(frozen=True)
@@ -121,14 +125,15 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> Sent:
         if now < reminder.run_at - EARLY_TOLERANCE:
             return Sent("superseded")
         client = reminder.client
-        if not wanted_on(reminder.for_date, preference_of(client)):
+        pref = preference_of(client)
+        if not wanted_on(reminder.for_date, pref):
             # Queued before the client dropped this weekday: the task that queued the new day's sends.
             return Sent("not a chosen day")
         settings_ = features.value(client, "reminders")
         items = today_items(client, reminder.for_date)
         due = [item.assignment for item in items if item.due_today]
         questionnaires = open_responses(client)
-        point = availability(client, reminder.for_date, now, settings_, [i.assignment for i in items])
+        point = availability(client, reminder.for_date, now, settings_, [i.assignment for i in items], pref)
         decision = features.decide_reminder(client, reminder.for_date, now, point)
         if not settings_["enabled"]:
             outcome = OFF_IN_EXPERIMENT
@@ -143,7 +148,7 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> Sent:
                 chosen_by_client=client.reminder_time is not None or not settings_["time"],
                 link=link_for(reminder.pk),
             )
-            pushes = queue_channels(reminder, waiting, str(settings_["wording"]))
+            pushes = queue_channels(reminder, waiting, str(settings_["wording"]), pref)
             note_reminders_sent(due, now)
         else:
             outcome = "nothing due"
@@ -154,15 +159,17 @@ def send_reminder(reminder_id: int, now: dt.datetime | None = None) -> Sent:
         record(
             None, "reminder." + reminder.outcome.replace(" ", "_"), reminder, subject_user_id=client.user_id
         )
-    return Sent(reminder.outcome, client, max(now, reminder.run_at) + dt.timedelta(seconds=1), pushes)
+    after = max(now, reminder.run_at) + dt.timedelta(seconds=1)
+    return Sent(reminder.outcome, client, after, pushes, pref)
 
 
-def queue_channels(reminder: ScheduledReminder, waiting: Waiting, wording_key: str) -> tuple[PushJob, ...]:
+def queue_channels(
+    reminder: ScheduledReminder, waiting: Waiting, wording_key: str, pref: ReminderPreference
+) -> tuple[PushJob, ...]:
     """One delivery row per channel the client chose: the e-mail goes out on commit, the pushes are returned
     for the caller to queue as tasks (each retried on its own). No channel chosen: no row, nothing sent."""
     client = reminder.client
     user = client.user
-    pref = preference_of(client)
     if pref.by_email and user.email:
         email = Delivery.objects.create(reminder=reminder, channel=Delivery.Channel.EMAIL)
         transaction.on_commit(lambda: send_email(email.pk, user, waiting, wording_key))

@@ -170,6 +170,11 @@ def check_settings(settings: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 # client profile -> {feature key: parameters} the client's running experiments set (research answers it)
 experiment_settings: Slot[Callable[[Any], Mapping[str, Mapping[str, Any]]]] = Slot("experiment_settings")
 
+# client ids -> {client id: {feature key: parameters}}, the same for many clients in one query
+experiment_settings_of_many: Slot[Callable[[list[int]], Mapping[int, Mapping[str, Mapping[str, Any]]]]] = (
+    Slot("experiment_settings_of_many")
+)
+
 _CACHE_ATTR = "_emotipal_feature_settings"
 
 
@@ -187,10 +192,26 @@ def settings_for(client: Any) -> dict[str, dict[str, Any]]:
         ask = None
     if ask is not None and client is not None:
         chosen = ask(client)
+    return _remember(client, chosen)
+
+
+def _remember(client: Any, chosen: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     result = {key: {**f.defaults(), **dict(chosen.get(key, {}))} for key, f in FEATURES.items()}
     with contextlib.suppress(AttributeError):
         setattr(client, _CACHE_ATTR, result)
     return result
+
+
+def preload(clients: list[Any]) -> None:
+    """Cache every client's settings with one query for all of them (settings_for then asks none)."""
+    try:
+        ask = experiment_settings_of_many.answer
+    except LookupError:
+        chosen: Mapping[int, Mapping[str, Mapping[str, Any]]] = {}
+    else:
+        chosen = ask([c.pk for c in clients]) if clients else {}
+    for client in clients:
+        _remember(client, chosen.get(client.pk, {}))
 
 
 def value(client: Any, feature: str) -> dict[str, Any]:

@@ -17,9 +17,10 @@ class ResearchConfig(AppConfig):
 
         extensions.navigation_items.provide(navigation_items)
         extensions.staff_landing.provide(staff_landing)
-        from emotipal.research.features import experiment_settings
+        from emotipal.research.features import experiment_settings, experiment_settings_of_many
 
         features.experiment_settings.provide(experiment_settings)
+        features.experiment_settings_of_many.provide(experiment_settings_of_many)
         from emotipal.research.queries_experiments import open_arms_of_client
 
         extensions.client_study_arms.provide(open_arms_of_client)
