@@ -26,6 +26,7 @@ from emotipal.homework.models import (
 )
 from emotipal.homework.reviews import review_session_for
 from emotipal.platform import clock
+from emotipal.platform.extensions import ClientIds
 
 
 @dataclass
@@ -222,7 +223,7 @@ class ReviewStatus:
     open_barriers: int = 0
 
 
-def review_status(client_ids: list[int]) -> dict[int, ReviewStatus]:
+def review_status(client_ids: ClientIds) -> dict[int, ReviewStatus]:
     """Last self-review and open barriers per client: two queries."""
     status: dict[int, ReviewStatus] = defaultdict(ReviewStatus)
     for row in (
@@ -240,7 +241,7 @@ def review_status(client_ids: list[int]) -> dict[int, ReviewStatus]:
     return status
 
 
-def sessions_by_client(client_ids: list[int]) -> dict[int, list[TherapySession]]:
+def sessions_by_client(client_ids: ClientIds) -> dict[int, list[TherapySession]]:
     grouped: dict[int, list[TherapySession]] = defaultdict(list)
     for session in TherapySession.objects.filter(client_id__in=client_ids).order_by("number"):
         grouped[session.client_id].append(session)
@@ -272,21 +273,23 @@ def _flagged(
 
 
 def homework_to_review_counts(
-    todays: dict[int, dt.date], sessions: dict[int, list[TherapySession]]
+    todays: dict[int, dt.date], sessions: dict[int, list[TherapySession]], client_ids: ClientIds | None = None
 ) -> dict[int, int]:
     """unreviewed_homework's count per client (client id -> that client's today) without gathering their
-    records: two narrow queries (no entries, no encrypted texts), for sorting and filtering a whole caseload."""
+    records: two narrow queries (no entries, no encrypted texts), for sorting and filtering a whole caseload.
+    `client_ids`: the same clients as a query of ids, when the caller has one (else the ids of `todays`)."""
+    client_ids = list(todays) if client_ids is None else client_ids
     assignments: dict[int, list[Assignment]] = defaultdict(list)
-    for a in Assignment.objects.filter(client_id__in=list(todays)).only(
+    for a in Assignment.objects.filter(client_id__in=client_ids).only(
         "id", "client_id", "session_id", "start_date"
     ):
         assignments[a.client_id].append(a)
     reviewed: set[tuple[int | None, int | None]] = set(
         TherapistReview.objects.filter(
-            assignment__client_id__in=list(todays), session_id__isnull=False
+            assignment__client_id__in=client_ids, session_id__isnull=False
         ).values_list("assignment_id", "session_id")
     )
     return {
-        client_id: len(_flagged(assignments[client_id], sessions[client_id], reviewed, today))
+        client_id: len(_flagged(assignments[client_id], sessions.get(client_id, []), reviewed, today))
         for client_id, today in todays.items()
     }

@@ -27,6 +27,7 @@ from emotipal.measures.models import (
 from emotipal.measures.outcome_summary import reliable_change_words
 from emotipal.platform import formatting
 from emotipal.platform.encryption import decrypt_json
+from emotipal.platform.extensions import ClientIds
 
 
 @dataclass
@@ -51,7 +52,7 @@ class OutcomeFlags:
     changes: list[OutcomeChange] = field(default_factory=list)  # one per instrument with a total
 
 
-def caseload_flags(client_ids: list[int]) -> dict[int, OutcomeFlags]:
+def caseload_flags(client_ids: ClientIds) -> dict[int, OutcomeFlags]:
     """Three queries: open alerts, completed scores (answers are not decrypted), the definitions used.
 
     The caseload sorts every client by these, so only what the flags need is decrypted: of each client's

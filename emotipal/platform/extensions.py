@@ -8,8 +8,10 @@ research experiment switches will be asked the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, Generic, TypeVar
+
+from django.db.models import QuerySet
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,8 +73,11 @@ def _first_given(answers: list[Any]) -> Any:
 
 # client profile -> the questionnaires the client has open (shown on Today)
 open_questionnaires: Slot[Callable[[Any], list[Any]]] = Slot("open_questionnaires")
+# Client ids as a list, or as a query of ids (`clients.values("pk")`) the database runs as a subquery: a
+# clinic's whole caseload as thousands of bound parameters costs more to send and parse than to answer.
+ClientIds = Collection[int] | QuerySet[Any, Any]
 # client ids -> {client id: outcome flags with .open_alerts and .deteriorated} (the caseload's risk columns)
-caseload_outcomes: Slot[Callable[[list[int]], dict[int, Any]]] = Slot("caseload_outcomes")
+caseload_outcomes: Slot[Callable[[ClientIds], dict[int, Any]]] = Slot("caseload_outcomes")
 # user -> [(label, url, count waiting for the user)]: links higher apps add to the user's settings page
 # (research: "Studies"; support: "Support person"), in the order the apps are installed
 settings_links: Hooks[Callable[[Any], list[tuple[str, str, int]]]] = Hooks("settings_links", _concatenated)

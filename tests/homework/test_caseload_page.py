@@ -224,3 +224,25 @@ def test_the_caseload_reads_only_the_weeks_it_shows_and_its_figures_are_the_whol
         n for d, n in whole.practice_days.items() if week_start(today) <= d <= today
     )
     assert row.planned_this_week == sum(1 for p in whole.planned if p.day >= week_start(today))
+
+
+def test_the_caseload_names_its_clients_by_a_subquery_not_one_bound_id_each(world: World) -> None:
+    """At 5,000 clients, lists of 5,000 bound ids in each of the triage queries cost more to bind, send and
+    parse than to answer: the queries say `IN (SELECT ...)`, and their text does not grow with the clinic."""
+    from emotipal.homework.queries import caseload_page
+    from emotipal.measures.queries import caseload_flags
+
+    def sql_length() -> int:
+        clients = ClientProfile.objects.filter(therapist=world.therapist)
+        with CaptureQueriesContext(connection) as ctx:
+            caseload_page(clients, caseload_flags)
+        return sum(len(q["sql"]) for q in ctx.captured_queries)
+
+    for i in range(30):  # more than a page (25): the page's own clients are listed by id, at most 25
+        add_client(world, f"Some {i}", f"some{i}@example.org")
+    few = sql_length()
+    for i in range(40):
+        add_client(world, f"Many {i}", f"many{i}@example.org")
+    # 40 more ids would add at least 40 × ", 123" characters to each query listing them.
+    many = sql_length()
+    assert many <= few + 40, (few, many)
