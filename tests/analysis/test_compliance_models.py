@@ -154,3 +154,39 @@ def test_mixed_model_keeps_the_best_likelihood_any_optimiser_reaches() -> None:
         warnings.simplefilter("ignore")
         best = max(float(model.fit(reml=True, method=m).llf) for m in ("bfgs", "nm", "powell"))
     assert result["log_likelihood_reml"] >= best - 1e-3
+
+
+def test_the_within_between_split_uses_each_clients_own_mean() -> None:
+    """Person means by one pass over the rows (not a mask per client): the within-person part averages to 0
+    for every client and the between-person part is the client's mean less the mean of the client means."""
+    import numpy as np
+
+    from emotipal.analysis.compliance import mixed
+
+    captured: dict[str, np.ndarray] = {}
+
+    def fake_fit(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray, exog_re: object) -> object:
+        captured["exog"], captured["groups"] = exog, groups
+        raise ValueError("stop after the design")
+
+    rng = np.random.default_rng(3)
+    rows = [
+        mixed.WeekRow(
+            client=f"c{c}", week=w, engagement=float(rng.integers(0, 101)), phq9=float(rng.integers(0, 28))
+        )
+        for c in range(7)
+        for w in range(1, 4 + c % 4)
+    ]
+    original = mixed._fit
+    mixed._fit = fake_fit  # type: ignore[assignment]
+    try:
+        assert "error" in mixed.within_between_model(rows)
+    finally:
+        mixed._fit = original  # type: ignore[assignment]
+    within, between, groups = captured["exog"][:, 2], captured["exog"][:, 3], captured["groups"]
+    x = np.array([r.engagement / mixed.UNIT for r in rows])
+    means = {g: x[groups == g].mean() for g in set(groups)}
+    grand = np.mean(list(means.values()))
+    for g, m in means.items():
+        assert abs(within[groups == g].mean()) < 1e-12
+        assert np.allclose(between[groups == g], m - grand, atol=1e-12)
