@@ -22,11 +22,20 @@ def language_of(user: Any | None) -> str:
     return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-def send_in_language(language: str, recipients: list[str], render: Callable[[], tuple[str, str]]) -> None:
-    """Render (subject, body) with ``language`` active and send it to ``recipients``."""
+def send_in_language(
+    language: str, recipients: list[str], render: Callable[[], tuple[str, str]], connection: Any = None
+) -> None:
+    """Render (subject, body) with ``language`` active and send it to ``recipients`` (over `connection`, a
+    mail connection to share, else a new one)."""
     with translation.override(language):
         subject, body = render()
-        send_mail(subject=str(subject), message=str(body), from_email=None, recipient_list=recipients)
+        send_mail(
+            subject=str(subject),
+            message=str(body),
+            from_email=None,
+            recipient_list=recipients,
+            connection=connection,
+        )
 
 
 def send_to_users(users: Iterable[Any], render: Callable[[], tuple[str, str]]) -> int:

@@ -19,6 +19,12 @@ class ScheduledReminder(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["client", "for_date"], name="one_reminder_per_day")]
+        # A wake finds the reminders due at its moment among the unsent ones (notifications/tasks.py).
+        indexes = [
+            models.Index(
+                fields=["run_at"], name="unsent_reminder_run_at", condition=models.Q(sent_at__isnull=True)
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Reminder for {self.client_id} on {self.for_date}: {self.outcome or 'pending'}"

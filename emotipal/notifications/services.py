@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import translation
 
@@ -185,12 +189,34 @@ def queue_channels(
     return tuple(jobs)
 
 
+# The mail connection a batch of reminders shares (None: each e-mail opens its own).
+_mail_connection: ContextVar[Any] = ContextVar("reminder_mail_connection", default=None)
+
+
+@contextmanager
+def shared_mail_connection() -> Iterator[None]:
+    """E-mails sent inside share one connection to the mail server (opened at the first, closed at the end;
+    after a failure the next e-mail opens a new one)."""
+    connection = get_connection()
+    token = _mail_connection.set(connection)
+    try:
+        yield
+    finally:
+        _mail_connection.reset(token)
+        connection.close()
+
+
 def send_email(delivery_id: int, user: Any, waiting: Waiting, wording_key: str) -> None:
     """Send the e-mail and say on its row whether the mail server took it (a refusal is kept, not raised:
     the reminder row is committed already, and the push channel may still reach the client)."""
+    connection = _mail_connection.get()
     try:
-        send_in_language(language_of(user), [user.email], lambda: wording.render(wording_key, waiting))
+        send_in_language(
+            language_of(user), [user.email], lambda: wording.render(wording_key, waiting), connection
+        )
     except (OSError, smtplib.SMTPException) as exc:
+        if connection is not None:
+            connection.close()  # a broken connection: the next e-mail opens a new one
         status, answer = Delivery.Status.FAILED, str(exc)[:2000]
     else:
         status, answer = Delivery.Status.DELIVERED, ""

@@ -1,11 +1,18 @@
 """Background tasks (Django Tasks API): the same code runs on the database backend or on RQ.
 
 Queuing a client's next reminder lives here beside the task it queues; sending one is in services.py.
+
+Reminders are not one task each: every reminder due at one moment (clients who chose 08:00 in one zone share
+it) is sent by one wake task queued for that moment, which splits them into batches of BATCH_SIZE, each a
+task on whichever worker is free. A task per reminder cost more than the reminder's own work (RQ's overhead
+alone was 38 s for 10,000 tasks on two workers: bench/bench_reminders.py), and a batch shares one SMTP
+connection. A wake also sends what an earlier wake of the last CATCH_UP missed (its task lost with Redis).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django_tasks import task
@@ -14,18 +21,65 @@ from emotipal.accounts.models import ClientProfile
 from emotipal.notifications.models import Delivery, ReminderPreference, ScheduledReminder
 from emotipal.notifications.preferences import preferences_of_many
 from emotipal.notifications.push import Payload, backoff, push_once
-from emotipal.notifications.services import next_run_at, send_reminder
+from emotipal.notifications.services import PushJob, next_run_at, send_reminder, shared_mail_connection
 from emotipal.platform import clock, features
 
+BATCH_SIZE = 100  # reminders per task: a few seconds of a worker, and enough tasks for every worker
+CATCH_UP = dt.timedelta(hours=1)  # how far back a wake looks for reminders still unsent
 
-def deliver_reminder(reminder_id: int, now: dt.datetime | None = None) -> str:
-    """Send one reminder (if homework is still due) and queue the client's next one."""
+
+def deliver_reminder(
+    reminder_id: int,
+    now: dt.datetime | None = None,
+    push: Callable[[PushJob], object] | None = None,
+    wakes: dict[dt.datetime, str] | None = None,
+) -> str:
+    """Send one reminder (if homework is still due) and queue the client's next one.
+
+    `push` sends each push delivery (default: a task each; a batch sends them in its own task, and only a
+    retry becomes a task); `wakes` the wake tasks this batch has queued already, by moment."""
     sent = send_reminder(reminder_id, now)
     for job in sent.pushes:
-        send_push.enqueue(job.delivery_id, job.title, job.body, job.link)
+        (push or _push_task)(job)
     if sent.client is not None:
-        schedule_next_reminder(sent.client, now=sent.after, pref=sent.pref)
+        schedule_next_reminder(sent.client, now=sent.after, pref=sent.pref, wakes=wakes)
     return sent.outcome
+
+
+def deliver_reminders(reminder_ids: Iterable[int], now: dt.datetime | None = None) -> dict[str, int]:
+    """Send a batch of reminders, each in its own transaction (one that fails leaves the others sent), over
+    one SMTP connection, pushes sent here; how many ended with each outcome."""
+    outcomes: dict[str, int] = {}
+    wakes: dict[dt.datetime, str] = {}
+    with shared_mail_connection():
+        for reminder_id in reminder_ids:
+            outcome = deliver_reminder(reminder_id, now, push=_push_now, wakes=wakes)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def wake_due_reminders(moment: dt.datetime) -> int:
+    """Queue a task per batch of the reminders due at `moment` (and those of the CATCH_UP before it that
+    are still unsent); the number of reminders queued. Sending twice is impossible: each reminder is sent
+    under its row's lock, and a second attempt finds it sent."""
+    due = list(
+        ScheduledReminder.objects.filter(
+            sent_at__isnull=True, run_at__lte=moment, run_at__gt=moment - CATCH_UP
+        )
+        .order_by("run_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(due), BATCH_SIZE):
+        send_homework_reminders.enqueue(due[start : start + BATCH_SIZE])
+    return len(due)
+
+
+def _push_task(job: PushJob) -> None:
+    send_push.enqueue(job.delivery_id, job.title, job.body, job.link)
+
+
+def _push_now(job: PushJob) -> None:
+    deliver_push(job.delivery_id, job.title, job.body, job.link)
 
 
 def deliver_push(delivery_id: int, title: str, body: str, link: str) -> bool:
@@ -45,20 +99,41 @@ def send_push(delivery_id: int, title: str, body: str, link: str) -> bool:
 
 @task()
 def send_homework_reminder(reminder_id: int) -> str:
-    return deliver_reminder(reminder_id)
+    """One reminder: the tasks queued before reminders were sent in batches. A reminder queued since for the
+    same moment may have taken this task's id as its wake (_wake_at), so it wakes that moment's others too."""
+    outcome = deliver_reminder(reminder_id)
+    moment = ScheduledReminder.objects.filter(pk=reminder_id).values_list("run_at", flat=True).first()
+    if moment is not None:
+        wake_due_reminders(moment)
+    return outcome
+
+
+@task()
+def send_homework_reminders(reminder_ids: list[int]) -> dict[str, int]:
+    return deliver_reminders(reminder_ids)
+
+
+@task()
+def wake_reminders(moment: str) -> int:
+    return wake_due_reminders(dt.datetime.fromisoformat(moment))
 
 
 def schedule_next_reminder(
-    client: ClientProfile, now: dt.datetime | None = None, pref: ReminderPreference | None = None
+    client: ClientProfile,
+    now: dt.datetime | None = None,
+    pref: ReminderPreference | None = None,
+    wakes: dict[dt.datetime, str] | None = None,
 ) -> ScheduledReminder | None:
     """Make sure the next reminder is queued; calling it again changes nothing unless the time moved."""
     moment = next_run_at(client, now or clock.now(), pref)
     if moment is None:
         return None
-    return _queue(client, *moment)
+    return _queue(client, *moment, wakes=wakes)
 
 
-def _queue(client: ClientProfile, day: dt.date, run_at: dt.datetime) -> ScheduledReminder:
+def _queue(
+    client: ClientProfile, day: dt.date, run_at: dt.datetime, wakes: dict[dt.datetime, str] | None = None
+) -> ScheduledReminder:
     with transaction.atomic():
         reminder, _ = ScheduledReminder.objects.select_for_update().get_or_create(
             client=client, for_date=day, defaults={"run_at": run_at}
@@ -66,10 +141,24 @@ def _queue(client: ClientProfile, day: dt.date, run_at: dt.datetime) -> Schedule
         if _queued_already(reminder, run_at):  # a row just created has no task yet
             return reminder
         reminder.run_at = run_at
-        result = send_homework_reminder.using(run_after=run_at).enqueue(reminder.pk)
-        reminder.task_id = str(result.id)
+        reminder.task_id = _wake_at(run_at, wakes if wakes is not None else {})
         reminder.save(update_fields=["run_at", "task_id"])
     return reminder
+
+
+def _wake_at(run_at: dt.datetime, wakes: dict[dt.datetime, str]) -> str:
+    """The id of a wake task queued for `run_at`: one another reminder of the same moment has, one this
+    batch queued, else a new one. Two clients queued at once may both queue one; the second wake finds their
+    reminders sent."""
+    if run_at not in wakes:
+        shared = (
+            ScheduledReminder.objects.filter(run_at=run_at, sent_at__isnull=True)
+            .exclude(task_id="")
+            .values_list("task_id", flat=True)
+            .first()
+        )
+        wakes[run_at] = shared or str(wake_reminders.using(run_after=run_at).enqueue(run_at.isoformat()).id)
+    return wakes[run_at]
 
 
 def _queued_already(reminder: ScheduledReminder, run_at: dt.datetime) -> bool:
@@ -93,6 +182,7 @@ def schedule_all_reminders(now: dt.datetime | None = None) -> int:
     count = 0
     clients = ClientProfile.objects.select_related("clinic").order_by("pk")
     last = 0
+    wakes: dict[dt.datetime, str] = {}
     while batch := list(clients.filter(pk__gt=last)[:BATCH]):
         last = batch[-1].pk
         features.preload(batch)
@@ -110,5 +200,5 @@ def schedule_all_reminders(now: dt.datetime | None = None) -> int:
             count += 1
             there = existing.get((client.pk, moment[0]))
             if there is None or not _queued_already(there, moment[1]):
-                _queue(client, *moment)
+                _queue(client, *moment, wakes=wakes)
     return count

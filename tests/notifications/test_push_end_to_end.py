@@ -24,7 +24,7 @@ from django_tasks_db.models import DBTaskResult
 from emotipal.homework import services
 from emotipal.notifications.models import Delivery, PushSubscription, ReminderPreference, ScheduledReminder
 from emotipal.notifications.push import MAX_RETRIES
-from emotipal.notifications.tasks import deliver_push, deliver_reminder
+from emotipal.notifications.tasks import deliver_push, deliver_reminder, deliver_reminders
 from tests.factories import World, plan_for
 
 
@@ -188,3 +188,16 @@ def test_a_busy_service_is_retried_with_backoff_until_the_bound(world: World, pu
     assert attempts == [True] * MAX_RETRIES + [False]
     delivery.refresh_from_db()
     assert (delivery.status, delivery.retries, delivery.service_status) == ("failed", MAX_RETRIES, 500)
+
+
+def test_a_batch_sends_its_pushes_itself_and_queues_only_a_retry(world: World, push_service) -> None:  # type: ignore[no-untyped-def]
+    push_service.answers = [503, 201]
+    browser_subscribes(world, push_service.url)
+    reminder = reminder_due_now(world)
+    assert deliver_reminders([reminder.pk]) == {"sent": 1}
+    assert len(push_service.received) == 1  # sent in the batch's task, not a task of its own
+    delivery = Delivery.objects.get(reminder=reminder)
+    assert (delivery.status, delivery.retries, delivery.service_status) == ("sent", 1, 503)
+    assert run_queued_push() is False  # the one task queued: the retry, which is delivered
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered" and len(push_service.received) == 2

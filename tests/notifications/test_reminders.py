@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from emotipal.homework import services
 from emotipal.notifications.models import ScheduledReminder
 from emotipal.notifications.services import next_run_at
-from emotipal.notifications.tasks import deliver_reminder, schedule_next_reminder, send_homework_reminder
+from emotipal.notifications.tasks import deliver_reminder, schedule_next_reminder, wake_reminders
 from tests.factories import World, complete_thought_record, plan_for
 
 
@@ -51,7 +51,8 @@ def test_assigning_homework_queues_the_reminder_once(world: World) -> None:
     reminder = ScheduledReminder.objects.get(client=world.client_a)
     task = DBTaskResult.objects.get(id=reminder.task_id)
     assert task.run_after == reminder.run_at
-    assert task.task_path.endswith("send_homework_reminder")
+    assert task.task_path.endswith("wake_reminders")
+    assert DBTaskResult.objects.count() == 1
 
 
 # The real db_worker closes database connections between runs, so this test commits instead of rolling back.
@@ -150,14 +151,16 @@ def test_rq_backend_runs_the_reminder_task(world: World, rq_backend) -> None:  #
         for_date=services.local_today(world.client_a),
         run_at=now - dt.timedelta(minutes=1),
     )
-    result = send_homework_reminder.enqueue(due.pk)
+    result = wake_reminders.enqueue(now.isoformat())
     # SimpleWorker runs jobs in this process, so it sees this test's database transaction (whose commit
-    # would send the e-mail: run those callbacks too).
+    # would send the e-mail: run those callbacks too). The wake queues the batch; burst runs it too.
     with TestCase.captureOnCommitCallbacks(execute=True):
         SimpleWorker([rq_backend], connection=rq_backend.connection, job_class=Job).work(burst=True)
     result.refresh()
     assert result.status.name == "SUCCESSFUL", result.errors
-    assert result.return_value == "sent"
+    assert result.return_value == 1
+    due.refresh_from_db()
+    assert due.outcome == "sent"
     assert len(mail.outbox) == 1
 
 
