@@ -23,6 +23,7 @@ from emotipal.notifications.preferences import preferences_of_many
 from emotipal.notifications.push import Payload, backoff, push_once
 from emotipal.notifications.services import PushJob, next_run_at, send_reminder, shared_mail_connection
 from emotipal.platform import clock, features
+from emotipal.platform.commits import without_waiting_for_the_disk
 
 BATCH_SIZE = 100  # reminders per task: a few seconds of a worker, and enough tasks for every worker
 CATCH_UP = dt.timedelta(hours=1)  # how far back a wake looks for reminders still unsent
@@ -34,24 +35,27 @@ def deliver_reminder(
     push: Callable[[PushJob], object] | None = None,
     wakes: dict[dt.datetime, str] | None = None,
 ) -> str:
-    """Send one reminder (if homework is still due) and queue the client's next one.
+    """Send one reminder (if homework is still due) and queue the client's next one, in one transaction: the
+    reminder is marked sent only with its successor queued, and the e-mail and pushes go out after the commit.
 
     `push` sends each push delivery (default: a task each; a batch sends them in its own task, and only a
     retry becomes a task); `wakes` the wake tasks this batch has queued already, by moment."""
-    sent = send_reminder(reminder_id, now)
+    with transaction.atomic():
+        sent = send_reminder(reminder_id, now)
+        if sent.client is not None:
+            schedule_next_reminder(sent.client, now=sent.after, pref=sent.pref, wakes=wakes)
     for job in sent.pushes:
         (push or _push_task)(job)
-    if sent.client is not None:
-        schedule_next_reminder(sent.client, now=sent.after, pref=sent.pref, wakes=wakes)
     return sent.outcome
 
 
 def deliver_reminders(reminder_ids: Iterable[int], now: dt.datetime | None = None) -> dict[str, int]:
     """Send a batch of reminders, each in its own transaction (one that fails leaves the others sent), over
-    one SMTP connection, pushes sent here; how many ended with each outcome."""
+    one SMTP connection, pushes sent here, commits not waiting for the disk (platform.commits: a database
+    crash may send a reminder twice); how many ended with each outcome."""
     outcomes: dict[str, int] = {}
     wakes: dict[dt.datetime, str] = {}
-    with shared_mail_connection():
+    with shared_mail_connection(), without_waiting_for_the_disk():
         for reminder_id in reminder_ids:
             outcome = deliver_reminder(reminder_id, now, push=_push_now, wakes=wakes)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1

@@ -153,3 +153,37 @@ def test_the_worker_runs_the_wake_and_its_batches(world: World) -> None:
     # Each client's next reminder is queued, both on one new wake.
     following = ScheduledReminder.objects.filter(for_date__gt=services.local_today(world.client_a))
     assert following.count() == 2 and len({r.task_id for r in following}) == 1
+
+
+def test_a_batch_commits_without_waiting_for_the_disk_and_resets_it(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: elsewhere commits have no such setting")
+    now = timezone.now()
+    with_homework(world, world.client_a, now - dt.timedelta(minutes=5))
+    reminder = due_reminder(world.client_a, now - dt.timedelta(minutes=5))
+    with CaptureQueriesContext(connection) as seen:
+        assert deliver_reminders([reminder.pk]) == {"sent": 1}
+    sql = [q["sql"] for q in seen.captured_queries]
+    assert sql[0] == "SET synchronous_commit TO off" and sql[-1] == "RESET synchronous_commit"
+
+
+def test_the_next_reminder_is_queued_in_the_transaction_that_marks_it_sent(
+    world: World, monkeypatch: Any
+) -> None:
+    """A failure queuing the successor leaves the reminder unsent (a later wake sends it), not sent with no
+    reminder ever again."""
+    now = timezone.now()
+    with_homework(world, world.client_a, now - dt.timedelta(minutes=5))
+    reminder = due_reminder(world.client_a, now - dt.timedelta(minutes=5))
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("the task queue does not answer")
+
+    monkeypatch.setattr(tasks, "schedule_next_reminder", broken)
+    with pytest.raises(ConnectionError), TestCase.captureOnCommitCallbacks(execute=True):
+        tasks.deliver_reminder(reminder.pk)
+    reminder.refresh_from_db()
+    assert reminder.sent_at is None and not mail.outbox
