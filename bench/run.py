@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import Measure  # noqa: E402
 
 # In the order of the list; each takes at most a few minutes (make bench: under 15 on 2 cores).
-MODULES = ["http", "pages", "meta", "export", "reminders"]
+MODULES = ["http", "pages", "analyse", "meta", "export", "reminders"]
 
 
 def run_module(name: str, quick: bool) -> tuple[list[Measure], float]:
