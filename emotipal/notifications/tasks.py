@@ -12,6 +12,7 @@ connection. A wake also sends what an earlier wake of the last CATCH_UP missed (
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 
 from django.db import transaction
@@ -25,8 +26,11 @@ from emotipal.notifications.services import PushJob, next_run_at, send_reminder,
 from emotipal.platform import clock, features
 from emotipal.platform.commits import without_waiting_for_the_disk
 
+log = logging.getLogger(__name__)
+
 BATCH_SIZE = 100  # reminders per task: a few seconds of a worker, and enough tasks for every worker
 CATCH_UP = dt.timedelta(hours=1)  # how far back a wake looks for reminders still unsent
+FAILED = "failed"  # a batch's count of reminders whose sending raised (left unsent for the next wake)
 
 
 def deliver_reminder(
@@ -50,14 +54,21 @@ def deliver_reminder(
 
 
 def deliver_reminders(reminder_ids: Iterable[int], now: dt.datetime | None = None) -> dict[str, int]:
-    """Send a batch of reminders, each in its own transaction (one that fails leaves the others sent), over
-    one SMTP connection, pushes sent here, commits not waiting for the disk (platform.commits: a database
-    crash may send a reminder twice); how many ended with each outcome."""
+    """Send a batch of reminders, each in its own transaction, over one SMTP connection, pushes sent here,
+    commits not waiting for the disk (platform.commits: a database crash may send a reminder twice); how many
+    ended with each outcome.
+
+    A reminder that fails is logged and counted as FAILED, and the batch goes on: its transaction rolled back,
+    it is still unsent, and the next wake within CATCH_UP tries it again."""
     outcomes: dict[str, int] = {}
     wakes: dict[dt.datetime, str] = {}
     with shared_mail_connection(), without_waiting_for_the_disk():
         for reminder_id in reminder_ids:
-            outcome = deliver_reminder(reminder_id, now, push=_push_now, wakes=wakes)
+            try:
+                outcome = deliver_reminder(reminder_id, now, push=_push_now, wakes=wakes)
+            except Exception:  # one reminder's error must not keep the rest of the batch from their clients
+                log.exception("reminder %s failed; a later wake tries it again", reminder_id)
+                outcome = FAILED
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
 

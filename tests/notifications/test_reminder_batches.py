@@ -187,3 +187,24 @@ def test_the_next_reminder_is_queued_in_the_transaction_that_marks_it_sent(
         tasks.deliver_reminder(reminder.pk)
     reminder.refresh_from_db()
     assert reminder.sent_at is None and not mail.outbox
+
+
+def test_one_failing_reminder_leaves_the_rest_of_its_batch_sent(world: World, monkeypatch: Any) -> None:
+    now = timezone.now()
+    for client in (world.client_a, world.client_b):
+        with_homework(world, client, now - dt.timedelta(minutes=5))
+    first, second = (due_reminder(c, now - dt.timedelta(minutes=5)) for c in (world.client_a, world.client_b))
+    real = tasks.send_reminder
+
+    def failing_for_the_first(reminder_id: int, when: Any = None) -> Any:
+        if reminder_id == first.pk:
+            raise RuntimeError("a bug in one client's data")
+        return real(reminder_id, when)
+
+    monkeypatch.setattr(tasks, "send_reminder", failing_for_the_first)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert deliver_reminders([first.pk, second.pk]) == {tasks.FAILED: 1, "sent": 1}
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.sent_at is None and second.outcome == "sent"  # the first waits for the next wake
+    assert [m.to for m in mail.outbox] == [[world.client_b.user.email]]
