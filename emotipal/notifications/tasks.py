@@ -75,8 +75,9 @@ def deliver_reminders(reminder_ids: Iterable[int], now: dt.datetime | None = Non
 
 def wake_due_reminders(moment: dt.datetime) -> int:
     """Queue a task per batch of the reminders due at `moment` (and those of the CATCH_UP before it that
-    are still unsent); the number of reminders queued. Sending twice is impossible: each reminder is sent
-    under its row's lock, and a second attempt finds it sent."""
+    are still unsent); the number of reminders queued. Two wakes, or a wake and a retried batch, never send
+    one reminder twice: each is sent under its row's lock, and a second attempt finds it sent (the one
+    exception is a database crash losing the last commits: deliver_reminders)."""
     due = list(
         ScheduledReminder.objects.filter(
             sent_at__isnull=True, run_at__lte=moment, run_at__gt=moment - CATCH_UP
