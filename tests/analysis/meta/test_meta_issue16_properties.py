@@ -13,7 +13,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
@@ -71,15 +71,28 @@ def test_q_keeps_its_digits_when_variances_are_tiny(offset):
 
 @settings(max_examples=30, deadline=None, database=None)
 @given(studies(), st.sampled_from([1e-6, 1e-3, 1e3]), st.sampled_from(METHODS))
+# Found by CI: I² 1.2874 on one scale and 1.2931 on the other, within what REML's stopping step allows.
+@example(
+    (np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.25]), np.array([1.0, 1.0, 0.125, 0.0625, 0.03125, 0.015625])),
+    1e-6,
+    "REML",
+)
 def test_scale_equivariance(data, c, method):
     # y -> c y, v -> c² v: the estimate scales by c, tau² by c², and Q, I², H² and z are unchanged.
     yi, vi = data
     a, b = meta_analysis(yi, vi, method), meta_analysis(c * yi, c * c * vi, method)
-    tol = 1e-4 if method == "REML" else 1e-7  # REML stops at a 1e-5 step, on whichever scale it runs
+    # REML copies metafor's stopping rule (an absolute step of 1e-5 in tau², which reproduces its printed
+    # digits), and data far from unit scale are estimated rescaled, so the two fits may stop up to about
+    # 1e-5 apart in tau² on the unit scale. I² = 100 tau² / (tau² + s²) then moves by up to 100 Δtau² / s²,
+    # with s² the typical within-study variance (Higgins & Thompson 2002).
+    tol = 1e-4 if method == "REML" else 1e-7
+    w = 1.0 / vi
+    typical = (len(vi) - 1) * w.sum() / (w.sum() ** 2 - (w**2).sum())
+    i2_tol = 100.0 * tol / typical if method == "REML" else 1e-3
     assert b.estimate / c == pytest.approx(a.estimate, rel=tol, abs=tol)
     assert b.tau2 / (c * c) == pytest.approx(a.tau2, rel=tol, abs=tol)
     assert b.qe == pytest.approx(a.qe, rel=1e-7, abs=1e-9)
-    assert b.i2 == pytest.approx(a.i2, rel=tol, abs=1e-3)
+    assert b.i2 == pytest.approx(a.i2, rel=tol, abs=i2_tol)
 
 
 def test_memory_does_not_grow_with_k_squared():
