@@ -22,10 +22,10 @@ demo: install
 # Three worker processes (pytest-xdist), each test file on one worker, even on a 2-core machine: the workers
 # spend much of their time waiting on Chromium, subprocesses and the database, so a third one fills the gaps
 # (measured 2026-12-04 on 2 idle cores, SQLite: 11:20 with 2 workers, 9:52 with 3; the budget is 15 minutes).
-# TEST_WORKERS=0 runs it in one process.
+# TEST_WORKERS=0 runs it in one process. The 15 slowest tests are listed at the end, to keep an eye on them.
 TEST_WORKERS ?= 3
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not browser"

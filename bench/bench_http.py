@@ -27,6 +27,7 @@ from bench import http_load  # noqa: E402
 from bench.common import Measure, at_least, main, skipped  # noqa: E402
 from bench.http_server import (  # noqa: E402
     Deployment,
+    analyze_database,
     client_session,
     get_once,
     paired,
@@ -75,6 +76,7 @@ def measures(quick: bool = False) -> list[Measure]:
         from bench.http_seed import seed_people
 
         people_seeded = seed_people(32)
+        analyze_database()
         people = [client_session(port, p.email, i) for i, p in enumerate(people_seeded)]
         people = [
             http_load.Person(p.cookie, p.csrf, (("assignment", str(s.assignment_id)),))

@@ -51,14 +51,14 @@ WORKERS = 2
 TIMEOUT = 600
 # The cause of the shortfall as profiled (shown only when the target is missed), after the RQ floor's share.
 SLOW_CAUSE = (
-    "each reminder's own work, done one reminder at a time in its own transaction: about 25 queries (the "
-    "reminder row locked, preferences, experiment arm, today's homework, open questionnaires, availability, "
-    "the delivery, reminder-event and audit rows, the push's answer, the next day's reminder locked and "
-    "saved), {worker_ms:.0f} ms of a worker each where 12 ms would meet the target, with both workers, "
-    "PostgreSQL and the sinks on the same 2 cores. Batches (100 reminders a task, one SMTP connection each, "
-    "pushes sent in the batch) already removed RQ's per-task cost, the floor: {floor_10k:.0f} s for 10,000. "
-    "What remains is reading a batch's preferences, homework and questionnaires in one query each and "
-    "writing its rows in bulk"
+    "a batch of 100 reminders is one transaction of about 17 queries whatever its size (notifications/"
+    "services.py send_reminders: the reminders, their clients' preferences, arms, homework, questionnaires, "
+    "availability and push subscriptions read once each; deliveries, reminder events and audit rows written in "
+    "bulk; the next day's reminders queued in the same transaction), so what is left is each reminder's own "
+    "Python work (its e-mail and link rendered, the SMTP conversation with the sink, a push encrypted and "
+    "posted): {worker_ms:.0f} ms of a worker each where 12 ms would meet the target, with both workers, "
+    "PostgreSQL and the sinks on the same 2 cores. RQ's own cost, the floor, is {floor_10k:.0f} s for 10,000 "
+    "tasks; the reminders need 100"
 )
 
 

@@ -118,6 +118,16 @@ class BrowserAt(Browser):
         return super().request(method, path, body, {"X-Forwarded-For": self.address, **(headers or {})})
 
 
+def analyze_database() -> None:
+    """Refresh PostgreSQL's planner statistics after seeding in bulk, as autovacuum does within a minute of
+    that many inserts on a running server: measured straight after the seed, the planner still believes the
+    tables empty and picks nested loops (a caseload query at 5,000 clients: 490 ms, 144 ms once analysed)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def _csrf_token(page: Any) -> str:
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text())
     assert token, page.status

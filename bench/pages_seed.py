@@ -1,9 +1,10 @@
 """Clinics of 10 to 5,000 clients for the page benchmark, written in bulk (bulk_create, one password hash for
 all) so that seeding 5,610 clients takes seconds, not the minutes invitation by invitation would.
 
-Each client has what makes the caseload and the client page work: a thought record assigned for the last six
-weeks with four or five entries a week (answers encrypted as in use), a weekly PHQ-9 answered and scored by the
-app's own scoring, and a therapist who signs in with a password and a TOTP authenticator.
+Each client has what makes the caseload and the client page work: a session a week for the last six weeks, a
+thought record assigned in the first with four or five entries a week (answers encrypted as in use), a weekly
+PHQ-9 answered and scored by the app's own scoring, and a therapist who signs in with a password and a TOTP
+authenticator.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def seed_clinic(size: int, password: str) -> SeededClinic:
 
     from emotipal.accounts.models import ClientProfile, Clinic, Membership, Role, User
     from emotipal.definitions.scoring import score_response
-    from emotipal.homework.models import Assignment, Entry
+    from emotipal.homework.models import Assignment, Entry, TherapySession
     from emotipal.library.models import TemplateVersion
     from emotipal.library.services import sync_library
     from emotipal.measures.models import Instrument, Response, score_blob
@@ -71,6 +72,19 @@ def seed_clinic(size: int, password: str) -> SeededClinic:
     )
     today = timezone.localdate()
     start = today - dt.timedelta(weeks=WEEKS)
+    # A session a week, the homework set in the first: the caseload's "homework to review" has sessions to
+    # look through (each client's homework is due for review in the second, which has passed unreviewed).
+    sessions = TherapySession.objects.bulk_create(
+        [
+            TherapySession(
+                client=p, therapist=therapist, number=week + 1, date=start + dt.timedelta(weeks=week)
+            )
+            for p in profiles
+            for week in range(WEEKS)
+        ],
+        batch_size=2000,
+    )
+    first_session = {s.client_id: s for s in sessions if s.number == 1}
     version = TemplateVersion.objects.filter(template__slug="thought-record").latest("pk")
     assignments = Assignment.objects.bulk_create(
         [
@@ -78,6 +92,7 @@ def seed_clinic(size: int, password: str) -> SeededClinic:
                 client=p,
                 assigned_by=therapist,
                 template_version=version,
+                session=first_session[p.pk],
                 rationale="To practise between sessions what we worked on in the session.",
                 times_per_week=5,
                 minutes_per_practice=10,

@@ -27,7 +27,7 @@ from emotipal.supervision import views as supervision
 
 urlpatterns = [
     path("", accounts.home, name="home"),
-    path("healthz", accounts.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("manifest.webmanifest", pwa.manifest, name="pwa_manifest"),
     path("sw.js", pwa.service_worker, name="pwa_service_worker"),

@@ -49,3 +49,34 @@ def queued_entries(page: Page) -> list[dict[str, Any]]:
 def wait_for_worker(page: Page) -> None:
     """The service worker is installed and active, so the next pages opened are kept for offline use."""
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+
+class Outage:
+    """The live server answering 503 to everything, as a phone without signal would see nothing get through.
+    Playwright applies its offline emulation and routes to a service worker only once the worker has
+    started, and Background Sync starts a stopped worker: for a moment its send can reach the server. With
+    this, that send is kept on the phone, as offline."""
+
+    def __init__(self, live_server: Any) -> None:
+        self.httpd = live_server.thread.httpd
+        self.app = self.httpd.get_app()
+        self.down = False
+        self.httpd.set_app(self)
+
+    @classmethod
+    def of(cls, live_server: Any) -> Outage:
+        existing = live_server.thread.httpd.get_app()
+        return existing if isinstance(existing, cls) else cls(live_server)
+
+    @classmethod
+    def end(cls, live_server: Any) -> None:
+        """The server as it was (after each browser test, so a test that failed offline leaves no outage)."""
+        existing = live_server.thread.httpd.get_app()
+        if isinstance(existing, cls):
+            existing.httpd.set_app(existing.app)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.down:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Retry-After", "5")])
+            return [b""]
+        return self.app(environ, start_response)

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 
 from emotipal.accounts.models import ClientProfile
-from emotipal.homework.queries import CaseloadRow, caseload_rows
+from emotipal.homework.engagement_view import EngagementPage
+from emotipal.homework.queries import CaseloadRow, client_row
 from emotipal.platform import extensions, formatting
 
 # Practice is "low" when fewer than half the practices planned so far this week are done (and at least two
@@ -41,9 +42,11 @@ class ClientSummary:
         return bool(self.changes)
 
 
-def build(client: ClientProfile, to_review: list[tuple[Any, Any]]) -> ClientSummary:
-    """`to_review`: (assignment, session) pairs whose review session has come (engagement_view.build)."""
-    row = caseload_rows(ClientProfile.objects.filter(pk=client.pk))[0]
+def build(client: ClientProfile, engagement: EngagementPage) -> ClientSummary:
+    """From the page's engagement section: its (assignment, session) pairs whose review session has come,
+    and the client's homework record it read (not read again for the week's figures)."""
+    row = client_row(client, engagement.records)
+    to_review = engagement.to_review
     outcomes = extensions.caseload_outcomes.answer([client.pk])[client.pk]
     detail = reverse("client_detail", args=[client.pk])
     attention: list[Attention] = []

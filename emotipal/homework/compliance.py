@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple, TypeVar
 
 from django.db.models import Count, Max, Q
 
@@ -24,7 +25,7 @@ from emotipal.homework.models import (
     TherapistReview,
     TherapySession,
 )
-from emotipal.homework.reviews import review_session_for
+from emotipal.homework.reviews import M, Setting, review_session_for
 from emotipal.platform import clock
 from emotipal.platform.extensions import ClientIds
 
@@ -258,12 +259,15 @@ def unreviewed_homework(
     return _flagged(rec.assignments.values(), sessions, reviewed, today)
 
 
+A = TypeVar("A", bound=Setting)
+
+
 def _flagged(
-    assignments: Iterable[Assignment],
-    sessions: list[TherapySession],
+    assignments: Iterable[A],
+    sessions: Sequence[M],
     reviewed: Collection[tuple[int | None, int | None]],
     today: dt.date,
-) -> list[tuple[Assignment, TherapySession]]:
+) -> list[tuple[A, M]]:
     flagged = []
     for a in assignments:
         session = review_session_for(a, sessions)
@@ -272,18 +276,40 @@ def _flagged(
     return flagged
 
 
+class _Homework(NamedTuple):  # a light Setting
+    pk: int
+    session_id: int | None
+    start_date: dt.date
+
+
+class _Session(NamedTuple):  # a light Meeting
+    pk: int
+    number: int
+    date: dt.date
+
+
 def homework_to_review_counts(
-    todays: dict[int, dt.date], sessions: dict[int, list[TherapySession]], client_ids: ClientIds | None = None
+    todays: dict[int, dt.date], client_ids: ClientIds | None = None
 ) -> dict[int, int]:
     """unreviewed_homework's count per client (client id -> that client's today) without gathering their
-    records: two narrow queries (no entries, no encrypted texts), for sorting and filtering a whole caseload.
-    `client_ids`: the same clients as a query of ids, when the caller has one (else the ids of `todays`)."""
+    records: three narrow queries of plain values (no entries, no encrypted texts, no model instances), for
+    sorting and filtering a whole caseload. `client_ids`: the same clients as a query of ids, when the caller
+    has one (else the ids of `todays`)."""
     client_ids = list(todays) if client_ids is None else client_ids
-    assignments: dict[int, list[Assignment]] = defaultdict(list)
-    for a in Assignment.objects.filter(client_id__in=client_ids).only(
-        "id", "client_id", "session_id", "start_date"
+    sessions: dict[int, list[_Session]] = defaultdict(list)
+    for client_id, pk, number, day in (
+        TherapySession.objects.filter(client_id__in=client_ids)
+        .order_by("number")
+        .values_list("client_id", "pk", "number", "date")
     ):
-        assignments[a.client_id].append(a)
+        sessions[client_id].append(_Session(pk, number, day))
+    assignments: dict[int, list[_Homework]] = defaultdict(list)
+    for client_id, pk, session_id, start_date in (
+        Assignment.objects.filter(client_id__in=client_ids)
+        .order_by()
+        .values_list("client_id", "pk", "session_id", "start_date")
+    ):
+        assignments[client_id].append(_Homework(pk, session_id, start_date))
     reviewed: set[tuple[int | None, int | None]] = set(
         TherapistReview.objects.filter(
             assignment__client_id__in=client_ids, session_id__isnull=False

@@ -25,6 +25,7 @@ class EngagementPage:
     charts: list[charts.Chart]
     to_review: list[tuple[Any, Any]]
     weeks: int
+    records: compliance.ClientRecords  # the client's whole homework record, for the page's summary
 
 
 def _weekly_series(by_week: dict[dt.date, list[eng.Figure]]) -> list[dict[str, Any]]:
@@ -90,4 +91,5 @@ def build(client: ClientProfile, today: dt.date, weeks: int = 16) -> EngagementP
         charts=chart_list,
         to_review=compliance.unreviewed_homework(records, sessions, today),
         weeks=len(by_week),
+        records=records,
     )

@@ -27,13 +27,19 @@ def active_assignments(client: ClientProfile, today: dt.date) -> QuerySet[Assign
     """The homework open today: started, not past its end, not stopped and not paused.
 
     Once treatment has ended nothing is open, whatever an assignment's own dates say."""
-    if client.discharged_on is not None and client.discharged_on <= today:
+    return active_assignments_of_many([client], today)
+
+
+def active_assignments_of_many(clients: list[ClientProfile], today: dt.date) -> QuerySet[Assignment]:
+    """active_assignments of many clients in one query (each client's in the same order)."""
+    in_care = [c.pk for c in clients if c.discharged_on is None or c.discharged_on > today]
+    if not in_care:
         return Assignment.objects.none()
     start = week_start(today)
     submitted = Q(entries__status=Entry.Status.SUBMITTED)
     return (
         Assignment.objects.filter(
-            client=client,
+            client__in=in_care,
             start_date__lte=today,
             end_date__gte=today,
             ended_at__isnull=True,
@@ -74,30 +80,43 @@ class TodayItem:
 
 def today_items(client: ClientProfile, today: dt.date) -> list[TodayItem]:
     """What the client sees on Today: due items first, then the rest of this week's homework."""
-    assignments = list(active_assignments(client, today))
+    return today_items_of_many([client], today)[client.pk]
+
+
+def today_items_of_many(clients: list[ClientProfile], today: dt.date) -> dict[int, list[TodayItem]]:
+    """today_items of many clients (by client id) in two queries: a batch of reminders reads them at once."""
+    by_pk = {c.pk: c for c in clients}
+    assignments = list(active_assignments_of_many(clients, today))
     for a in assignments:  # their titles follow the client's language and arm: one client object, read once
-        a.client = client
+        a.client = by_pk[a.client_id]
     noted = set(
         Barrier.objects.filter(assignment__in=assignments, day=today).values_list("assignment_id", flat=True)
     )
-    items = [
-        TodayItem(
-            assignment=a,
-            barrier_noted=a.pk in noted,
-            due_today=a.is_due_on(today) and a.done_today == 0,  # type: ignore[attr-defined]
-            done_today=a.done_today,  # type: ignore[attr-defined]
-            done_this_week=a.done_this_week,  # type: ignore[attr-defined]
-            has_draft=a.open_drafts > 0,  # type: ignore[attr-defined]
-            today=today,
+    items: dict[int, list[TodayItem]] = {c.pk: [] for c in clients}
+    for a in assignments:
+        items[a.client_id].append(
+            TodayItem(
+                assignment=a,
+                barrier_noted=a.pk in noted,
+                due_today=a.is_due_on(today) and a.done_today == 0,  # type: ignore[attr-defined]
+                done_today=a.done_today,  # type: ignore[attr-defined]
+                done_this_week=a.done_this_week,  # type: ignore[attr-defined]
+                has_draft=a.open_drafts > 0,  # type: ignore[attr-defined]
+                today=today,
+            )
         )
-        for a in assignments
-    ]
-    return sorted(items, key=lambda i: (not i.due_today, i.week_target_met))
+    return {
+        pk: sorted(found, key=lambda i: (not i.due_today, i.week_target_met)) for pk, found in items.items()
+    }
 
 
 @dataclass
 class CaseloadRow:
-    client: ClientProfile
+    client_id: int
+    name: str  # as the client is named on the page (str(user)): display name, else e-mail address
+    discharged_on: dt.date | None
+    # Loaded for the rows shown (attach_clients), not for every client the filters and sorts look at.
+    profile: ClientProfile | None = None
     planned_this_week: int = 0
     done_this_week: int = 0
     active_assignments: int = 0
@@ -110,6 +129,12 @@ class CaseloadRow:
     index: EngagementIndex | None = None
     # What the questionnaires app says (open_alerts, deteriorated, latest), filled through a slot by the page.
     outcomes: Any = None
+
+    @property
+    def client(self) -> ClientProfile:
+        if self.profile is None:
+            raise LookupError("a caseload row's client is loaded only once it is shown (attach_clients)")
+        return self.profile
 
     @property
     def last_activity(self) -> dt.datetime | None:
@@ -141,8 +166,9 @@ def caseload_rows(
     Each client's week and today are their own (in their zone) unless `today` is given for all.
     """
     rows = _triage_rows(clients, today)
+    attach_clients(rows, clients)
     _add_figures(rows, today, weeks)
-    return sorted(rows, key=lambda r: (-r.homework_to_review, -r.open_barriers, str(r.client)))
+    return sorted(rows, key=lambda r: (-r.homework_to_review, -r.open_barriers, r.name))
 
 
 def _triage_rows(clients: QuerySet[ClientProfile], today: dt.date | None = None) -> list[CaseloadRow]:
@@ -151,16 +177,26 @@ def _triage_rows(clients: QuerySet[ClientProfile], today: dt.date | None = None)
 
     The queries name the clients by a subquery (ids_of), not by thousands of bound ids; a client added
     between the queries is in none of the rows and is left out of them."""
-    # A clinic's clients share a few therapists and one clinic: prefetched, each is one object, not one per
-    # client joined into every row (at 5,000 clients, 10,000 model instances fewer).
-    profiles = list(clients.select_related("user").prefetch_related("therapist", "clinic"))
-    rows = {c.pk: CaseloadRow(client=c) for c in profiles}
+    # Plain values, not model instances: at 5,000 clients, 15,000 instances (profile, user, the shared
+    # therapist and clinic attached to each) were a third of the page's time (bench/bench_pages.py).
+    light = clients.order_by().values_list(
+        "pk", "user__display_name", "user__email", "discharged_on", "timezone", "clinic__timezone"
+    )
     ids = ids_of(clients)
     now = clock.now()
-    todays = {c.pk: today or clock.local_today(clock.zone_for_client(c), now) for c in profiles}
-    sessions = compliance.sessions_by_client(ids)
+    rows: dict[int, CaseloadRow] = {}
+    todays: dict[int, dt.date] = {}
+    # A clinic's clients share a few zones: each pair (own, clinic's) is looked up once.
+    zones: dict[tuple[str | None, str | None], dt.date] = {}
+    for pk, display_name, email, discharged_on, own_zone, clinic_zone in light:
+        rows[pk] = CaseloadRow(client_id=pk, name=display_name or email, discharged_on=discharged_on)
+        pair = (own_zone, clinic_zone)
+        if pair not in zones:  # as clock.zone_for_client: the client's own zone, else the clinic's, else UTC
+            zone = clock.zone(own_zone) or clock.zone(clinic_zone) or clock.UTC
+            zones[pair] = today or clock.local_today(zone, now)
+        todays[pk] = zones[pair]
     status = compliance.review_status(ids)
-    to_review = compliance.homework_to_review_counts(todays, sessions, ids)
+    to_review = compliance.homework_to_review_counts(todays, ids)
     for client_id, row in rows.items():
         row.homework_to_review = to_review[client_id]
         row.last_self_review = status[client_id].last_self_review
@@ -174,6 +210,18 @@ def _triage_rows(clients: QuerySet[ClientProfile], today: dt.date | None = None)
         if (found := rows.get(stat["assignment__client_id"])) is not None:
             found.unreviewed, found.last_submitted_at = stat["unreviewed"], stat["last"]
     return list(rows.values())
+
+
+def attach_clients(rows: list[CaseloadRow], clients: QuerySet[ClientProfile]) -> None:
+    """Load the given rows' clients (with their user, therapist and clinic: what the page and the audit show)
+    in three queries, however many rows."""
+    wanted = [r.client_id for r in rows]
+    profiles = clients.filter(pk__in=wanted).select_related("user").prefetch_related("therapist", "clinic")
+    by_id = {p.pk: p for p in profiles}
+    for row in rows:
+        row.profile = by_id.get(row.client_id)
+    # A client removed between the triage and now is no longer shown.
+    rows[:] = [r for r in rows if r.profile is not None]
 
 
 def ids_of(clients: QuerySet[ClientProfile]) -> ClientIds:
@@ -191,19 +239,32 @@ def _add_figures(rows: list[CaseloadRow], today: dt.date | None, weeks: int) -> 
     since = week_start(min(todays, default=now.date())) - dt.timedelta(weeks=weeks - 1)
     records = compliance.gather([r.client for r in rows], until=today, now=now, since=since)
     for client_id, rec in records.items():
-        row = by_client[client_id]
-        client_today = rec.today
-        start = week_start(client_today)
-        first_week = start - dt.timedelta(weeks=weeks - 1)
-        by_week = compliance.weekly(rec, first_week=first_week, last_week=start, now=now)
-        row.weekly_index = [engagement_index(by_week[w]).value for w in sorted(by_week)]
-        row.index = engagement_index(
-            compliance.figures(rec, start=first_week, end=client_today, now=now, period="week")
-        )
-        row.planned_this_week = sum(1 for p in rec.planned if p.day >= start)
-        # Counted here, not in SQL: each client's week starts on their own Monday.
-        row.done_this_week = sum(n for day, n in rec.practice_days.items() if start <= day <= client_today)
-        row.active_assignments = sum(1 for a in rec.assignments.values() if a.is_active_on(client_today))
+        _fill_figures(by_client[client_id], rec, weeks, now)
+
+
+def _fill_figures(row: CaseloadRow, rec: compliance.ClientRecords, weeks: int, now: dt.datetime) -> None:
+    client_today = rec.today
+    start = week_start(client_today)
+    first_week = start - dt.timedelta(weeks=weeks - 1)
+    by_week = compliance.weekly(rec, first_week=first_week, last_week=start, now=now)
+    row.weekly_index = [engagement_index(by_week[w]).value for w in sorted(by_week)]
+    row.index = engagement_index(
+        compliance.figures(rec, start=first_week, end=client_today, now=now, period="week")
+    )
+    row.planned_this_week = sum(1 for p in rec.planned if p.day >= start)
+    # Counted here, not in SQL: each client's week starts on their own Monday.
+    row.done_this_week = sum(n for day, n in rec.practice_days.items() if start <= day <= client_today)
+    row.active_assignments = sum(1 for a in rec.assignments.values() if a.is_active_on(client_today))
+
+
+def client_row(client: ClientProfile, record: compliance.ClientRecords, weeks: int = 4) -> CaseloadRow:
+    """The caseload row of one client whose whole homework record the caller has already read (the client
+    page, for its engagement section): the triage's narrow queries, and the figures from that record instead
+    of reading it again. The figures select their weeks by day, so they are those caseload_rows gives."""
+    [row] = _triage_rows(ClientProfile.objects.filter(pk=client.pk), record.today)
+    row.profile = client
+    _fill_figures(row, record, weeks, clock.now())
+    return row
 
 
 # --- the caseload page: search, filters, sorting and pages -----------------------------------------------------
@@ -214,8 +275,8 @@ CASELOAD_FILTERS = ("all", "active", "ended", "at_risk", "needs_review")
 CASELOAD_SORTS = ("risk", "name", "activity")
 _FILTER_TESTS: dict[str, Callable[[CaseloadRow], bool]] = {
     "all": lambda r: True,
-    "active": lambda r: r.client.discharged_on is None,
-    "ended": lambda r: r.client.discharged_on is not None,
+    "active": lambda r: r.discharged_on is None,
+    "ended": lambda r: r.discharged_on is not None,
     "at_risk": lambda r: r.at_risk,
     "needs_review": lambda r: r.needs_review,
 }
@@ -223,7 +284,7 @@ _OLDEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def _name_key(row: CaseloadRow) -> str:
-    return str(row.client).casefold()
+    return row.name.casefold()
 
 
 def _risk_key(row: CaseloadRow) -> tuple[int, int, int, str]:
@@ -264,6 +325,7 @@ def caseload_page(
     clients: QuerySet[ClientProfile],
     outcomes: Callable[[ClientIds], dict[int, Any]],
     *,
+    risks: Callable[[ClientIds], dict[int, Any]] | None = None,
     search: str = "",
     show: str = "all",
     sort: str = "risk",
@@ -275,7 +337,8 @@ def caseload_page(
     The search narrows in SQL (name or e-mail address). Risk and review status come from several apps and
     from each client's own week, so the filters and the sort run on light rows of every client in Python;
     only the page's rows get their figures (their whole homework record read) and are shown (and audited by
-    the view). `outcomes` is the questionnaires app's answer (client ids -> flags).
+    the view). `outcomes` is the questionnaires app's answer (client ids -> flags) for the page's clients, and
+    `risks` its answer for every client at once (open alerts and deterioration only; default: `outcomes`).
     """
     search = search.strip()[:SEARCH_LIMIT]
     show = show if show in CASELOAD_FILTERS else "all"
@@ -283,12 +346,19 @@ def caseload_page(
     if search:
         clients = clients.filter(Q(user__display_name__icontains=search) | Q(user__email__icontains=search))
     rows = _triage_rows(clients)
-    flags = outcomes(ids_of(clients))
+    flags = (risks or outcomes)(ids_of(clients))
     for row in rows:
-        row.outcomes = flags[row.client.pk]
+        row.outcomes = flags[row.client_id]
     counts = {name: sum(1 for r in rows if test(r)) for name, test in _FILTER_TESTS.items()}
     chosen = _sorted([r for r in rows if _FILTER_TESTS[show](r)], sort)
     shown = Paginator(chosen, per_page).get_page(page)
-    # Only the page's clients have their whole record read: the figures shown beside each name.
-    _add_figures(list(shown.object_list), None, 4)
+    # Only the page's clients are loaded and have their whole record read: the figures beside each name.
+    page_rows = list(shown.object_list)
+    attach_clients(page_rows, clients)
+    shown.object_list = page_rows
+    _add_figures(page_rows, None, 4)
+    if risks is not None:  # and their latest scores
+        full = outcomes([r.client_id for r in page_rows])
+        for row in shown.object_list:
+            row.outcomes = full[row.client.pk]
     return CaseloadPage(page=shown, search=search, show=show, sort=sort, counts=counts, total=len(chosen))

@@ -6,8 +6,9 @@ Timing is data: every review stores when it happened, and which session it belon
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -91,11 +92,37 @@ def record_session(
     return session
 
 
-def review_session_for(assignment: Assignment, sessions: list[TherapySession]) -> TherapySession | None:
+class Setting(Protocol):
+    """What review_session_for reads of a homework: an Assignment, or a row of those three values."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def session_id(self) -> int | None: ...
+    @property
+    def start_date(self) -> dt.date: ...
+
+
+class Meeting(Protocol):
+    """What review_session_for reads of a session: a TherapySession, or a row of those three values."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def date(self) -> dt.date: ...
+
+
+M = TypeVar("M", bound=Meeting)
+
+
+def review_session_for(assignment: Setting, sessions: Sequence[M]) -> M | None:
     """The session in which this homework is due for review: the one after the session it was set in.
 
     `sessions` are the client's sessions in number order. Homework set outside a session is reviewed at the
-    first session after it started.
+    first session after it started. Model instances or light rows (the caseload's triage of a whole clinic
+    reads plain values: 5,000 instances were a fifth of its time).
     """
     if assignment.session_id is not None:
         setting = next((s for s in sessions if s.pk == assignment.session_id), None)

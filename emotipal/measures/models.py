@@ -242,6 +242,32 @@ class RiskAlert(models.Model):
         return self.acknowledged_at is None
 
 
+class SeriesVerdict(models.Model):
+    """The reliable-change verdict of one client's series on one instrument (first -> latest total), kept so
+    that the caseload can filter and sort a whole clinic by deterioration without decrypting two scores of
+    every series on every request (measures/verdicts.py).
+
+    A cache, never the record: `fingerprint` is how the database summarises the series' completed responses
+    (how many, their ids, the first and the last completion), and a verdict whose fingerprint no longer
+    matches the responses is recomputed from them when it is next read. The verdict is a category, like a risk
+    alert's existence; the scores it was computed from stay encrypted on the responses."""
+
+    client = models.ForeignKey("accounts.ClientProfile", on_delete=models.CASCADE, related_name="+")
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, blank=True)  # the instrument's name in its latest version used
+    status = models.CharField(max_length=40, blank=True)  # jacobson_truax's status; "" with none
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "instrument"], name="one_verdict_per_client_series"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.instrument_id} of client {self.client_id}: {self.status or 'no verdict'}"
+
+
 class CrisisResource(models.Model):
     """What a client sees at once when an answer signals risk: per clinic and language."""
 

@@ -55,57 +55,20 @@ class OutcomeFlags:
 def caseload_flags(client_ids: ClientIds) -> dict[int, OutcomeFlags]:
     """Three queries: open alerts, completed scores (answers are not decrypted), the definitions used.
 
-    The caseload sorts every client by these, so only what the flags need is decrypted: of each client's
-    series on an instrument, the first and the latest response with a total (walking inward past any without
-    one), not every weekly score between them.
+    What the caseload shows beside each client of its page, and the client summary. Only what the flags need
+    is decrypted: of each client's series on an instrument, the first and the latest response with a total
+    (walking inward past any without one), not every weekly score between them. Filtering and sorting a whole
+    clinic by risk reads the kept verdicts instead (measures/verdicts.py: risk_flags).
     """
-    flags: dict[int, OutcomeFlags] = defaultdict(OutcomeFlags)
-    for row in (
-        RiskAlert.objects.filter(client_id__in=client_ids)
-        .values("client_id")
-        .annotate(n=Count("id", filter=Q(acknowledged_at__isnull=True)))
-    ):
-        flags[row["client_id"]].open_alerts = row["n"]
-    # The scores blob read as its stored token (a plain text column, no decrypting converter).
-    scored = (
-        Response.objects.filter(
-            client_id__in=client_ids, status=Response.Status.COMPLETED, completed_at__isnull=False
-        )
-        .order_by("completed_at", "pk")
-        .annotate(token=Cast("scores", TextField()))
-        .values_list(
-            "client_id", "instrument_version_id", "instrument_version__instrument_id", "token", "completed_at"
-        )
-    )
-    stored: dict[tuple[int, int], list[tuple[int, str | None, dt.datetime]]] = defaultdict(list)
-    for client_id, version_id, instrument_id, token, completed_at in scored:
-        if completed_at is not None:  # filtered in SQL; the column is nullable
-            stored[(client_id, instrument_id)].append((version_id, token, completed_at))
-    series = {key: ends for key, values in stored.items() if (ends := _scored_ends(values))}
-    version_ids = {one.latest.version_id for one in series.values()}
-    definitions = {
-        pk: definition
-        for pk, definition in InstrumentVersion.objects.filter(pk__in=version_ids).values_list(
-            "pk", "definition"
-        )
-    }
+    flags = open_alerts(client_ids)
+    series, definitions = scored_series(client_ids)
     for (client_id, _instrument), one in series.items():
         definition = definitions[one.latest.version_id]
         name = definition.get("name", "")
         flags[client_id].latest[name] = one.latest.total
-        rc = definition.get("reliable_change")
-        status = None
-        if rc and one.n > 1:
-            # The same index, SD and reliability as the outcomes page (client_page.score_series).
-            status = jacobson_truax(
-                one.first.total,
-                one.latest.total,
-                sd=rc["sd"],
-                reliability=rc["reliability"],
-                direction=definition.get("direction", "lower_is_better"),
-            ).status
-            if status == "reliable_deterioration":
-                flags[client_id].deteriorated.append(name)
+        status = reliable_change_status(definition, one)
+        if status == "reliable_deterioration":
+            flags[client_id].deteriorated.append(name)
         flags[client_id].changes.append(
             OutcomeChange(
                 name=name,
@@ -121,6 +84,60 @@ def caseload_flags(client_ids: ClientIds) -> dict[int, OutcomeFlags]:
     for flag in flags.values():
         flag.changes.sort(key=lambda c: c.name)
     return flags
+
+
+def open_alerts(client_ids: ClientIds) -> defaultdict[int, OutcomeFlags]:
+    """Flags with each client's count of open risk alerts filled in (one query)."""
+    flags: defaultdict[int, OutcomeFlags] = defaultdict(OutcomeFlags)
+    for row in (
+        RiskAlert.objects.filter(client_id__in=client_ids)
+        .values("client_id")
+        .annotate(n=Count("id", filter=Q(acknowledged_at__isnull=True)))
+    ):
+        flags[row["client_id"]].open_alerts = row["n"]
+    return flags
+
+
+SeriesKey = tuple[int, int]  # (client id, instrument id)
+
+
+def scored_series(client_ids: ClientIds) -> tuple[dict[SeriesKey, _Series], dict[int, dict[str, Any]]]:
+    """Each series' first and latest response with a total (two queries), and the definitions of the
+    latest ones' versions by id. Series with no total at all are absent."""
+    # The scores blob read as its stored token (a plain text column, no decrypting converter).
+    scored = (
+        Response.objects.filter(
+            client_id__in=client_ids, status=Response.Status.COMPLETED, completed_at__isnull=False
+        )
+        .order_by("completed_at", "pk")
+        .annotate(token=Cast("scores", TextField()))
+        .values_list(
+            "client_id", "instrument_version_id", "instrument_version__instrument_id", "token", "completed_at"
+        )
+    )
+    stored: dict[SeriesKey, list[tuple[int, str | None, dt.datetime]]] = defaultdict(list)
+    for client_id, version_id, instrument_id, token, completed_at in scored:
+        if completed_at is not None:  # filtered in SQL; the column is nullable
+            stored[(client_id, instrument_id)].append((version_id, token, completed_at))
+    series = {key: ends for key, values in stored.items() if (ends := _scored_ends(values))}
+    version_ids = {one.latest.version_id for one in series.values()}
+    definitions = dict(InstrumentVersion.objects.filter(pk__in=version_ids).values_list("pk", "definition"))
+    return series, definitions
+
+
+def reliable_change_status(definition: dict[str, Any], one: _Series) -> str | None:
+    """The Jacobson-Truax verdict of a series (None with one score or no configured reliability): the same
+    index, SD and reliability as the outcomes page (client_page.score_series)."""
+    rc = definition.get("reliable_change")
+    if not rc or one.n <= 1:
+        return None
+    return jacobson_truax(
+        one.first.total,
+        one.latest.total,
+        sd=rc["sd"],
+        reliability=rc["reliability"],
+        direction=definition.get("direction", "lower_is_better"),
+    ).status
 
 
 def _total(token: str | None) -> float | None:

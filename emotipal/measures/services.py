@@ -467,11 +467,22 @@ def ask_now(actor: Any, client: ClientProfile, instrument: Instrument, days_open
 
 
 def open_responses(client: ClientProfile) -> list[Response]:
+    return open_responses_of_many([client])[client.pk]
+
+
+def open_responses_of_many(clients: list[ClientProfile]) -> dict[int, list[Response]]:
+    """Each client's open questionnaires (by client id), soonest due first, in one query for all of them."""
     now = clock.now()
-    return list(
+    found: dict[int, list[Response]] = {c.pk: [] for c in clients}
+    rows = (
         Response.objects.filter(
-            client=client, status__in=[Response.Status.DUE, Response.Status.IN_PROGRESS], expires_at__gt=now
+            client__in=[c.pk for c in clients],
+            status__in=[Response.Status.DUE, Response.Status.IN_PROGRESS],
+            expires_at__gt=now,
         )
         .select_related("instrument_version")
-        .order_by("due_date")
+        .order_by("due_date", "pk")
     )
+    for response in rows:
+        found[response.client_id].append(response)
+    return found

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from emotipal.accounts.models import ClientProfile
@@ -30,6 +31,18 @@ def has_channel(client: ClientProfile) -> bool:
     return bool(user.is_active and user.email)
 
 
+@dataclass(frozen=True)
+class Point:
+    """One decision point to judge: whose, which day, their "reminders" feature, their assignments active
+    that day and their reminder preference."""
+
+    client: ClientProfile
+    day: dt.date
+    reminders: Mapping[str, Any]
+    active: Sequence[Assignment]
+    pref: ReminderPreference
+
+
 def availability(
     client: ClientProfile,
     day: dt.date,
@@ -42,25 +55,45 @@ def availability(
 
     `reminders` is the client's "reminders" feature; `active` their assignments active that day; `pref`
     their reminder preference when the caller has read it (else it is read here)."""
-    planned = [a for a in active if a.is_due_on(day)]
+    point = Point(client, day, reminders, active, pref or preference_of(client))
+    return availability_of_many([point], moment)[0]
+
+
+def availability_of_many(points: Sequence[Point], moment: dt.datetime) -> list[features.Availability]:
+    """availability of many decision points at one moment, with one query for all of them (the practices
+    done), in order."""
+    planned = [[a for a in p.active if a.is_due_on(p.day)] for p in points]
+    done = _done_by([(a.pk, p.day) for p, due in zip(points, planned, strict=True) for a in due], moment)
+    return [
+        _availability(p, due, sum((a.pk, p.day) in done for a in due), moment)
+        for p, due in zip(points, planned, strict=True)
+    ]
+
+
+def _done_by(practices: list[tuple[int, dt.date]], moment: dt.datetime) -> set[tuple[int, dt.date]]:
+    """Which of these (assignment id, day) practices were submitted by `moment`."""
+    if not practices:
+        return set()
+    days = {day for _pk, day in practices}
+    submitted = Entry.objects.filter(
+        assignment__in={pk for pk, _day in practices},
+        status=Entry.Status.SUBMITTED,
+        practice_date__in=days,
+        submitted_at__lte=moment,
+    ).values_list("assignment_id", "practice_date")
+    return set(submitted) & set(practices)
+
+
+def _availability(
+    point: Point, planned: list[Assignment], done: int, moment: dt.datetime
+) -> features.Availability:
     if not planned:
         return features.Availability(False, features.NOTHING_PLANNED)
-    if not reminders["enabled"] or not has_channel(client):
+    if not point.reminders["enabled"] or not has_channel(point.client):
         return features.Availability(False, features.PAUSED)
-    done = (
-        Entry.objects.filter(
-            assignment__in=planned,
-            status=Entry.Status.SUBMITTED,
-            practice_date=day,
-            submitted_at__lte=moment,
-        )
-        .values("assignment_id")
-        .distinct()
-        .count()
-    )
     if done >= len(planned):
         return features.Availability(False, features.ALREADY_DONE)
-    local = clock.local_now(clock.zone_for_client(client), moment).time()
-    if in_quiet_hours(local, pref or preference_of(client)):
+    local = clock.local_now(clock.zone_for_client(point.client), moment).time()
+    if in_quiet_hours(local, point.pref):
         return features.Availability(False, features.QUIET_HOURS)
     return features.Availability(True)

@@ -78,6 +78,9 @@ open_questionnaires: Slot[Callable[[Any], list[Any]]] = Slot("open_questionnaire
 ClientIds = Collection[int] | QuerySet[Any, Any]
 # client ids -> {client id: outcome flags with .open_alerts and .deteriorated} (the caseload's risk columns)
 caseload_outcomes: Slot[Callable[[ClientIds], dict[int, Any]]] = Slot("caseload_outcomes")
+# client ids -> {client id: flags with .open_alerts and .deteriorated only}: the same risk as caseload_outcomes
+# for a whole clinic at once (the caseload's filters and risk sort), without the scores shown beside a name
+caseload_risks: Slot[Callable[[ClientIds], dict[int, Any]]] = Slot("caseload_risks")
 # user -> [(label, url, count waiting for the user)]: links higher apps add to the user's settings page
 # (research: "Studies"; support: "Support person"), in the order the apps are installed
 settings_links: Hooks[Callable[[Any], list[tuple[str, str, int]]]] = Hooks("settings_links", _concatenated)

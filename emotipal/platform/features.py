@@ -252,34 +252,54 @@ class ReminderDecision:
     decision_id: int | None
 
 
-# (client profile, the client's local day, the decision moment, availability) -> the decision of the running
-# micro-randomised trial the client is in, or None when they are in none (the reminder follows its settings).
-reminder_decision: Slot[Callable[[Any, dt.date, dt.datetime, Availability], ReminderDecision | None]] = Slot(
-    "reminder_decision"
+@dataclass(frozen=True)
+class DecisionAsk:
+    """One decision point to decide: the client, their local day, the decision moment and its availability."""
+
+    client: Any
+    day: dt.date
+    moment: dt.datetime
+    availability: Availability
+
+
+# Decision points -> for each, in order, the decision of the running micro-randomised trial its client is in,
+# or None when they are in none (the reminder follows its settings). Many at once: a batch of reminders asks
+# for all of its points in one go (research reads and writes them in a few queries, not a few per point).
+reminder_decisions: Slot[Callable[[list[DecisionAsk]], list[ReminderDecision | None]]] = Slot(
+    "reminder_decisions"
 )
+
+
+def decide_reminders(asks: list[DecisionAsk]) -> list[ReminderDecision | None]:
+    try:
+        ask = reminder_decisions.answer
+    except LookupError:
+        return [None] * len(asks)
+    return ask(asks) if asks else []
 
 
 def decide_reminder(
     client: Any, day: dt.date, moment: dt.datetime, availability: Availability
 ) -> ReminderDecision | None:
+    return decide_reminders([DecisionAsk(client, day, moment, availability)])[0]
+
+
+# [(decision id, what the reminder path did: its ScheduledReminder outcome)] -> None. Research stores each on
+# its decision point, in the reminders' own transaction.
+reminders_sent: Slot[Callable[[list[tuple[int, str]]], None]] = Slot("reminders_sent")
+
+
+def note_reminders_sent(done: list[tuple[ReminderDecision | None, str]]) -> None:
+    """Tell the trial what was sent at the decision points it decided (nothing to tell where it decided none)."""
+    told = [(d.decision_id, outcome) for d, outcome in done if d is not None and d.decision_id is not None]
+    if not told:
+        return
     try:
-        ask = reminder_decision.answer
+        ask = reminders_sent.answer
     except LookupError:
-        return None
-    return ask(client, day, moment, availability)
-
-
-# (decision id, what the reminder path did: its ScheduledReminder outcome) -> None. Research stores it on the
-# decision point, in the reminder's own transaction.
-reminder_sent: Slot[Callable[[int, str], None]] = Slot("reminder_sent")
+        return
+    ask(told)
 
 
 def note_reminder_sent(decision: ReminderDecision | None, outcome: str) -> None:
-    """Tell the trial what was sent at a decision point it decided (nothing to tell when it decided none)."""
-    if decision is None or decision.decision_id is None:
-        return
-    try:
-        ask = reminder_sent.answer
-    except LookupError:
-        return
-    ask(decision.decision_id, outcome)
+    note_reminders_sent([(decision, outcome)])

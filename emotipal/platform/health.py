@@ -1,6 +1,6 @@
-"""Readiness (/readyz): may a load balancer send this web process requests? 200 or 503, with a small JSON body.
+"""Health (/healthz) and readiness (/readyz): may a load balancer send this web process requests?
 
-/healthz (accounts) stays bare, one query: it says the process answers, and it is the benchmarks' floor.
+/healthz stays bare, one query: it says the process answers, and it is the benchmarks' floor.
 /readyz says whether what a request needs answers too: the database, Redis when REDIS_URL is set, and a task
 queue that the workers keep up with (tasks due for over a minute and not started: more than
 EMOTIPAL_READY_MAX_BACKLOG means the workers are down or far behind, and reminders go out late).
@@ -94,6 +94,14 @@ def readiness() -> tuple[bool, dict[str, Any]]:
         checks["tasks"] = {"state": "ok" if backlog <= limit else "behind", "late": backlog, "limit": limit}
     ready = checks["database"] == "ok" and checks["redis"] != "failed" and checks["tasks"]["state"] == "ok"
     return ready, checks
+
+
+@require_safe
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
 
 
 @require_safe

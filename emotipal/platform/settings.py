@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every log line written while serving the request carries its id.
     "emotipal.platform.middleware_request_id.RequestIdMiddleware",
+    # Before anything reads the Host: probes come to the process's own address (middleware_health.py).
+    "emotipal.platform.middleware_health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -31,7 +31,7 @@ from emotipal.homework.models import (
     TherapistReview,
     TherapySession,
 )
-from emotipal.measures.models import Response, RiskAlert, Schedule
+from emotipal.measures.models import Response, RiskAlert, Schedule, SeriesVerdict
 from emotipal.notifications.models import (
     CalendarFeed,
     PushSubscription,
@@ -158,6 +158,8 @@ def _partial(plan: ErasurePlan, removed: Counter[str]) -> None:
         _blank_free_text(FearLadder, FearLadder.objects.filter(client=client))
         _blank_free_text(LadderStep, LadderStep.objects.filter(ladder__client=client))
     _count(removed, Schedule.objects.filter(client=client).delete())
+    # A cache of the caseload's, about a client no caseload shows again: kept data is read from the responses.
+    _count(removed, SeriesVerdict.objects.filter(client=client).delete())
     if not plan.keeps_questionnaires:
         _count(removed, Response.objects.filter(client=client).delete())
     elif not plan.keeps_free_text:

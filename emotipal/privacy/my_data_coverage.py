@@ -60,6 +60,10 @@ LEFT_OUT: dict[str, str] = {
         "a micro-randomised trial's draws (whether a reminder was randomised for a day): they reveal the "
         "allocation, so left out like the arm; the reminders actually sent are in reminders_sent"
     ),
+    "measures.SeriesVerdict": (
+        "a cache the caseload keeps of each questionnaire series' reliable-change category, recomputed from the "
+        "responses whenever they change: the responses and their scores are in the download (questionnaires)"
+    ),
     "privacy.LegalHold": (
         "a hold the clinic placed to keep records for a complaint, claim or court order: its reason belongs to "
         "that matter, which the clinic answers for through its own process, not the self-service download"

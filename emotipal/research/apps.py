@@ -26,5 +26,5 @@ class ResearchConfig(AppConfig):
         extensions.client_study_arms.provide(open_arms_of_client)
         from emotipal.research import mrt
 
-        features.reminder_decision.provide(mrt.decide)
-        features.reminder_sent.provide(mrt.record_sent)
+        features.reminder_decisions.provide(mrt.decide_many)
+        features.reminders_sent.provide(mrt.record_sent_many)

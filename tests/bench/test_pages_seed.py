@@ -25,6 +25,8 @@ def test_the_seeded_therapist_signs_in_with_totp_and_sees_the_clinic() -> None:
     assert all(f"Client 3-{i}" in caseload.content.decode() for i in range(3))
     page = http.get(f"/clients/{clinic.client_id}/")
     assert page.status_code == 200 and "Client 3-0" in page.content.decode()
+    # Set in the first weekly session, the homework was due for review in the second, which has passed.
+    assert "due for review in session 2" in page.content.decode()
 
 
 @pytest.mark.django_db

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser_helpers import Outage
+
 CHROMIUM = os.environ.get("EMOTIPAL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -64,6 +66,14 @@ class WatchedBrowser:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def no_outage_left(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that failed while "offline" (browser_helpers.Outage) leaves the live server answering again."""
+    yield
+    if "live_server" in request.fixturenames:
+        Outage.end(request.getfixturevalue("live_server"))
 
 
 @pytest.fixture(autouse=True)

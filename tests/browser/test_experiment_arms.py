@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from emotipal.homework import services
@@ -63,7 +64,20 @@ def do_and_send(page: Page) -> None:
     page.fill("input[name='a.emotions_after.0.intensity']", "50")
 
 
-def test_each_arm_gets_its_own_app(transactional_db: Any, live_server: Any, browser: Any) -> None:
+def midweek(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last Thursday noon (UTC): the two earlier practice days and today fall in one week (Monday to
+    Sunday) whatever day the suite runs, so the week's count is 3. The live server's thread shares the
+    patched clock."""
+    now = clock.now()
+    thursday = (now - dt.timedelta(days=(now.weekday() - 3) % 7)).replace(hour=12, minute=0, second=0)
+    at = thursday if thursday <= now else thursday - dt.timedelta(days=7)
+    monkeypatch.setattr(clock, "now", lambda: at)
+
+
+def test_each_arm_gets_its_own_app(
+    transactional_db: Any, live_server: Any, browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    midweek(monkeypatch)
     world = build_world()
     study = make_study(world)
     experiment = make_experiment(study, arms=[("rich", RICH), ("plain", PLAIN)], slug="homework-features")
@@ -76,7 +90,8 @@ def test_each_arm_gets_its_own_app(transactional_db: Any, live_server: Any, brow
         distinctive(version.rationale, family),
     )
     for client in (world.client_a, world.client_b):  # two earlier practice days for each
-        assignment = services.assign_homework(world.therapist, client, plan_for(version))
+        plan = plan_for(version, start_date=clock.client_today(client) - dt.timedelta(days=3))
+        assignment = services.assign_homework(world.therapist, client, plan)
         today = clock.client_today(client)
         for k in (1, 2):
             services.submit_entry(

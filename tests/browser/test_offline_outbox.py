@@ -78,7 +78,7 @@ def test_two_offline_exercises_after_a_closed_page_arrive_once(
     urls = [f"{base}/homework/{record.pk}/", f"{base}/homework/{exposure.pk}/"]
     page = start(context, base, world.client_a.user.email, language, urls)
 
-    go_offline(context)
+    go_offline(context, live_server)
     page.goto(f"{base}/today/")  # Today opens without a connection (the worker's copy)
     expect(page.locator(f"a[href='/homework/{record.pk}/']").first).to_be_visible()
     page.goto(urls[0])
@@ -104,7 +104,7 @@ def test_two_offline_exercises_after_a_closed_page_arrive_once(
     assert submitted(record) == [] and submitted(exposure) == []
 
     # Back online, a new page (or the worker's Background Sync, whichever is first) sends each once.
-    go_online(context)
+    go_online(context, live_server)
     today = context.new_page()
     today.goto(f"{base}/today/")
     status = today.locator("#outbox-status")
@@ -182,14 +182,14 @@ def test_an_entry_the_server_refuses_stays_with_its_reason_until_deleted(
     page = start(context, base, world.client_a.user.email, language, [url])
     title = page.locator("h1").inner_text()
 
-    go_offline(context)
+    go_offline(context, live_server)
     fill_thought_record(page)
     page.fill("[name='a.emotions.0.intensity']", "500")  # out of range: only the server can say so offline
     page.locator(SEND).click()
     expect(page.locator("#outbox-status")).to_have_text(waiting(language, 1))
     page.close()
 
-    go_online(context)
+    go_online(context, live_server)
     today = context.new_page()
     today.goto(f"{base}/today/")
     refused = today.locator("#outbox-attention li")
@@ -301,7 +301,7 @@ def test_the_worker_sends_with_background_sync_when_no_page_is_open(
     context = browser.new_context(viewport=PHONE)
     url = f"{base}/homework/{record.pk}/"
     page = start(context, base, world.client_a.user.email, "en", [url])
-    go_offline(context)
+    go_offline(context, live_server)
     fill_thought_record(page)
     page.locator(SEND).click()
     expect(page.locator("#outbox-status")).to_have_text(waiting("en", 1))
@@ -311,7 +311,7 @@ def test_the_worker_sends_with_background_sync_when_no_page_is_open(
     registrations: list[dict[str, Any]] = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
     cdp.send("ServiceWorker.enable")
-    go_online(context)
+    go_online(context, live_server)
     deadline = time.monotonic() + 15
     while not submitted(record) and time.monotonic() < deadline:
         # Chromium fires the sync by itself when the connection is back; this only makes it not wait.

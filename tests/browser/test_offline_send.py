@@ -10,21 +10,24 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from emotipal.homework import services
 from emotipal.homework.models import Entry
-from tests.browser_helpers import PHONE, log_in, queued_entries, wait_for_worker
+from tests.browser_helpers import PHONE, Outage, log_in, queued_entries, wait_for_worker
 from tests.factories import build_world, plan_for
 
 QUEUED = "Saved on this phone; it will be sent when you are back online."
 SCREENSHOT = Path(__file__).resolve().parents[2] / ".local" / "screenshots" / "offline-send-queued.png"
 
 
-def go_offline(context: BrowserContext) -> None:
+def go_offline(context: BrowserContext, live_server: Any) -> None:
     """No connection, as on a phone. Chromium's offline emulation alone lets a page that is reloading or
-    closing reach the server now and then, so every request is also refused while offline."""
+    closing reach the server now and then, so every request is also refused while offline, and the server
+    answers none (see Outage)."""
     context.set_offline(True)
     context.route("**/*", lambda route: route.abort("internetdisconnected"))
+    Outage.of(live_server).down = True
 
 
-def go_online(context: BrowserContext) -> None:
+def go_online(context: BrowserContext, live_server: Any) -> None:
+    Outage.of(live_server).down = False
     context.unroute("**/*")
     context.set_offline(False)
 
@@ -62,7 +65,7 @@ def test_offline_send_survives_reload_and_arrives_once(
     page.goto(f"{base}/homework/{assignment.pk}/")
     expect(page.locator("[name='a.situation']")).to_be_visible()
 
-    go_offline(context)
+    go_offline(context, live_server)
     fill_thought_record(page)
     page.get_by_role("button", name="I've done it — send").click()
     # Still the exercise page (not the browser's offline page), saying plainly where the answers are.
@@ -82,7 +85,7 @@ def test_offline_send_survives_reload_and_arrives_once(
     assert submitted(assignment) == []
 
     # Back online, any page of the app sends what was queued, once.
-    go_online(context)
+    go_online(context, live_server)
     today = context.new_page()
     today.goto(f"{base}/today/")
     expect(today.locator("#outbox-status")).to_have_text(
@@ -124,7 +127,7 @@ def test_two_offline_sends_in_two_tabs_each_arrive_once(
     second.goto(f"{base}/homework/{exposure.pk}/")
     expect(second.locator("[name='a.suds_peak']")).to_be_visible()
 
-    go_offline(context)
+    go_offline(context, live_server)
     fill_thought_record(first)
     first.get_by_role("button", name="I've done it — send").click()
     expect(first.locator("#draft-status")).to_have_text(QUEUED)
@@ -138,7 +141,7 @@ def test_two_offline_sends_in_two_tabs_each_arrive_once(
     assert sorted(item["assignment"] for item in queue) == sorted([str(record.pk), str(exposure.pk)])
 
     # Back online, both tabs hear it and flush the same queue; each page lands on its sent page.
-    go_online(context)
+    go_online(context, live_server)
     expect(first.get_by_text("Sent.")).to_be_visible(timeout=10_000)
     expect(second.get_by_text("Sent.")).to_be_visible(timeout=10_000)
     first.wait_for_load_state("networkidle")

@@ -41,7 +41,7 @@ def _open_exercise(world: Any, live_server: Any, browser: Any) -> Any:
     log_in(page, live_server.url, world.client_a.user.email)
     page.goto(f"{live_server.url}/homework/{record.pk}/")
     page.evaluate("window.EmotiPalOutbox.ready")
-    go_offline(context)
+    go_offline(context, live_server)
     return context, page
 
 

@@ -3,14 +3,19 @@ detail one click away; a new client's page is short; answers read the same on ev
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from emotipal.accounts.models import ClientProfile
 from emotipal.homework import services
 from emotipal.homework.answers import answer_rows
 from emotipal.homework.models import Entry
+from emotipal.homework.queries import CaseloadRow, caseload_rows
 from emotipal.library.exercise_form import rating_label
 from emotipal.measures import services as measures
 from emotipal.measures.models import Instrument, Response
@@ -118,3 +123,43 @@ def test_the_therapist_and_the_client_see_the_same_answer(world: World) -> None:
     assert staff_answers and staff_answers == own_answers
     # The thought record's 0-100 intensity and belief are scales: written "80 / 100" on both pages.
     assert any(" / 100" in a for a in staff_answers)
+
+
+def test_the_pages_summary_has_the_caseloads_figures_from_one_read_of_the_record(world: World) -> None:
+    """The client page computes the summary's row from the homework record its engagement section read (the
+    whole history), the caseload from its last weeks only: the figures are the same, and the page reads the
+    record once (a fixed number of queries)."""
+    today = clock.client_today(world.client_a)
+    plan = plan_for(world.thought_record, start_date=today - dt.timedelta(weeks=9), times_per_week=5)
+    assignment = services.assign_homework(world.therapist, world.client_a, plan)
+    for k in range(0, 60, 4):  # practice over nine weeks, most of it before the caseload's four
+        services.submit_entry(
+            world.client_a.user,
+            assignment.pk,
+            services.Submission(
+                complete_thought_record(),
+                k % 5,
+                2,
+                3,
+                idempotency_key=f"h{k}",
+                practice_date=today - dt.timedelta(days=k),
+            ),
+        )
+    services.submit_entry(  # and one today
+        world.client_a.user,
+        assignment.pk,
+        services.Submission(complete_thought_record(), 2, 2, 2, idempotency_key="today"),
+    )
+    http = world.login(world.therapist)
+    with CaptureQueriesContext(connection) as ctx:
+        response = http.get(f"/clients/{world.client_a.pk}/")
+    assert response.status_code == 200
+    shown = response.context["summary"].row
+    [caseload] = caseload_rows(ClientProfile.objects.filter(pk=world.client_a.pk))
+    fields = [f.name for f in dataclasses.fields(CaseloadRow) if f.name not in ("profile", "outcomes")]
+    assert {f: getattr(shown, f) for f in fields} == {f: getattr(caseload, f) for f in fields}
+    assert shown.done_this_week >= 1 and shown.unreviewed == 16 and len(shown.weekly_index) == 4
+    # The homework record (assignments, entries, reviews, ratings, reminder events) is read once, not twice.
+    reads = [q["sql"] for q in ctx.captured_queries if 'FROM "homework_selfreview"' in q["sql"]]
+    assert len(reads) == 2  # the record's self-reviews, and the triage's last self-review
+    assert len(ctx.captured_queries) <= 44

@@ -193,3 +193,34 @@ def test_opening_and_reminder_delays_are_recorded(world: World, assignment_a: As
     reviews.record_opening(assignment_a)
     assignment_a.refresh_from_db()
     assert assignment_a.first_opened_at == first  # the first opening stays the first
+
+
+def test_the_caseloads_count_of_homework_to_review_is_the_client_pages_list(world: World) -> None:
+    """The caseload counts homework due for review from light rows of a whole clinic; the client page lists
+    it from the client's record (model instances). Set in a session (due in the next), set outside one (due
+    in the first after it started), reviewed, and due in a session still to come: the same answer."""
+    from emotipal.homework import compliance
+
+    today = timezone.localdate()
+    client = world.client_a
+    first = reviews.record_session(world.therapist, client, today - dt.timedelta(days=14))
+    second = reviews.record_session(world.therapist, client, today - dt.timedelta(days=7))
+    reviews.record_session(world.therapist, client, today + dt.timedelta(days=7))
+
+    def homework(session: Any, start: dt.date) -> Assignment:
+        plan = plan_for(world.thought_record, session=session, start_date=start, end_date=today)
+        return assign_homework(world.therapist, client, plan)
+
+    due = homework(first, first.date)  # due in the second session, passed: to review
+    reviewed = homework(first, first.date)  # the same, reviewed in it
+    reviews.submit_therapist_review(world.therapist, reviewed.pk, second.pk, GOOD)
+    outside = homework(None, first.date - dt.timedelta(days=3))  # due in the first session, passed
+    homework(second, second.date)  # due in the third session, still to come
+    record = compliance.gather([client], until=today)[client.pk]
+    sessions = compliance.sessions_by_client([client.pk])[client.pk]
+    listed = compliance.unreviewed_homework(record, sessions, today)
+    assert sorted((a.pk, s.number) for a, s in listed) == sorted([(due.pk, 2), (outside.pk, 1)])
+    assert compliance.homework_to_review_counts({client.pk: today, world.client_b.pk: today}) == {
+        client.pk: 2,
+        world.client_b.pk: 0,
+    }

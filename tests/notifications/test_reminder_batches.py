@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 
 from emotipal.accounts.models import ClientProfile
 from emotipal.homework import services
+from emotipal.notifications import services as notification_services
 from emotipal.notifications import tasks
 from emotipal.notifications.models import Delivery, ScheduledReminder
 from emotipal.notifications.tasks import deliver_reminders, schedule_next_reminder, wake_due_reminders
@@ -182,7 +183,7 @@ def test_the_next_reminder_is_queued_in_the_transaction_that_marks_it_sent(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise ConnectionError("the task queue does not answer")
 
-    monkeypatch.setattr(tasks, "schedule_next_reminder", broken)
+    monkeypatch.setattr(tasks, "schedule_next_reminders", broken)
     with pytest.raises(ConnectionError), TestCase.captureOnCommitCallbacks(execute=True):
         tasks.deliver_reminder(reminder.pk)
     reminder.refresh_from_db()
@@ -194,14 +195,15 @@ def test_one_failing_reminder_leaves_the_rest_of_its_batch_sent(world: World, mo
     for client in (world.client_a, world.client_b):
         with_homework(world, client, now - dt.timedelta(minutes=5))
     first, second = (due_reminder(c, now - dt.timedelta(minutes=5)) for c in (world.client_a, world.client_b))
-    real = tasks.send_reminder
+    real = notification_services.link_for
 
-    def failing_for_the_first(reminder_id: int, when: Any = None) -> Any:
+    def failing_for_the_first(reminder_id: int) -> str:
         if reminder_id == first.pk:
             raise RuntimeError("a bug in one client's data")
-        return real(reminder_id, when)
+        return real(reminder_id)
 
-    monkeypatch.setattr(tasks, "send_reminder", failing_for_the_first)
+    # A fault inside the batch's transaction, for one reminder only: the batch is sent one at a time.
+    monkeypatch.setattr(notification_services, "link_for", failing_for_the_first)
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert deliver_reminders([first.pk, second.pk]) == {tasks.FAILED: 1, "sent": 1}
     first.refresh_from_db()

@@ -145,3 +145,15 @@ def test_health_checks_are_not_redirected_to_https_but_pages_are(db: Any, client
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code == 200
     assert client.get("/accounts/login/").status_code == 301
+
+
+@override_settings(ALLOWED_HOSTS=["emotipal.example.org"])
+def test_probes_at_the_process_own_address_are_answered_pages_there_are_not(db: Any, client: Client) -> None:
+    # A load balancer probes http://10.0.3.7:8000/healthz: that Host is rightly not allowed for pages.
+    for probe in ("/healthz", "/readyz"):
+        response = client.get(probe, HTTP_HOST="10.0.3.7:8000")
+        assert response.status_code == 200, probe
+        assert "no-cache" in response["Cache-Control"] and not response.cookies
+    assert client.get("/accounts/login/", HTTP_HOST="10.0.3.7:8000").status_code == 400
+    assert client.get("/accounts/login/", HTTP_HOST="emotipal.example.org").status_code == 200
+    assert client.post("/healthz", HTTP_HOST="10.0.3.7:8000").status_code == 405  # read-only, like before

@@ -113,6 +113,13 @@ def test_serve_production_prepares_then_serves_pages_and_static_files(db: Any, t
         assert status == 200 and json.loads(body)["status"] == "ready"
         status, headers, _ = _get(port, "/accounts/login/")
         assert status == 301 and headers["location"].startswith("https://")
+        # A probe at the process's own address, a Host not allowed, is answered; a page at it is refused.
+        for probe in ("/healthz", "/readyz"):
+            assert _get(port, probe, Host=f"127.0.0.1:{port}")[0] == 200, probe
+        assert (
+            _get(port, "/accounts/login/", Host=f"127.0.0.1:{port}", **{"X-Forwarded-Proto": "https"})[0]
+            == 400
+        )
 
         status, headers, page = _get(port, "/accounts/login/", **{"X-Forwarded-Proto": "https"})
         assert status == 200, page[:2000]

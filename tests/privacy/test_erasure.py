@@ -9,7 +9,8 @@ from django.test import Client
 
 from emotipal.accounts.models import ClientProfile, User
 from emotipal.homework.models import Assignment, Entry
-from emotipal.measures.models import Response
+from emotipal.measures import verdicts
+from emotipal.measures.models import Response, SeriesVerdict
 from emotipal.notifications.models import ReminderPreference
 from emotipal.platform.audit.models import AuditEvent
 from emotipal.privacy import erasure, holds
@@ -55,6 +56,8 @@ def test_a_study_that_keeps_data_keeps_it_without_name_or_free_text(world: World
     entry = give_history(world, client)
     participant = enrolled(world, client, scopes=("data",))  # no free-text scope
     user_id = client.user_id
+    verdicts.risk_flags([client.pk])  # the caseload has read the client's series and keeps their verdict
+    assert SeriesVerdict.objects.filter(client_id=client.pk).exists()
 
     plan = erasure.erase(world.admin, client.pk, reason="request")
 
@@ -77,6 +80,7 @@ def test_a_study_that_keeps_data_keeps_it_without_name_or_free_text(world: World
     ]
     assert Assignment.objects.get(client_id=client.pk).rationale == ""
     assert Response.objects.filter(client_id=client.pk).count() == 1
+    assert not SeriesVerdict.objects.filter(client_id=client.pk).exists()  # the caseload's cache goes
     assert not ReminderPreference.objects.filter(client_id=client.pk).exists()
     # Withdrawn today under a "keep" protocol, so the study's export still includes them, under its pseudonym.
     participant.refresh_from_db()

@@ -8,8 +8,7 @@ from allauth.account.utils import perform_login
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -45,12 +44,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if access.is_staff_member(user):
         return redirect("library")
     return render(request, "accounts/no_role.html")
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
 
 
 def _invitation_refused(request: HttpRequest, reason: str, status: int) -> HttpResponse:

@@ -45,6 +45,7 @@ def caseload_view(request: HttpRequest) -> HttpResponse:
     listing = caseload_page(
         caseload(request.user),
         extensions.caseload_outcomes.answer,
+        risks=extensions.caseload_risks.answer,
         search=request.GET.get("q", ""),
         show=request.GET.get("show", "all"),
         sort=request.GET.get("sort", "risk"),
@@ -94,7 +95,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
             "entries": entries,
             "assignments": assignments,
             "engagement": engagement,
-            "summary": client_summary.build(client, engagement.to_review),
+            "summary": client_summary.build(client, engagement),
             "sessions": past_sessions[:20],
             "upcoming_sessions": upcoming_sessions,
             "barriers": barriers,
