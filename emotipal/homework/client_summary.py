@@ -45,8 +45,8 @@ class ClientSummary:
 def build(client: ClientProfile, engagement: EngagementPage) -> ClientSummary:
     """From the page's engagement section: its (assignment, session) pairs whose review session has come,
     and the client's homework record it read (not read again for the week's figures)."""
-    row = client_row(client, engagement.records)
     to_review = engagement.to_review
+    row = client_row(client, engagement.records, len(to_review))
     outcomes = extensions.caseload_outcomes.answer([client.pk])[client.pk]
     detail = reverse("client_detail", args=[client.pk])
     attention: list[Attention] = []

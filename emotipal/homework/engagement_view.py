@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from emotipal.accounts.models import ClientProfile
 from emotipal.analysis import engagement as eng
 from emotipal.homework import compliance, index_text
+from emotipal.homework.models import TherapySession
 from emotipal.homework.queries import week_start
 from emotipal.platform import charts, clock, formatting
 
@@ -26,6 +27,7 @@ class EngagementPage:
     to_review: list[tuple[Any, Any]]
     weeks: int
     records: compliance.ClientRecords  # the client's whole homework record, for the page's summary
+    sessions: list[TherapySession]  # the client's sessions in number order, for the page's lists
 
 
 def _weekly_series(by_week: dict[dt.date, list[eng.Figure]]) -> list[dict[str, Any]]:
@@ -92,4 +94,5 @@ def build(client: ClientProfile, today: dt.date, weeks: int = 16) -> EngagementP
         to_review=compliance.unreviewed_homework(records, sessions, today),
         weeks=len(by_week),
         records=records,
+        sessions=sessions,
     )

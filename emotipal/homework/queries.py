@@ -171,9 +171,12 @@ def caseload_rows(
     return sorted(rows, key=lambda r: (-r.homework_to_review, -r.open_barriers, r.name))
 
 
-def _triage_rows(clients: QuerySet[ClientProfile], today: dt.date | None = None) -> list[CaseloadRow]:
+def _triage_rows(
+    clients: QuerySet[ClientProfile], today: dt.date | None = None, to_review: dict[int, int] | None = None
+) -> list[CaseloadRow]:
     """Rows with what the caseload filters and sorts on (review status, last activity, obstacles) for every
     client, from a fixed number of narrow queries: no entries and no encrypted texts are loaded.
+    `to_review`: the homework-to-review counts, when the caller has them already (the client page).
 
     The queries name the clients by a subquery (ids_of), not by thousands of bound ids; a client added
     between the queries is in none of the rows and is left out of them."""
@@ -196,7 +199,8 @@ def _triage_rows(clients: QuerySet[ClientProfile], today: dt.date | None = None)
             zones[pair] = today or clock.local_today(zone, now)
         todays[pk] = zones[pair]
     status = compliance.review_status(ids)
-    to_review = compliance.homework_to_review_counts(todays, ids)
+    if to_review is None:
+        to_review = compliance.homework_to_review_counts(todays, ids)
     for client_id, row in rows.items():
         row.homework_to_review = to_review[client_id]
         row.last_self_review = status[client_id].last_self_review
@@ -257,11 +261,16 @@ def _fill_figures(row: CaseloadRow, rec: compliance.ClientRecords, weeks: int, n
     row.active_assignments = sum(1 for a in rec.assignments.values() if a.is_active_on(client_today))
 
 
-def client_row(client: ClientProfile, record: compliance.ClientRecords, weeks: int = 4) -> CaseloadRow:
+def client_row(
+    client: ClientProfile, record: compliance.ClientRecords, homework_to_review: int, weeks: int = 4
+) -> CaseloadRow:
     """The caseload row of one client whose whole homework record the caller has already read (the client
-    page, for its engagement section): the triage's narrow queries, and the figures from that record instead
-    of reading it again. The figures select their weeks by day, so they are those caseload_rows gives."""
-    [row] = _triage_rows(ClientProfile.objects.filter(pk=client.pk), record.today)
+    page, for its engagement section, which also counted the homework to review): the triage's narrow
+    queries, and the figures from that record instead of reading it again. The figures select their weeks by
+    day, so they are those caseload_rows gives."""
+    [row] = _triage_rows(
+        ClientProfile.objects.filter(pk=client.pk), record.today, {client.pk: homework_to_review}
+    )
     row.profile = client
     _fill_figures(row, record, weeks, clock.now())
     return row

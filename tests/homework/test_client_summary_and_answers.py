@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from emotipal.accounts.models import ClientProfile
-from emotipal.homework import services
+from emotipal.homework import reviews, services
 from emotipal.homework.answers import answer_rows
 from emotipal.homework.models import Entry
 from emotipal.homework.queries import CaseloadRow, caseload_rows
@@ -150,6 +150,8 @@ def test_the_pages_summary_has_the_caseloads_figures_from_one_read_of_the_record
         assignment.pk,
         services.Submission(complete_thought_record(), 2, 2, 2, idempotency_key="today"),
     )
+    # Today's session is the one the homework (set outside a session, nine weeks ago) is reviewed in.
+    reviews.record_session(world.therapist, world.client_a, today)
     http = world.login(world.therapist)
     with CaptureQueriesContext(connection) as ctx:
         response = http.get(f"/clients/{world.client_a.pk}/")
@@ -159,7 +161,12 @@ def test_the_pages_summary_has_the_caseloads_figures_from_one_read_of_the_record
     fields = [f.name for f in dataclasses.fields(CaseloadRow) if f.name not in ("profile", "outcomes")]
     assert {f: getattr(shown, f) for f in fields} == {f: getattr(caseload, f) for f in fields}
     assert shown.done_this_week >= 1 and shown.unreviewed == 16 and len(shown.weekly_index) == 4
+    assert shown.homework_to_review == 1 and [s.date for s in response.context["sessions"]] == [today]
     # The homework record (assignments, entries, reviews, ratings, reminder events) is read once, not twice.
     reads = [q["sql"] for q in ctx.captured_queries if 'FROM "homework_selfreview"' in q["sql"]]
     assert len(reads) == 2  # the record's self-reviews, and the triage's last self-review
-    assert len(ctx.captured_queries) <= 44
+    # The sessions are read once (the engagement section's, shown in the page's lists and counted for the
+    # summary), not by the triage and the session lists again.
+    sessions = [q["sql"] for q in ctx.captured_queries if 'FROM "homework_therapysession"' in q["sql"]]
+    assert len(sessions) == 1, sessions
+    assert len(ctx.captured_queries) <= 38, len(ctx.captured_queries)

@@ -85,7 +85,8 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     retro = retro_for(client.pk)
     engagement = engagement_view.build(client, today)
     # Planned sessions are listed apart from the ones that took place (reviews.split_sessions).
-    upcoming_sessions, past_sessions = split_sessions(list(client.sessions.order_by("-number")[:40]), today)
+    # The engagement section read the sessions already (in number order).
+    upcoming_sessions, past_sessions = split_sessions(engagement.sessions[::-1][:40], today)
     barriers = list(client.barriers.select_related("assignment__template_version")[:20])
     return render(
         request,
