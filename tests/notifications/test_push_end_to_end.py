@@ -7,10 +7,8 @@ import base64
 import datetime as dt
 import json
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import http_ece
 import pytest
@@ -26,6 +24,7 @@ from emotipal.notifications.models import Delivery, PushSubscription, ReminderPr
 from emotipal.notifications.push import MAX_RETRIES
 from emotipal.notifications.tasks import deliver_push, deliver_reminder, deliver_reminders
 from tests.factories import World, plan_for
+from tests.push_sink import push_sink
 
 
 def b64(raw: bytes) -> str:
@@ -40,32 +39,16 @@ class PushService:
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     url: str = ""
 
+    def next_answer(self, path: str) -> int:  # the last answer stays
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
 
 @pytest.fixture
 def push_service() -> Iterator[PushService]:
     service = PushService(answers=[201])
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            service.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-            status = service.answers.pop(0) if len(service.answers) > 1 else service.answers[0]
-            self.send_response(status)
-            answer = b"" if status == 201 else f"answer {status}".encode()
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    service.url = f"http://127.0.0.1:{server.server_address[1]}/push/{b64(os.urandom(8))}"
-    yield service
-    server.shutdown()
-    server.server_close()
+    with push_sink(service.next_answer) as sink:
+        service.received, service.url = sink.received, f"{sink.url}/push/{b64(os.urandom(8))}"
+        yield service
 
 
 @dataclass

@@ -10,7 +10,6 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -36,6 +35,7 @@ from emotipal.platform.audit.models import AuditEvent
 from emotipal.research import mrt
 from emotipal.research.models import DecisionPoint, ExperimentKind, Participant, ParticipantState
 from tests.factories import World, plan_for
+from tests.push_sink import push_sink
 from tests.research.experiment_factory import enrol, make_experiment, place_in_arm
 from tests.research.study_factory import make_participant, make_study
 
@@ -45,25 +45,8 @@ GONE = "gone"  # an endpoint whose path holds this answers 410 (the browser drop
 @pytest.fixture
 def push_service() -> Iterator[str]:
     """A push service on localhost: 201 for every push, 410 for an endpoint under /gone/."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            status = 410 if f"/{GONE}/" in self.path else 201
-            answer = b"" if status == 201 else b"gone"
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with push_sink(lambda path: 410 if f"/{GONE}/" in path else 201) as sink:
+        yield sink.url
 
 
 def b64(raw: bytes) -> str:
