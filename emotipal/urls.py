@@ -22,13 +22,14 @@ from emotipal.library.views import templates_admin
 from emotipal.measures.views import clinic_admin as clinic_measures
 from emotipal.measures.views import clinic_languages
 from emotipal.measures.views import pages as measures
-from emotipal.platform import health, pwa
+from emotipal.platform import health, pwa, source
 from emotipal.supervision import views as supervision
 
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("source.tar.gz", source.source, name="source_code"),
     path("manifest.webmanifest", pwa.manifest, name="pwa_manifest"),
     path("sw.js", pwa.service_worker, name="pwa_service_worker"),
     path("offline/", pwa.offline, name="pwa_offline"),

@@ -48,6 +48,7 @@ NO_CLIENT_DATA: set[Any] = {
     ("pwa_manifest", 0),
     ("pwa_service_worker", 0),
     ("pwa_offline", 0),
+    ("source_code", 0),
     ("settings", 0),
     ("token_create", 0),
     ("token_revoke", 0),

@@ -121,6 +121,8 @@ PAGES: dict[str, list[Row]] = {
     "pwa_manifest": [Row("get", lambda o: "/manifest.webmanifest", {a: 200 for a in ACTORS})],
     "pwa_service_worker": [Row("get", lambda o: "/sw.js", {a: 200 for a in ACTORS})],
     "pwa_offline": [Row("get", lambda o: "/offline/", {a: 200 for a in ACTORS})],
+    # Public on purpose: the AGPL offers the program's source to everyone who uses it; it holds no data.
+    "source_code": [Row("get", lambda o: "/source.tar.gz", {a: 200 for a in ACTORS})],
     "invitation_accept": [Row("get", lambda o: "/invite/not-a-real-token/", {a: 410 for a in ACTORS})],
     "settings": [Row("get", lambda o: "/settings/", only(200, EVERYONE, 403))],
     "token_create": [Row("post", lambda o: "/settings/tokens/", only(200, EVERYONE, 403), {"name": "x"})],

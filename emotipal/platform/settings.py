@@ -252,6 +252,9 @@ else:
 
 # /readyz answers 503 when more tasks than this are over a minute late (platform/health.py).
 READY_MAX_BACKLOG = config.env_int("EMOTIPAL_READY_MAX_BACKLOG", 1000, minimum=0)
+# Where the footer offers the program's source (AGPL-3.0 section 13); empty: the archive /source.tar.gz, built
+# from the files this process runs (platform/source.py).
+EMOTIPAL_SOURCE_URL = os.environ.get("EMOTIPAL_SOURCE_URL", "").strip()
 
 # The cache holds what every web process must agree on: allauth's login rate limits and the TOTP codes already
 # used (a code is good once), and the API's request counts. Django's default, each process's own memory, lets
