@@ -41,7 +41,11 @@ def test_a_worker_computes_the_power_and_states_the_trials(
     call_command("db_worker", "--batch", "--no-reload")
     experiment.refresh_from_db()
     strong, weak = (r["result"] for r in experiment.power_runs)
-    assert strong["n_trials"] == 40 and strong["power"] > 0.8
+    # The experiment's seed is drawn when it is made, so the trials differ between runs. The design's power is
+    # about 0.87 (200 trials: 0.865); 40 trials fall to 0.8 in about one run in seven (CI saw 32 of 40), and
+    # to 0.5 or below (20 of 40) with probability about 4e-8, while a powerless design (0.05) gets above it
+    # with probability about 2e-17.
+    assert strong["n_trials"] == 40 and strong["power"] > 0.5
     assert weak["power"] < 0.4  # an effect of 0.01 points is close to alpha
     assert strong["ci_low"] <= strong["power"] <= strong["ci_high"]
 
