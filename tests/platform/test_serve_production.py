@@ -15,6 +15,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,15 +68,13 @@ def _wait_for(port: int, server: subprocess.Popen[str]) -> None:
     raise AssertionError("gunicorn did not answer /healthz in time")
 
 
-def test_serve_production_prepares_then_serves_pages_and_static_files(db: Any, tmp_path: Path) -> None:
-    port = _free_port()
-    static_root = tmp_path / "static"
+def _production_env(tmp_path: Path, port: int) -> dict[str, str]:
     inherited = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("EMOTIPAL_", "DATABASE_URL", "REDIS_URL", "EMAIL_", "DJANGO_"))
+        if not k.startswith(("EMOTIPAL_", "DATABASE_URL", "REDIS_URL", "EMAIL_", "DJANGO_", "GUNICORN_"))
     }
-    env = inherited | {
+    return inherited | {
         "EMOTIPAL_ENV": "production",
         "EMOTIPAL_SINGLE_MACHINE": "1",
         "EMOTIPAL_SECRET_KEY": secrets.token_urlsafe(48),
@@ -84,12 +84,19 @@ def test_serve_production_prepares_then_serves_pages_and_static_files(db: Any, t
         "EMOTIPAL_SITE_URL": f"https://{HOST}",
         "EMOTIPAL_PROXY_SSL_HEADER": "X-Forwarded-Proto",
         "EMOTIPAL_LOCAL_DIR": str(tmp_path),
-        "EMOTIPAL_STATIC_ROOT": str(static_root),
+        "EMOTIPAL_STATIC_ROOT": str(tmp_path / "static"),
         "EMOTIPAL_BIND": f"127.0.0.1:{port}",
         "EMOTIPAL_WEB_WORKERS": "2",
         "DATABASE_URL": _database_url(tmp_path),
         "PYTHONPATH": str(ROOT),
     }
+
+
+@contextmanager
+def _serving(tmp_path: Path, port: int, **extra: str) -> Iterator[tuple[Path, Path]]:
+    """`emotipal serve --production` until /healthz answers; yields its stdout and stderr files, complete once
+    the block has ended (the server is stopped with SIGTERM, as systemd and Docker stop it)."""
+    env = _production_env(tmp_path, port) | extra
     out, err = tmp_path / "stdout", tmp_path / "stderr"
     with out.open("w") as stdout, err.open("w") as stderr:
         server = subprocess.Popen(
@@ -106,6 +113,21 @@ def test_serve_production_prepares_then_serves_pages_and_static_files(db: Any, t
             _wait_for(port, server)
         except AssertionError as failure:
             raise AssertionError(f"{failure}\n{out.read_text()}\n{err.read_text()}") from None
+        yield out, err
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _messages(err: Path) -> list[str]:
+    """gunicorn's own messages (JSON lines on stderr)."""
+    return [json.loads(line)["message"] for line in err.read_text().splitlines() if line.startswith("{")]
+
+
+def test_serve_production_prepares_then_serves_pages_and_static_files(db: Any, tmp_path: Path) -> None:
+    port = _free_port()
+    static_root = tmp_path / "static"
+    with _serving(tmp_path, port) as (out, err):
         assert (static_root / "staticfiles.json").is_file()
 
         # A plain-HTTP load balancer check is answered, not redirected; a page is redirected to https.
@@ -131,9 +153,6 @@ def test_serve_production_prepares_then_serves_pages_and_static_files(db: Any, t
             assert re.search(rb"\.[0-9a-f]{12}\.css$", sheet), sheet
             status, headers, _ = _get(port, sheet.decode(), **{"X-Forwarded-Proto": "https"})
             assert status == 200 and headers["content-type"].startswith("text/css")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
     printed = out.read_text()
     assert "deploy_prepare: migrated" in printed
@@ -143,5 +162,25 @@ def test_serve_production_prepares_then_serves_pages_and_static_files(db: Any, t
     login = [line for line in access if line["path"] == "/accounts/login/" and line["status"] == 200]
     assert [line["request_id"] for line in login] == [login_id]
     # gunicorn's own messages are JSON lines too.
-    messages = [json.loads(line) for line in err.read_text().splitlines() if line.startswith("{")]
-    assert any(m["message"].startswith("Starting gunicorn") for m in messages)
+    assert any(m.startswith("Starting gunicorn") for m in _messages(err))
+
+
+def test_workers_are_replaced_warm_and_end_without_pythons_shutdown(db: Any, tmp_path: Path) -> None:
+    """Each worker is replaced after 5 requests here (after 2,000 to 3,000 in production). The master warmed the
+    application before forking, so a replacement starts with it loaded; an old worker ends at once."""
+    port = _free_port()
+    with _serving(tmp_path, port, GUNICORN_CMD_ARGS="--max-requests 5 --max-requests-jitter 0") as (_, err):
+        for _ in range(30):
+            assert _get(port, "/healthz")[0] == 200
+        status, _, page = _get(port, "/accounts/login/", **{"X-Forwarded-Proto": "https"})
+        assert status == 200, page[:2000]  # a replacement's page, from the templates compiled in the master
+    messages = _messages(err)
+    warmed = [m for m in messages if m.startswith("warmed: ")]
+    assert len(warmed) == 1, messages  # once, in the master
+    names, templates = (int(n) for n in re.findall(r"(\d+) (?:URL names|templates)", warmed[0]))
+    assert names > 100 and templates > 100, warmed
+    replaced = [m for m in messages if m.startswith("Autorestarting worker")]
+    ended = [m for m in messages if m.endswith("ends at once, without Python's shutdown")]
+    assert len(replaced) >= 5, messages  # 31 requests on 2 workers of 5 each
+    # Every replaced worker ended at once (and so did those the SIGTERM stopped, unless still booting).
+    assert len(ended) >= len(replaced), messages

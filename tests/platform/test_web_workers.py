@@ -1,0 +1,89 @@
+"""How a web worker starts and ends (platform/web_workers.py), each in a fresh interpreter: the test process has
+long since loaded everything that warming loads."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _python(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "EMOTIPAL_LOCAL_DIR": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+WARM = """
+import json
+import sys
+import django
+django.setup()
+from django.db import connections
+from django.template import engines
+from django.utils.translation import trans_real
+
+before = "emotipal.homework.api" in sys.modules
+from emotipal.platform.web_workers import warm_up
+warmed = warm_up()
+loader = engines["django"].engine.template_loaders[0]
+print(json.dumps({
+    "api before": before,
+    "api after": "emotipal.homework.api" in sys.modules,
+    "url names": warmed.url_patterns,
+    "templates": warmed.templates,
+    "today compiled": "homework/today.html" in loader.get_template_cache,
+    "catalogues": sorted(trans_real._translations),
+    "connections open": [c.connection is not None for c in connections.all()],
+    "language active": getattr(trans_real._active, "value", None) is not None,
+}))
+"""
+
+
+def test_warming_loads_the_urls_templates_and_translations_and_leaves_no_connection(tmp_path: Path) -> None:
+    done = _python(WARM, tmp_path)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert (got["api before"], got["api after"]) == (False, True)  # imported by warming, not before it
+    assert got["url names"] > 100 and got["templates"] > 100
+    assert got["today compiled"]  # into the cached loader that requests use
+    assert {"en", "es", "ar"} <= set(got["catalogues"])
+    assert not any(got["connections open"])  # none left for the forked workers to share
+    assert not got["language active"]  # and the master is left in no language
+
+
+EXIT = """
+import atexit, pathlib, sys
+here = pathlib.Path(sys.argv[1])
+import django
+django.setup()
+from django.db import connection
+connection.ensure_connection()
+
+class TornDown:
+    def __del__(self):  # runs in Python's shutdown, which exit_at_once skips
+        (here / "torn-down").write_text("yes")
+
+kept = TornDown()
+atexit.register(lambda: (here / "at-exit").write_text("ran"))
+print("before exit", flush=False)  # still buffered: exit_at_once flushes it
+from emotipal.platform.web_workers import exit_at_once
+exit_at_once()
+"""
+
+
+def test_exit_at_once_runs_the_exit_functions_and_flushes_but_skips_pythons_shutdown(tmp_path: Path) -> None:
+    done = _python(EXIT.replace("sys.argv[1]", repr(str(tmp_path))), tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "before exit\n"
+    assert (tmp_path / "at-exit").read_text() == "ran"
+    assert not (tmp_path / "torn-down").exists()
