@@ -21,7 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 # What is needed to install and run EmotiPal: its code and templates, static files, translation sources, and
 # the files that install and deploy it. Not the tests or benchmarks, nor anything generated or local.
@@ -74,7 +74,7 @@ def archive(root: Path) -> bytes:
     return buffer.getvalue()
 
 
-@require_GET
+@require_safe  # GET and HEAD (a link checker, a mirror asking whether it changed)
 def source(request: HttpRequest) -> HttpResponse:
     body = archive(Path(settings.BASE_DIR))
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'

@@ -43,6 +43,8 @@ def test_anyone_downloads_the_source_of_the_running_program() -> None:
     again = Client().get("/source.tar.gz", headers={"If-None-Match": response["ETag"]})
     assert again.status_code == 304
     assert Client().post("/source.tar.gz").status_code == 405
+    asked = Client().head("/source.tar.gz")  # a link checker's question: the same answer, without the body
+    assert asked.status_code == 200 and asked["ETag"] == response["ETag"] and asked.content == b""
 
 
 def test_the_archive_holds_what_is_on_disk_and_nothing_generated_or_local(tmp_path: Path) -> None:
