@@ -154,9 +154,11 @@ def note_reads(user: Any, clients: Iterable[ClientProfile], what: str, **detail:
 
 def own_client_profile(user: Any) -> ClientProfile:
     try:
-        return ClientProfile.objects.select_related("clinic", "therapist").get(user=user)
+        profile = ClientProfile.objects.select_related("clinic", "therapist").get(user=user)
     except ClientProfile.DoesNotExist as exc:
         raise Http404("No client profile") from exc
+    profile.user = user  # the same row, already read for the request: pages greeting the client by name
+    return profile
 
 
 def can_assign_to(user: Any, client: ClientProfile) -> bool:

@@ -57,3 +57,14 @@ def test_today_queries_do_not_grow_with_assignments_or_entries(world: World) -> 
     for _ in range(4):
         add_homework(world, world.client_a, entries=3)
     assert count(http, "/today/") == small
+
+
+def test_today_reads_the_signed_in_user_once(world: World) -> None:
+    """The greeting's name is the signed-in user's, read by the session's authentication: not read again."""
+    http = world.login(world.client_a.user)
+    add_homework(world, world.client_a, entries=1)
+    with CaptureQueriesContext(connection) as ctx:
+        page = http.get("/today/")
+    assert page.status_code == 200 and world.client_a.user.display_name in page.content.decode()
+    users = [q["sql"] for q in ctx.captured_queries if 'FROM "accounts_user"' in q["sql"]]
+    assert len(users) == 1, users
