@@ -515,8 +515,17 @@ def main() -> int:
                 [web, second_web],
             )
             # gunicorn's master is the serve process itself (it execs gunicorn); its children are the workers.
+            # It forks them one after another (up to 0.1 s apart), and the first answers /readyz at once: the
+            # second may still be on its way.
             pid = started.process.pid
-            gunicorn_workers = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            children = Path(f"/proc/{pid}/task/{pid}/children")
+            wait_until(
+                f"gunicorn on :{at} to run 2 worker processes",
+                lambda children=children: len(children.read_text().split()) == 2,
+                10,
+                [web, second_web],
+            )
+            gunicorn_workers = children.read_text().split()
             if len(gunicorn_workers) != 2:
                 raise SmokeFailure(f"gunicorn on :{at} runs {len(gunicorn_workers)} worker processes, not 2")
         step(
