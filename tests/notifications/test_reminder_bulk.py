@@ -133,17 +133,28 @@ def test_a_batch_of_trial_participants_asks_no_more_queries_per_participant(
     )  # fmt: skip
 
     def batch(n: int, prefix: str) -> int:
-        clients = [new_client(world, f"{prefix}{i}", frozen) for i in range(n)]
-        for client in clients:
-            enrol(make_participant(world, experiment.study, client))
+        """At least n participants, and more until the batch holds both a treated and an untreated point: a
+        batch whose draws all fell one way skips the other way's writes (one query fewer), which made the
+        comparison fail in about one run in sixteen (each participant's draw depends on its id and the day)."""
+        clients: list[ClientProfile] = []
+        treated: set[bool] = set()
+        while len(clients) < n or len(treated) < 2:
+            client = new_client(world, f"{prefix}{len(clients)}", frozen)
+            participant = make_participant(world, experiment.study, client)
+            enrol(participant)
+            clients.append(client)
+            day = clock.local_date(frozen, clock.zone_for_client(client))
+            treated.add(mrt.uniform_draw(experiment.seed, participant.pk, day) < 0.5)
         ids = [due(client, frozen).pk for client in clients]
         with CaptureQueriesContext(connection) as seen, TestCase.captureOnCommitCallbacks(execute=True):
             deliver_reminders(ids, frozen)
-        assert DecisionPoint.objects.filter(participant__client__in=clients, available=True).count() == n
+        points = DecisionPoint.objects.filter(participant__client__in=clients, available=True)
+        assert points.count() == len(clients)
+        assert set(points.values_list("treated", flat=True)) == {True, False}  # as predicted above
         # Each available point's settlement is a task of its own (on RQ a Redis call, here a row each).
         tasks = [q for q in seen.captured_queries if DBTaskResult._meta.db_table in q["sql"]]
-        assert len(tasks) == n
-        return len(seen.captured_queries) - n
+        assert len(tasks) == len(clients)
+        return len(seen.captured_queries) - len(clients)
 
     batch(1, "warm")  # fills the process's caches first (as in the test above)
     assert batch(5, "few") == batch(50, "many")
