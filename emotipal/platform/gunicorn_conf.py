@@ -66,10 +66,10 @@ control_socket_disable = True
 def when_ready(server: Any) -> None:  # gunicorn's Arbiter
     """gunicorn's hook in the master, after the preloaded application and before the first worker is forked:
     load the URL configuration, templates and translations once, so that no worker (a replaced one included)
-    spends its first request loading them (platform/web_workers.py)."""
+    spends its first request loading them (platform/warm.py, platform/web_workers.py)."""
     if not server.cfg.preload_app:
         return  # without preloading, the master has no application to warm
-    from emotipal.platform.web_workers import warm_up
+    from emotipal.platform.warm import warm_up
 
     warmed = warm_up()
     server.log.info(

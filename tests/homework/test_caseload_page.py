@@ -149,17 +149,26 @@ def test_queries_do_not_grow_with_clients(
         assert http.get(f"/clients/?show={show}").status_code == 200
 
 
+def _page_of_many(world: World, label: str, clients: int, per_page: int) -> tuple[Any, Any, Any]:
+    """`clients` new clients of the therapist (with 0, 1 or 2 entries in turn), then the caseload's first page
+    of `per_page` sorted by name, its queries captured: (listing, captured, the therapist's clients)."""
+    from emotipal.homework.queries import caseload_page
+
+    for i in range(clients):
+        add_client(world, f"{label} {i}", f"{label.lower()}{i}@example.org", entries=i % 3)
+    mine = ClientProfile.objects.filter(therapist=world.therapist)
+    no_outcomes: Any = lambda ids: dict.fromkeys(ids)  # noqa: E731
+    with CaptureQueriesContext(connection) as ctx:
+        listing = caseload_page(mine, no_outcomes, sort="name", per_page=per_page)
+    return listing, ctx, mine
+
+
 def test_only_the_shown_page_reads_whole_records_and_its_figures_are_the_full_ones(world: World) -> None:
     """Sorting and filtering use light rows of every client; the week's figures (plan, practice, engagement
     index) are computed for the page's clients only, and equal what the whole-caseload computation gives."""
-    from emotipal.homework.queries import caseload_page, caseload_rows
+    from emotipal.homework.queries import caseload_rows
 
-    for i in range(7):
-        add_client(world, f"Paged {i}", f"paged{i}@example.org", entries=i % 3)
-    clients = ClientProfile.objects.filter(therapist=world.therapist)
-    no_outcomes: Any = lambda ids: dict.fromkeys(ids)  # noqa: E731
-    with CaptureQueriesContext(connection) as ctx:
-        listing = caseload_page(clients, no_outcomes, sort="name", per_page=3)
+    listing, ctx, clients = _page_of_many(world, "Paged", 7, per_page=3)
     shown = {r.client.pk for r in listing.rows}
     assert len(shown) == 3 and listing.total == clients.count()
     # Whole records (compliance.gather: every assignment with its exercise's encrypted texts, then every
@@ -252,14 +261,7 @@ def test_the_caseload_names_its_clients_by_a_subquery_not_one_bound_id_each(worl
 def test_only_the_shown_page_loads_its_clients_the_rest_are_light_rows(world: World) -> None:
     """The filters and sorts of a whole clinic read plain values (name, discharge, zone); the profiles with
     their users, therapist and clinic are loaded for the page's clients only (a third of the time at 5,000)."""
-    from emotipal.homework.queries import caseload_page
-
-    for i in range(9):
-        add_client(world, f"Light {i}", f"light{i}@example.org", entries=i % 2)
-    clients = ClientProfile.objects.filter(therapist=world.therapist)
-    no_outcomes: Any = lambda ids: dict.fromkeys(ids)  # noqa: E731
-    with CaptureQueriesContext(connection) as ctx:
-        listing = caseload_page(clients, no_outcomes, sort="name", per_page=4)
+    listing, ctx, clients = _page_of_many(world, "Light", 9, per_page=4)
     shown = [r.client.pk for r in listing.rows]
     assert len(shown) == 4 and [r.name for r in listing.rows] == sorted(r.name for r in listing.rows)
     # A whole profile row (its reminder time, say) with its user's (the password hash among the columns).

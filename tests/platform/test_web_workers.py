@@ -33,7 +33,7 @@ from django.template import engines
 from django.utils.translation import trans_real
 
 before = "emotipal.homework.api" in sys.modules
-from emotipal.platform.web_workers import warm_up
+from emotipal.platform.warm import warm_up
 warmed = warm_up()
 loader = engines["django"].engine.template_loaders[0]
 print(json.dumps({

@@ -3,10 +3,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.urls import get_resolver
 
 from emotipal.notifications.tasks import schedule_all_reminders
 from emotipal.platform import extensions
+from emotipal.platform.warm import warm_up
 
 
 class Command(BaseCommand):
@@ -23,9 +23,10 @@ class Command(BaseCommand):
             for name, started in extensions.periodic_jobs.answer()
         )
         self.stdout.write(f"worker: {count} reminders scheduled; {jobs}")
-        # Every reminder and export builds links: load the URL configuration (and the views it imports) now,
-        # not in the first task, which would otherwise take a second or two longer (bench/bench_reminders.py).
-        get_resolver().check()
+        # Every reminder and export builds links and renders templates: load the URL configuration (and the
+        # views it imports), templates and translations now, not in the first task, which would otherwise take
+        # a second or two longer (bench/bench_reminders.py).
+        warm_up()
         if settings.REDIS_URL:
             # django-tasks-rq needs its own Job class in the worker to run Tasks API tasks. RQ's SimpleWorker runs
             # each task in this process: the default worker forks a copy of the whole Django process per task,
