@@ -143,18 +143,23 @@ def centred_sums(
     """
     # Shifting by the overall mean first keeps the sums of squares free of cancellation.
     xs, ys = x - x.mean(), y - y.mean()
-    moments = np.column_stack([np.ones_like(xs), xs, ys, xs * xs, ys * ys, xs * ys])
-    sxx = np.zeros(weights.shape[0])
-    syy = np.zeros(weights.shape[0])
-    sxy = np.zeros(weights.shape[0])
-    for g in np.unique(groups):
-        members = groups == g
-        w, sx, sy, qxx, qyy, qxy = (weights[:, members] @ moments[members]).T
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv = np.where(w > 0, 1.0 / w, 0.0)
-        sxx += qxx - sx * sx * inv
-        syy += qyy - sy * sy * inv
-        sxy += qxy - sx * sy * inv
+    # Each caseload's weighted sums of 1, x, y, x², y², xy in every resample: the clients sorted by caseload
+    # once, then one running sum per caseload (np.add.reduceat), not a pass over all clients per caseload.
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    w_sorted = weights[:, order]
+    xo, yo = xs[order], ys[order]
+
+    def per_caseload(moment: np.ndarray | None) -> np.ndarray:  # (B, caseloads)
+        return np.add.reduceat(w_sorted if moment is None else w_sorted * moment, starts, axis=1)
+
+    w, sx, sy = per_caseload(None), per_caseload(xo), per_caseload(yo)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = np.where(w > 0, 1.0 / w, 0.0)
+    sxx = (per_caseload(xo * xo) - sx * sx * inv).sum(axis=1)
+    syy = (per_caseload(yo * yo) - sy * sy * inv).sum(axis=1)
+    sxy = (per_caseload(xo * yo) - sx * sy * inv).sum(axis=1)
     return sxx, syy, sxy
 
 
@@ -175,8 +180,8 @@ def within_r(
 def client_resamples(groups: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
     """(resamples, n) draw counts: each caseload's clients drawn with replacement, as many as it has."""
     counts = np.zeros((resamples, len(groups)))
-    for g in np.unique(groups):
-        members = np.flatnonzero(groups == g)
+    order = np.argsort(groups, kind="stable")
+    for members in np.split(order, np.flatnonzero(np.diff(groups[order])) + 1):  # one sort, not a mask each
         counts[:, members] = rng.multinomial(
             len(members), np.full(len(members), 1.0 / len(members)), resamples
         )

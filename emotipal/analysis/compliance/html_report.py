@@ -253,7 +253,7 @@ def _methods(r: dict[str, Any]) -> str:
         "between clients. The week number carries the common trend, an interaction of week with the "
         "between-person part asks whether clients who practise more improve faster, and each client has "
         "their own intercept and their own time slope (correlated random effects), since clients improve "
-        "at different rates. It was fitted by REML with statsmodels' MixedLM; engagement is counted in steps "
+        "at different rates. It was fitted by REML (checked against R's lme4); engagement is counted in steps "
         "of 10 percentage points. Weeks without a score are left out rather than filled in: the likelihood "
         "of the observed scores gives valid estimates when scores are missing at random given the model's "
         "terms and the scores already seen.",

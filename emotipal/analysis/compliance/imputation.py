@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from .client_covariates import ClientCovariates
 from .dataset import PHQ9_MAX, Dataset
 
 DEFAULT_IMPUTATIONS = 20
@@ -121,7 +122,7 @@ def _covariates(
     names: Sequence[str],
     auxiliaries: Mapping[str, Mapping[str, float]],
     discharged: np.ndarray,
-) -> tuple[np.ndarray, bool]:
+) -> tuple[ClientCovariates, bool]:
     """Per-client covariates (n, k): an intercept, the standardised auxiliaries, therapist indicators.
 
     Where enough clients were discharged early, discharge and its interaction with every auxiliary join
@@ -149,15 +150,15 @@ def _covariates(
     levels = sorted(set(therapists))
     # Therapists as fixed effects on level and slope, while they cost few parameters per client.
     if 1 < len(levels) <= n // 10:
-        for level in levels[1:]:
-            columns.append(np.array([1.0 if t == level else 0.0 for t in therapists]))
-    return np.column_stack(columns), by_discharge
+        codes = np.searchsorted(np.array(levels), np.array(therapists))
+        return ClientCovariates(np.column_stack(columns), codes, len(levels)), by_discharge
+    return ClientCovariates(np.column_stack(columns)), by_discharge
 
 
 def _gibbs(
     y: np.ndarray,
     observed: np.ndarray,
-    covariates: np.ndarray,
+    covariates: ClientCovariates,
     groups: np.ndarray,
     m: int,
     rng: np.random.Generator,
@@ -169,32 +170,43 @@ def _gibbs(
     n, weeks = y.shape
     n_groups = int(groups.max()) + 1
     t = (np.arange(weeks) - (weeks - 1) / 2) / max(1, weeks - 1)  # centred and scaled: the chain mixes better
-    k = covariates.shape[1]
-    # Fixed-effect design per client-week: covariates on the level and on the slope.
-    design = np.concatenate(
-        [np.broadcast_to(covariates[:, None, :], (n, weeks, k)), covariates[:, None, :] * t[None, :, None]],
-        axis=2,
-    )
+    k = covariates.width
+    p = 2 * k
+    # The fixed-effect design of a client-week is the client's covariates on the level and, times the week,
+    # on the slope. It is never built (clients x weeks x 2k numbers): every product with it goes through the
+    # covariates and the per-client sums over the observed weeks of 1, t and t².
+    obs = observed.astype(float)
+    t_obs = obs * t[None, :]
+    s0, s1, s2 = obs.sum(axis=1), t_obs.sum(axis=1), (t_obs * t[None, :]).sum(axis=1)
+
+    def fixed_part(coef: np.ndarray) -> np.ndarray:  # X b as (clients, weeks)
+        return covariates.times(coef[:k])[:, None] + covariates.times(coef[k:])[:, None] * t[None, :]
+
+    def crossprod(r: np.ndarray) -> np.ndarray:  # X'r for r (clients, weeks), 0 where not observed
+        return np.concatenate(
+            [covariates.transposed_times(r.sum(axis=1)), covariates.transposed_times(r @ t)]
+        )
+
+    cross = covariates.gram(s1)
+    xtx = np.block([[covariates.gram(s0), cross], [cross, covariates.gram(s2)]])
     z = np.stack([np.ones(weeks), t], axis=1)  # (weeks, 2)
     zz = np.einsum("wa,wb->wab", z, z)  # (weeks, 2, 2)
-    obs_x = design[observed]  # (N, p)
     obs_y = y[observed]
-    n_obs, p = obs_x.shape
-    xtx_inv = np.linalg.pinv(obs_x.T @ obs_x)
+    n_obs = obs_y.size
+    xtx_inv = np.linalg.pinv(xtx)
     xtx_chol = np.linalg.cholesky(xtx_inv + 1e-12 * np.eye(p))
-    ztz = np.einsum("iw,wab->iab", observed.astype(float), zz)  # (n, 2, 2)
+    ztz = np.einsum("iw,wab->iab", obs, zz)  # (n, 2, 2)
     y0 = np.where(observed, y, 0.0)
 
-    beta = xtx_inv @ (obs_x.T @ obs_y)
-    sigma2 = float(np.var(obs_y - obs_x @ beta)) or 1.0
+    beta = xtx_inv @ crossprod(y0)
+    sigma2 = float(np.var(obs_y - fixed_part(beta)[observed])) or 1.0
     g_inv = np.repeat(np.diag([1.0 / sigma2, 1.0 / sigma2])[None], n_groups, axis=0)
     prior = PRIOR_SCALE * np.eye(2)
     saved: list[np.ndarray] = []
     total = BURN_IN + THIN * m
     for it in range(1, total + 1):
         # Random effects given the rest: b_i ~ N(V Z'r / sigma2, V), V = (G^-1 + Z'Z / sigma2)^-1.
-        fitted = design @ beta  # (n, weeks)
-        resid = np.where(observed, y0 - fitted, 0.0)
+        resid = np.where(observed, y0 - fixed_part(beta), 0.0)
         precision = g_inv[groups] + ztz / sigma2
         cov = np.linalg.inv(precision)
         cov = (cov + np.swapaxes(cov, 1, 2)) / 2
@@ -202,18 +214,18 @@ def _gibbs(
         b = mean + np.einsum("iab,ib->ia", np.linalg.cholesky(cov), rng.standard_normal((n, 2)))
         random_part = b @ z.T  # (n, weeks)
         # Fixed effects given the rest (flat prior).
-        target = obs_y - random_part[observed]
-        beta_hat = xtx_inv @ (obs_x.T @ target)
+        target = np.where(observed, y0 - random_part, 0.0)
+        beta_hat = xtx_inv @ crossprod(target)
         beta = beta_hat + math.sqrt(sigma2) * (xtx_chol @ rng.standard_normal(p))
         # Residual variance (Jeffreys' prior) and the random-effects covariance (inverse Wishart).
-        ssr = float(np.sum((target - obs_x @ beta) ** 2))
+        ssr = float(np.sum(np.where(observed, target - fixed_part(beta), 0.0) ** 2))
         sigma2 = ssr / rng.chisquare(n_obs)
         for j in range(n_groups):
             bj = b[groups == j]
             g = stats.invwishart.rvs(df=len(bj) + PRIOR_DF, scale=bj.T @ bj + prior, random_state=rng)
             g_inv[j] = np.linalg.inv(g)
         if it > BURN_IN and (it - BURN_IN) % THIN == 0:
-            draw = design @ beta + random_part + math.sqrt(sigma2) * rng.standard_normal((n, weeks))
+            draw = fixed_part(beta) + random_part + math.sqrt(sigma2) * rng.standard_normal((n, weeks))
             # Kept inside the questionnaire's range: a straight line continued past 0 or 27 is not a score.
             saved.append(np.where(observed, y, np.clip(draw, 0.0, PHQ9_MAX)))
     return np.stack(saved)

@@ -61,9 +61,9 @@ def _solve(design: np.ndarray, target: np.ndarray, weights: np.ndarray) -> np.nd
 
     Count weights make it the OLS fit of a bootstrap resample. Rank-deficient problems give NaN.
     """
-    wd = design * weights[..., None]
-    xtx = np.einsum("bnp,bnq->bpq", wd, design)
-    xty = np.einsum("bnp,bn->bp", wd, target)
+    wd = np.swapaxes(design * weights[..., None], 1, 2)  # (B, p, n)
+    xtx = wd @ design  # batched matrix products (BLAS), where einsum loops over every index
+    xty = (wd @ target[..., None])[..., 0]
     p = design.shape[-1]
     scale = np.maximum(np.abs(np.diagonal(xtx, axis1=1, axis2=2)).max(axis=1), 1e-300)
     ok = np.linalg.matrix_rank(xtx / scale[:, None, None], tol=1e-10) == p
@@ -73,13 +73,23 @@ def _solve(design: np.ndarray, target: np.ndarray, weights: np.ndarray) -> np.nd
     return out
 
 
-def _within(values: np.ndarray, weights: np.ndarray, onehot: np.ndarray) -> np.ndarray:
-    """Values (B, n, k) minus their weighted mean within each cluster (onehot: (n, clusters))."""
-    totals = weights @ onehot  # (B, clusters)
-    sums = np.einsum("bn,bnk,nc->bck", weights, values, onehot)
+def _within(values: np.ndarray, weights: np.ndarray, cluster_of: np.ndarray) -> np.ndarray:
+    """Values (B, n, k) minus their weighted mean within each cluster (cluster_of: each client's, 0 ...).
+
+    The clients are sorted by cluster once and each cluster's sums are one running sum (np.add.reduceat):
+    a clients x clusters indicator matrix would grow with the square of the clinic network.
+    """
+    order = np.argsort(cluster_of, kind="stable")
+    sorted_clusters = cluster_of[order]
+    starts = np.flatnonzero(np.r_[True, sorted_clusters[1:] != sorted_clusters[:-1]])
+    w = weights[:, order]
+    totals = np.add.reduceat(w, starts, axis=1)  # (B, clusters)
+    sums = np.add.reduceat(w[..., None] * values[:, order], starts, axis=1)  # (B, clusters, k)
     with np.errstate(divide="ignore", invalid="ignore"):
         means = np.where(totals[..., None] > 0, sums / totals[..., None], 0.0)
-    return values - np.einsum("nc,bck->bnk", onehot, means)
+    position = np.empty_like(cluster_of)
+    position[sorted_clusters[starts]] = np.arange(len(starts))
+    return values - means[:, position[cluster_of]]
 
 
 def _paths(
@@ -88,15 +98,16 @@ def _paths(
     y: np.ndarray,
     c: np.ndarray,
     w: np.ndarray,
-    onehot: np.ndarray | None = None,
+    cluster_of: np.ndarray | None = None,
 ) -> np.ndarray:
     """a, b, c' and c for each stacked problem (B, n) with covariates (B, n, k); returns (B, 4).
 
-    With ``onehot`` (clients x clusters) every variable is centred within its cluster first: the paths are
-    then those of a model with a fixed effect per cluster (Frisch-Waugh-Lovell).
+    With ``cluster_of`` (each client's cluster, 0, 1, ...) every variable is centred within its cluster
+    first: the paths are then those of a model with a fixed effect per cluster (Frisch-Waugh-Lovell).
     """
-    if onehot is not None:
-        centred = _within(np.concatenate([x[..., None], m[..., None], y[..., None], c], axis=-1), w, onehot)
+    if cluster_of is not None:
+        values = np.concatenate([x[..., None], m[..., None], y[..., None], c], axis=-1)
+        centred = _within(values, w, cluster_of)
         x, m, y, c = centred[..., 0], centred[..., 1], centred[..., 2], centred[..., 3:]
     ones = np.ones((*x.shape, 1))
     base = np.concatenate([ones, x[..., None], c], axis=-1)  # intercept, engagement, covariates
@@ -104,6 +115,13 @@ def _paths(
     coef_b = _solve(np.concatenate([base, m[..., None]], axis=-1), y, w)
     coef_c = _solve(base, y, w)
     return np.stack([coef_a[:, 1], coef_b[:, -1], coef_b[:, 1], coef_c[:, 1]], axis=1)
+
+
+def _members(cluster_of: np.ndarray) -> list[np.ndarray]:
+    """The clients of each cluster (0, 1, ...), in order: one sort, not a pass over the clients per cluster."""
+    order = np.argsort(cluster_of, kind="stable")
+    starts = np.flatnonzero(np.diff(cluster_of[order])) + 1
+    return np.split(order, starts)
 
 
 def _resample_counts(
@@ -117,7 +135,8 @@ def _resample_counts(
     """
     k = len(cluster_members)
     picks = rng.integers(0, k, size=(size, k))
-    times = (picks[..., None] == np.arange(k)).sum(axis=1)  # (size, k): how often each was drawn
+    # (size, k): how often each was drawn, one count over all rows (row r's picks offset by r x k)
+    times = np.bincount((picks + k * np.arange(size)[:, None]).ravel(), minlength=size * k).reshape(size, k)
     counts = np.zeros((size, n))
     for j, members in enumerate(cluster_members):
         nj = len(members)
@@ -160,11 +179,11 @@ def mediation(
     cov = np.broadcast_to(cov if cov.ndim == 3 else cov[None], (n_imp, n, cov.shape[-1]))
     labels = list(clusters) if clusters is not None else [""] * n  # no clusters: one pool of clients
     levels = sorted(set(labels))
-    members = [np.flatnonzero(np.array(labels) == lab) for lab in levels]
-    onehot = None
+    members = _members(np.searchsorted(np.array(levels), np.array(labels)))
+    cluster_of = None
     if clusters is not None and therapist_effects and len(levels) > 1:
-        onehot = (np.array(labels)[:, None] == np.array(levels)[None, :]).astype(float)
-    estimates = _paths(xs, ms, ys, cov, np.ones((n_imp, n)), onehot)
+        cluster_of = np.searchsorted(np.array(levels), np.array(labels))
+    estimates = _paths(xs, ms, ys, cov, np.ones((n_imp, n)), cluster_of)
     if np.isnan(estimates).any():
         return {
             "error": "engagement and the mechanism must both vary (and not be collinear with the covariates)"
@@ -181,7 +200,7 @@ def mediation(
         size = min(BATCH, resamples - start)
         which = (start + np.arange(size)) % n_imp  # spread over the imputations
         counts = _resample_counts(members, n, size, rng, scheme)
-        draws.append(_paths(xs[which], ms[which], ys[which], cov[which], counts, onehot))
+        draws.append(_paths(xs[which], ms[which], ys[which], cov[which], counts, cluster_of))
     boot = np.concatenate(draws)
     ok = np.isfinite(boot).all(axis=1)
     boot = boot[ok]
@@ -219,7 +238,7 @@ def mediation(
             "method": "percentile",
             "resampling": SCHEME_WORDS[scheme] if clusters is not None else "clients with replacement",
             "scheme": scheme if clusters is not None else "clients",
-            "therapist_fixed_effects": onehot is not None,
+            "therapist_fixed_effects": cluster_of is not None,
             "resamples": resamples,
             "seed": seed,
             "failed": int(resamples - boot.shape[0]),

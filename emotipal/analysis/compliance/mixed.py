@@ -1,6 +1,6 @@
 """Next week's PHQ-9 on this week's practice, separating within-person from between-person effects.
 
-A linear mixed-effects model (statsmodels MixedLM, REML) with a random intercept and a random slope for
+A linear mixed-effects model (REML, :mod:`emotipal.analysis.mixed_model`) with a random intercept and a random slope for
 time per client (correlated), fitted to every client-week t + 1 that has a PHQ-9 score and follows a week t
 with planned practice::
 
@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from ..mixed_model import MixedModelError, fit_reml
 from .figures import WeekRow
 
 UNIT = 10.0  # engagement is entered per 10 percentage points
@@ -78,25 +79,22 @@ def within_between_model(rows: list[WeekRow], *, test_random_slope: bool = True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = _fit(endog, exog, groups, exog_re)
-            intercept_only = _fit(endog, exog, groups, None) if test_random_slope else None
-        except (np.linalg.LinAlgError, ValueError) as exc:
+            result = fit_reml(endog, exog, groups, exog_re)
+            intercept_only = fit_reml(endog, exog, groups, None) if test_random_slope else None
+        except (np.linalg.LinAlgError, MixedModelError) as exc:
             return {"error": f"the mixed model could not be fitted ({exc})"}
-    k = len(TERMS)
-    params, bse = np.asarray(result.fe_params), np.asarray(result.bse_fe)
-    ci = np.asarray(result.conf_int())[:k]
-    pvalues = np.asarray(result.pvalues)[:k]
-    coefficients = {
-        name: {
-            "estimate": _num(params[j]),
-            "se": _num(bse[j]),
-            "z": _num(params[j] / bse[j]) if bse[j] > 0 else None,
-            "p": _num(pvalues[j]),
-            "ci_low": _num(ci[j, 0]),
-            "ci_high": _num(ci[j, 1]),
+    z95 = float(stats.norm.ppf(0.975))
+    coefficients = {}
+    for j, name in enumerate(TERMS):
+        estimate, se = float(result.fe_params[j]), float(result.bse_fe[j])
+        coefficients[name] = {
+            "estimate": _num(estimate),
+            "se": _num(se),
+            "z": _num(estimate / se) if se > 0 else None,
+            "p": _num(2.0 * stats.norm.sf(abs(estimate / se))) if se > 0 else None,
+            "ci_low": _num(estimate - z95 * se),
+            "ci_high": _num(estimate + z95 * se),
         }
-        for j, name in enumerate(TERMS)
-    }
     cov_re = np.asarray(result.cov_re)
     sd_slope = math.sqrt(max(float(cov_re[1, 1]), 0.0))
     sd_intercept = math.sqrt(max(float(cov_re[0, 0]), 0.0))
@@ -124,23 +122,9 @@ def within_between_model(rows: list[WeekRow], *, test_random_slope: bool = True)
         "random_slope_test": slope_test,
         "residual_variance": _num(result.scale),
         "log_likelihood_reml": _num(result.llf),
-        "converged": bool(result.converged),
-        "warnings": sorted({str(w.message).splitlines()[0] for w in caught}),
+        "converged": result.converged and (intercept_only is None or intercept_only.converged),
+        "warnings": sorted({str(w.message).splitlines()[0] for w in caught} | set(result.warnings)),
     }
-
-
-def _fit(endog: np.ndarray, exog: np.ndarray, groups: np.ndarray, exog_re: np.ndarray | None) -> Any:
-    from statsmodels.regression.mixed_linear_model import MixedLM  # slow to import; only needed here
-
-    model = MixedLM(endog, exog, groups=groups, exog_re=exog_re)
-    # statsmodels' default BFGS can stop far from the optimum with an uncentred random slope and still
-    # report convergence after its fallbacks (a random-intercept variance of 14.7 instead of 8.2 on one CPU,
-    # 8.2 on another), so two gradient optimisers are run and the higher REML likelihood wins.
-    fits = [model.fit(reml=True, method=method) for method in ("lbfgs", "cg")]
-    converged = [f for f in fits if f.converged]
-    if not converged:  # a derivative-free start settles the hard cases
-        return model.fit(reml=True, method=["powell", "lbfgs"], start_params=fits[0].params_object)
-    return max(converged, key=lambda f: float(f.llf))
 
 
 def _num(value: float) -> float | None:

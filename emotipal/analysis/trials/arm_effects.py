@@ -30,13 +30,13 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from emotipal.analysis.compliance.dataset import AnalysisInputError
+from emotipal.analysis.mixed_model import MixedFit, MixedModelError, fit_reml
 
 MIN_PER_ARM = 2  # participants with the outcome needed in each arm compared
 
@@ -423,10 +423,10 @@ def time_by_arm(
     return result
 
 
-def _fit_mixed(y: np.ndarray, x: np.ndarray, groups: np.ndarray, t: np.ndarray) -> tuple[Any, str, list[str]]:
+def _fit_mixed(
+    y: np.ndarray, x: np.ndarray, groups: np.ndarray, t: np.ndarray
+) -> tuple[MixedFit | None, str, list[str]]:
     """(result, model description, warnings): random slope first, else random intercept with the reason."""
-    from statsmodels.regression.mixed_linear_model import MixedLM  # slow to import; only needed here
-
     reason = ""
     for exog_re, description in (
         (np.column_stack([np.ones(len(t)), t]), MODEL_SLOPE),
@@ -435,20 +435,14 @@ def _fit_mixed(y: np.ndarray, x: np.ndarray, groups: np.ndarray, t: np.ndarray) 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                model = MixedLM(y, x, groups=groups, exog_re=exog_re)
-                result = model.fit(reml=True)
-                if not result.converged:
-                    result = model.fit(
-                        reml=True, method=["powell", "lbfgs"], start_params=result.params_object
-                    )
-            except (np.linalg.LinAlgError, ValueError) as exc:
+                result = fit_reml(y, x, groups, exog_re)
+            except (np.linalg.LinAlgError, MixedModelError) as exc:
                 reason = f"the random-slope model failed ({exc})"
                 continue
-        ok = result.converged and np.all(np.isfinite(np.asarray(result.bse_fe)))
-        if ok:
+        if result.converged and np.all(np.isfinite(result.bse_fe)):
             if exog_re is None:
                 description += f" ({reason or 'the random-slope model did not converge'})"
-            messages = sorted({str(w.message).splitlines()[0] for w in caught})
+            messages = sorted({str(w.message).splitlines()[0] for w in caught} | set(result.warnings))
             return result, description, messages
         reason = "the random-slope model did not converge"
     return None, reason or "no model converged", []
