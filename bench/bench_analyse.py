@@ -14,7 +14,7 @@ so that each one's peak resident memory can be read from `os.wait4`'s rusage (ru
 Target: the whole command `emotipal analyse DIR --format json` (Python start-up, reading and checking every
 file, the per-client compliance figures and improvement, the multiply imputed baseline-adjusted improvement,
 the within/between-therapist correlations with their caseload bootstrap and moderator contrasts, the
-within/between-person mixed model (statsmodels MixedLM), the time-ordered mediation with its bootstrap, the
+within/between-person mixed model (REML, emotipal/analysis/mixed_model.py), the time-ordered mediation with its bootstrap, the
 JSON report), output discarded.
 
 Floor: a fresh Python process running one DuckDB SQL script over the same CSV files (DuckDB's default

@@ -74,3 +74,22 @@ def test_client_covariates_multiply_as_the_full_matrix(therapists: int | None) -
     assert covariates.times(coef) == pytest.approx(full @ coef, rel=1e-12)
     assert covariates.transposed_times(values) == pytest.approx(full.T @ values, rel=1e-12)
     assert covariates.gram(weights) == pytest.approx((full * weights[:, None]).T @ full, rel=1e-12)
+
+
+def test_the_imputation_model_inverts_by_cholesky_and_falls_back_to_the_pseudo_inverse() -> None:
+    from emotipal.analysis.compliance.imputation import _inverse
+
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(50, 6))
+    full_rank = x.T @ x
+    assert _inverse(full_rank) == pytest.approx(np.linalg.inv(full_rank), rel=1e-9, abs=1e-12)
+    # A repeated column (a therapist whose clients are all another's) makes X'X singular: the pseudo-inverse.
+    singular = np.column_stack([x, x[:, 2]])
+    gram = singular.T @ singular
+    assert np.linalg.matrix_rank(gram) == 6
+    assert _inverse(gram) == pytest.approx(np.linalg.pinv(gram), rel=1e-6, abs=1e-9)
+    # Nearly repeated (1e-10 apart): Cholesky succeeds only by rounding, with a pivot of about 1e-10, and
+    # its inverse would hold numbers of 1e20; the pseudo-inverse treats the matrix as the singular one it is.
+    nearly = np.column_stack([x, x[:, 2] + 1e-10 * rng.normal(size=50)])
+    gram = nearly.T @ nearly
+    assert np.abs(_inverse(gram)).max() < 10 * np.abs(np.linalg.pinv(gram)).max()

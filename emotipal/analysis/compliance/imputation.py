@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import linalg, stats
 
 from .client_covariates import ClientCovariates
 from .dataset import PHQ9_MAX, Dataset
@@ -193,8 +193,8 @@ def _gibbs(
     zz = np.einsum("wa,wb->wab", z, z)  # (weeks, 2, 2)
     obs_y = y[observed]
     n_obs = obs_y.size
-    xtx_inv = np.linalg.pinv(xtx)
-    xtx_chol = np.linalg.cholesky(xtx_inv + 1e-12 * np.eye(p))
+    xtx_inv = _inverse(xtx)
+    xtx_chol = np.linalg.cholesky(_plus_ridge(xtx_inv, 1e-12))
     ztz = np.einsum("iw,wab->iab", obs, zz)  # (n, 2, 2)
     y0 = np.where(observed, y, 0.0)
 
@@ -229,6 +229,33 @@ def _gibbs(
             # Kept inside the questionnaire's range: a straight line continued past 0 or 27 is not a score.
             saved.append(np.where(observed, y, np.clip(draw, 0.0, PHQ9_MAX)))
     return np.stack(saved)
+
+
+SINGULAR = 1e-12  # squared ratio of the smallest to the largest Cholesky pivot below which X'X is singular
+
+
+def _inverse(matrix: np.ndarray) -> np.ndarray:
+    """The inverse of a symmetric positive semi-definite matrix; the pseudo-inverse where it is singular.
+
+    By Cholesky where it is positive definite: the pseudo-inverse's SVD costs about ten times as much, which
+    is minutes for the 8,000 fixed effects of 4,000 therapists (a network of 100,000 clients).
+    """
+    try:
+        factor = linalg.cho_factor(matrix, lower=True, check_finite=False)
+    except linalg.LinAlgError:
+        return np.linalg.pinv(matrix)
+    pivots = np.abs(np.diag(factor[0]))
+    if pivots.min() ** 2 <= SINGULAR * pivots.max() ** 2:  # factored, but only by rounding: singular
+        return np.linalg.pinv(matrix)
+    inverse = linalg.cho_solve(factor, np.eye(len(matrix)), check_finite=False)
+    return (inverse + inverse.T) / 2.0
+
+
+def _plus_ridge(matrix: np.ndarray, ridge: float) -> np.ndarray:
+    """matrix + ridge x I, without building the identity (512 MB at 8,000 x 8,000)."""
+    out = matrix.copy()
+    out[np.diag_indices_from(out)] += ridge
+    return out
 
 
 # --- Rubin's rules -------------------------------------------------------------------------------------
