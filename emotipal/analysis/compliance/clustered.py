@@ -133,8 +133,22 @@ class Sample:
         return self.outcome[None] if self.draws is None else self.draws
 
 
+class Layout(NamedTuple):
+    """Clients sorted by caseload (order) and where each caseload starts in that order."""
+
+    order: np.ndarray
+    starts: np.ndarray
+
+
+def caseload_layout(groups: np.ndarray) -> Layout:
+    """Sorted once per figure: the bootstrap asks for the same caseloads' sums thousands of times."""
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    return Layout(order, np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]))
+
+
 def centred_sums(
-    x: np.ndarray, y: np.ndarray, groups: np.ndarray, weights: np.ndarray
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray, weights: np.ndarray, layout: Layout | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sxx, Syy, Sxy of x and y centred on their weighted caseload means, for each row of `weights`.
 
@@ -145,9 +159,7 @@ def centred_sums(
     xs, ys = x - x.mean(), y - y.mean()
     # Each caseload's weighted sums of 1, x, y, x², y², xy in every resample: the clients sorted by caseload
     # once, then one running sum per caseload (np.add.reduceat), not a pass over all clients per caseload.
-    order = np.argsort(groups, kind="stable")
-    sorted_groups = groups[order]
-    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    order, starts = layout or caseload_layout(groups)
     w_sorted = weights[:, order]
     xo, yo = xs[order], ys[order]
 
@@ -164,11 +176,15 @@ def centred_sums(
 
 
 def within_r(
-    x: np.ndarray, y: np.ndarray, groups: np.ndarray, weights: np.ndarray | None = None
+    x: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    weights: np.ndarray | None = None,
+    layout: Layout | None = None,
 ) -> np.ndarray:
     """The pooled within-caseload correlation for each row of `weights` (NaN where a variance is 0)."""
     w = np.ones((1, len(x))) if weights is None else weights
-    sxx, syy, sxy = centred_sums(x, y, groups, w)
+    sxx, syy, sxy = centred_sums(x, y, groups, w, layout)
     # A figure that is constant within every caseload leaves only rounding error after centring.
     flat_x = sxx <= 1e-10 * (w @ (x - x.mean()) ** 2)
     flat_y = syy <= 1e-10 * (w @ (y - y.mean()) ** 2)
@@ -275,16 +291,21 @@ def _bootstrap_z(
     chunk = max(1, CHUNK_CELLS // max(1, len(sample.outcome)))
     parts = []
     outcomes = sample.outcomes
+    layouts = [caseload_layout(sample.groups[has]) for has, _ in figures]
     for start in range(0, resamples, chunk):
         counts = client_resamples(sample.groups, min(chunk, resamples - start), rng)
         which = (start + np.arange(len(counts))) % len(outcomes)  # each resample's imputation
         columns = []
-        for has, name in figures:
+        for (has, name), layout in zip(figures, layouts, strict=True):
             column = np.empty(len(counts))
             for j in np.unique(which):
                 rows = which == j
                 column[rows] = within_r(
-                    sample.figures[name][has], outcomes[j][has], sample.groups[has], counts[rows][:, has]
+                    sample.figures[name][has],
+                    outcomes[j][has],
+                    sample.groups[has],
+                    counts[rows][:, has],
+                    layout,
                 )
             columns.append(np.arctanh(np.clip(column, -R_LIMIT, R_LIMIT)))
         parts.append(np.column_stack(columns) if columns else np.zeros((len(counts), 0)))
