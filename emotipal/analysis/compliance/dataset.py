@@ -27,11 +27,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emotipal.analysis.meta.csvdata import Table, read_table
+from emotipal.analysis.meta.csvdata import Table, read_table, read_table_chunks
 from emotipal.analysis.meta.design import COMMON_MISSING_TOKENS, is_missing
 from emotipal.analysis.meta.errors import MetaInputError
 
@@ -156,16 +157,39 @@ def _weekdays(table: Table, i: int, col: str) -> set[int]:
 # --- files -------------------------------------------------------------------------------------------
 
 
-def _read(directory: Path, name: str, columns: tuple[str, ...], *, may_be_empty: bool = False) -> Table:
+ROWS_PER_CHUNK = 100_000  # rows of a file held at once while loading
+
+
+def _rows(
+    directory: Path, name: str, columns: tuple[str, ...], *, may_be_empty: bool = False
+) -> Iterator[tuple[Table, int]]:
+    """Each data row of a file as (its chunk, its index in the chunk), read in chunks (read_table_chunks).
+
+    The cell helpers above take a table and an index, so a loop over a file reads as one over a table;
+    only a chunk of rows is held at a time (an entries file of a gigabyte held whole took 9 GB).
+    """
     path = directory / name
     if not path.exists():
         raise AnalysisInputError(f"{path}: file not found (the data set needs it)")
-    if may_be_empty and path.is_file() and not path.read_text(encoding="utf-8-sig").strip():
-        return Table(str(path), list(columns), [], [])  # a table nobody wrote a row into yet
-    table = read_table(path)
-    for col in columns:
-        table.require(col)
-    return table
+    if may_be_empty and path.is_file() and not _has_text(path):
+        return  # a table nobody wrote a row into yet
+    for table in read_table_chunks(path, ROWS_PER_CHUNK):
+        for col in columns:
+            table.require(col)
+        for i in range(len(table)):
+            yield table, i
+
+
+def _has_text(path: Path) -> bool:
+    """Whether the file holds anything but white space, read a block at a time."""
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            while block := handle.read(1 << 16):
+                if block.strip():
+                    return True
+    except UnicodeDecodeError:
+        return True  # not text: read_table_chunks says so
+    return False
 
 
 def _unknown(table: Table, i: int, col: str, what: str, other: str) -> AnalysisInputError:
@@ -182,9 +206,8 @@ def load_dataset(directory: str | Path) -> Dataset:
     if not root.is_dir():
         raise AnalysisInputError(f"{directory}: not a directory (give the folder holding the CSV files)")
 
-    clients_t = _read(root, "clients.csv", ("key", "therapist_key"))
     clients: dict[str, ClientData] = {}
-    for i in range(len(clients_t)):
+    for clients_t, i in _rows(root, "clients.csv", ("key", "therapist_key")):
         key = _text(clients_t, i, "key")
         if key in clients:
             raise AnalysisInputError(f"{clients_t.where(i, 'key')}: client '{key}' appears twice")
@@ -198,8 +221,7 @@ def load_dataset(directory: str | Path) -> Dataset:
             raise _unknown(table, i, col, "client", "clients.csv")
         return client
 
-    scores_t = _read(root, "scores.csv", ("client_key", "week", "phq9"))
-    for i in range(len(scores_t)):
+    for scores_t, i in _rows(root, "scores.csv", ("client_key", "week", "phq9")):
         client = client_of(scores_t, i)
         week = _integer(scores_t, i, "week")
         if week in client.scores:
@@ -209,9 +231,8 @@ def load_dataset(directory: str | Path) -> Dataset:
         client.scores[week] = _number(scores_t, i, "phq9", 0, PHQ9_MAX)
 
     assignment_cols = ("key", "client_key", "start_day", "end_day", "practice_weekdays")
-    assignments_t = _read(root, "assignments.csv", assignment_cols, may_be_empty=True)
     owner: dict[str, ClientData] = {}
-    for i in range(len(assignments_t)):
+    for assignments_t, i in _rows(root, "assignments.csv", assignment_cols, may_be_empty=True):
         key = _text(assignments_t, i, "key")
         client = client_of(assignments_t, i)
         start, end = _integer(assignments_t, i, "start_day"), _integer(assignments_t, i, "end_day")
@@ -231,8 +252,8 @@ def load_dataset(directory: str | Path) -> Dataset:
             raise _unknown(table, i, "assignment_key", "assignment", "assignments.csv")
         return client
 
-    entries_t = _read(root, "entries.csv", ("assignment_key", "day", "submitted"), may_be_empty=True)
-    for i in range(len(entries_t)):
+    entry_cols = ("assignment_key", "day", "submitted")
+    for entries_t, i in _rows(root, "entries.csv", entry_cols, may_be_empty=True):
         client = assignment_of(entries_t, i)
         day = _integer(entries_t, i, "day")
         if _boolean(entries_t, i, "submitted"):
@@ -241,8 +262,7 @@ def load_dataset(directory: str | Path) -> Dataset:
             client.submitted_by_assignment[key] = client.submitted_by_assignment.get(key, 0) + 1
 
     self_cols = ("client_key", "assignment_key", "session_key", "quantity")
-    self_t = _read(root, "self_reviews.csv", self_cols, may_be_empty=True)
-    for i in range(len(self_t)):
+    for self_t, i in _rows(root, "self_reviews.csv", self_cols, may_be_empty=True):
         client = client_of(self_t, i)
         if assignment_of(self_t, i) is not client:
             raise AnalysisInputError(
@@ -254,8 +274,7 @@ def load_dataset(directory: str | Path) -> Dataset:
             client.self_quantity.setdefault(pair, []).append(value)
 
     therapist_cols = ("assignment_key", "session_key", "quantity", "mastery")
-    therapist_t = _read(root, "therapist_reviews.csv", therapist_cols, may_be_empty=True)
-    for i in range(len(therapist_t)):
+    for therapist_t, i in _rows(root, "therapist_reviews.csv", therapist_cols, may_be_empty=True):
         client = assignment_of(therapist_t, i)
         pair = (_text(therapist_t, i, "assignment_key"), _text(therapist_t, i, "session_key"))
         quantity = _optional_number(therapist_t, i, "quantity", 0, RATING_MAX)
@@ -267,8 +286,8 @@ def load_dataset(directory: str | Path) -> Dataset:
             if "day" in therapist_t.columns and not is_missing(_raw(therapist_t, i, "day")):
                 client.therapist_mastery_days.append((_integer(therapist_t, i, "day"), mastery))
 
-    retro_t = _read(root, "retro_ratings.csv", ("client_key", "rater", "quantity"), may_be_empty=True)
-    for i in range(len(retro_t)):
+    retro_cols = ("client_key", "rater", "quantity")
+    for retro_t, i in _rows(root, "retro_ratings.csv", retro_cols, may_be_empty=True):
         client = client_of(retro_t, i)
         rater = _text(retro_t, i, "rater").lower()
         if rater not in RATERS:
