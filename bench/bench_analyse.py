@@ -3,10 +3,10 @@
     .venv/bin/python bench/bench_analyse.py [--quick] [--json out.json] [--clients N]
 
 Issue 15 asks for 100,000 clients x 12 weeks. That is not run inside `make bench`: simulating 100,000 clients
-takes about 6 minutes and analysing them 5.4 minutes (9 GB) on the 2-core machine, three rounds of which would
+takes about 6 minutes and analysing them 4.6 minutes (6 GB) on the 2-core machine, three rounds of which would
 take well over `make bench`'s 15-minute budget on its own. The module runs N = 2,000 clients (--quick: 500)
 x 12 weeks, with one therapist per 25 clients; `--clients 100000` runs it at the issue's size (expect about
-half an hour and 9 GB).
+half an hour and 6 GB).
 
 Data: `emotipal simulate --clients N --weeks 12 --therapists N/25 --seed 15 --out DIR`, once, not timed
 ("simulating s" in the details). Both sides then read the same CSV files from DIR, each in its own process,
@@ -66,18 +66,18 @@ ROUNDS, QUICK_ROUNDS = 3, 2
 LIMIT = 3.0
 
 # Where analyse's time goes: `python -m cProfile -s cumtime -m emotipal.cli analyse DIR --format json` at 2,000
-# clients x 12 weeks on the 2-core machine, 2026-12-07 (6.1 s under the profiler), and py-spy at 100,000 clients
-# (run by hand: 5.4 min, 9.0 GB peak, against 2.8 s for the floor). Stated when the target is not met.
+# clients x 12 weeks on the 2-core machine, 2026-12-07 (6.4 s under the profiler), and py-spy at 100,000 clients
+# (run by hand). Stated when the target is not met.
 PROFILE_CAUSE = (
-    "cause, from cProfile of analyse at 2,000 clients x 12 weeks (6.1 s under the profiler): reading and "
-    "checking the CSV files cell by cell 29% (1.8 s), importing numpy, scipy and pandas 21% (1.3 s), the "
-    "imputation's two Gibbs chains of 400 iterations 22% (1.4 s), then the per-client figures (0.5 s), the "
+    "cause, from cProfile of analyse at 2,000 clients x 12 weeks (6.4 s under the profiler): reading and "
+    "checking the CSV files cell by cell 29% (1.8 s), importing numpy, scipy and pandas 24% (1.5 s), the "
+    "imputation's two Gibbs chains of 400 iterations 20% (1.3 s), then the per-client figures (0.6 s), the "
     "mediation with its bootstrap (0.4 s) and the correlations with their caseload bootstrap (0.4 s); the two "
     "mixed models (EmotiPal's REML fit from per-client sums, emotipal/analysis/mixed_model.py) take 0.06 s, "
     "where statsmodels' MixedLM took 70% of 49 s. The floor reads the files with DuckDB's parallel C++ reader "
-    "and imputes, resamples and models nothing. At the issue's 100,000 clients (py-spy, by hand): 5.4 min and "
-    "9.0 GB against the floor's 2.8 s; the Gibbs chains 33%, the caseload bootstrap 25%, reading the files 20% "
-    "(its rows held as dicts of strings, most of the memory) and the mediation 12%"
+    "and imputes, resamples and models nothing. At the issue's 100,000 clients (by hand): 4.6 min and 6.0 GB "
+    "against the floor's 2.8 s; py-spy before the files were read in chunks (5.4 min, 9.0 GB): the Gibbs "
+    "chains 33%, the caseload bootstrap 25%, reading the files 20% and the mediation 12%"
 )
 
 
