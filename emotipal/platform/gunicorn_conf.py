@@ -81,6 +81,14 @@ def when_ready(server: Any) -> None:  # gunicorn's Arbiter
     )
 
 
+def post_fork(server: Any, worker: Any) -> None:  # gunicorn's Arbiter and Worker
+    """gunicorn's hook in a worker just forked, before it installs its own signal handlers: until then a stop
+    signal ends it, instead of being taken by the master's handlers that the fork copied (web_workers.py)."""
+    from emotipal.platform.web_workers import take_default_stop_signals
+
+    take_default_stop_signals()
+
+
 def worker_exit(server: Any, worker: Any) -> None:  # gunicorn's Arbiter and Worker
     """gunicorn's hook in a worker that is about to exit. A worker leaving normally (replaced after its
     max_requests, or stopped) ends its process at once: Python's own shutdown, freeing the whole application

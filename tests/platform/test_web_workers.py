@@ -87,3 +87,28 @@ def test_exit_at_once_runs_the_exit_functions_and_flushes_but_skips_pythons_shut
     assert done.stdout == "before exit\n"
     assert (tmp_path / "at-exit").read_text() == "ran"
     assert not (tmp_path / "torn-down").exists()
+
+
+STOP_BEFORE_HANDLERS = """
+import os
+import signal
+import time
+
+taken = []
+signal.signal(signal.SIGTERM, lambda *_: taken.append("master's handler"))  # as gunicorn's master has it
+from emotipal.platform import gunicorn_conf
+gunicorn_conf.post_fork(None, None)
+os.kill(os.getpid(), signal.SIGTERM)
+time.sleep(2)
+print("served on", taken)
+"""
+
+
+def test_a_stop_signal_ends_a_worker_that_has_not_installed_its_handlers(tmp_path: Path) -> None:
+    """A just-forked worker has the master's handlers: without post_fork the TERM is taken and the worker
+    serves on until the master's graceful timeout kills it; with it the worker ends."""
+    import signal
+
+    done = _python(STOP_BEFORE_HANDLERS, tmp_path)
+    assert done.returncode == -signal.SIGTERM, (done.returncode, done.stdout, done.stderr)
+    assert "served on" not in done.stdout
