@@ -11,7 +11,8 @@ import pytest
 
 from emotipal.analysis.compliance.client_covariates import ClientCovariates
 from emotipal.analysis.compliance.clustered import centred_sums
-from emotipal.analysis.compliance.mediation import _members, _within
+from emotipal.analysis.compliance.grouping import grouping
+from emotipal.analysis.compliance.mediation import _within
 
 
 def _data(seed: int, n: int = 60, clusters: int = 7) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -50,9 +51,28 @@ def test_within_cluster_centring_matches_the_indicator_matrix(seed: int) -> None
     with np.errstate(divide="ignore", invalid="ignore"):
         means = np.where(totals[..., None] > 0, sums / totals[..., None], 0.0)
     expected = values - np.einsum("nc,bck->bnk", onehot, means)
-    assert _within(values, weights, groups) == pytest.approx(expected, rel=1e-10, abs=1e-12)
-    members = _members(groups)
-    assert [m.tolist() for m in members] == [np.flatnonzero(groups == g).tolist() for g in np.unique(groups)]
+    assert _within(values, weights, grouping(groups)) == pytest.approx(expected, rel=1e-10, abs=1e-12)
+
+
+@pytest.mark.parametrize("labels", [[3, 1, 3, 7, 1, 1, 7, 3], ["b", "a", "b", "c", "a"], [5], [2, 2, 2]])
+def test_grouping_gives_each_groups_members_sums_and_number(labels: list[object]) -> None:
+    groups = np.array(labels)
+    found = grouping(groups)
+    present = np.unique(groups)  # sorted: the groups' numbers follow their labels' order
+    assert [m.tolist() for m in found.members()] == [np.flatnonzero(groups == g).tolist() for g in present]
+    assert found.group_index().tolist() == [int(np.searchsorted(present, g)) for g in groups]
+    values = np.arange(1.0, 2 * len(groups) + 1).reshape(2, len(groups)) ** 2
+    expected = np.column_stack([values[:, groups == g].sum(axis=1) for g in present])
+    assert found.sums(values, axis=1) == pytest.approx(expected)
+    # Stable: within a group the clients keep their order (the bootstraps' draws depend on it).
+    assert all((np.diff(m) > 0).all() for m in found.members())
+
+
+def test_grouping_of_no_clients_has_no_group_numbers() -> None:
+    found = grouping(np.array([], dtype=int))
+    assert found.size == 0
+    assert found.group_index().tolist() == []
+    assert [m.tolist() for m in found.members()] == [[]]
 
 
 @pytest.mark.parametrize("therapists", [None, 6])

@@ -39,6 +39,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats
 
+from .grouping import Grouping, grouping
+
 MIN_WITHIN_DF = 4  # clients with both values minus their caseloads (n - T): fewer gives no usable interval
 MIN_BETWEEN = 4  # caseloads needed for a between-therapist correlation (fewer make it meaningless)
 Z95 = float(stats.norm.ppf(0.975))
@@ -133,22 +135,8 @@ class Sample:
         return self.outcome[None] if self.draws is None else self.draws
 
 
-class Layout(NamedTuple):
-    """Clients sorted by caseload (order) and where each caseload starts in that order."""
-
-    order: np.ndarray
-    starts: np.ndarray
-
-
-def caseload_layout(groups: np.ndarray) -> Layout:
-    """Sorted once per figure: the bootstrap asks for the same caseloads' sums thousands of times."""
-    order = np.argsort(groups, kind="stable")
-    sorted_groups = groups[order]
-    return Layout(order, np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]))
-
-
 def centred_sums(
-    x: np.ndarray, y: np.ndarray, groups: np.ndarray, weights: np.ndarray, layout: Layout | None = None
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray, weights: np.ndarray, layout: Grouping | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sxx, Syy, Sxy of x and y centred on their weighted caseload means, for each row of `weights`.
 
@@ -158,8 +146,9 @@ def centred_sums(
     # Shifting by the overall mean first keeps the sums of squares free of cancellation.
     xs, ys = x - x.mean(), y - y.mean()
     # Each caseload's weighted sums of 1, x, y, x², y², xy in every resample: the clients sorted by caseload
-    # once, then one running sum per caseload (np.add.reduceat), not a pass over all clients per caseload.
-    order, starts = layout or caseload_layout(groups)
+    # once, then one running sum per caseload (grouping.py), not a pass over all clients per caseload.
+    # The weights are put in caseload order once, not once per moment: they are the bootstrap's big array.
+    order, starts = layout or grouping(groups)
     w_sorted = weights[:, order]
     xo, yo = xs[order], ys[order]
 
@@ -180,7 +169,7 @@ def within_r(
     y: np.ndarray,
     groups: np.ndarray,
     weights: np.ndarray | None = None,
-    layout: Layout | None = None,
+    layout: Grouping | None = None,
 ) -> np.ndarray:
     """The pooled within-caseload correlation for each row of `weights` (NaN where a variance is 0)."""
     w = np.ones((1, len(x))) if weights is None else weights
@@ -196,8 +185,7 @@ def within_r(
 def client_resamples(groups: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
     """(resamples, n) draw counts: each caseload's clients drawn with replacement, as many as it has."""
     counts = np.zeros((resamples, len(groups)))
-    order = np.argsort(groups, kind="stable")
-    for members in np.split(order, np.flatnonzero(np.diff(groups[order])) + 1):  # one sort, not a mask each
+    for members in grouping(groups).members():  # one sort, not a mask per caseload
         counts[:, members] = rng.multinomial(
             len(members), np.full(len(members), 1.0 / len(members)), resamples
         )
@@ -272,9 +260,10 @@ def correlations(sample: Sample, *, resamples: int, seed: int) -> Correlations:
 
 def _pooled_within_r(x: np.ndarray, outcomes: np.ndarray, groups: np.ndarray) -> float:
     """The within-caseload r, averaged over the imputations on Fisher's z scale (the observed r without)."""
+    caseloads = grouping(groups)  # once for every imputation
     if len(outcomes) == 1:
-        return float(within_r(x, outcomes[0], groups)[0])
-    rs = np.array([float(within_r(x, y, groups)[0]) for y in outcomes])
+        return float(within_r(x, outcomes[0], groups, layout=caseloads)[0])
+    rs = np.array([float(within_r(x, y, groups, layout=caseloads)[0]) for y in outcomes])
     if not np.isfinite(rs).all():
         return math.nan
     return math.tanh(float(np.mean(np.arctanh(np.clip(rs, -R_LIMIT, R_LIMIT)))))
@@ -291,7 +280,7 @@ def _bootstrap_z(
     chunk = max(1, CHUNK_CELLS // max(1, len(sample.outcome)))
     parts = []
     outcomes = sample.outcomes
-    layouts = [caseload_layout(sample.groups[has]) for has, _ in figures]
+    layouts = [grouping(sample.groups[has]) for has, _ in figures]
     for start in range(0, resamples, chunk):
         counts = client_resamples(sample.groups, min(chunk, resamples - start), rng)
         which = (start + np.arange(len(counts))) % len(outcomes)  # each resample's imputation

@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from .grouping import Grouping, grouping
+
 DEFAULT_RESAMPLES = 1000
 DEFAULT_SEED = 2026
 MIN_CLIENTS = 8
@@ -73,23 +75,18 @@ def _solve(design: np.ndarray, target: np.ndarray, weights: np.ndarray) -> np.nd
     return out
 
 
-def _within(values: np.ndarray, weights: np.ndarray, cluster_of: np.ndarray) -> np.ndarray:
-    """Values (B, n, k) minus their weighted mean within each cluster (cluster_of: each client's, 0 ...).
+def _within(values: np.ndarray, weights: np.ndarray, clusters: Grouping) -> np.ndarray:
+    """Values (B, n, k) minus their weighted mean within each cluster.
 
-    The clients are sorted by cluster once and each cluster's sums are one running sum (np.add.reduceat):
-    a clients x clusters indicator matrix would grow with the square of the clinic network.
+    Each cluster's sums are one running sum over the clients sorted by cluster (grouping.py), the sort made
+    once for the point estimate and every bootstrap batch: a clients x clusters indicator matrix would grow
+    with the square of the clinic network.
     """
-    order = np.argsort(cluster_of, kind="stable")
-    sorted_clusters = cluster_of[order]
-    starts = np.flatnonzero(np.r_[True, sorted_clusters[1:] != sorted_clusters[:-1]])
-    w = weights[:, order]
-    totals = np.add.reduceat(w, starts, axis=1)  # (B, clusters)
-    sums = np.add.reduceat(w[..., None] * values[:, order], starts, axis=1)  # (B, clusters, k)
+    totals = clusters.sums(weights, axis=1)  # (B, clusters)
+    sums = clusters.sums(weights[..., None] * values, axis=1)  # (B, clusters, k)
     with np.errstate(divide="ignore", invalid="ignore"):
         means = np.where(totals[..., None] > 0, sums / totals[..., None], 0.0)
-    position = np.empty_like(cluster_of)
-    position[sorted_clusters[starts]] = np.arange(len(starts))
-    return values - means[:, position[cluster_of]]
+    return values - means[:, clusters.group_index()]
 
 
 def _paths(
@@ -98,16 +95,16 @@ def _paths(
     y: np.ndarray,
     c: np.ndarray,
     w: np.ndarray,
-    cluster_of: np.ndarray | None = None,
+    clusters: Grouping | None = None,
 ) -> np.ndarray:
     """a, b, c' and c for each stacked problem (B, n) with covariates (B, n, k); returns (B, 4).
 
-    With ``cluster_of`` (each client's cluster, 0, 1, ...) every variable is centred within its cluster
+    With ``clusters`` (the clients grouped by cluster) every variable is centred within its cluster
     first: the paths are then those of a model with a fixed effect per cluster (Frisch-Waugh-Lovell).
     """
-    if cluster_of is not None:
+    if clusters is not None:
         values = np.concatenate([x[..., None], m[..., None], y[..., None], c], axis=-1)
-        centred = _within(values, w, cluster_of)
+        centred = _within(values, w, clusters)
         x, m, y, c = centred[..., 0], centred[..., 1], centred[..., 2], centred[..., 3:]
     ones = np.ones((*x.shape, 1))
     base = np.concatenate([ones, x[..., None], c], axis=-1)  # intercept, engagement, covariates
@@ -115,13 +112,6 @@ def _paths(
     coef_b = _solve(np.concatenate([base, m[..., None]], axis=-1), y, w)
     coef_c = _solve(base, y, w)
     return np.stack([coef_a[:, 1], coef_b[:, -1], coef_b[:, 1], coef_c[:, 1]], axis=1)
-
-
-def _members(cluster_of: np.ndarray) -> list[np.ndarray]:
-    """The clients of each cluster (0, 1, ...), in order: one sort, not a pass over the clients per cluster."""
-    order = np.argsort(cluster_of, kind="stable")
-    starts = np.flatnonzero(np.diff(cluster_of[order])) + 1
-    return np.split(order, starts)
 
 
 def _resample_counts(
@@ -179,11 +169,10 @@ def mediation(
     cov = np.broadcast_to(cov if cov.ndim == 3 else cov[None], (n_imp, n, cov.shape[-1]))
     labels = list(clusters) if clusters is not None else [""] * n  # no clusters: one pool of clients
     levels = sorted(set(labels))
-    members = _members(np.searchsorted(np.array(levels), np.array(labels)))
-    cluster_of = None
-    if clusters is not None and therapist_effects and len(levels) > 1:
-        cluster_of = np.searchsorted(np.array(levels), np.array(labels))
-    estimates = _paths(xs, ms, ys, cov, np.ones((n_imp, n)), cluster_of)
+    by_cluster = grouping(np.searchsorted(np.array(levels), np.array(labels)))  # one sort for every use below
+    members = by_cluster.members()
+    centring = by_cluster if clusters is not None and therapist_effects and len(levels) > 1 else None
+    estimates = _paths(xs, ms, ys, cov, np.ones((n_imp, n)), centring)
     if np.isnan(estimates).any():
         return {
             "error": "engagement and the mechanism must both vary (and not be collinear with the covariates)"
@@ -200,7 +189,7 @@ def mediation(
         size = min(BATCH, resamples - start)
         which = (start + np.arange(size)) % n_imp  # spread over the imputations
         counts = _resample_counts(members, n, size, rng, scheme)
-        draws.append(_paths(xs[which], ms[which], ys[which], cov[which], counts, cluster_of))
+        draws.append(_paths(xs[which], ms[which], ys[which], cov[which], counts, centring))
     boot = np.concatenate(draws)
     ok = np.isfinite(boot).all(axis=1)
     boot = boot[ok]
@@ -238,7 +227,7 @@ def mediation(
             "method": "percentile",
             "resampling": SCHEME_WORDS[scheme] if clusters is not None else "clients with replacement",
             "scheme": scheme if clusters is not None else "clients",
-            "therapist_fixed_effects": cluster_of is not None,
+            "therapist_fixed_effects": centring is not None,
             "resamples": resamples,
             "seed": seed,
             "failed": int(resamples - boot.shape[0]),
