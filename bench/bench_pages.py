@@ -49,19 +49,21 @@ QUICK_SIZES = (10, 500)
 SECONDS, ROUNDS = 3.0, 3
 QUICK_SECONDS, QUICK_ROUNDS = 2.0, 2
 
-# Causes of a shortfall as profiled (2026-12-05, in-process on SQLite and under gunicorn on PostgreSQL), shown
+# Causes of a shortfall as profiled (2026-12-05 and 2026-12-07, in-process on SQLite and under gunicorn on PostgreSQL), shown
 # only when a target is missed, with this run's query count, bytes and clinic size.
 PAGE_CAUSES = {
     "caseload": (
         "the filters, their counts and the risk sort need every client of the clinic, so all {clients:,} are "
         "triaged on each request from plain values (homework/queries.py _triage_rows: name, discharge, zone, "
         "review status and last activity from one aggregate over the clinic's entries, homework to review "
-        "from every session and assignment of the clinic) and kept risk verdicts (measures/verdicts.py: each "
-        "series checked against its fingerprint in one grouped query, no score decrypted unless it changed); "
-        "then {queries} queries and a {kb:.0f} kB template for the page's clients (25 at most). Profiled "
-        "in-process at 5,000 clients: the entry aggregate (0.13 s in PostgreSQL over 126,000 entries) and "
-        "30,000 sessions turned into Python values are most of it. Next step: per-client counters kept on "
-        "write (docs/scale.md)"
+        "from each homework's review session found in SQL, compliance._review_sessions) and kept risk verdicts "
+        "(measures/verdicts.py: each series checked against its fingerprint in one grouped query, no score "
+        "decrypted unless it changed); then {queries} queries and a {kb:.0f} kB template for the page's "
+        "clients (25 at most). Profiled in-process at 5,000 clients (2026-12-07): about half is waiting on "
+        "PostgreSQL (the entry aggregate over 126,000 entries, the review-session subqueries of 5,000 "
+        "homework, the verdicts' grouped query), then those rows turned into Python values and the template; "
+        "reading the clinic's 30,000 sessions into Python for the homework to review was a third of the page "
+        "before it moved into SQL. Next step: per-client counters kept on write (docs/scale.md)"
     ),
     "client page": (
         "{queries} queries (session, user, MFA policy, the client, assignments, entries, questionnaires, goals, "

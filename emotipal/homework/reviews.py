@@ -121,8 +121,8 @@ def review_session_for(assignment: Setting, sessions: Sequence[M]) -> M | None:
     """The session in which this homework is due for review: the one after the session it was set in.
 
     `sessions` are the client's sessions in number order. Homework set outside a session is reviewed at the
-    first session after it started. Model instances or light rows (the caseload's triage of a whole clinic
-    reads plain values: 5,000 instances were a fifth of its time).
+    first session after it started. The caseload's triage of a whole clinic applies the same rule in SQL
+    (compliance._review_sessions; tests/homework/test_review_counts.py holds the two together).
     """
     if assignment.session_id is not None:
         setting = next((s for s in sessions if s.pk == assignment.session_id), None)
