@@ -246,14 +246,16 @@ def test_the_caseload_names_its_clients_by_a_subquery_not_one_bound_id_each(worl
         clients = ClientProfile.objects.filter(therapist=world.therapist)
         with CaptureQueriesContext(connection) as ctx:
             caseload_page(clients, caseload_flags)
-        return sum(len(q["sql"]) for q in ctx.captured_queries)
+        # Each number counted as one digit: the page's own ids (at most 25, listed) gain a digit when the
+        # database's id sequence passes 99 or 999, which says nothing about the clinic's size.
+        return sum(len(re.sub(r"\d+", "0", q["sql"])) for q in ctx.captured_queries)
 
     for i in range(30):  # more than a page (25): the page's own clients are listed by id, at most 25
         add_client(world, f"Some {i}", f"some{i}@example.org")
     few = sql_length()
     for i in range(40):
         add_client(world, f"Many {i}", f"many{i}@example.org")
-    # 40 more ids would add at least 40 × ", 123" characters to each query listing them.
+    # 40 more ids would add at least 40 × ", 0" characters to each query listing them.
     many = sql_length()
     assert many <= few + 40, (few, many)
 
