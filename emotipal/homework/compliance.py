@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from django.db.models import Case, Count, DateField, F, Max, OuterRef, Q, Subquery, When
 
@@ -25,7 +24,7 @@ from emotipal.homework.models import (
     TherapistReview,
     TherapySession,
 )
-from emotipal.homework.reviews import M, Setting, review_session_for
+from emotipal.homework.reviews import review_session_for
 from emotipal.platform import clock
 from emotipal.platform.extensions import ClientIds
 
@@ -256,20 +255,8 @@ def unreviewed_homework(
     reviewed: set[tuple[int | None, int | None]] = {
         (r.assignment_id, r.session_id) for r in rec.ratings if r.source == "therapist" and r.session_id
     }
-    return _flagged(rec.assignments.values(), sessions, reviewed, today)
-
-
-A = TypeVar("A", bound=Setting)
-
-
-def _flagged(
-    assignments: Iterable[A],
-    sessions: Sequence[M],
-    reviewed: Collection[tuple[int | None, int | None]],
-    today: dt.date,
-) -> list[tuple[A, M]]:
     flagged = []
-    for a in assignments:
+    for a in rec.assignments.values():
         session = review_session_for(a, sessions)
         if session is not None and session.date <= today and (a.pk, session.pk) not in reviewed:
             flagged.append((a, session))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -92,32 +92,7 @@ def record_session(
     return session
 
 
-class Setting(Protocol):
-    """What review_session_for reads of a homework: an Assignment, or a row of those three values."""
-
-    @property
-    def pk(self) -> Any: ...
-    @property
-    def session_id(self) -> int | None: ...
-    @property
-    def start_date(self) -> dt.date: ...
-
-
-class Meeting(Protocol):
-    """What review_session_for reads of a session: a TherapySession, or a row of those three values."""
-
-    @property
-    def pk(self) -> Any: ...
-    @property
-    def number(self) -> int: ...
-    @property
-    def date(self) -> dt.date: ...
-
-
-M = TypeVar("M", bound=Meeting)
-
-
-def review_session_for(assignment: Setting, sessions: Sequence[M]) -> M | None:
+def review_session_for(assignment: Assignment, sessions: Sequence[TherapySession]) -> TherapySession | None:
     """The session in which this homework is due for review: the one after the session it was set in.
 
     `sessions` are the client's sessions in number order. Homework set outside a session is reviewed at the

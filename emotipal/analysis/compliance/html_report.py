@@ -30,6 +30,7 @@ td:not(:first-child) { white-space: nowrap; }
 th { background: #f4f6f8; }
 .note { color: #555; font-size: 0.92em; }
 figure { margin: 1em 0; overflow-x: auto; } figcaption { color: #555; font-size: 0.9em; }
+.table-wrap { overflow-x: auto; }
 """
 
 
@@ -41,7 +42,8 @@ def _inline(svg: str) -> str:
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    # Its own scrolling box: on a phone a wide table scrolls there, not the whole report.
+    return f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _p(text: str, cls: str | None = None) -> str:
