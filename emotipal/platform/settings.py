@@ -11,6 +11,7 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
 from emotipal.platform import config
+from emotipal.platform.rq_queues import rq_queues
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent  # the repository (emotipal/platform/settings.py)
 LOCAL_DIR = Path(os.environ.get("EMOTIPAL_LOCAL_DIR", BASE_DIR / ".local"))
@@ -244,7 +245,9 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # Background work: the database backend by default, RQ on Redis when REDIS_URL is set (same task code).
-RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}}
+RQ_QUEUES = rq_queues(
+    REDIS_URL or "redis://127.0.0.1:6379/0", default_timeout=600
+)  # one pool: platform/rq_queues.py
 if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:

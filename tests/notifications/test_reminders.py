@@ -121,7 +121,9 @@ def rq_backend(db: None):  # type: ignore[no-untyped-def]
     redis_or_skip()
     import django_rq
 
-    queues = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60}}
+    from emotipal.platform.rq_queues import rq_queues
+
+    queues = rq_queues(REDIS_URL, default_timeout=60)  # as settings.py configures it: one pool
     tasks = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     # django-tasks drops its cached backends when TASKS changes (setting_changed), so this swaps the backend.
     with override_settings(RQ_QUEUES=queues, TASKS=tasks):
