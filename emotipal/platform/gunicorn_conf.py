@@ -83,10 +83,13 @@ def when_ready(server: Any) -> None:  # gunicorn's Arbiter
 
 def post_fork(server: Any, worker: Any) -> None:  # gunicorn's Arbiter and Worker
     """gunicorn's hook in a worker just forked, before it installs its own signal handlers: until then a stop
-    signal ends it, instead of being taken by the master's handlers that the fork copied (web_workers.py)."""
-    from emotipal.platform.web_workers import take_default_stop_signals
+    signal ends it, instead of being taken by the master's handlers that the fork copied (web_workers.py); one
+    they took already, before this hook, ends it here."""
+    from emotipal.platform.web_workers import exit_at_once, stop_signal_queued, take_default_stop_signals
 
     take_default_stop_signals()
+    if server is not None and stop_signal_queued(server.SIG_QUEUE):
+        exit_at_once()
 
 
 def worker_exit(server: Any, worker: Any) -> None:  # gunicorn's Arbiter and Worker

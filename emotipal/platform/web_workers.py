@@ -14,13 +14,16 @@ clients was 1.3 s while its median was 50 ms, and /healthz's was 250 ms against 
   installed the worker's own handlers end it, where the master's handlers, inherited through the fork, took
   it and the worker served on. systemd signals every process of the service at once: a worker that ended of
   it was replaced by the master during the stop, the replacement missed the master's TERM, and the stop took
-  gunicorn's 30-second graceful timeout (seen in CI, tests/platform/test_serve_production.py).
+  gunicorn's 30-second graceful timeout (seen in CI, tests/platform/test_serve_production.py). A stop signal
+  that came even earlier, between the fork and that hook, was queued by the copied handler in the fork's
+  copy of the master's queue: `stop_signal_queued` finds it there, and the worker ends in the hook.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import queue
 import signal
 import sys
 from typing import NoReturn
@@ -32,6 +35,24 @@ def take_default_stop_signals() -> None:
     """In a just-forked worker: a stop signal ends it until gunicorn installs the worker's own handlers."""
     for number in STOP_SIGNALS:
         signal.signal(number, signal.SIG_DFL)
+
+
+def stop_signal_queued(signals: queue.SimpleQueue[int]) -> bool:
+    """Whether the fork's copy of the master's signal queue holds a stop signal (emptying it, which nothing else
+    in a worker reads). Call it after take_default_stop_signals, which closes the window for new ones.
+
+    A stop signal there either reached this worker between the fork and post_fork, when the master's handler
+    (copied by the fork) still took it and queued it for nobody, or was waiting in the master's queue when it
+    forked: the master is stopping then, and would stop this worker next. systemd and Docker signal the
+    master and its workers at once, so the first happens whenever a stop meets a worker being replaced: the
+    worker missed the master's TERM too, served on, and the stop waited for the 30-second graceful timeout
+    (seen in CI, on a loaded machine, where the window between fork and post_fork is longest)."""
+    found = False
+    while True:
+        try:
+            found = signals.get_nowait() in STOP_SIGNALS or found
+        except queue.Empty:
+            return found
 
 
 def exit_at_once() -> NoReturn:

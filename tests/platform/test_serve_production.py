@@ -116,7 +116,19 @@ def _serving(tmp_path: Path, port: int, **extra: str) -> Iterator[tuple[Path, Pa
         yield out, err
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # What was still running, and gunicorn's last words: what a stop that hangs needs to be understood.
+            left = subprocess.run(  # noqa: S603 (ps, with our own process group's id)
+                ["ps", "-o", "pid,ppid,stat,wchan:20,cmd", "-g", str(server.pid)],  # noqa: S607
+                capture_output=True,
+                text=True,
+            ).stdout
+            os.killpg(server.pid, signal.SIGKILL)
+            raise AssertionError(
+                f"not stopped 30 s after SIGTERM:\n{left}\n{err.read_text()[-3000:]}"
+            ) from None
 
 
 def _messages(err: Path) -> list[str]:

@@ -112,3 +112,34 @@ def test_a_stop_signal_ends_a_worker_that_has_not_installed_its_handlers(tmp_pat
     done = _python(STOP_BEFORE_HANDLERS, tmp_path)
     assert done.returncode == -signal.SIGTERM, (done.returncode, done.stdout, done.stderr)
     assert "served on" not in done.stdout
+
+
+STOP_BEFORE_POST_FORK = """
+import os
+import queue
+import signal
+import time
+from types import SimpleNamespace
+
+master = SimpleNamespace(SIG_QUEUE=queue.SimpleQueue())
+# As gunicorn's master has it: its handler queues the signal. A fork copies both into the new worker.
+signal.signal(signal.SIGTERM, lambda number, frame: master.SIG_QUEUE.put_nowait(number))
+master.SIG_QUEUE.put_nowait(signal.SIGCHLD)  # an earlier worker's exit, still to be handled by the master
+if STOP:
+    os.kill(os.getpid(), signal.SIGTERM)  # before post_fork: the copied handler takes it
+    time.sleep(0.1)
+from emotipal.platform import gunicorn_conf
+gunicorn_conf.post_fork(master, None)
+print("served on", master.SIG_QUEUE.empty())
+"""
+
+
+def test_a_stop_signal_taken_before_post_fork_ends_the_worker_in_it(tmp_path: Path) -> None:
+    """The window before post_fork: the master's handler in the new worker queued the TERM where only the
+    master would have read it. post_fork finds it and ends the worker; with no stop queued it serves on."""
+    stopped = _python("STOP = True" + STOP_BEFORE_POST_FORK, tmp_path)
+    assert stopped.returncode == 0, (stopped.stdout, stopped.stderr)
+    assert "served on" not in stopped.stdout
+    serving = _python("STOP = False" + STOP_BEFORE_POST_FORK, tmp_path)
+    assert serving.returncode == 0, serving.stderr
+    assert serving.stdout == "served on True\n"  # the copied queue is emptied: nothing in a worker reads it
