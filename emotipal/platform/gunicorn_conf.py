@@ -66,7 +66,11 @@ control_socket_disable = True
 def when_ready(server: Any) -> None:  # gunicorn's Arbiter
     """gunicorn's hook in the master, after the preloaded application and before the first worker is forked:
     load the URL configuration, templates and translations once, so that no worker (a replaced one included)
-    spends its first request loading them (platform/warm.py, platform/web_workers.py)."""
+    spends its first request loading them (platform/warm.py, platform/web_workers.py). Also: stop signals are
+    held across each fork of a worker, so one that reaches it first thing ends it (web_workers.py)."""
+    from emotipal.platform.web_workers import hold_stop_signals_across_forks
+
+    hold_stop_signals_across_forks()
     if not server.cfg.preload_app:
         return  # without preloading, the master has no application to warm
     from emotipal.platform.warm import warm_up

@@ -37,6 +37,37 @@ def take_default_stop_signals() -> None:
         signal.signal(number, signal.SIG_DFL)
 
 
+def hold_stop_signals_across_forks() -> None:
+    """In gunicorn's master, once, before its first fork: a stop signal that reaches a new worker before any of
+    its Python has run ends it.
+
+    Such a signal is lost otherwise: the kernel hands it to the C-level handler the fork copied, and Python's
+    own after-fork step clears what that handler recorded. On a loaded machine the master forks, is stopped
+    (systemd and Docker signal every process of the service), and signals its workers, the new one included,
+    before the new one has been given the processor: the worker then serves on, and the stop waits for the
+    30-second graceful timeout. So the master blocks the stop signals around each fork: the child starts with
+    them blocked and pending, sets them to their default action and unblocks them, and a pending one ends it;
+    the master unblocks them in itself, and takes any that came meanwhile."""
+    os.register_at_fork(
+        before=_block_stop_signals,
+        after_in_parent=_unblock_stop_signals,
+        after_in_child=_default_then_unblock,
+    )
+
+
+def _block_stop_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+
+
+def _unblock_stop_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def _default_then_unblock() -> None:
+    take_default_stop_signals()
+    _unblock_stop_signals()
+
+
 def stop_signal_queued(signals: queue.SimpleQueue[int]) -> bool:
     """Whether the fork's copy of the master's signal queue holds a stop signal (emptying it, which nothing else
     in a worker reads). Call it after take_default_stop_signals, which closes the window for new ones.

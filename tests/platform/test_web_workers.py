@@ -143,3 +143,37 @@ def test_a_stop_signal_taken_before_post_fork_ends_the_worker_in_it(tmp_path: Pa
     serving = _python("STOP = False" + STOP_BEFORE_POST_FORK, tmp_path)
     assert serving.returncode == 0, serving.stderr
     assert serving.stdout == "served on True\n"  # the copied queue is emptied: nothing in a worker reads it
+
+
+STOP_FIRST_THING_IN_A_FORK = """
+import os
+import signal
+import time
+
+taken = []
+signal.signal(signal.SIGTERM, lambda *_: taken.append("master's handler"))  # as gunicorn's master has it
+# Registered first, so it runs first in the child (after-fork hooks in a child run in the order registered):
+# a TERM that reaches the new process before any of the rest of its Python has run.
+os.register_at_fork(after_in_child=lambda: os.kill(os.getpid(), signal.SIGTERM))
+if HOLD:
+    from emotipal.platform.web_workers import hold_stop_signals_across_forks
+
+    hold_stop_signals_across_forks()
+pid = os.fork()
+if pid == 0:
+    time.sleep(1)
+    os._exit(7)  # served on
+print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+os.kill(os.getpid(), signal.SIGTERM)  # the master itself still takes its stop signals
+print(taken)
+"""
+
+
+def test_a_stop_signal_that_reaches_a_new_worker_first_thing_ends_it(tmp_path: Path) -> None:
+    import signal
+
+    held = _python("HOLD = True" + STOP_FIRST_THING_IN_A_FORK, tmp_path)
+    assert held.returncode == 0, held.stderr
+    assert held.stdout.splitlines() == [str(-signal.SIGTERM), '["master\'s handler"]']
+    unheld = _python("HOLD = False" + STOP_FIRST_THING_IN_A_FORK, tmp_path)
+    assert unheld.stdout.splitlines()[0] == "7"  # the copied handler took it, and the worker served on
